@@ -1,0 +1,138 @@
+// The client: buys session tokens (GET /ws, paid through x402) and runs a
+// fixed pool of WebSocket sessions, all from one poll loop on one thread.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "consensus/config.h"
+#include "consensus/error.h"
+#include "consensus/events.h"
+#include "consensus/params.h"
+#include "consensus/payment.h"
+#include "consensus/port.h"
+
+namespace consensus {
+
+/// What GET /ws returned, plus what it was bought with (for reconnects).
+struct TokenAuth {
+    char token[kMaxToken + 1];
+    char connect_url[kMaxUrl + 1];
+    uint32_t expires_in_s;
+    uint64_t obtained_ms;  // port clock when the 200 arrived
+    bool has_params;       // false: a bare URL, it cannot be renewed
+    Model model;
+    int32_t minutes;
+    int32_t megabytes;
+    char node_region[kMaxNodeHeader + 1];
+    char node_domain[kMaxNodeHeader + 1];
+    char node_exclude[kMaxNodeHeader + 1];
+};
+
+/// Result of a token request, handed to its callback.
+struct TokenResult {
+    Error error;
+    int http_status;          // last HTTP status seen, 0 if none
+    StrView message;          // server's message/error text, or a detail
+    const TokenAuth* auth;    // set when error == ok
+    bool paid;                // a payment was made for it
+};
+using TokenCallback = void (*)(void* user, const TokenResult& result);
+
+enum class SessionState : uint8_t {
+    idle,
+    requesting_token,
+    paying,
+    connecting,
+    tls_handshake,
+    upgrading,
+    open,
+    closing,
+    waiting_to_reconnect,
+    closed,
+};
+const char* session_state_name(SessionState s);
+
+/// The seed's getState(): connected / reconnecting / closedByCaller, plus the rest.
+enum class PublicState : uint8_t { connecting, connected, reconnecting, closed_by_caller, closed };
+
+struct SessionOptions {
+    Listener listener = nullptr;  // registered for every event type
+    void* user = nullptr;
+    bool renew = false;  // after session_expired, buy a new session and continue
+};
+
+/// A handle to a session slot. Copyable; stale handles return invalid_handle.
+class Session {
+public:
+    /// Sends one text / binary message. Errors: not_open (not open now),
+    /// would_block (frame does not fit the send buffer: wait for `writable`),
+    /// message_too_large (payload + 14 > tx_buffer_bytes), invalid_handle.
+    Error send_text(const char* data, size_t size);
+    Error send_binary(const uint8_t* data, size_t size);
+    /// Starts the close handshake and cancels every pending reconnect.
+    /// Errors: invalid_params (bad code or reason over 123 bytes), invalid_handle.
+    Error close(uint16_t code = 1000, const char* reason = nullptr);
+    /// Registers / removes exactly one listener. no_resources when all slots are used.
+    Error on(EventType type, Listener fn, void* user);
+    bool off(EventType type, Listener fn, void* user);
+    SessionState state() const;
+    PublicState public_state() const;
+    uint16_t index() const { return index_; }
+    bool valid() const;
+
+private:
+    friend struct ClientCore;
+    void* slot_ = nullptr;
+    uint32_t generation_ = 0;
+    uint16_t index_ = 0;
+};
+
+class Client {
+public:
+    /// Bytes Client::init needs for this config (alignment 16).
+    static size_t required_bytes(const Config& config);
+
+    /// Lays the client out in `memory` (>= required_bytes, 16-aligned).
+    /// Errors: invalid_config (no payment hook, bad knob, bad server_url,
+    /// memory too small or misaligned).
+    Error init(const Config& config, const ClientOptions& options, const cws_port& port,
+               void* memory, size_t memory_size);
+    /// Closes everything at once (no handshakes) and releases TLS state.
+    void deinit();
+
+    /// Starts GET /ws. Validation errors return at once with nothing sent;
+    /// otherwise ok, and `cb` fires from poll(). no_resources if all request
+    /// slots are busy. budget_exhausted when the quote exceeds the budget.
+    Error request_token(const TokenParams& params, TokenCallback cb, void* user);
+    /// Opens a session on an obtained token. token_expired when older than
+    /// expires_in; invalid_params when token/connect_url are empty or bad.
+    Error connect(const TokenAuth& auth, const SessionOptions& options, Session* out);
+    /// Buys a token and connects, as one managed session.
+    Error open_session(const TokenParams& params, const SessionOptions& options, Session* out);
+
+    /// One iteration: waits (at most max_wait_ms, less when a timer is due)
+    /// for I/O, runs every ready state machine, fires callbacks.
+    /// Returns the number of active requests + sessions.
+    int poll(int32_t max_wait_ms);
+    /// For a foreign loop: milliseconds until the next timer (-1 none).
+    int32_t next_timeout_ms() const;
+    /// For a foreign loop: service every state machine without waiting.
+    void process();
+
+    /// Completes a payment the hook answered `pending`.
+    Error complete_payment(PaymentTicket ticket, const char* header, size_t size);
+    Error refuse_payment(PaymentTicket ticket);
+
+    Budget budget() const;
+    void reset_budget();
+    /// True once the spend guard refused a purchase (the SDK's isStandDown()).
+    bool stand_down() const;
+
+    struct Impl;
+
+private:
+    Impl* impl_ = nullptr;
+};
+
+}  // namespace consensus

@@ -1,0 +1,91 @@
+// Sizing and behaviour of a client. All library memory is computed from
+// Config by Client::required_bytes() and taken once, from the caller's buffer,
+// at Client::init(). Nothing is allocated afterwards by the library itself;
+// mbedTLS and wslay allocate internally (see each knob and README "Memory").
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "consensus/params.h"
+#include "consensus/payment.h"
+
+namespace consensus {
+
+/// Longest token and connect_url kept (bytes). Longer is bad_response/message_too_large.
+constexpr size_t kMaxToken = 128;
+constexpr size_t kMaxUrl = 512;
+
+struct Config {
+    /// Concurrent sessions (each: the per-session buffers below + ~1 KiB state).
+    uint16_t max_sessions = 1;
+    /// Concurrent stand-alone token requests (request_token). Each costs
+    /// tx_buffer_bytes + rx_buffer_bytes + work_buffer_bytes + ~1 KiB state.
+    uint16_t max_requests = 1;
+    /// Outgoing bytes staged per connection: HTTP requests and WebSocket frames.
+    /// A message needs payload + 14 bytes of room, else send() is would_block.
+    uint32_t tx_buffer_bytes = 4096;
+    /// Socket read chunk per connection.
+    uint32_t rx_buffer_bytes = 2048;
+    /// Largest message received whole (reassembly buffer, per session). Larger
+    /// messages close the session with 1009 and message_too_large.
+    uint32_t max_message_bytes = 16384;
+    /// HTTP work area per connection (kept headers, body, decoded challenge,
+    /// JSON tokens). Shared with the message buffer: a session takes the larger.
+    uint32_t work_buffer_bytes = 8192;
+    /// Longest HTTP header line (name + value); the x402 challenge needs ~1 KiB.
+    uint32_t max_header_line = 4096;
+    /// Most HTTP response headers accepted.
+    uint16_t max_headers = 64;
+    /// Longest HTTP response body kept (token JSON, error JSON).
+    uint32_t max_body_bytes = 4096;
+    /// Longest PAYMENT-SIGNATURE value the hook may produce (per connection).
+    uint32_t max_payment_header = 2048;
+    /// Listener slots per session and event type.
+    uint8_t listeners_per_event = 2;
+};
+
+/// Budget snapshot of the spend guard, in micro-USD.
+struct Budget {
+    bool limited;
+    uint64_t limit_micro_usd;
+    uint64_t spent_micro_usd;
+    uint64_t remaining_micro_usd;
+};
+
+using LimitReachedHook = void (*)(void* user, const Budget& budget);
+
+/// Behaviour knobs; defaults follow the JavaScript SDK.
+struct ClientOptions {
+    /// Base URL of the service, http:// or https:// (a path prefix is kept).
+    const char* server_url = "https://consensus.canister.software";
+    /// Required: a client without a payment hook is invalid_config (the seed's rule).
+    PaymentHook payment_hook = nullptr;
+    void* payment_user = nullptr;
+    /// Merged under every request's params.
+    TokenParams defaults;
+    /// Bound on opening a WebSocket: DNS, TCP, TLS, upgrade.
+    uint32_t open_timeout_ms = 12000;
+    /// Bound on one token request, payment included.
+    uint32_t request_timeout_ms = 30000;
+    /// Fixed wait before a reconnect.
+    uint32_t reconnect_interval_ms = 2000;
+    /// Consecutive failed reconnect attempts allowed (UINT32_MAX: unlimited).
+    uint32_t max_reconnects = UINT32_MAX;
+    /// Keepalive: ping after this long without inbound data; the link is dead
+    /// when nothing arrives within another interval. 0 = off.
+    uint32_t ping_interval_ms = 20000;
+    /// How long close() waits for the server's close frame.
+    uint32_t close_timeout_ms = 2000;
+    /// Spend guard (0 = no limit).
+    uint64_t limit_micro_usd = 0;
+    LimitReachedHook on_limit_reached = nullptr;
+    void* limit_user = nullptr;
+    /// Trusted CAs for https/wss: a PEM buffer (NUL-terminated, len includes
+    /// the NUL) or a file path. The chain is parsed once per client, on first use.
+    const char* ca_pem = nullptr;
+    size_t ca_pem_len = 0;
+    const char* ca_file = nullptr;
+};
+
+}  // namespace consensus

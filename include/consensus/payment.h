@@ -1,0 +1,66 @@
+// The x402 payment step. The library does the HTTP; on a 402 it decodes the
+// PAYMENT-REQUIRED challenge and asks the user's hook for the value of the
+// PAYMENT-SIGNATURE header. The hook may answer at once or later.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "consensus/error.h"
+
+namespace consensus {
+
+/// A view into library memory: valid only during the hook call.
+struct StrView {
+    const char* data = nullptr;
+    size_t size = 0;
+};
+
+/// Most requirements kept from one challenge; extra entries are ignored.
+constexpr size_t kMaxAccepts = 4;
+
+/// One entry of the challenge's `accepts` (x402 v2 PaymentRequirements).
+struct PaymentRequirement {
+    StrView scheme;   // "exact"
+    StrView network;  // CAIP-2, e.g. "eip155:84532"
+    StrView amount;   // atomic units, decimal string
+    StrView asset;
+    StrView pay_to;
+    uint32_t max_timeout_s = 0;
+    StrView raw;      // the whole JSON object of this entry
+};
+
+/// The decoded 402 challenge.
+struct PaymentChallenge {
+    StrView json;          // the full decoded PAYMENT-REQUIRED JSON
+    uint32_t x402_version = 0;
+    StrView error;         // "Payment required" or the failure reason
+    StrView resource_url;  // resource.url
+    PaymentRequirement accepts[kMaxAccepts];
+    size_t accepts_count = 0;
+};
+
+/// Identifies one pending payment; pass it back to Client::complete_payment.
+struct PaymentTicket {
+    uint32_t id = 0;
+};
+
+enum class PaymentDecision : uint8_t {
+    paid,     // `header` was filled: retry now
+    pending,  // the hook will call Client::complete_payment / refuse_payment later
+    refused,  // no payment: the request fails with payment_refused
+    decline,  // no payer configured: the request fails with payment_required
+};
+
+/// Output buffer for the payment header value (capacity = Config::max_payment_header).
+struct PaymentHeaderOut {
+    char* data;
+    size_t capacity;
+    size_t size;  // set by the hook
+};
+
+/// The hook. Called from poll() with the decoded challenge. Must not call poll().
+using PaymentHook = PaymentDecision (*)(void* user, const PaymentChallenge& challenge,
+                                        PaymentTicket ticket, PaymentHeaderOut* header);
+
+}  // namespace consensus

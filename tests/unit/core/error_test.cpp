@@ -1,0 +1,24 @@
+#include <string.h>
+
+#include "consensus/error.h"
+#include "CppUTest/TestHarness.h"
+
+using consensus::Error;
+using consensus::error_name;
+
+TEST_GROUP(error){};
+
+TEST(error, NamesAreStableAndUnique) {
+    STRCMP_EQUAL("invalid_params", error_name(Error::invalid_params));
+    STRCMP_EQUAL("payment_required", error_name(Error::payment_required));
+    STRCMP_EQUAL("token_rejected", error_name(Error::token_rejected));
+    STRCMP_EQUAL("would_block", error_name(Error::would_block));
+    for (int a = 0; a <= static_cast<int>(Error::invalid_handle); ++a) {
+        const char* na = error_name(static_cast<Error>(a));
+        STRCMP_NOCASE_CONTAINS("", na);
+        CHECK(strcmp(na, "unknown") != 0);
+        for (int b = a + 1; b <= static_cast<int>(Error::invalid_handle); ++b) {
+            CHECK(strcmp(na, error_name(static_cast<Error>(b))) != 0);
+        }
+    }
+}
