@@ -25,6 +25,9 @@ enum class EventType : uint8_t {
 };
 constexpr size_t kEventTypeCount = 10;
 
+/// Where a failure happened (decides the CLI's exit status 3 / 4 / 5).
+enum class Phase : uint8_t { token, open, session };
+
 /// Who ended a connection.
 enum class Initiator : uint8_t { caller, server, network };
 
@@ -66,8 +69,9 @@ struct Event {
     Initiator initiator;
     // error
     Error error;
+    Phase phase;
     int http_status;         // 0 when none
-    // open / reconnecting
+    // open / reconnecting (attempt counts opens: 1 = first; reconnecting: the next one)
     uint32_t attempt;
     uint32_t in_ms;
     // token
