@@ -154,6 +154,12 @@ function limitsOf({ model, minutes, megabytes }) {
   }
 }
 
+// --time-scale S makes time limits S times shorter (as consensus-devserver).
+function scaledLimits(params) {
+  const limits = limitsOf(params);
+  return { ...limits, timeSeconds: limits.timeSeconds / opts.timeScale };
+}
+
 // ---------------------------------------------------------------------------
 // Stand-in facilitator: accepts any well-formed EVM exact payload. It lives in
 // this process on its own loopback port so that the middleware talks to it over
@@ -302,7 +308,7 @@ function sessionStart(id, params) {
     sessionId: id,
     model: params.model,
     served_by: "local",
-    limits: limitsOf(params),
+    limits: scaledLimits(params),
     pricing: { totalCost: costOf(params), pricePerMinute: p.perMinute, pricePerMB: p.perMB },
   };
 }
@@ -310,7 +316,7 @@ function sessionStart(id, params) {
 function runSession(ws, params) {
   const index = sessionCount++;
   const id = crypto.randomUUID();
-  const limits = limitsOf(params);
+  const limits = scaledLimits(params);
   const started = Date.now();
   const dataCap = limits.dataMB * 1024 * 1024;
   let bytes = 0;
@@ -336,7 +342,7 @@ function runSession(ws, params) {
   // session_start is not metered (the reference server's finalUsage omits it).
   ws.send(JSON.stringify(sessionStart(id, params)));
 
-  const timeLimitMs = opts.expireAfterMs !== null ? opts.expireAfterMs : (limits.timeSeconds * 1000) / opts.timeScale;
+  const timeLimitMs = opts.expireAfterMs !== null ? opts.expireAfterMs : limits.timeSeconds * 1000;
   timers.push(setTimeout(() => expire("time_limit_reached", 1000, "Time limit reached"), timeLimitMs));
 
   ws.on("ping", (data) => {
