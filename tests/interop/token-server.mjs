@@ -287,6 +287,7 @@ function buildApp(facilitatorUrl) {
   app.get("/ws", (req, res) => {
     const params = sessionParams(req.query);
     const token = mintToken(params);
+    log({ event: "mint", token, params });
     const scheme = opts.tls ? "wss" : "ws";
     res.json({
       token,
