@@ -22,8 +22,9 @@ enum class EventType : uint8_t {
     token,            // a token was obtained for this session (token, connect_url)
     payment,          // payment required / paid (payment_paid)
     writable,         // the send buffer has room again after a would_block
+    ended,            // the session is over for good: no more reconnects (error: why)
 };
-constexpr size_t kEventTypeCount = 10;
+constexpr size_t kEventTypeCount = 11;
 
 /// Where a failure happened (decides the CLI's exit status 3 / 4 / 5).
 enum class Phase : uint8_t { token, open, session };
