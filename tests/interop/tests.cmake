@@ -1,0 +1,40 @@
+# Interop tier (ctest label "interop"): our tools against peers nobody here
+# wrote (the real @x402/express middleware, @x402/fetch, ws). Include this file
+# after the tools are defined. The Node packages must be installed first:
+#   npm ci --prefix tests/interop
+# Everything runs on loopback; each script starts its servers on port 0.
+
+set(CONSENSUS_INTEROP_DIR ${CMAKE_CURRENT_LIST_DIR})
+find_program(CONSENSUS_NODE_EXECUTABLE NAMES node nodejs)
+
+if(NOT CONSENSUS_NODE_EXECUTABLE)
+  message(STATUS "interop tests: node not found, not registered")
+elseif(NOT (TARGET consensus-ws OR TARGET consensus-devserver))
+  message(STATUS "interop tests: neither consensus-ws nor consensus-devserver is a target, none registered")
+else()
+  # Fails with a clear message when `npm ci --prefix tests/interop` was not run.
+  add_test(NAME interop.node_modules
+    COMMAND ${CONSENSUS_NODE_EXECUTABLE} --input-type=module -e
+      "Promise.all(['ws','express','@x402/express','@x402/fetch','@x402/evm/exact/client','viem/accounts'].map((m)=>import(m))).then(()=>{},(e)=>{console.error('interop: '+e.message+' -- run: npm ci --prefix tests/interop');process.exit(1)})"
+    WORKING_DIRECTORY ${CONSENSUS_INTEROP_DIR})
+  set_tests_properties(interop.node_modules PROPERTIES
+    LABELS interop FIXTURES_SETUP interop_node_modules TIMEOUT 30)
+
+  if(TARGET consensus-devserver)
+    add_test(NAME interop.devserver
+      COMMAND ${CONSENSUS_NODE_EXECUTABLE} ${CONSENSUS_INTEROP_DIR}/check-devserver.mjs
+        $<TARGET_FILE:consensus-devserver>
+      WORKING_DIRECTORY ${CONSENSUS_INTEROP_DIR})
+    set_tests_properties(interop.devserver PROPERTIES
+      LABELS interop FIXTURES_REQUIRED interop_node_modules TIMEOUT 90)
+  endif()
+
+  if(TARGET consensus-ws)
+    add_test(NAME interop.cli_token
+      COMMAND ${CONSENSUS_NODE_EXECUTABLE} ${CONSENSUS_INTEROP_DIR}/cli-token.test.mjs
+        $<TARGET_FILE:consensus-ws>
+      WORKING_DIRECTORY ${CONSENSUS_INTEROP_DIR})
+    set_tests_properties(interop.cli_token PROPERTIES
+      LABELS interop FIXTURES_REQUIRED interop_node_modules TIMEOUT 300)
+  endif()
+endif()
