@@ -1,0 +1,129 @@
+// The core's byte stream: one port stream plus optional TLS (mbedTLS over the
+// port through BIO callbacks). Non-blocking throughout; driven from the poll
+// loop. Single-threaded.
+//
+// Memory: this object (~0.8 KB on x86_64, the mbedtls_ssl_context inside).
+// With TLS, mbedtls_ssl_setup() allocates mbedTLS's record buffers per
+// connection (~37 KB with Debian's 16 KiB records; ~45 KB peak during the
+// handshake) plus a copy of the host name; all freed by close().
+#pragma once
+
+#include <mbedtls/ssl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "consensus/error.h"
+#include "consensus/port.h"
+#include "tls/tls.h"
+
+namespace consensus {
+
+class Connection {
+  public:
+    Connection();
+    ~Connection();                           // close()
+    Connection(const Connection&) = delete;  // mbedTLS keeps a pointer to this
+    Connection& operator=(const Connection&) = delete;
+
+    /// Starts TCP (+TLS when tls != nullptr) to host:port_number. host is
+    /// NUL-terminated (name or IP literal, IPv6 without brackets); with TLS it
+    /// is the SNI and the name the certificate must match. An active
+    /// connection is closed first. Port interest is set to "writable" (the
+    /// connect); call progress() when the stream is ready (or at once).
+    /// Errors: invalid_params (null host or port ops, host rejected by mbedTLS
+    /// e.g. longer than 255), invalid_config (tls not initialised),
+    /// dns_failed, connect_failed, no_resources (no stream slot, or mbedTLS
+    /// could not allocate its buffers), tls_failed (mbedTLS setup failed).
+    Error open(const cws_port& port, TlsShared* tls, const char* host, uint16_t port_number);
+
+    /// Advances the TCP connect, then the TLS handshake. Returns ok once the
+    /// connection carries data (and every later call), would_block while in
+    /// progress (port interest already set to what it waits on), not_open
+    /// before open() / after close(), or the error that ended it:
+    /// connect_failed, tls_failed, cert_invalid (X.509 chain or host name).
+    /// After an error the stream is already released.
+    Error progress();
+
+    bool is_open() const { return state_ == State::open; }  // handshake done, not closed
+    bool is_active() const;                                 // has a stream (opening or open)
+
+    /// Sends up to len bytes: returns > 0 bytes taken, CWS_IO_WOULD_BLOCK, or
+    /// CWS_IO_ERROR (not open, or the connection failed: last_error() says
+    /// closed for a dead transport, tls_failed for a TLS failure, and the
+    /// stream is released). With TLS, a would-block leaves a record pending;
+    /// the caller simply calls send again with the same (or a longer) buffer
+    /// when writable and gets back the size of the pending record. A retry
+    /// with fewer bytes than are pending is a caller bug: CWS_IO_ERROR,
+    /// last_error() invalid_params. len == 0 returns 0.
+    long send(const uint8_t* data, size_t len);
+
+    /// Receives up to len bytes: > 0, CWS_IO_WOULD_BLOCK, CWS_IO_CLOSED (the
+    /// peer closed: EOF, or TLS close_notify; last_error() closed) or
+    /// CWS_IO_ERROR (last_error() closed or tls_failed). After CLOSED/ERROR
+    /// the stream is released. len == 0 returns 0.
+    long recv(uint8_t* buf, size_t len);
+
+    /// Decrypted bytes (or a whole record) wait inside mbedTLS although the
+    /// socket may not be readable: a loop must recv() (or not sleep) first.
+    bool has_pending() const;
+
+    /// What the caller waits for once open. TLS may need the other direction
+    /// (a read that must first flush, a write during renegotiation): the port
+    /// interest is mapped accordingly. While opening, progress() owns the
+    /// port interest; the wishes are stored and applied once open.
+    void set_interest(bool read, bool write);
+
+    /// Open: recv() may make progress (port readiness from the last wait, or
+    /// has_pending()). Opening: the awaited direction is ready, call progress().
+    bool readable() const;
+    /// Open: send() may make progress. Opening: as readable().
+    bool writable() const;
+
+    /// ok while opening or open; not_open before open(); closed after close()
+    /// or when the peer closed; else the error that ended the connection.
+    Error last_error() const;
+
+    /// Best-effort TLS close_notify (one attempt), frees the mbedTLS context,
+    /// closes the port stream. Idempotent.
+    void close();
+
+    /// Diagnostics: last mbedTLS error code seen (0 none) and the X.509
+    /// verification flags of the last handshake (0 = verified or none).
+    int tls_error_code() const { return tls_error_; }
+    uint32_t verify_flags() const { return verify_flags_; }
+
+  private:
+    enum class State : uint8_t { idle, connecting, handshaking, open, failed, closed };
+
+    static int bio_send(void* ctx, const unsigned char* buf, size_t len);
+    static int bio_recv(void* ctx, unsigned char* buf, size_t len);
+
+    Error handshake_step();
+    Error fail(Error e);
+    long fail_io(int rc);
+    void release(bool notify);
+    void port_interest(unsigned bits);
+    void apply_interest();
+    unsigned port_ready() const;
+    long send_tls(const uint8_t* data, size_t len);
+    long recv_tls(uint8_t* buf, size_t len);
+
+    cws_port port_;
+    cws_stream* stream_;
+    TlsShared* tls_;
+    mbedtls_ssl_context ssl_;
+    bool ssl_live_;  // ssl_ was set up and must be freed
+    State state_;
+    Error last_error_;
+    bool want_read_;
+    bool want_write_;
+    bool read_needs_write_;  // the last TLS read returned WANT_WRITE
+    bool write_needs_read_;  // the last TLS write returned WANT_READ
+    bool transport_failed_;  // a BIO callback saw CWS_IO_ERROR
+    size_t pending_send_;    // bytes of a TLS record built but not yet flushed
+    unsigned interest_;      // CWS_WANT_* last given to the port
+    int tls_error_;
+    uint32_t verify_flags_;
+};
+
+}  // namespace consensus

@@ -1,0 +1,102 @@
+#include "tls/tls.h"
+
+#include <mbedtls/version.h>
+
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
+#include <psa/crypto.h>
+#endif
+
+namespace consensus {
+
+namespace {
+
+// Preference order: X25519 and P-256 are cheapest; P-384 for servers that
+// insist. The array must outlive the config, hence static storage.
+#if MBEDTLS_VERSION_NUMBER >= 0x03010000
+const uint16_t kGroups[] = {MBEDTLS_SSL_IANA_TLS_GROUP_X25519, MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
+                            MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1, MBEDTLS_SSL_IANA_TLS_GROUP_NONE};
+#else
+const mbedtls_ecp_group_id kCurves[] = {MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1,
+                                        MBEDTLS_ECP_DP_SECP384R1, MBEDTLS_ECP_DP_NONE};
+#endif
+
+// A positive return means "some certificates skipped"; accept it when the
+// chain holds at least one.
+bool parse_ok(int rc, const mbedtls_x509_crt& ca) {
+    return rc == 0 || (rc > 0 && ca.raw.len > 0);
+}
+
+Error load_ca(TlsShared* t, const char* ca_pem, size_t ca_pem_len, const char* ca_file) {
+    if ((ca_pem == nullptr || ca_pem_len == 0) && ca_file == nullptr) return Error::invalid_config;
+    if (ca_pem != nullptr && ca_pem_len > 0) {
+        const int rc = mbedtls_x509_crt_parse(
+            &t->ca, reinterpret_cast<const unsigned char*>(ca_pem), ca_pem_len);
+        if (!parse_ok(rc, t->ca)) return Error::invalid_config;
+    }
+    if (ca_file != nullptr) {
+        const int rc = mbedtls_x509_crt_parse_file(&t->ca, ca_file);
+        if (!parse_ok(rc, t->ca)) return Error::invalid_config;
+    }
+    return Error::ok;
+}
+
+void configure(TlsShared* t) {
+    mbedtls_ssl_config* c = &t->conf;
+#if MBEDTLS_VERSION_NUMBER >= 0x03020000
+    mbedtls_ssl_conf_min_tls_version(c, MBEDTLS_SSL_VERSION_TLS1_2);
+#else
+    mbedtls_ssl_conf_min_version(c, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+#endif
+    mbedtls_ssl_conf_authmode(c, MBEDTLS_SSL_VERIFY_REQUIRED);
+    mbedtls_ssl_conf_ca_chain(c, &t->ca, nullptr);
+    mbedtls_ssl_conf_rng(c, &Rng::mbedtls_rng, t->rng);
+#if MBEDTLS_VERSION_NUMBER >= 0x03010000
+    mbedtls_ssl_conf_groups(c, kGroups);
+#else
+    mbedtls_ssl_conf_curves(c, kCurves);
+#endif
+}
+
+}  // namespace
+
+Error tls_shared_init(TlsShared* t, Rng* rng, const char* ca_pem, size_t ca_pem_len,
+                      const char* ca_file) {
+    if (t == nullptr) return Error::invalid_config;
+    mbedtls_ssl_config_init(&t->conf);
+    mbedtls_x509_crt_init(&t->ca);
+    t->rng = rng;
+    t->initialized = true;  // from here on tls_shared_free must run
+    if (rng == nullptr || !rng->ready()) {
+        tls_shared_free(t);
+        return Error::invalid_config;
+    }
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
+    // 3.x: TLS 1.3 and PSA-backed TLS 1.2 need the PSA core (idempotent).
+    if (psa_crypto_init() != PSA_SUCCESS) {
+        tls_shared_free(t);
+        return Error::invalid_config;
+    }
+#endif
+    Error e = load_ca(t, ca_pem, ca_pem_len, ca_file);
+    if (e == Error::ok &&
+        mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                    MBEDTLS_SSL_PRESET_DEFAULT) != 0) {
+        e = Error::invalid_config;
+    }
+    if (e != Error::ok) {
+        tls_shared_free(t);
+        return e;
+    }
+    configure(t);
+    return Error::ok;
+}
+
+void tls_shared_free(TlsShared* t) {
+    if (t == nullptr || !t->initialized) return;
+    mbedtls_ssl_config_free(&t->conf);
+    mbedtls_x509_crt_free(&t->ca);
+    t->rng = nullptr;
+    t->initialized = false;
+}
+
+}  // namespace consensus

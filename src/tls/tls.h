@@ -1,0 +1,42 @@
+// TLS configuration shared by all connections of one client: the mbedTLS
+// client config (TLS 1.2+, server authentication required, short curve list)
+// and the trusted CA chain, parsed once. Connections (net/connection.h) each
+// hold their own mbedtls_ssl_context that points at this config.
+#pragma once
+
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+#include <stddef.h>
+
+#include "consensus/error.h"
+#include "core/rng.h"
+
+namespace consensus {
+
+struct TlsShared {
+    mbedtls_ssl_config conf;
+    mbedtls_x509_crt ca;
+    Rng* rng = nullptr;
+    bool initialized = false;  // config and chain must be freed
+};
+
+/// Builds the shared client config. Trust anchors come from ca_pem (a PEM or
+/// DER buffer; PEM must be NUL-terminated with the NUL counted in ca_pem_len,
+/// as mbedtls_x509_crt_parse requires) and/or ca_file (a PEM/DER file or
+/// bundle path). At least one is required. A bundle where some certificates
+/// do not parse is accepted when at least one did (system bundles carry
+/// algorithms mbedTLS lacks).
+/// The config: TLS 1.2 minimum, authmode REQUIRED, curves X25519, P-256,
+/// P-384 (mbedTLS's default list starts with P-521, which costs memory and
+/// time on small CPUs), RNG = rng (must outlive *t).
+/// Errors: invalid_config (no CA given, CA unreadable or unparsable, rng not
+/// initialised, config defaults failed). On error *t is left freed.
+/// Memory: the parsed chain is heap-allocated by mbedTLS (~0.8 KB per EC
+/// root, ~1.4 KB per RSA root; the Debian system bundle ~400 KB: pin roots).
+Error tls_shared_init(TlsShared* t, Rng* rng, const char* ca_pem, size_t ca_pem_len,
+                      const char* ca_file);
+
+/// Frees config and chain; idempotent. No connection may still use it.
+void tls_shared_free(TlsShared* t);
+
+}  // namespace consensus
