@@ -1,0 +1,70 @@
+// Small helpers over consensus::StrView (a pointer + size, never owning).
+// Header-only; no allocation, no locale: ASCII rules only, as HTTP and URLs need.
+#pragma once
+
+#include <stddef.h>
+#include <string.h>
+
+#include "consensus/payment.h"
+
+namespace consensus {
+
+inline StrView make_view(const char* data, size_t size) {
+    StrView v;
+    v.data = data;
+    v.size = size;
+    return v;
+}
+
+/// A view of a NUL-terminated string (empty view for nullptr).
+inline StrView view_of(const char* s) {
+    return s ? make_view(s, strlen(s)) : StrView{};
+}
+
+constexpr char ascii_lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
+
+constexpr bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+/// Printable ASCII (0x20..0x7e): what a header value or display text may carry.
+constexpr bool is_printable(char c) {
+    return c >= 0x20 && c <= 0x7e;
+}
+
+/// strlen that stops looking after `max` + 1 bytes (returns at most max + 1).
+inline size_t bounded_len(const char* s, size_t max) {
+    size_t n = 0;
+    while (n <= max && s[n] != '\0') ++n;
+    return n;
+}
+
+/// Exact byte equality with a literal.
+inline bool view_equals(StrView v, const char* lit) {
+    size_t n = strlen(lit);
+    return v.size == n && (n == 0 || memcmp(v.data, lit, n) == 0);
+}
+
+/// ASCII case-insensitive equality with a literal (header names, schemes).
+inline bool view_iequals(StrView v, const char* lit) {
+    size_t n = strlen(lit);
+    if (v.size != n) return false;
+    for (size_t i = 0; i < n; ++i) {
+        if (ascii_lower(v.data[i]) != ascii_lower(lit[i])) return false;
+    }
+    return true;
+}
+
+/// The view without leading/trailing spaces and tabs (HTTP optional whitespace).
+inline StrView view_trim(StrView v) {
+    while (v.size > 0 && (v.data[0] == ' ' || v.data[0] == '\t')) {
+        ++v.data;
+        --v.size;
+    }
+    while (v.size > 0 && (v.data[v.size - 1] == ' ' || v.data[v.size - 1] == '\t')) --v.size;
+    return v;
+}
+
+}  // namespace consensus

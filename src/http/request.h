@@ -1,0 +1,31 @@
+// The GET /ws token request, written into a caller buffer (sans-I/O).
+#pragma once
+
+#include <stddef.h>
+
+#include "consensus/params.h"
+#include "core/url.h"
+
+namespace consensus {
+
+/// Sent as User-Agent: consensus-ws/<kLibraryVersion>.
+constexpr const char kLibraryVersion[] = "0.1.0";
+
+/// True when `v` may be sent as an HTTP header value: printable ASCII only
+/// (no CR/LF, so no header injection), no leading or trailing space. Empty is true.
+bool header_value_ok(const char* v, size_t n);
+
+/// Writes
+///   GET <base path without trailing '/'>/ws?model=M&minutes=N&megabytes=N HTTP/1.1
+/// then Host, Accept: application/json, User-Agent, x-node-region/-domain/-exclude
+/// when set (non-null, non-empty), PAYMENT-SIGNATURE when payment != nullptr,
+/// Connection: close and the blank line. A query in base.target is not used
+/// (check url_is_base() when accepting the base URL).
+/// Returns the bytes written (no NUL), or 0 when they do not fit in `cap`
+/// (the caller reports message_too_large) or when a header value fails
+/// header_value_ok() (never sent: it could inject headers). `params` is merged
+/// and validated. Memory: none beyond `out`.
+size_t write_token_request(char* out, size_t cap, const Url& base, const TokenParams& params,
+                           const char* payment, size_t payment_len);
+
+}  // namespace consensus

@@ -1,0 +1,120 @@
+// Incremental HTTP/1.1 response reader over llhttp, with the hard limits llhttp
+// lacks (DEPENDENCIES.md §7). Sans-I/O: bytes in, status/headers/body out.
+#pragma once
+
+#include <llhttp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "consensus/error.h"
+#include "consensus/payment.h"
+
+namespace consensus {
+
+/// The response headers kept (matched case-insensitively); all others are only counted.
+enum class HeaderId : uint8_t {
+    payment_required,
+    payment_response,
+    upgrade,
+    connection,
+    sec_websocket_accept,
+    content_type,
+    location,
+    count
+};
+
+struct HttpLimits {
+    uint32_t max_header_line;  // status line, or one header's name + value, in bytes
+    uint16_t max_headers;      // header fields of the response (trailers included)
+    uint32_t max_body;         // body bytes after de-chunking
+};
+
+/// Memory: sizeof(HttpResponseReader) (~400 B on x86_64: llhttp parser + settings
+/// + bookkeeping) plus the caller's work area, which holds the kept header values
+/// (first occurrence wins) followed by the body. Nothing is allocated.
+class HttpResponseReader {
+  public:
+    enum class Status : uint8_t { need_more, complete, upgrade, error };
+
+    /// Starts reading one response. `work` holds kept header values and the body.
+    /// expect_upgrade: a 101 (HTTP/1.1) with Upgrade: websocket and a Connection
+    /// header listing "upgrade" ends the header block with Status::upgrade; a
+    /// 101 without them, or any 101 when !expect_upgrade, is bad_response.
+    /// Interim 1xx responses (100, 102, 103) are skipped.
+    void begin(const HttpLimits& limits, char* work, size_t work_len, bool expect_upgrade);
+
+    /// Feeds bytes in any split. need_more: all consumed. complete: the response
+    /// ended, *consumed = bytes used. upgrade: *consumed = offset of the first byte
+    /// after the header block (WebSocket bytes may follow). error: sticky, see
+    /// error(). After complete/upgrade, further calls return the same with *consumed 0.
+    Status feed(const uint8_t* data, size_t len, size_t* consumed);
+
+    /// The peer closed (EOF): completes a body delimited by EOF; otherwise error
+    /// (bad_response, "connection closed early"). Returns complete/upgrade when done.
+    Status finish();
+
+    /// ok until an error; then bad_response (malformed HTTP, version other than
+    /// 1.0/1.1, HTTP/1.0 101, status outside 100..599, invalid 101) or
+    /// message_too_large (a limit or the work area exceeded).
+    Error error() const { return error_; }
+    /// Short static text about the error ("" when none), e.g. "header line too long".
+    const char* error_detail() const { return detail_; }
+    int status() const { return status_code_; }
+    int http_major() const { return major_; }
+    int http_minor() const { return minor_; }
+    /// The kept header's value, trimmed; empty when absent.
+    StrView header(HeaderId id) const;
+    /// The body received so far (whole once complete).
+    StrView body() const;
+
+  private:
+    static int on_message_begin(llhttp_t* p);
+    static int on_status(llhttp_t* p, const char* at, size_t n);
+    static int on_header_field(llhttp_t* p, const char* at, size_t n);
+    static int on_header_field_complete(llhttp_t* p);
+    static int on_header_value(llhttp_t* p, const char* at, size_t n);
+    static int on_header_value_complete(llhttp_t* p);
+    static int on_headers_complete(llhttp_t* p);
+    static int on_body(llhttp_t* p, const char* at, size_t n);
+    static int on_message_complete(llhttp_t* p);
+
+    int fail(Error e, const char* detail);
+    bool count_line(size_t n);
+    bool append(const char* at, size_t n);
+    int check_headers();
+    bool upgrade_valid() const;
+
+    static constexpr size_t kNameBuf = 24;  // longest kept name is 20 bytes
+    static constexpr size_t kHeaderCount = static_cast<size_t>(HeaderId::count);
+
+    llhttp_t parser_{};
+    llhttp_settings_t settings_{};
+    HttpLimits limits_{};
+    char* work_ = nullptr;
+    size_t work_len_ = 0;
+    size_t used_ = 0;
+    bool expect_upgrade_ = false;
+    Status state_ = Status::error;
+    Error error_ = Error::ok;
+    const char* detail_ = "";
+    int status_code_ = 0;
+    int major_ = 0;
+    int minor_ = 0;
+    // Header being read.
+    size_t line_len_ = 0;
+    uint32_t headers_seen_ = 0;
+    bool in_field_ = false;
+    bool headers_done_ = false;
+    char name_[kNameBuf] = {};
+    size_t name_len_ = 0;
+    int keeping_ = -1;  // HeaderId being stored, -1 none
+    size_t value_start_ = 0;
+    // Kept headers: offset + size in the work area.
+    size_t hdr_off_[kHeaderCount] = {};
+    size_t hdr_len_[kHeaderCount] = {};
+    bool hdr_set_[kHeaderCount] = {};
+    size_t body_off_ = 0;
+    size_t body_len_ = 0;
+};
+
+}  // namespace consensus
