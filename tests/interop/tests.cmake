@@ -9,8 +9,6 @@ find_program(CONSENSUS_NODE_EXECUTABLE NAMES node nodejs)
 
 if(NOT CONSENSUS_NODE_EXECUTABLE)
   message(STATUS "interop tests: node not found, not registered")
-elseif(NOT (TARGET consensus-ws OR TARGET consensus-devserver))
-  message(STATUS "interop tests: neither consensus-ws nor consensus-devserver is a target, none registered")
 else()
   # Fails with a clear message when `npm ci --prefix tests/interop` was not run.
   add_test(NAME interop.node_modules
@@ -19,6 +17,13 @@ else()
     WORKING_DIRECTORY ${CONSENSUS_INTEROP_DIR})
   set_tests_properties(interop.node_modules PROPERTIES
     LABELS interop FIXTURES_SETUP interop_node_modules TIMEOUT 30)
+
+  # The peer's own controls (401, single use, drop/freeze/expire, data limit, wss).
+  add_test(NAME interop.token_server
+    COMMAND ${CONSENSUS_NODE_EXECUTABLE} ${CONSENSUS_INTEROP_DIR}/token-server.selftest.mjs
+    WORKING_DIRECTORY ${CONSENSUS_INTEROP_DIR})
+  set_tests_properties(interop.token_server PROPERTIES
+    LABELS interop FIXTURES_REQUIRED interop_node_modules TIMEOUT 120)
 
   if(TARGET consensus-devserver)
     add_test(NAME interop.devserver
