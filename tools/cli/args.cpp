@@ -1,0 +1,412 @@
+// Option table + one switch: each option is parsed, then the whole set is
+// checked against the command and the server's rules (TOOLS.md "Behaviour").
+#include "args.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+namespace consensus {
+namespace cli {
+namespace {
+
+enum class Scope : uint8_t { common, session, demo };
+
+enum class Opt : uint8_t {
+    server,
+    model,
+    minutes,
+    megabytes,
+    region,
+    domain,
+    exclude,
+    payer,
+    demo_payer,
+    ca,
+    limit_usd,
+    request_timeout,
+    json,
+    send,
+    binary,
+    wait,
+    open_timeout,
+    reconnect,
+    max_reconnects,
+    ping,
+    renew,
+    sessions,
+};
+
+struct OptionSpec {
+    const char* name;
+    Opt id;
+    bool takes_value;
+    Scope scope;
+};
+
+constexpr OptionSpec kOptions[] = {
+    {"--server", Opt::server, true, Scope::common},
+    {"--model", Opt::model, true, Scope::common},
+    {"--minutes", Opt::minutes, true, Scope::common},
+    {"--megabytes", Opt::megabytes, true, Scope::common},
+    {"--region", Opt::region, true, Scope::common},
+    {"--domain", Opt::domain, true, Scope::common},
+    {"--exclude", Opt::exclude, true, Scope::common},
+    {"--payer", Opt::payer, true, Scope::common},
+    {"--demo-payer", Opt::demo_payer, false, Scope::common},
+    {"--ca", Opt::ca, true, Scope::common},
+    {"--limit-usd", Opt::limit_usd, true, Scope::common},
+    {"--request-timeout-ms", Opt::request_timeout, true, Scope::common},
+    {"--json", Opt::json, false, Scope::demo},  // valid for every command
+    {"--send", Opt::send, true, Scope::session},
+    {"--binary", Opt::binary, false, Scope::session},
+    {"--wait-ms", Opt::wait, true, Scope::session},
+    {"--open-timeout-ms", Opt::open_timeout, true, Scope::session},
+    {"--reconnect-ms", Opt::reconnect, true, Scope::session},
+    {"--max-reconnects", Opt::max_reconnects, true, Scope::session},
+    {"--ping-ms", Opt::ping, true, Scope::session},
+    {"--renew", Opt::renew, false, Scope::session},
+    {"--sessions", Opt::sessions, true, Scope::session},
+};
+
+// Writes a formatted reason and returns invalid_params (the one error of parsing).
+Error fail(char* msg, size_t cap, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
+Error fail(char* msg, size_t cap, const char* fmt, ...) {
+    if (msg != nullptr && cap > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, cap, fmt, ap);
+        va_end(ap);
+    }
+    return Error::invalid_params;
+}
+
+const OptionSpec* find_option(const char* arg, size_t name_len) {
+    for (const OptionSpec& o : kOptions) {
+        if (strlen(o.name) == name_len && strncmp(o.name, arg, name_len) == 0) return &o;
+    }
+    return nullptr;
+}
+
+bool parse_command(const char* s, Command* out) {
+    if (strcmp(s, "token") == 0)
+        *out = Command::token;
+    else if (strcmp(s, "connect") == 0)
+        *out = Command::connect;
+    else if (strcmp(s, "demo") == 0)
+        *out = Command::demo;
+    else
+        return false;
+    return true;
+}
+
+bool parse_model_name(const char* s, Model* out) {
+    if (strcmp(s, "hybrid") == 0)
+        *out = Model::hybrid;
+    else if (strcmp(s, "time") == 0)
+        *out = Model::time;
+    else if (strcmp(s, "data") == 0)
+        *out = Model::data;
+    else
+        return false;
+    return true;
+}
+
+bool has_prefix_nocase(const char* s, const char* prefix) {
+    for (; *prefix != '\0'; ++s, ++prefix) {
+        char c = *s;
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if (c != *prefix) return false;
+    }
+    return true;
+}
+
+// http(s)://host... with a non-empty host: the library re-checks the rest.
+bool valid_server_url(const char* s) {
+    const char* rest = nullptr;
+    if (has_prefix_nocase(s, "http://"))
+        rest = s + 7;
+    else if (has_prefix_nocase(s, "https://"))
+        rest = s + 8;
+    if (rest == nullptr || *rest == '\0' || *rest == '/' || *rest == ':') return false;
+    for (const char* p = s; *p != '\0'; ++p) {
+        if (*p <= ' ' || *p == 0x7f) return false;
+    }
+    return true;
+}
+
+// x-node-* values become HTTP header values: printable ASCII, bounded.
+bool valid_node_header(const char* s) {
+    size_t n = strlen(s);
+    if (n == 0 || n > kMaxNodeHeader) return false;
+    for (size_t i = 0; i < n; ++i) {
+        if (s[i] < 0x20 || s[i] > 0x7e) return false;
+    }
+    return true;
+}
+
+struct Parser {
+    Args* args;
+    char* msg;
+    size_t cap;
+    bool saw_model = false;
+    bool saw_minutes = false;
+    bool saw_megabytes = false;
+
+    Error number(const char* name, const char* value, uint32_t min, uint32_t max, uint32_t* out) {
+        uint32_t v = 0;
+        if (!parse_uint(value, UINT32_MAX, &v)) {
+            return fail(msg, cap, "%s: '%s' is not a whole number", name, value);
+        }
+        if (v < min || v > max) {
+            return fail(msg, cap, "%s: %u is out of range %u..%u", name, v, min, max);
+        }
+        *out = v;
+        return Error::ok;
+    }
+
+    Error node(const char* name, const char* value, const char** out) {
+        if (!valid_node_header(value)) {
+            return fail(msg, cap, "%s: must be 1..%zu printable ASCII characters", name,
+                        kMaxNodeHeader);
+        }
+        *out = value;
+        return Error::ok;
+    }
+
+    Error apply(const OptionSpec& o, const char* value) {
+        uint32_t v = 0;
+        Error e = Error::ok;
+        switch (o.id) {
+            case Opt::server:
+                if (!valid_server_url(value)) {
+                    return fail(msg, cap, "--server: '%s' is not an http:// or https:// URL",
+                                value);
+                }
+                args->server_url = value;
+                return Error::ok;
+            case Opt::model:
+                if (!parse_model_name(value, &args->params.model)) {
+                    return fail(msg, cap, "--model: '%s' is not hybrid, time or data", value);
+                }
+                saw_model = true;
+                return Error::ok;
+            case Opt::minutes:
+                e = number(o.name, value, 0, static_cast<uint32_t>(kMaxMinutes), &v);
+                args->params.minutes = static_cast<int32_t>(v);
+                saw_minutes = true;
+                return e;
+            case Opt::megabytes:
+                e = number(o.name, value, 0, static_cast<uint32_t>(kMaxMegabytes), &v);
+                args->params.megabytes = static_cast<int32_t>(v);
+                saw_megabytes = true;
+                return e;
+            case Opt::region:
+                return node(o.name, value, &args->params.node_region);
+            case Opt::domain:
+                return node(o.name, value, &args->params.node_domain);
+            case Opt::exclude:
+                return node(o.name, value, &args->params.node_exclude);
+            case Opt::payer:
+                if (*value == '\0') return fail(msg, cap, "--payer: empty command");
+                args->payer = value;
+                return Error::ok;
+            case Opt::demo_payer:
+                args->demo_payer = true;
+                return Error::ok;
+            case Opt::ca:
+                if (*value == '\0') return fail(msg, cap, "--ca: empty file name");
+                args->ca_file = value;
+                return Error::ok;
+            case Opt::limit_usd:
+                if (!parse_usd(value, &args->limit_micro_usd) || args->limit_micro_usd == 0) {
+                    return fail(msg, cap,
+                                "--limit-usd: '%s' is not an amount above 0 with at most 6 "
+                                "decimals",
+                                value);
+                }
+                return Error::ok;
+            case Opt::request_timeout:
+                return number(o.name, value, 1, UINT32_MAX, &args->request_timeout_ms);
+            case Opt::json:
+                args->json = true;
+                return Error::ok;
+            case Opt::send:
+                if (args->send_count == kMaxSends) {
+                    return fail(msg, cap, "--send: more than %zu messages", kMaxSends);
+                }
+                args->sends[args->send_count++] = value;
+                return Error::ok;
+            case Opt::binary:
+                args->binary = true;
+                return Error::ok;
+            case Opt::wait:
+                return number(o.name, value, 0, UINT32_MAX, &args->wait_ms);
+            case Opt::open_timeout:
+                return number(o.name, value, 1, UINT32_MAX, &args->open_timeout_ms);
+            case Opt::reconnect:
+                return number(o.name, value, 0, UINT32_MAX, &args->reconnect_ms);
+            case Opt::max_reconnects:
+                // UINT32_MAX itself means "unlimited" to the library.
+                return number(o.name, value, 0, UINT32_MAX - 1, &args->max_reconnects);
+            case Opt::ping:
+                return number(o.name, value, 0, UINT32_MAX, &args->ping_ms);
+            case Opt::renew:
+                args->renew = true;
+                return Error::ok;
+            case Opt::sessions:
+                return number(o.name, value, 1, kMaxSessionsOption, &args->sessions);
+        }
+        return Error::ok;
+    }
+
+    // Options are checked against the command once all are known (order-free).
+    Error check_scope(const OptionSpec& o) {
+        Command c = args->command;
+        if (c == Command::demo && o.id != Opt::json) {
+            return fail(msg, cap, "%s is not an option of 'demo' (only --json)", o.name);
+        }
+        if (o.scope == Scope::session && c != Command::connect) {
+            return fail(msg, cap, "%s is only valid with 'connect'", o.name);
+        }
+        return Error::ok;
+    }
+
+    // TOOLS.md: the dimensions the model bills must be at least 1.
+    Error check_billed() {
+        TokenParams& p = args->params;
+        if (!saw_model) p.model = Model::hybrid;
+        if (!saw_minutes) p.minutes = 5;
+        if (!saw_megabytes) p.megabytes = 50;
+        const char* model = p.model == Model::time   ? "time"
+                            : p.model == Model::data ? "data"
+                                                     : "hybrid";
+        if (p.model != Model::data && p.minutes < 1) {
+            return fail(msg, cap, "--minutes must be at least 1 for model %s", model);
+        }
+        if (p.model != Model::time && p.megabytes < 1) {
+            return fail(msg, cap, "--megabytes must be at least 1 for model %s", model);
+        }
+        if (args->payer != nullptr && args->demo_payer) {
+            return fail(msg, cap, "--payer and --demo-payer exclude each other");
+        }
+        return Error::ok;
+    }
+};
+
+bool is_flag(const char* a, const char* long_name, const char* short_name) {
+    return strcmp(a, long_name) == 0 || (short_name != nullptr && strcmp(a, short_name) == 0);
+}
+
+}  // namespace
+
+bool parse_uint(const char* s, uint32_t max, uint32_t* out) {
+    if (s == nullptr || *s == '\0') return false;
+    uint64_t v = 0;
+    for (const char* p = s; *p != '\0'; ++p) {
+        if (*p < '0' || *p > '9') return false;
+        v = v * 10 + static_cast<uint64_t>(*p - '0');
+        if (v > max) return false;
+    }
+    *out = static_cast<uint32_t>(v);
+    return true;
+}
+
+bool parse_usd(const char* s, uint64_t* micro_usd) {
+    constexpr uint64_t kMaxWhole = 1000000000000ULL;  // 1e12 USD keeps *1e6 in range
+    if (s == nullptr || *s < '0' || *s > '9') return false;
+    uint64_t whole = 0;
+    const char* p = s;
+    for (; *p >= '0' && *p <= '9'; ++p) {
+        whole = whole * 10 + static_cast<uint64_t>(*p - '0');
+        if (whole > kMaxWhole) return false;
+    }
+    uint64_t frac = 0;
+    if (*p == '.') {
+        ++p;
+        int digits = 0;
+        for (; *p >= '0' && *p <= '9'; ++p) {
+            if (++digits > 6) return false;
+            frac = frac * 10 + static_cast<uint64_t>(*p - '0');
+        }
+        if (digits == 0) return false;
+        for (; digits < 6; ++digits) frac *= 10;
+    }
+    if (*p != '\0') return false;
+    uint64_t total = whole * 1000000ULL + frac;
+    if (total > kMaxWhole * 1000000ULL) return false;
+    *micro_usd = total;
+    return true;
+}
+
+Error parse_args(int argc, const char* const* argv, const char* env_server_url, Args* out,
+                 char* msg, size_t msg_cap) {
+    *out = Args{};
+    if (msg != nullptr && msg_cap > 0) msg[0] = '\0';
+    if (env_server_url != nullptr && *env_server_url != '\0') out->server_url = env_server_url;
+
+    for (int i = 1; i < argc; ++i) {
+        if (is_flag(argv[i], "--help", "-h")) {
+            out->command = Command::help;
+            return Error::ok;
+        }
+        if (is_flag(argv[i], "--version", nullptr)) {
+            out->command = Command::version;
+            return Error::ok;
+        }
+    }
+
+    Parser parser{out, msg, msg_cap};
+    // Pass 1: the command (the single positional word).
+    for (int i = 1; i < argc; ++i) {
+        const char* a = argv[i];
+        if (strncmp(a, "--", 2) == 0) {
+            const char* eq = strchr(a, '=');
+            const OptionSpec* o =
+                find_option(a, eq != nullptr ? static_cast<size_t>(eq - a) : strlen(a));
+            if (o != nullptr && o->takes_value && eq == nullptr) ++i;  // skip its value
+            continue;
+        }
+        if (out->command != Command::none) {
+            return fail(msg, msg_cap, "unexpected argument '%s'", a);
+        }
+        if (!parse_command(a, &out->command)) {
+            return fail(msg, msg_cap, "unknown command '%s' (token, connect, demo)", a);
+        }
+    }
+    if (out->command == Command::none) {
+        return fail(msg, msg_cap, "missing command (token, connect, demo); see --help");
+    }
+
+    // Pass 2: the options, each checked against the command.
+    for (int i = 1; i < argc; ++i) {
+        const char* a = argv[i];
+        if (strncmp(a, "--", 2) != 0) continue;  // the command word
+        const char* eq = strchr(a, '=');
+        size_t name_len = eq != nullptr ? static_cast<size_t>(eq - a) : strlen(a);
+        const OptionSpec* o = find_option(a, name_len);
+        if (o == nullptr)
+            return fail(msg, msg_cap, "unknown option '%.*s'", static_cast<int>(name_len), a);
+        Error e = parser.check_scope(*o);
+        if (e != Error::ok) return e;
+        const char* value = nullptr;
+        if (o->takes_value) {
+            if (eq != nullptr) {
+                value = eq + 1;
+            } else if (i + 1 < argc) {
+                value = argv[++i];
+            } else {
+                return fail(msg, msg_cap, "%s needs a value", o->name);
+            }
+        } else if (eq != nullptr) {
+            return fail(msg, msg_cap, "%s takes no value", o->name);
+        }
+        e = parser.apply(*o, value);
+        if (e != Error::ok) return e;
+    }
+    if (out->command == Command::demo) return Error::ok;
+    return parser.check_billed();
+}
+
+}  // namespace cli
+}  // namespace consensus

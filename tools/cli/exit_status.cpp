@@ -1,0 +1,46 @@
+#include "exit_status.h"
+
+namespace consensus {
+namespace cli {
+
+int session_exit_status(const SessionSummary& s) {
+    if (s.expired) return kExitOk;
+    if (s.closed_by_us) return kExitOk;
+    if (s.ever_opened) return kExitSessionLost;
+    if (s.failed && s.last_failure == Phase::token) return kExitNoToken;
+    return kExitNoOpen;
+}
+
+int run_exit_status(const SessionSummary* sessions, size_t count) {
+    int worst = kExitOk;
+    for (size_t i = 0; i < count; ++i) {
+        int st = session_exit_status(sessions[i]);
+        if (st > worst) worst = st;
+    }
+    return worst;
+}
+
+void summarize_event(SessionSummary* s, const Event& ev, bool renew) {
+    switch (ev.type) {
+        case EventType::open:
+            s->ever_opened = true;
+            s->open_now = true;
+            s->expired = false;  // a renewed session is live again
+            return;
+        case EventType::close:
+            s->open_now = false;
+            return;
+        case EventType::error:
+            s->failed = true;
+            s->last_failure = ev.phase;
+            return;
+        case EventType::session_expired:
+            if (!renew) s->expired = true;
+            return;
+        default:
+            return;
+    }
+}
+
+}  // namespace cli
+}  // namespace consensus

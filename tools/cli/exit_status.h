@@ -1,0 +1,41 @@
+// The exit status of `consensus-ws` (TOOLS.md): a pure function over what
+// each session went through, so every rule has a unit test.
+#pragma once
+
+#include <stddef.h>
+
+#include "consensus/events.h"
+
+namespace consensus {
+namespace cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitUsage = 2;        // invalid usage or parameters; nothing was sent
+constexpr int kExitNoToken = 3;      // the token request failed
+constexpr int kExitNoOpen = 4;       // a token, but the session never opened
+constexpr int kExitSessionLost = 5;  // it opened, then ended abnormally, not restored
+
+/// What one session went through, filled from its events by the runner.
+struct SessionSummary {
+    bool ever_opened = false;           // an `open` event was seen
+    bool open_now = false;              // open at this moment (the runner reads it before closing)
+    bool closed_by_us = false;          // the CLI closed it (after --wait-ms) while it was open
+    bool expired = false;               // the server ended it by expiry (and --renew was off)
+    bool failed = false;                // at least one `error` event was seen
+    Phase last_failure = Phase::token;  // phase of the last error event
+};
+
+/// 0 when the session ended as asked (our close of an open session, or an expiry);
+/// otherwise 5 if it had ever opened, else 3 / 4 by the phase of the last
+/// failure (token / open); 4 if it never opened and reported no failure.
+int session_exit_status(const SessionSummary& s);
+
+/// The highest status over the sessions (0 for none).
+int run_exit_status(const SessionSummary* sessions, size_t count);
+
+/// Records an event into the summary (error, open, close, session_expired).
+/// `renew`: with --renew an expiry does not end the session.
+void summarize_event(SessionSummary* s, const Event& ev, bool renew);
+
+}  // namespace cli
+}  // namespace consensus

@@ -1,0 +1,31 @@
+// JSON string escaping and base64 for the CLI's output lines. Streams to a
+// FILE* so message size never needs a second buffer.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+namespace consensus {
+namespace cli {
+
+/// Writes `"..."`: the bytes as a JSON string. Escapes `"` `\` and control
+/// characters (short forms \n \r \t \b \f, else \u00XX); passes valid UTF-8
+/// through; each byte of an invalid UTF-8 sequence becomes \ufffd, so the
+/// line stays valid JSON whatever the server sent.
+void write_json_string(FILE* f, const char* data, size_t size);
+/// Same for a NUL-terminated string (nullptr writes "").
+void write_json_cstr(FILE* f, const char* s);
+
+/// Writes standard base64 with padding (RFC 4648), no quotes, no newlines.
+void write_base64(FILE* f, const uint8_t* data, size_t size);
+
+/// Standard base64 with padding into out (no NUL). False when it does not fit.
+bool base64_encode(const uint8_t* data, size_t size, char* out, size_t cap, size_t* written);
+
+/// Length of the valid UTF-8 sequence starting at p (1..4), or 0 when the
+/// bytes at p do not start one (overlong forms and surrogates are invalid).
+size_t utf8_sequence_length(const uint8_t* p, size_t avail);
+
+}  // namespace cli
+}  // namespace consensus

@@ -1,0 +1,114 @@
+// consensus-ws: the command-line client (TOOLS.md). Parses, validates (exit 2
+// before any network traffic), then runs token / connect / demo.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "demo.h"
+#include "exit_status.h"
+#include "output.h"
+#include "runner.h"
+
+namespace {
+
+using consensus::Error;
+using namespace consensus::cli;
+
+constexpr const char* kUsage =
+    "usage: consensus-ws token   [common options]\n"
+    "       consensus-ws connect [common options] [session options]\n"
+    "       consensus-ws demo    [--json]\n"
+    "       consensus-ws --help | --version\n"
+    "\n"
+    "Buys a paid session on the Consensus network (x402) and runs it over WebSocket.\n"
+    "\n"
+    "common options:\n"
+    "  --server URL              service base URL, http:// or https://\n"
+    "                            (default $CONSENSUS_SERVER_URL, else "
+    "https://consensus.canister.software)\n"
+    "  --model M                 hybrid | time | data (default hybrid)\n"
+    "  --minutes N               whole minutes 0..1440 (default 5)\n"
+    "  --megabytes N             whole megabytes 0..10240 (default 50)\n"
+    "  --region R, --domain D, --exclude X\n"
+    "                            sent as x-node-region / x-node-domain / x-node-exclude\n"
+    "  --payer CMD               payment signer run through /bin/sh -c: challenge JSON on\n"
+    "                            stdin, PAYMENT-SIGNATURE value on stdout, exit 0 (else refused)\n"
+    "                            (none: a 402 fails with payment_required)\n"
+    "  --demo-payer              built-in payer with a FAKE signature (dev servers only)\n"
+    "  --ca FILE                 PEM CA bundle for https/wss (default the system bundle)\n"
+    "  --limit-usd X             spend guard for this run, up to 6 decimals\n"
+    "  --request-timeout-ms N    bound on one token request, payment included (30000)\n"
+    "  --json                    one JSON object per output line\n"
+    "\n"
+    "session options (connect):\n"
+    "  --send TEXT               send TEXT after open (repeatable); otherwise stdin lines\n"
+    "  --binary                  send binary frames\n"
+    "  --wait-ms N               keep the session N ms after the last message (2000)\n"
+    "  --open-timeout-ms N       bound on DNS, TCP, TLS and upgrade (12000)\n"
+    "  --reconnect-ms N          fixed reconnect interval (2000)\n"
+    "  --max-reconnects N        reconnect attempts in a row after a failure (unlimited)\n"
+    "  --ping-ms N               keepalive ping interval, 0 = off (20000)\n"
+    "  --renew                   after session_expired, buy a new session and continue\n"
+    "  --sessions N              N concurrent sessions, each sends every message (1)\n"
+    "\n"
+    "exit status: 0 done, 2 invalid usage, 3 no token, 4 session did not open,\n"
+    "             5 session lost and not restored\n";
+
+bool wants_json(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        if (strcmp(argv[i], "--json") == 0) return true;
+    }
+    return false;
+}
+
+// An explicit --ca must be readable: found now, not after a payment.
+bool ca_unreadable(const Args& a) {
+    return a.ca_file != kDefaultCaFile && access(a.ca_file, R_OK) != 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Output out;
+    out.json = wants_json(argc, argv);
+    Args args;
+    char msg[256];
+    Error e = parse_args(argc, argv, getenv("CONSENSUS_SERVER_URL"), &args, msg, sizeof msg);
+    if (e != Error::ok) {
+        print_error(out, kNoSession, e, msg, strlen(msg), 0);
+        if (!out.json) fputs("see consensus-ws --help\n", stderr);
+        return kExitUsage;
+    }
+    switch (args.command) {
+        case Command::help:
+            fputs(kUsage, stdout);
+            return kExitOk;
+        case Command::version:
+            printf("consensus-ws %s\n", CONSENSUS_CLI_VERSION);
+            return kExitOk;
+        case Command::none:
+            return kExitUsage;  // parse_args reports it; not reached
+        default:
+            break;
+    }
+    out.json = args.json;
+    out.tag_sessions = args.sessions > 1;
+    if (ca_unreadable(args)) {
+        snprintf(msg, sizeof msg, "--ca: cannot read '%s'", args.ca_file);
+        print_error(out, kNoSession, Error::invalid_config, msg, strlen(msg), 0);
+        return kExitUsage;
+    }
+    install_signal_handlers();
+    switch (args.command) {
+        case Command::token:
+            return run_token(args, out);
+        case Command::connect:
+            return run_connect(args, out);
+        case Command::demo:
+            return run_demo(out);
+        default:
+            return kExitUsage;
+    }
+}

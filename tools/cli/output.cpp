@@ -1,0 +1,316 @@
+#include "output.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "json_text.h"
+
+namespace consensus {
+namespace cli {
+namespace {
+
+const char* initiator_name(Initiator i) {
+    switch (i) {
+        case Initiator::caller:
+            return "caller";
+        case Initiator::server:
+            return "server";
+        case Initiator::network:
+            return "network";
+    }
+    return "network";
+}
+
+const char* phase_name(Phase p) {
+    switch (p) {
+        case Phase::token:
+            return "token";
+        case Phase::open:
+            return "open";
+        case Phase::session:
+            return "session";
+    }
+    return "session";
+}
+
+// Opens a JSON line: {"type":"<type>"[,"session":i]
+void begin_json(const Output& o, int session, const char* type) {
+    fprintf(o.out, "{\"type\":\"%s\"", type);
+    if (o.tag_sessions && session >= 0) fprintf(o.out, ",\"session\":%d", session);
+}
+
+void end_json(const Output& o) {
+    fputs("}\n", o.out);
+    fflush(o.out);
+}
+
+// Human lines on stderr start with the session tag when there are several.
+FILE* begin_human(const Output& o, int session) {
+    if (o.tag_sessions && session >= 0) fprintf(o.err, "[session %d] ", session);
+    return o.err;
+}
+
+void end_human(const Output& o) {
+    fputc('\n', o.err);
+    fflush(o.err);
+}
+
+void print_message(const Output& o, const Event& ev) {
+    int s = ev.session_index;
+    if (o.json) {
+        begin_json(o, s, "message");
+        fprintf(o.out, ",\"binary\":%s,\"data\":", ev.binary ? "true" : "false");
+        if (ev.binary) {
+            fputc('"', o.out);
+            write_base64(o.out, ev.data, ev.size);
+            fputc('"', o.out);
+        } else {
+            write_json_string(o.out, reinterpret_cast<const char*>(ev.data), ev.size);
+        }
+        end_json(o);
+        return;
+    }
+    if (o.tag_sessions) fprintf(o.out, "[session %d] ", s);
+    if (ev.binary) {
+        fprintf(o.out, "[binary %zu bytes] ", ev.size);
+        write_base64(o.out, ev.data, ev.size);
+    } else {
+        fwrite(ev.data, 1, ev.size, o.out);
+    }
+    fputc('\n', o.out);
+    fflush(o.out);
+}
+
+void print_session_start(const Output& o, const Event& ev) {
+    const SessionStartInfo* st = ev.start;
+    if (st == nullptr) return;
+    int s = ev.session_index;
+    if (o.json) {
+        begin_json(o, s, "session_start");
+        fputs(",\"session_id\":", o.out);
+        write_json_cstr(o.out, st->session_id);
+        fputs(",\"limits\":{", o.out);
+        bool first = true;
+        if (st->time_seconds >= 0) {
+            fprintf(o.out, "\"time_seconds\":%lld", static_cast<long long>(st->time_seconds));
+            first = false;
+        }
+        if (st->data_mb >= 0) {
+            fputs(first ? "\"data_mb\":" : ",\"data_mb\":", o.out);
+            write_json_number(o.out, st->data_mb);
+        }
+        fputc('}', o.out);
+        if (st->served_by[0] != '\0') {
+            fputs(",\"served_by\":", o.out);
+            write_json_cstr(o.out, st->served_by);
+        }
+        end_json(o);
+        return;
+    }
+    FILE* f = begin_human(o, s);
+    fprintf(f, "session started: id %s", st->session_id);
+    if (st->time_seconds >= 0) fprintf(f, ", %lld s", static_cast<long long>(st->time_seconds));
+    if (st->data_mb >= 0) {
+        fputs(", ", f);
+        write_json_number(f, st->data_mb);
+        fputs(" MB", f);
+    }
+    if (st->served_by[0] != '\0') fprintf(f, ", served by %s", st->served_by);
+    end_human(o);
+}
+
+void print_expired(const Output& o, const Event& ev) {
+    const char* text = "other";
+    size_t len = 5;
+    if (ev.expired != nullptr && ev.expired->reason_text.data != nullptr) {
+        text = ev.expired->reason_text.data;
+        len = ev.expired->reason_text.size;
+    }
+    if (o.json) {
+        begin_json(o, ev.session_index, "session_expired");
+        fputs(",\"reason\":", o.out);
+        write_json_string(o.out, text, len);
+        end_json(o);
+        return;
+    }
+    FILE* f = begin_human(o, ev.session_index);
+    fprintf(f, "session expired: %.*s", static_cast<int>(len), text);
+    end_human(o);
+}
+
+void print_close(const Output& o, const Event& ev) {
+    const char* reason = ev.reason.data != nullptr ? ev.reason.data : "";
+    if (o.json) {
+        begin_json(o, ev.session_index, "close");
+        fprintf(o.out, ",\"code\":%u,\"reason\":", unsigned{ev.code});
+        write_json_string(o.out, reason, ev.reason.size);
+        fprintf(o.out, ",\"initiator\":\"%s\"", initiator_name(ev.initiator));
+        end_json(o);
+        return;
+    }
+    FILE* f = begin_human(o, ev.session_index);
+    fprintf(f, "closed by %s: code %u", initiator_name(ev.initiator), unsigned{ev.code});
+    if (ev.reason.size > 0) fprintf(f, " \"%.*s\"", static_cast<int>(ev.reason.size), reason);
+    end_human(o);
+}
+
+void print_simple(const Output& o, const Event& ev) {
+    int s = ev.session_index;
+    switch (ev.type) {
+        case EventType::open:
+            if (o.json) {
+                begin_json(o, s, "open");
+                fprintf(o.out, ",\"attempt\":%u", ev.attempt);
+                end_json(o);
+            } else {
+                fprintf(begin_human(o, s), "open (attempt %u)", ev.attempt);
+                end_human(o);
+            }
+            return;
+        case EventType::reconnecting:
+            if (o.json) {
+                begin_json(o, s, "reconnecting");
+                fprintf(o.out, ",\"attempt\":%u,\"in_ms\":%u", ev.attempt, ev.in_ms);
+                end_json(o);
+            } else {
+                fprintf(begin_human(o, s), "reconnecting in %u ms (attempt %u)", ev.in_ms,
+                        ev.attempt);
+                end_human(o);
+            }
+            return;
+        default:
+            return;
+    }
+}
+
+}  // namespace
+
+void write_json_number(FILE* f, double v) {
+    if (!isfinite(v)) {
+        fputs("null", f);
+        return;
+    }
+    if (v == floor(v) && fabs(v) < 1e15) {
+        fprintf(f, "%lld", static_cast<long long>(v));
+        return;
+    }
+    fprintf(f, "%.6g", v);
+}
+
+void print_error(const Output& o, int session, Error code, const char* message, size_t message_len,
+                 int http_status) {
+    if (message == nullptr) message_len = 0;
+    if (o.json) {
+        begin_json(o, session, "error");
+        fprintf(o.out, ",\"code\":\"%s\",\"message\":", error_name(code));
+        write_json_string(o.out, message != nullptr ? message : "", message_len);
+        if (http_status != 0) fprintf(o.out, ",\"http_status\":%d", http_status);
+        end_json(o);
+        return;
+    }
+    FILE* f = begin_human(o, session);
+    fprintf(f, "error: %s", error_name(code));
+    if (message_len > 0) fprintf(f, ": %.*s", static_cast<int>(message_len), message);
+    if (http_status != 0) fprintf(f, " (HTTP %d)", http_status);
+    end_human(o);
+}
+
+void print_token(const Output& o, int session, const char* token, const char* connect_url,
+                 uint32_t expires_in_s) {
+    if (o.json) {
+        begin_json(o, session, "token");
+        fputc(',', o.out);
+    } else {
+        fputc('{', o.out);
+    }
+    fputs("\"token\":", o.out);
+    write_json_cstr(o.out, token);
+    fputs(",\"connect_url\":", o.out);
+    write_json_cstr(o.out, connect_url);
+    fprintf(o.out, ",\"expires_in\":%u", expires_in_s);
+    end_json(o);
+}
+
+void print_payment(const Output& o, int session, bool paid) {
+    if (o.json) {
+        begin_json(o, session, "payment");
+        fprintf(o.out, ",\"status\":\"%s\"", paid ? "paid" : "required");
+        end_json(o);
+        return;
+    }
+    fputs(paid ? "payment accepted" : "payment required (402)", begin_human(o, session));
+    end_human(o);
+}
+
+void print_note(const Output& o, const char* text) {
+    if (o.json) return;
+    fputs(text, o.err);
+    end_human(o);
+}
+
+void print_event(const Output& o, const Event& ev) {
+    int s = ev.session_index;
+    switch (ev.type) {
+        case EventType::message:
+            print_message(o, ev);
+            return;
+        case EventType::session_start:
+            print_session_start(o, ev);
+            return;
+        case EventType::session_expired:
+            print_expired(o, ev);
+            return;
+        case EventType::close:
+            print_close(o, ev);
+            return;
+        case EventType::error: {
+            // The phase is extra information scripts may use; the code is the contract.
+            const char* text = ev.reason.data != nullptr ? ev.reason.data : "";
+            if (o.json) {
+                begin_json(o, s, "error");
+                fprintf(o.out, ",\"code\":\"%s\",\"message\":", error_name(ev.error));
+                write_json_string(o.out, text, ev.reason.size);
+                if (ev.http_status != 0) fprintf(o.out, ",\"http_status\":%d", ev.http_status);
+                fprintf(o.out, ",\"phase\":\"%s\"", phase_name(ev.phase));
+                end_json(o);
+            } else {
+                print_error(o, s, ev.error, text, ev.reason.size, ev.http_status);
+            }
+            return;
+        }
+        case EventType::token:
+            if (o.json) {
+                begin_json(o, s, "token");
+                fputs(",\"token\":", o.out);
+                write_json_string(o.out, ev.token.data, ev.token.size);
+                fputs(",\"connect_url\":", o.out);
+                write_json_string(o.out, ev.connect_url.data, ev.connect_url.size);
+                fprintf(o.out, ",\"expires_in\":%u", ev.expires_in_s);
+                end_json(o);
+            } else {
+                fprintf(begin_human(o, s), "token obtained (expires in %u s)", ev.expires_in_s);
+                end_human(o);
+            }
+            return;
+        case EventType::payment:
+            print_payment(o, s, ev.payment_paid);
+            return;
+        case EventType::open:
+        case EventType::reconnecting:
+            print_simple(o, ev);
+            return;
+        case EventType::ended:
+            // Human mode only: the JSON contract has no such line, and the
+            // error/close lines before it already carry the facts.
+            if (!o.json && ev.error != Error::ok) {
+                fprintf(begin_human(o, s), "session over: gave up after %s", error_name(ev.error));
+                end_human(o);
+            }
+            return;
+        case EventType::writable:
+            return;
+    }
+}
+
+}  // namespace cli
+}  // namespace consensus
