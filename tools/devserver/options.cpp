@@ -1,0 +1,140 @@
+#include "options.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+namespace devserver {
+
+namespace {
+
+bool to_int(const char* s, int64_t lo, int64_t hi, int64_t& out) {
+    if (s == nullptr || *s == '\0') return false;
+    char* end = nullptr;
+    errno = 0;
+    long long v = std::strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < lo || v > hi) return false;
+    out = v;
+    return true;
+}
+
+bool to_double(const char* s, double& out) {
+    if (s == nullptr || *s == '\0') return false;
+    char* end = nullptr;
+    double v = std::strtod(s, &end);
+    if (*end != '\0' || !std::isfinite(v) || v <= 0) return false;
+    out = v;
+    return true;
+}
+
+bool set_control(TestControl& c, TestControl::Kind kind, const char* value) {
+    if (c.kind != TestControl::Kind::None) return false;  // one action at a time
+    c.kind = kind;
+    return to_int(value, 0, INT64_MAX, c.after);
+}
+
+// One option with its value; returns false with `error` set on a bad value.
+bool apply(Options& o, const std::string& name, const char* v, std::string& error) {
+    int64_t n = 0;
+    bool ok = true;
+    if (name == "--port") {
+        ok = to_int(v, 0, 65535, n);
+        o.port = static_cast<int>(n);
+    } else if (name == "--host") {
+        o.host = v;
+    } else if (name == "--cert") {
+        o.cert_file = v;
+    } else if (name == "--key") {
+        o.key_file = v;
+    } else if (name == "--token-ttl-s") {
+        ok = to_int(v, 1, 86400 * 365, o.token_ttl_s);
+    } else if (name == "--time-scale") {
+        ok = to_double(v, o.time_scale);
+    } else if (name == "--log") {
+        o.log_file = v;
+    } else if (name == "--max-message-bytes") {
+        ok = to_int(v, 1, INT32_MAX, n);
+        o.max_message_bytes = static_cast<size_t>(n);
+    } else if (name == "--drop-after") {
+        ok = set_control(o.control, TestControl::Kind::Drop, v);
+    } else if (name == "--freeze-after") {
+        ok = set_control(o.control, TestControl::Kind::Freeze, v);
+    } else if (name == "--close-after") {
+        ok = set_control(o.control, TestControl::Kind::Close, v);
+    } else if (name == "--close-code") {
+        ok = to_int(v, 1000, 4999, n);
+        o.control.close_code = static_cast<int>(n);
+    } else {
+        error = "unknown option " + name;
+        return false;
+    }
+    if (!ok) error = "bad value for " + name + ": " + v;
+    return ok;
+}
+
+}  // namespace
+
+bool parse_options(int argc, char** argv, Options& out, std::string& error) {
+    out = Options{};
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            out.help = true;
+        } else if (arg == "--free") {
+            out.free_mode = true;
+        } else if (arg == "--tls") {
+            out.tls = true;
+        } else if (arg.rfind("--", 0) == 0 && i + 1 < argc) {
+            if (!apply(out, arg, argv[++i], error)) return false;
+        } else {
+            error = "unknown or incomplete argument " + arg;
+            return false;
+        }
+    }
+    if (out.tls && (out.cert_file.empty() || out.key_file.empty())) {
+        error = "--tls needs --cert FILE and --key FILE";
+        return false;
+    }
+    return true;
+}
+
+const char* unverified_payment_warning() {
+    return "WARNING: consensus-devserver DOES NOT VERIFY PAYMENTS. Any well-formed x402\n"
+           "WARNING: PAYMENT-SIGNATURE naming this request's requirement is accepted; no\n"
+           "WARNING: signature is checked and nothing is settled. Development and tests only.\n";
+}
+
+const char* usage_text() {
+    return "usage: consensus-devserver [--port P] [--host 127.0.0.1] [--free]\n"
+           "                           [--tls --cert F --key F] [--token-ttl-s 60]\n"
+           "                           [--time-scale S] [--log FILE]\n"
+           "\n"
+           "A local stand-in for the Consensus WebSocket service: GET /ws sells a session\n"
+           "token through x402 v2 (HTTP 402), /ws-connect?token=... opens the WebSocket,\n"
+           "which sends session_start, echoes every message and meters time and data.\n"
+           "\n"
+           "  !!! PAYMENTS ARE NOT VERIFIED. Any well-formed PAYMENT-SIGNATURE whose !!!\n"
+           "  !!! `accepted` matches the requirement is accepted: signatures are not  !!!\n"
+           "  !!! checked and nothing is settled. Never expose this server.           !!!\n"
+           "\n"
+           "  --port P            listen port (0 = pick a free one)       default 0\n"
+           "  --host H            listen address                          default 127.0.0.1\n"
+           "  --free              no payment: GET /ws answers 200 directly\n"
+           "  --tls               serve https/wss (needs --cert and --key, PEM)\n"
+           "  --cert F, --key F   certificate chain and private key (scripts/gen-dev-cert)\n"
+           "  --token-ttl-s N     token validity in seconds               default 60\n"
+           "  --time-scale S      time runs S times faster (limits S times shorter)\n"
+           "  --log FILE          one JSON line per request, upgrade, message and close\n"
+           "  --max-message-bytes N  largest accepted WebSocket message   default 16777216\n"
+           "\n"
+           "For tests (count-based, applied to the FIRST session only):\n"
+           "  --drop-after N      drop its TCP connection (no close frame) after N echoes\n"
+           "  --freeze-after N    stop reading and writing after N echoes, TCP kept open\n"
+           "  --close-after N     close it with --close-code C (default 1011) after N echoes\n"
+           "\n"
+           "Prints \"READY <port>\" on stdout once listening. SIGTERM/SIGINT exit 0.\n"
+           "Metering counts WebSocket payload bytes received plus payload bytes echoed.\n";
+}
+
+}  // namespace devserver

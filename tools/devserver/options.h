@@ -1,0 +1,41 @@
+// Command line of consensus-devserver (contract: TOOLS.md).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace devserver {
+
+// A test-control action applied to the first WebSocket session only.
+struct TestControl {
+    enum class Kind { None, Drop, Freeze, Close };
+    Kind kind = Kind::None;
+    int64_t after = 0;      // number of echoed messages before the action
+    int close_code = 1011;  // for Kind::Close
+};
+
+struct Options {
+    std::string host = "127.0.0.1";
+    int port = 0;  // 0: the kernel picks a free port
+    bool free_mode = false;
+    bool tls = false;
+    std::string cert_file, key_file;
+    int64_t token_ttl_s = 60;
+    double time_scale = 1;
+    std::string log_file;
+    size_t max_message_bytes = 16 * 1024 * 1024;
+    TestControl control;
+    bool help = false;
+};
+
+// Parses argv. Returns false and sets `error` on bad usage.
+bool parse_options(int argc, char** argv, Options& out, std::string& error);
+
+// The --help text, with the loud "payments are not verified" warning.
+const char* usage_text();
+
+// The warning printed on stderr at startup in paid mode.
+const char* unverified_payment_warning();
+
+}  // namespace devserver
