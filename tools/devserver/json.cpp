@@ -1,8 +1,12 @@
+// clang-format off
+// This file holds the one (static, strict) copy of the jsmn parser; it must be
+// included before json.h, which only declares it.
 #define JSMN_STATIC
 #define JSMN_STRICT
-#include "json.h"
-
 #include <jsmn.h>
+// clang-format on
+
+#include "json.h"
 
 #include <charconv>
 #include <cmath>
