@@ -1,0 +1,356 @@
+// The POSIX port on real loopback sockets. The test plays the server with
+// plain BSD sockets. Waits use poll() with generous upper bounds; no result
+// depends on timing.
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "CppUTest/TestHarness.h"
+#include "consensus/port_posix.h"
+
+namespace {
+
+constexpr int kBoundMs = 5000;  // upper bound for anything to happen on loopback
+
+// A listening socket on a loopback address with a kernel-chosen port.
+struct Listener {
+    int fd = -1;
+    uint16_t port = 0;
+
+    bool start(int family, bool listening = true) {
+        fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) return false;
+        sockaddr_storage ss;
+        memset(&ss, 0, sizeof ss);
+        socklen_t len;
+        if (family == AF_INET) {
+            sockaddr_in* a = reinterpret_cast<sockaddr_in*>(&ss);
+            a->sin_family = AF_INET;
+            a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            len = sizeof *a;
+        } else {
+            sockaddr_in6* a = reinterpret_cast<sockaddr_in6*>(&ss);
+            a->sin6_family = AF_INET6;
+            a->sin6_addr = in6addr_loopback;
+            len = sizeof *a;
+        }
+        if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) return false;
+        if (listening && ::listen(fd, 8) != 0) return false;
+        socklen_t got = sizeof ss;
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &got);
+        port = ntohs(family == AF_INET ? reinterpret_cast<sockaddr_in*>(&ss)->sin_port
+                                       : reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+        return true;
+    }
+    int accept_one() const {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, kBoundMs) != 1) return -1;
+        return ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+    }
+    ~Listener() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+std::string read_peer(int fd, size_t want) {
+    std::string out;
+    char buf[256];
+    while (out.size() < want) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, kBoundMs) != 1) break;
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_GROUP(PosixPort) {
+    std::vector<unsigned char> mem;
+    cws_posix_port* pp = nullptr;
+    cws_port port{};
+    std::vector<int> peers;
+
+    void setup() override {
+        make(4);
+    }
+    void teardown() override {
+        if (pp != nullptr) cws_posix_port_deinit(pp);
+        for (int fd : peers) ::close(fd);
+    }
+    void make(uint32_t streams) {
+        if (pp != nullptr) cws_posix_port_deinit(pp);
+        mem.assign(cws_posix_port_bytes(streams), 0);
+        LONGS_EQUAL(0, cws_posix_port_init(mem.data(), mem.size(), streams, &pp));
+        port = cws_posix_port_get(pp);
+    }
+    // Drives connect_status until it leaves WOULD_BLOCK (bounded).
+    int finish_connect(cws_stream * s) {
+        port.ops->set_interest(port.ctx, s, CWS_WANT_WRITE);
+        for (int i = 0; i < 100; ++i) {
+            const int st = port.ops->connect_status(port.ctx, s);
+            if (st != CWS_IO_WOULD_BLOCK) return st;
+            port.ops->wait(port.ctx, 100);
+        }
+        return CWS_IO_WOULD_BLOCK;
+    }
+    // Opens host:l.port, completes the connect and accepts the peer.
+    cws_stream* connect_to(const Listener& l, const char* host, int* peer) {
+        cws_stream* s = nullptr;
+        LONGS_EQUAL(CWS_OPEN_OK, port.ops->open(port.ctx, host, l.port, &s));
+        CHECK(s != nullptr);
+        LONGS_EQUAL(0, finish_connect(s));
+        *peer = l.accept_one();
+        CHECK(*peer >= 0);
+        peers.push_back(*peer);
+        return s;
+    }
+    // Waits (bounded) until s is ready for want.
+    unsigned wait_for(cws_stream * s, unsigned want) {
+        port.ops->set_interest(port.ctx, s, want);
+        for (int i = 0; i < 50; ++i) {
+            port.ops->wait(port.ctx, 100);
+            const unsigned r = port.ops->ready(port.ctx, s);
+            if (r != 0) return r;
+        }
+        return 0;
+    }
+};
+
+TEST(PosixPort, BytesAndInitRejectBadArguments) {
+    LONGS_EQUAL(0, cws_posix_port_bytes(0));
+    const size_t need = cws_posix_port_bytes(2);
+    CHECK(need > 0);
+    std::vector<unsigned char> buf(need);
+    cws_posix_port* p = nullptr;
+    LONGS_EQUAL(-1, cws_posix_port_init(nullptr, need, 2, &p));
+    LONGS_EQUAL(-1, cws_posix_port_init(buf.data(), need - 1, 2, &p));
+    LONGS_EQUAL(-1, cws_posix_port_init(buf.data(), need, 0, &p));
+    LONGS_EQUAL(-1, cws_posix_port_init(buf.data(), need, 2, nullptr));
+    POINTERS_EQUAL(nullptr, p);
+}
+
+TEST(PosixPort, InitAcceptsAnyAlignment) {
+    const size_t need = cws_posix_port_bytes(3);
+    std::vector<unsigned char> buf(need + 1);
+    cws_posix_port* p = nullptr;
+    LONGS_EQUAL(0, cws_posix_port_init(buf.data() + 1, need, 3, &p));
+    CHECK(p != nullptr);
+    cws_port q = cws_posix_port_get(p);
+    POINTERS_EQUAL(p, q.ctx);
+    LONGS_EQUAL(0, q.ops->wait(q.ctx, 0));
+    cws_posix_port_deinit(p);
+}
+
+TEST(PosixPort, ConnectSendRecvIPv4) {
+    Listener l;
+    CHECK_TRUE(l.start(AF_INET));
+    int peer = -1;
+    cws_stream* s = connect_to(l, "127.0.0.1", &peer);
+    const uint8_t ping[] = {'p', 'i', 'n', 'g'};
+    LONGS_EQUAL(4, port.ops->send(port.ctx, s, ping, sizeof ping));
+    STRCMP_EQUAL("ping", read_peer(peer, 4).c_str());
+
+    uint8_t buf[16];
+    LONGS_EQUAL(CWS_IO_WOULD_BLOCK, port.ops->recv(port.ctx, s, buf, sizeof buf));
+    LONGS_EQUAL(4, ::send(peer, "pong", 4, 0));
+    CHECK((wait_for(s, CWS_WANT_READ) & CWS_WANT_READ) != 0);
+    LONGS_EQUAL(4, port.ops->recv(port.ctx, s, buf, sizeof buf));
+    MEMCMP_EQUAL("pong", buf, 4);
+    LONGS_EQUAL(0, port.ops->recv(port.ctx, s, buf, 0));
+    port.ops->close(port.ctx, s);
+}
+
+TEST(PosixPort, ConnectByNameLocalhost) {
+    Listener l;
+    CHECK_TRUE(l.start(AF_INET));
+    int peer = -1;
+    cws_stream* s = connect_to(l, "localhost", &peer);
+    LONGS_EQUAL(2, port.ops->send(port.ctx, s, reinterpret_cast<const uint8_t*>("hi"), 2));
+    STRCMP_EQUAL("hi", read_peer(peer, 2).c_str());
+}
+
+TEST(PosixPort, ConnectIPv6Loopback) {
+    Listener l;
+    if (!l.start(AF_INET6)) {
+        UT_PRINT("no IPv6 loopback here: skipped");
+        return;
+    }
+    int peer = -1;
+    cws_stream* s = connect_to(l, "::1", &peer);
+    LONGS_EQUAL(3, port.ops->send(port.ctx, s, reinterpret_cast<const uint8_t*>("six"), 3));
+    STRCMP_EQUAL("six", read_peer(peer, 3).c_str());
+}
+
+TEST(PosixPort, RefusedPortFails) {
+    Listener reserved;  // bound, not listening: connects are refused
+    CHECK_TRUE(reserved.start(AF_INET, false));
+    cws_stream* s = nullptr;
+    const cws_open_result r = port.ops->open(port.ctx, "127.0.0.1", reserved.port, &s);
+    if (r == CWS_OPEN_OK) {
+        LONGS_EQUAL(CWS_IO_ERROR, finish_connect(s));
+        uint8_t b[4];
+        LONGS_EQUAL(CWS_IO_ERROR, port.ops->recv(port.ctx, s, b, sizeof b));
+        LONGS_EQUAL(CWS_IO_ERROR, port.ops->send(port.ctx, s, b, sizeof b));
+        port.ops->close(port.ctx, s);
+    } else {
+        LONGS_EQUAL(CWS_OPEN_CONNECT_FAILED, r);
+    }
+}
+
+TEST(PosixPort, InvalidNameIsDnsFailure) {
+    cws_stream* s = nullptr;
+    LONGS_EQUAL(CWS_OPEN_DNS_FAILED, port.ops->open(port.ctx, "no-such-host.invalid", 80, &s));
+    LONGS_EQUAL(CWS_OPEN_DNS_FAILED, port.ops->open(port.ctx, "", 80, &s));
+    POINTERS_EQUAL(nullptr, s);
+}
+
+TEST(PosixPort, NoFreeStreamIsNoResources) {
+    make(1);
+    Listener l;
+    CHECK_TRUE(l.start(AF_INET));
+    int peer = -1;
+    cws_stream* s = connect_to(l, "127.0.0.1", &peer);
+    cws_stream* t = nullptr;
+    LONGS_EQUAL(CWS_OPEN_NO_RESOURCES, port.ops->open(port.ctx, "127.0.0.1", l.port, &t));
+    port.ops->close(port.ctx, s);
+    LONGS_EQUAL(CWS_OPEN_OK, port.ops->open(port.ctx, "127.0.0.1", l.port, &t));
+    POINTERS_EQUAL(s, t);  // the slot is reused
+}
+
+TEST(PosixPort, PeerCloseIsEof) {
+    Listener l;
+    CHECK_TRUE(l.start(AF_INET));
+    int peer = -1;
+    cws_stream* s = connect_to(l, "127.0.0.1", &peer);
+    ::shutdown(peer, SHUT_WR);
+    CHECK((wait_for(s, CWS_WANT_READ) & CWS_WANT_READ) != 0);
+    uint8_t buf[8];
+    LONGS_EQUAL(CWS_IO_CLOSED, port.ops->recv(port.ctx, s, buf, sizeof buf));
+}
+
+TEST(PosixPort, PeerResetIsErrorWithoutSigpipe) {
+    Listener l;
+    CHECK_TRUE(l.start(AF_INET));
+    int peer = -1;
+    cws_stream* s = connect_to(l, "127.0.0.1", &peer);
+    linger lg{1, 0};  // close() sends RST
+    ::setsockopt(peer, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    ::close(peer);
+    peers.pop_back();
+    CHECK(wait_for(s, CWS_WANT_READ) != 0);
+    uint8_t buf[8];
+    LONGS_EQUAL(CWS_IO_ERROR, port.ops->recv(port.ctx, s, buf, sizeof buf));
+    // Sending to a reset connection fails (EPIPE) and must not raise SIGPIPE.
+    long r = 0;
+    for (int i = 0; i < 10 && r != CWS_IO_ERROR; ++i) r = port.ops->send(port.ctx, s, buf, 8);
+    LONGS_EQUAL(CWS_IO_ERROR, r);
+}
+
+TEST(PosixPort, SendWouldBlockWhenThePeerDoesNotRead) {
+    Listener l;
+    CHECK_TRUE(l.start(AF_INET));
+    int peer = -1;
+    cws_stream* s = connect_to(l, "127.0.0.1", &peer);
+    static uint8_t chunk[65536];
+    long r = 0;
+    size_t total = 0;
+    for (int i = 0; i < 2000; ++i) {  // socket buffers are a few MB at most
+        r = port.ops->send(port.ctx, s, chunk, sizeof chunk);
+        if (r < 0) break;
+        total += static_cast<size_t>(r);
+    }
+    LONGS_EQUAL(CWS_IO_WOULD_BLOCK, r);
+    CHECK(total > 0);
+    // Not writable until the peer drains.
+    port.ops->set_interest(port.ctx, s, CWS_WANT_WRITE);
+    LONGS_EQUAL(0, port.ops->wait(port.ctx, 0));
+    LONGS_EQUAL(0u, port.ops->ready(port.ctx, s));
+}
+
+TEST(PosixPort, InterestSelectsWhatWaitReports) {
+    Listener l;
+    CHECK_TRUE(l.start(AF_INET));
+    int peer = -1;
+    cws_stream* s = connect_to(l, "127.0.0.1", &peer);
+    port.ops->set_interest(port.ctx, s, 0);
+    LONGS_EQUAL(0, port.ops->wait(port.ctx, 0));
+    port.ops->set_interest(port.ctx, s, CWS_WANT_WRITE);
+    LONGS_EQUAL(1, port.ops->wait(port.ctx, 0));
+    LONGS_EQUAL(CWS_WANT_WRITE, port.ops->ready(port.ctx, s));
+    port.ops->set_interest(port.ctx, s, CWS_WANT_READ);
+    LONGS_EQUAL(0, port.ops->wait(port.ctx, 0));
+    LONGS_EQUAL(0u, port.ops->ready(port.ctx, s));
+}
+
+TEST(PosixPort, ForeignLoopPollfdsAndRevents) {
+    Listener l;
+    CHECK_TRUE(l.start(AF_INET));
+    int peer = -1;
+    cws_stream* s = connect_to(l, "127.0.0.1", &peer);
+    port.ops->set_interest(port.ctx, s, CWS_WANT_READ);
+    LONGS_EQUAL(1, cws_posix_port_pollfds(pp, nullptr, 0));
+    pollfd fds[3];
+    LONGS_EQUAL(1, cws_posix_port_pollfds(pp, fds, 2));
+    CHECK(fds[0].fd >= 0);
+    LONGS_EQUAL(POLLIN, fds[0].events);
+    LONGS_EQUAL(1, ::send(peer, "x", 1, 0));
+    // The program's own poll, with one more fd of its own.
+    fds[1].fd = l.fd;
+    fds[1].events = POLLIN;
+    fds[1].revents = 0;
+    LONGS_EQUAL(1, ::poll(fds, 2, kBoundMs));
+    cws_posix_port_set_revents(pp, fds, 2);
+    LONGS_EQUAL(CWS_WANT_READ, port.ops->ready(port.ctx, s));
+    uint8_t b[4];
+    LONGS_EQUAL(1, port.ops->recv(port.ctx, s, b, sizeof b));
+    // A new round without events clears the readiness.
+    fds[0].revents = 0;
+    cws_posix_port_set_revents(pp, fds, 1);
+    LONGS_EQUAL(0u, port.ops->ready(port.ctx, s));
+    cws_posix_port_set_revents(pp, nullptr, 0);
+    LONGS_EQUAL(0, cws_posix_port_pollfds(pp, nullptr, 0) - 1);
+}
+
+TEST(PosixPort, DeinitClosesStreams) {
+    Listener l;
+    CHECK_TRUE(l.start(AF_INET));
+    int peer = -1;
+    connect_to(l, "127.0.0.1", &peer);
+    cws_posix_port_deinit(pp);
+    pp = nullptr;
+    char b[4];
+    pollfd p{peer, POLLIN, 0};
+    LONGS_EQUAL(1, ::poll(&p, 1, kBoundMs));
+    LONGS_EQUAL(0, ::recv(peer, b, sizeof b, 0));  // EOF at the peer
+}
+
+TEST(PosixPort, WaitWithoutStreamsTimesOut) {
+    LONGS_EQUAL(0, port.ops->wait(port.ctx, 0));
+    LONGS_EQUAL(0, port.ops->wait(port.ctx, 1));
+}
+
+TEST(PosixPort, ClockIsMonotonic) {
+    const uint64_t a = port.ops->now_ms(port.ctx);
+    const uint64_t b = port.ops->now_ms(port.ctx);
+    CHECK(b >= a);
+    CHECK(a > 0);
+}
+
+TEST(PosixPort, RandomFillsBuffers) {
+    uint8_t x[32];
+    uint8_t y[32];
+    LONGS_EQUAL(0, port.ops->random(port.ctx, x, sizeof x));
+    LONGS_EQUAL(0, port.ops->random(port.ctx, y, sizeof y));
+    CHECK(memcmp(x, y, sizeof x) != 0);
+    LONGS_EQUAL(0, port.ops->random(port.ctx, x, 0));
+}
