@@ -1,0 +1,413 @@
+#include "ws/framer.h"
+
+#include <string.h>
+#include <wslay/wslay.h>
+
+#include "consensus/port.h"
+
+namespace consensus::ws {
+
+namespace {
+
+constexpr uint8_t kOpCont = WSLAY_CONTINUATION_FRAME;
+constexpr uint8_t kOpText = WSLAY_TEXT_FRAME;
+constexpr uint8_t kOpBinary = WSLAY_BINARY_FRAME;
+constexpr uint8_t kOpClose = WSLAY_CONNECTION_CLOSE;
+constexpr uint8_t kOpPing = WSLAY_PING;
+constexpr uint8_t kOpPong = WSLAY_PONG;
+constexpr uint8_t kFin = 0x80;
+constexpr uint8_t kMaskBit = 0x80;
+constexpr size_t kMaskLen = 4;
+
+bool is_control(uint8_t opcode) {
+    return (opcode & 0x8) != 0;
+}
+
+// wslay calls this when its input buffer needs bytes. Any "no bytes" answer
+// becomes -1 (wslay then returns WSLAY_ERR_WANT_READ); the port's reason is
+// kept in the slot for receive() to report.
+ssize_t recv_cb(uint8_t* buf, size_t len, int /*flags*/, void* user) {
+    auto* slot = static_cast<detail::RecvSlot*>(user);
+    const long r = slot->fn(slot->io, buf, len);
+    if (r > 0 && static_cast<unsigned long>(r) <= len) {
+        slot->status = detail::IoStatus::data;
+        return r;
+    }
+    if (r == CWS_IO_WOULD_BLOCK) {
+        slot->status = detail::IoStatus::would_block;
+    } else if (r == CWS_IO_CLOSED) {
+        slot->status = detail::IoStatus::closed;
+    } else {
+        slot->status = detail::IoStatus::error;  // CWS_IO_ERROR, 0, > len: contract broken
+    }
+    return -1;
+}
+
+// Never called: frames are sent by put_frame, not wslay_frame_send.
+ssize_t send_unused(const uint8_t*, size_t, int, void*) {
+    return -1;
+}
+int genmask_unused(uint8_t*, size_t, void*) {
+    return -1;
+}
+
+// dst[i] = src[i] ^ key[(phase + i) % 4], eight bytes per step: the 8-byte
+// pattern repeats the key twice, so every aligned block of 8 payload bytes
+// sees the same pattern. memcpy keeps the loads/stores alignment-safe (one
+// unaligned mov on x86/ARMv7+); building the pattern in memory order keeps it
+// endian-neutral.
+void mask_copy(uint8_t* dst, const uint8_t* src, size_t n, const uint8_t key[kMaskLen],
+               size_t phase) {
+    uint8_t pattern[8];
+    for (size_t i = 0; i < sizeof pattern; ++i) pattern[i] = key[(phase + i) % kMaskLen];
+    uint64_t m;
+    memcpy(&m, pattern, sizeof m);
+    size_t i = 0;
+    for (; n - i >= sizeof m; i += sizeof m) {
+        uint64_t w;
+        memcpy(&w, src + i, sizeof w);
+        w ^= m;
+        memcpy(dst + i, &w, sizeof w);
+    }
+    for (; i < n; ++i) dst[i] = src[i] ^ pattern[i % sizeof pattern];
+}
+
+}  // namespace
+
+bool close_code_valid(uint16_t code) {
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+           (code >= 3000 && code <= 4999);
+}
+
+// ---------------------------------------------------------------- lifecycle
+
+bool Framer::create_context() {
+    const wslay_frame_callbacks cbs = {send_unused, recv_cb, genmask_unused};
+    wslay_frame_context_ptr c = nullptr;
+    if (wslay_frame_context_init(&c, &cbs, &slot_) != 0) return false;
+    ctx_ = c;
+    return true;
+}
+
+void Framer::clear_state() {
+    slot_ = detail::RecvSlot{nullptr, nullptr, detail::IoStatus::none};
+    frame_got_ = 0;
+    msg_len_ = 0;
+    utf8_.reset();
+    state_ = State::open;
+    msg_ = Msg::none;
+    in_frame_ = false;
+    close_sent_ = false;
+    close_owed_ = false;
+    pong_owed_ = false;
+    violation_code_ = 0;
+    echo_code_ = 0;
+    ctrl_len_ = 0;
+    pong_len_ = 0;
+}
+
+Error Framer::init(uint8_t* message_buf, size_t max_message, FillRandom rnd, void* rnd_ctx) {
+    if (message_buf == nullptr || rnd == nullptr) return Error::invalid_params;
+    deinit();
+    message_buf_ = message_buf;
+    max_message_ = max_message;
+    rnd_ = rnd;
+    rnd_ctx_ = rnd_ctx;
+    clear_state();
+    return create_context() ? Error::ok : Error::no_resources;
+}
+
+Error Framer::reset() {
+    if (message_buf_ == nullptr) return Error::invalid_params;
+    if (ctx_ != nullptr) wslay_frame_context_free(ctx_);
+    ctx_ = nullptr;
+    clear_state();
+    return create_context() ? Error::ok : Error::no_resources;
+}
+
+void Framer::deinit() {
+    if (ctx_ != nullptr) wslay_frame_context_free(ctx_);
+    ctx_ = nullptr;
+    clear_state();
+}
+
+// ---------------------------------------------------------------- receiving
+
+Framer::RecvStatus Framer::io_result() const {
+    switch (slot_.status) {
+        case detail::IoStatus::closed:
+            return RecvStatus::peer_closed_io;
+        case detail::IoStatus::error:
+            return RecvStatus::io_error;
+        case detail::IoStatus::none:
+        case detail::IoStatus::data:
+        case detail::IoStatus::would_block:
+            break;
+    }
+    return RecvStatus::would_block;
+}
+
+Framer::Step Framer::fail(uint16_t code) {
+    state_ = State::failed;
+    violation_code_ = code;
+    return Step::violation;
+}
+
+Framer::RecvStatus Framer::receive(RecvFn recv, void* io, TxBuffer& tx, FrameHandler& h) {
+    if (state_ == State::failed) return RecvStatus::violation;
+    if (state_ == State::closed) return RecvStatus::close_received;
+    if (ctx_ == nullptr || recv == nullptr) return RecvStatus::io_error;
+    slot_.fn = recv;
+    slot_.io = io;
+    for (;;) {
+        slot_.status = detail::IoStatus::none;
+        wslay_frame_iocb f;
+        memset(&f, 0, sizeof f);
+        const ssize_t r = wslay_frame_recv(ctx_, &f);
+        if (r == WSLAY_ERR_WANT_READ) {
+            // Bytes arrived but not enough for the next step: keep pulling.
+            if (slot_.status == detail::IoStatus::data) continue;
+            return io_result();
+        }
+        if (r < 0) {
+            // WSLAY_ERR_PROTO: a control frame > 125 bytes or fragmented, a
+            // non-minimal length encoding, or a 64-bit length with the top bit set.
+            fail(kCloseProtocolError);
+            return RecvStatus::violation;
+        }
+        switch (on_chunk(f, tx, h)) {
+            case Step::more:
+                break;
+            case Step::close:
+                return RecvStatus::close_received;
+            case Step::violation:
+                return RecvStatus::violation;
+        }
+    }
+}
+
+// Checks a frame when its first payload piece (or, for an empty frame, its
+// header) comes out of wslay, before any byte of it is copied anywhere.
+// Returns 0 or the close code to fail with.
+uint16_t Framer::check_frame_start(const wslay_frame_iocb& f) {
+    frame_got_ = 0;
+    if (f.mask != 0 || f.rsv != 0) return kCloseProtocolError;  // no extensions negotiated
+    switch (f.opcode) {
+        case kOpCont:
+            if (msg_ == Msg::none) return kCloseProtocolError;
+            break;
+        case kOpText:
+        case kOpBinary:
+            if (msg_ != Msg::none) return kCloseProtocolError;
+            break;
+        case kOpClose:
+        case kOpPing:
+        case kOpPong:
+            if (!f.fin || f.payload_length > kMaxControlPayload) return kCloseProtocolError;
+            if (f.opcode == kOpClose && f.payload_length == 1) return kCloseProtocolError;
+            return 0;
+        default:
+            return kCloseProtocolError;  // reserved opcodes 3-7, B-F
+    }
+    // msg_len_ is 0 unless a fragmented message is in progress.
+    if (f.payload_length > max_message_ - msg_len_) return kCloseMessageTooBig;
+    if (f.opcode != kOpCont) {
+        msg_ = f.opcode == kOpText ? Msg::text : Msg::binary;
+        msg_len_ = 0;
+        utf8_.reset();
+    }
+    return 0;
+}
+
+Framer::Step Framer::on_chunk(const wslay_frame_iocb& f, TxBuffer& tx, FrameHandler& h) {
+    const bool first = !in_frame_;
+    if (first) {
+        const uint16_t code = check_frame_start(f);
+        if (code != 0) return fail(code);
+    }
+    frame_got_ += f.data_length;
+    const bool done = frame_got_ == f.payload_length;
+    in_frame_ = !done;
+    if (is_control(f.opcode)) return on_control(f, first, done, tx, h);
+    return on_data(f, first, done, h);
+}
+
+Framer::Step Framer::on_data(const wslay_frame_iocb& f, bool first, bool done, FrameHandler& h) {
+    const bool text = msg_ == Msg::text;
+    if (first && done && f.fin && f.opcode != kOpCont) {
+        // The whole single-frame message sits in wslay's input buffer and stays
+        // there until the next wslay_frame_recv: deliver it in place, no copy.
+        if (text && !utf8_valid(f.data, f.data_length)) return fail(kCloseInvalidPayload);
+        msg_ = Msg::none;
+        h.on_message(!text, f.data, f.data_length);
+        return Step::more;
+    }
+    // Validate each piece as it comes so bad text fails fast (RFC 6455 8.1).
+    if (text && !utf8_.feed(f.data, f.data_length)) return fail(kCloseInvalidPayload);
+    memcpy(message_buf_ + msg_len_, f.data, f.data_length);  // bounded by check_frame_start
+    msg_len_ += f.data_length;
+    if (!done || !f.fin) return Step::more;
+    if (text && !utf8_.complete()) return fail(kCloseInvalidPayload);
+    const size_t n = msg_len_;
+    msg_ = Msg::none;
+    msg_len_ = 0;
+    h.on_message(!text, message_buf_, n);
+    return Step::more;
+}
+
+Framer::Step Framer::on_control(const wslay_frame_iocb& f, bool first, bool done, TxBuffer& tx,
+                                FrameHandler& h) {
+    const uint8_t* p = f.data;
+    size_t n = f.data_length;
+    if (!(first && done)) {
+        // Arrived in pieces: gather (at most 125 bytes, checked at frame start).
+        if (first) ctrl_len_ = 0;
+        memcpy(ctrl_buf_ + ctrl_len_, f.data, f.data_length);
+        ctrl_len_ = static_cast<uint8_t>(ctrl_len_ + f.data_length);
+        if (!done) return Step::more;
+        p = ctrl_buf_;
+        n = ctrl_len_;
+    }
+    switch (f.opcode) {
+        case kOpPing:
+            answer_ping(tx, p, n);
+            return Step::more;
+        case kOpPong:
+            h.on_pong(p, n);
+            return Step::more;
+        default:
+            return on_close_frame(p, n, tx, h);
+    }
+}
+
+Framer::Step Framer::on_close_frame(const uint8_t* p, size_t n, TxBuffer& tx, FrameHandler& h) {
+    uint16_t code = kCloseNoStatus;
+    const uint8_t* reason = p;
+    size_t reason_len = 0;
+    if (n >= 2) {  // n == 1 was refused at frame start
+        code = static_cast<uint16_t>((p[0] << 8) | p[1]);
+        if (!close_code_valid(code)) return fail(kCloseProtocolError);
+        reason = p + 2;
+        reason_len = n - 2;
+        if (!utf8_valid(reason, reason_len)) return fail(kCloseInvalidPayload);
+    }
+    state_ = State::closed;
+    pong_owed_ = false;  // nothing but the echo goes out after a close
+    if (!close_sent_) {
+        // Echo the code (RFC 6455 5.5.1); the reason is not repeated.
+        close_sent_ = true;
+        close_owed_ = true;
+        echo_code_ = code;
+        if (put_echo_close(tx) == Error::ok) close_owed_ = false;
+    }
+    h.on_close(code, reinterpret_cast<const char*>(reason), reason_len);
+    return Step::close;
+}
+
+void Framer::answer_ping(TxBuffer& tx, const uint8_t* p, size_t n) {
+    if (close_sent_) return;
+    if (put_frame(tx, kOpPong, p, n, nullptr, 0) == Error::ok) {
+        pong_owed_ = false;  // an older owed pong is superseded
+        return;
+    }
+    memcpy(pong_buf_, p, n);  // latest payload wins
+    pong_len_ = static_cast<uint8_t>(n);
+    pong_owed_ = true;
+}
+
+// ---------------------------------------------------------------- sending
+
+Error Framer::put_echo_close(TxBuffer& tx) {
+    if (echo_code_ == kCloseNoStatus) return put_frame(tx, kOpClose, nullptr, 0, nullptr, 0);
+    const uint8_t be[2] = {static_cast<uint8_t>(echo_code_ >> 8),
+                           static_cast<uint8_t>(echo_code_ & 0xFF)};
+    return put_frame(tx, kOpClose, be, sizeof be, nullptr, 0);
+}
+
+void Framer::flush_owed(TxBuffer& tx) {
+    if (pong_owed_ && put_frame(tx, kOpPong, pong_buf_, pong_len_, nullptr, 0) == Error::ok) {
+        pong_owed_ = false;
+    }
+    if (close_owed_ && !pong_owed_ && put_echo_close(tx) == Error::ok) close_owed_ = false;
+}
+
+// Encodes one FIN frame (payload = a then b) into tx, all or nothing.
+// Why not wslay_frame_send: in wslay 1.1.1 it masks one byte at a time into a
+// 4 KiB stack array and then hands that to a send callback, i.e. a second copy
+// plus 4 KiB of stack per call (too much for small RTOS tasks); 1.1.1 has no
+// wslay_frame_write into a caller buffer. Writing the header and the masked
+// payload (a machine word at a time) straight into tx is one pass and one copy.
+Error Framer::put_frame(TxBuffer& tx, uint8_t opcode, const uint8_t* a, size_t alen,
+                        const uint8_t* b, size_t blen) {
+    const size_t n = alen + blen;
+    if (n > tx.capacity || frame_size(n) > tx.capacity) return Error::message_too_large;
+    const size_t total = frame_size(n);
+    if (!tx.reserve(total)) return Error::would_block;
+    uint8_t* out = tx.tail();
+    size_t h = 0;
+    out[h++] = static_cast<uint8_t>(kFin | opcode);
+    if (n < 126) {
+        out[h++] = static_cast<uint8_t>(kMaskBit | n);
+    } else if (n <= 0xFFFF) {
+        out[h++] = kMaskBit | 126;
+        out[h++] = static_cast<uint8_t>(n >> 8);
+        out[h++] = static_cast<uint8_t>(n & 0xFF);
+    } else {
+        out[h++] = kMaskBit | 127;
+        const uint64_t n64 = n;
+        for (int shift = 56; shift >= 0; shift -= 8) {
+            out[h++] = static_cast<uint8_t>((n64 >> shift) & 0xFF);
+        }
+    }
+    uint8_t* key = out + h;
+    rnd_(rnd_ctx_, key, kMaskLen);  // a fresh key per frame (RFC 6455 5.3)
+    h += kMaskLen;
+    if (alen > 0) mask_copy(out + h, a, alen, key, 0);
+    if (blen > 0) mask_copy(out + h + alen, b, blen, key, alen % kMaskLen);
+    tx.commit(total);
+    return Error::ok;
+}
+
+Error Framer::write_message(TxBuffer& tx, bool binary, const uint8_t* data, size_t len) {
+    flush_owed(tx);
+    if (close_sent_) return Error::closed;
+    if (data == nullptr && len > 0) return Error::invalid_params;
+    return put_frame(tx, binary ? kOpBinary : kOpText, data, len, nullptr, 0);
+}
+
+Error Framer::write_ping(TxBuffer& tx, const uint8_t* data, size_t len) {
+    flush_owed(tx);
+    if (close_sent_) return Error::closed;
+    if (len > kMaxControlPayload || (data == nullptr && len > 0)) return Error::invalid_params;
+    return put_frame(tx, kOpPing, data, len, nullptr, 0);
+}
+
+Error Framer::write_close(TxBuffer& tx, uint16_t code, const char* reason, size_t reason_len) {
+    flush_owed(tx);
+    if (close_sent_) return Error::closed;
+    if (reason_len > kMaxCloseReason || (reason == nullptr && reason_len > 0)) {
+        return Error::invalid_params;
+    }
+    const auto* r = reinterpret_cast<const uint8_t*>(reason);
+    Error e;
+    if (code == kCloseNoStatus) {
+        if (reason_len > 0) return Error::invalid_params;  // a reason needs a code
+        e = put_frame(tx, kOpClose, nullptr, 0, nullptr, 0);
+    } else {
+        if (!close_code_valid(code) || !utf8_valid(r, reason_len)) return Error::invalid_params;
+        const uint8_t be[2] = {static_cast<uint8_t>(code >> 8), static_cast<uint8_t>(code & 0xFF)};
+        e = put_frame(tx, kOpClose, be, sizeof be, r, reason_len);
+    }
+    if (e == Error::ok) {
+        close_sent_ = true;
+        pong_owed_ = false;
+    }
+    return e;
+}
+
+Error Framer::flush_control(TxBuffer& tx) {
+    flush_owed(tx);
+    return control_owed() ? Error::would_block : Error::ok;
+}
+
+}  // namespace consensus::ws

@@ -1,0 +1,203 @@
+// RFC 6455 client framing for one connection, on wslay's frame API.
+//
+// Receiving: wslay_frame_recv parses frame headers and hands out payload
+// pieces from its own 4 KiB input buffer (one malloc at init, none per frame).
+// On top of it this class keeps the RFC rules that wslay's event layer would
+// otherwise provide (ANCHORS.md #11): message reassembly into a caller buffer
+// with a hard size limit, incremental UTF-8 checks, automatic PONG, the close
+// handshake, and refusal of every protocol violation with the right close code.
+//
+// Sending: frames are encoded straight into the caller's TxBuffer (see the
+// comment at put_frame in framer.cpp for why not through wslay_frame_send).
+//
+// Memory: sizeof(Framer) is about 300 bytes (two 125-byte control buffers)
+// plus one wslay frame context (~4.2 KB, malloc'ed by wslay in init/reset) plus
+// the caller's message buffer. receive() and write_*() never allocate.
+// Single-threaded; no exceptions.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "consensus/error.h"
+#include "ws/tx_buffer.h"
+#include "ws/utf8.h"
+
+struct wslay_frame_context;
+struct wslay_frame_iocb;
+
+namespace consensus::ws {
+
+/// Fills out with len unpredictable bytes (mask keys). Must not fail.
+using FillRandom = void (*)(void* ctx, uint8_t* out, size_t len);
+/// Port semantics (include/consensus/port.h): > 0 bytes read, CWS_IO_WOULD_BLOCK,
+/// CWS_IO_CLOSED or CWS_IO_ERROR. 0, other negatives or > len count as CWS_IO_ERROR.
+using RecvFn = long (*)(void* io, uint8_t* buf, size_t len);
+
+/// Receives what the framer decodes. Implemented by the session.
+/// Pointers are valid only during the call. Callbacks may call the framer's
+/// write_*() and flush_control(), but never receive(), reset(), init() or
+/// deinit() (the framer is in the middle of wslay's buffer then).
+class FrameHandler {
+  public:
+    /// A complete data message (text is valid UTF-8).
+    virtual void on_message(bool binary, const uint8_t* data, size_t len) = 0;
+    virtual void on_pong(const uint8_t* data, size_t len) = 0;
+    /// The peer's close; code 1005 when its frame had no payload. reason is
+    /// valid UTF-8, <= 123 bytes, not NUL-terminated.
+    virtual void on_close(uint16_t code, const char* reason, size_t reason_len) = 0;
+
+  protected:
+    ~FrameHandler() = default;
+};
+
+namespace detail {
+enum class IoStatus : uint8_t { none, data, would_block, closed, error };
+// What wslay's recv callback needs; lives inside the Framer.
+struct RecvSlot {
+    RecvFn fn;
+    void* io;
+    IoStatus status;
+};
+}  // namespace detail
+
+/// RFC 6455 close codes used here.
+constexpr uint16_t kCloseNormal = 1000;
+constexpr uint16_t kCloseProtocolError = 1002;
+constexpr uint16_t kCloseNoStatus = 1005;
+constexpr uint16_t kCloseInvalidPayload = 1007;
+constexpr uint16_t kCloseMessageTooBig = 1009;
+
+/// True for codes a peer may send (and we may send): 1000-1003, 1007-1014,
+/// 3000-4999. (wslay's event layer refuses 1012-1014; they are valid.)
+bool close_code_valid(uint16_t code);
+
+class Framer {
+  public:
+    static constexpr size_t kMaxControlPayload = 125;
+    static constexpr size_t kMaxCloseReason = 123;
+    /// Largest client frame header: 2 + 8 (64-bit length) + 4 (mask key).
+    static constexpr size_t kMaxHeader = 14;
+
+    Framer() = default;
+    ~Framer() { deinit(); }
+    Framer(const Framer&) = delete;
+    Framer& operator=(const Framer&) = delete;
+
+    /// Bytes a client frame with an n-byte payload takes in the TxBuffer.
+    static constexpr size_t frame_size(size_t n) {
+        return (n < 126 ? 2 : n <= 0xFFFF ? 4 : 10) + 4 + n;
+    }
+
+    /// message_buf: reassembly buffer of max_message bytes (caller-owned,
+    /// must outlive the framer). rnd: mask-key source (e.g. the TLS CTR-DRBG).
+    /// Allocates the wslay frame context (one malloc, ~4.2 KB).
+    /// Errors: invalid_params (null message_buf or rnd), no_resources (malloc
+    /// failed). Calling init again releases the previous context first.
+    Error init(uint8_t* message_buf, size_t max_message, FillRandom rnd, void* rnd_ctx);
+    /// Fresh state for a new connection. wslay has no way to reset a frame
+    /// context, so this frees and re-creates it (one free + one malloc).
+    /// Errors: invalid_params (not initialised), no_resources (malloc failed;
+    /// receive() then reports io_error until a successful reset/init).
+    Error reset();
+    /// Releases the wslay context. Idempotent; also run by the destructor.
+    void deinit();
+
+    enum class RecvStatus : uint8_t {
+        would_block,     // recv has nothing more now
+        peer_closed_io,  // recv reported CWS_IO_CLOSED (EOF without close frame)
+        io_error,        // recv reported CWS_IO_ERROR (or broke the port contract)
+        violation,       // the peer broke RFC 6455; see violation_code()
+        close_received,  // the peer's close was delivered to on_close
+    };
+
+    /// Pulls bytes through recv until it would block, delivering complete
+    /// messages, pongs and a close to h, in stream order. Single-frame messages
+    /// that arrive whole are delivered straight from wslay's input buffer;
+    /// others are assembled in message_buf (the only copy).
+    /// Pings are answered with a pong of the same payload written into tx; if
+    /// tx lacks room ONE pong is owed (latest payload wins) and written by the
+    /// next write_*() / flush_control(). No pong is sent after our close.
+    /// violation: sticky until reset(); violation_code() is 1002, 1007 or 1009;
+    /// the caller sends write_close(tx, violation_code(), ...) and closes.
+    /// close_received: sticky until reset(); unless we had sent a close first,
+    /// the echo (same code; empty payload for 1005) is already in tx, or owed
+    /// if tx was full (flush_control() writes it). Before init: io_error.
+    /// A declared frame length beyond the message limit is refused (1009) when
+    /// its first payload byte reaches wslay, before anything is copied.
+    RecvStatus receive(RecvFn recv, void* io, TxBuffer& tx, FrameHandler& h);
+    /// Close code for the last violation; 0 when there was none.
+    uint16_t violation_code() const { return violation_code_; }
+
+    /// One whole message as one frame (FIN, text/binary, masked with a fresh
+    /// key). Writes an owed pong/close echo first when it fits.
+    /// Errors: would_block (not enough free room in tx now; nothing written),
+    /// message_too_large (frame_size(len) > tx.capacity: can never fit),
+    /// closed (we already sent or owe a close), invalid_params (null data with
+    /// len > 0). Outgoing text is not UTF-8 checked (the caller's contract).
+    Error write_message(TxBuffer& tx, bool binary, const uint8_t* data, size_t len);
+    /// Ping with len <= 125 bytes. Errors: invalid_params, would_block, closed.
+    Error write_ping(TxBuffer& tx, const uint8_t* data, size_t len);
+    /// Close frame. code must satisfy close_code_valid(), or be 1005 with an
+    /// empty reason (sends a close without payload). reason: valid UTF-8,
+    /// <= 123 bytes. Records that we sent a close once it is written.
+    /// Errors: invalid_params (code, reason length or UTF-8), would_block,
+    /// closed (a close was already sent or is owed).
+    Error write_close(TxBuffer& tx, uint16_t code, const char* reason, size_t reason_len);
+    /// Writes an owed pong and/or close echo. ok when nothing is owed any more,
+    /// would_block when tx still lacks room.
+    Error flush_control(TxBuffer& tx);
+
+    /// True once our close frame is in tx (or owed as the echo of the peer's).
+    bool close_sent() const { return close_sent_; }
+    /// True once the peer's close was delivered.
+    bool close_received() const { return state_ == State::closed; }
+    /// True while a pong or close echo waits for room in tx.
+    bool control_owed() const { return pong_owed_ || close_owed_; }
+
+  private:
+    enum class State : uint8_t { open, closed, failed };
+    enum class Msg : uint8_t { none, text, binary };  // fragmented message in progress
+    enum class Step : uint8_t { more, close, violation };
+
+    bool create_context();
+    void clear_state();
+    RecvStatus io_result() const;
+    Step fail(uint16_t code);
+    uint16_t check_frame_start(const wslay_frame_iocb& f);
+    Step on_chunk(const wslay_frame_iocb& f, TxBuffer& tx, FrameHandler& h);
+    Step on_data(const wslay_frame_iocb& f, bool first, bool done, FrameHandler& h);
+    Step on_control(const wslay_frame_iocb& f, bool first, bool done, TxBuffer& tx,
+                    FrameHandler& h);
+    Step on_close_frame(const uint8_t* p, size_t n, TxBuffer& tx, FrameHandler& h);
+    void answer_ping(TxBuffer& tx, const uint8_t* p, size_t n);
+    void flush_owed(TxBuffer& tx);
+    Error put_echo_close(TxBuffer& tx);
+    Error put_frame(TxBuffer& tx, uint8_t opcode, const uint8_t* a, size_t alen, const uint8_t* b,
+                    size_t blen);
+
+    wslay_frame_context* ctx_ = nullptr;
+    uint8_t* message_buf_ = nullptr;
+    size_t max_message_ = 0;
+    FillRandom rnd_ = nullptr;
+    void* rnd_ctx_ = nullptr;
+    detail::RecvSlot slot_{nullptr, nullptr, detail::IoStatus::none};
+
+    uint64_t frame_got_ = 0;  // payload bytes of the current frame seen so far
+    size_t msg_len_ = 0;      // bytes assembled in message_buf_
+    Utf8Validator utf8_;      // across the fragments of a text message
+    State state_ = State::open;
+    Msg msg_ = Msg::none;
+    bool in_frame_ = false;  // between a frame's first and last payload piece
+    bool close_sent_ = false;
+    bool close_owed_ = false;
+    bool pong_owed_ = false;
+    uint16_t violation_code_ = 0;
+    uint16_t echo_code_ = 0;
+    uint8_t ctrl_len_ = 0;
+    uint8_t pong_len_ = 0;
+    uint8_t ctrl_buf_[kMaxControlPayload];  // a control frame that arrived in pieces
+    uint8_t pong_buf_[kMaxControlPayload];  // the owed pong's payload
+};
+
+}  // namespace consensus::ws

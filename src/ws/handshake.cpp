@@ -1,0 +1,169 @@
+#include "ws/handshake.h"
+
+#include <mbedtls/sha1.h>
+#include <mbedtls/version.h>
+#include <string.h>
+
+namespace consensus::ws {
+
+namespace {
+
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char kGuid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+constexpr size_t kSha1Len = 20;
+
+// Standard base64 with '=' padding; out must hold 4 * ceil(n / 3) chars.
+size_t base64_encode(const uint8_t* in, size_t n, char* out) {
+    size_t o = 0;
+    size_t i = 0;
+    for (; n - i >= 3; i += 3) {
+        const uint32_t v = (uint32_t{in[i]} << 16) | (uint32_t{in[i + 1]} << 8) | in[i + 2];
+        out[o++] = kAlphabet[(v >> 18) & 63];
+        out[o++] = kAlphabet[(v >> 12) & 63];
+        out[o++] = kAlphabet[(v >> 6) & 63];
+        out[o++] = kAlphabet[v & 63];
+    }
+    if (i < n) {
+        const bool two = (n - i) == 2;
+        const uint32_t v = (uint32_t{in[i]} << 16) | (two ? uint32_t{in[i + 1]} << 8 : 0u);
+        out[o++] = kAlphabet[(v >> 18) & 63];
+        out[o++] = kAlphabet[(v >> 12) & 63];
+        out[o++] = two ? kAlphabet[(v >> 6) & 63] : '=';
+        out[o++] = '=';
+    }
+    return o;
+}
+
+// mbedTLS 3 dropped the _ret suffix (and 2.28's un-suffixed names are void).
+bool sha1_of_key(const char* key, size_t key_len, uint8_t digest[kSha1Len]) {
+    mbedtls_sha1_context c;
+    mbedtls_sha1_init(&c);
+    const auto* k = reinterpret_cast<const unsigned char*>(key);
+    const auto* g = reinterpret_cast<const unsigned char*>(kGuid);
+#if MBEDTLS_VERSION_MAJOR >= 3
+    const bool ok = mbedtls_sha1_starts(&c) == 0 && mbedtls_sha1_update(&c, k, key_len) == 0 &&
+                    mbedtls_sha1_update(&c, g, sizeof kGuid - 1) == 0 &&
+                    mbedtls_sha1_finish(&c, digest) == 0;
+#else
+    const bool ok = mbedtls_sha1_starts_ret(&c) == 0 &&
+                    mbedtls_sha1_update_ret(&c, k, key_len) == 0 &&
+                    mbedtls_sha1_update_ret(&c, g, sizeof kGuid - 1) == 0 &&
+                    mbedtls_sha1_finish_ret(&c, digest) == 0;
+#endif
+    mbedtls_sha1_free(&c);
+    return ok;
+}
+
+// Appends to a fixed buffer; remembers the first failure so the request
+// builder can chain calls and check once.
+class Out {
+  public:
+    Out(char* out, size_t cap) : out_(out), cap_(cap) {}
+
+    void raw(const char* s, size_t n) {
+        if (!ok_ || n > cap_ - len_) {
+            ok_ = false;
+            return;
+        }
+        memcpy(out_ + len_, s, n);
+        len_ += n;
+    }
+    template <size_t N>
+    void lit(const char (&s)[N]) {
+        raw(s, N - 1);
+    }
+    // A header value: refuses control characters (CR/LF injection, NUL).
+    void value(const char* s, size_t n) {
+        for (size_t i = 0; i < n && ok_; ++i) {
+            const auto c = static_cast<unsigned char>(s[i]);
+            if (c < 0x20 || c == 0x7F) ok_ = false;
+        }
+        raw(s, n);
+    }
+    // A NUL-terminated value, scanned no further than the room left.
+    void cvalue(const char* s) {
+        size_t n = 0;
+        while (ok_ && s[n] != '\0') {
+            if (n == cap_ - len_) {
+                ok_ = false;
+                return;
+            }
+            ++n;
+        }
+        value(s, n);
+    }
+    size_t result() const { return ok_ ? len_ : 0; }
+
+  private:
+    char* out_;
+    size_t cap_;
+    size_t len_ = 0;
+    bool ok_ = true;
+};
+
+bool non_empty(const char* s) {
+    return s != nullptr && s[0] != '\0';
+}
+
+size_t key_length(const char* key) {
+    if (key == nullptr) return 0;
+    size_t n = 0;
+    while (n <= kKeyLen && key[n] != '\0') ++n;  // never reads past key[24]
+    return n;
+}
+
+}  // namespace
+
+void make_key(const uint8_t random16[16], char out[25]) {
+    base64_encode(random16, 16, out);
+    out[kKeyLen] = '\0';
+}
+
+bool accept_matches(const char* key, const char* accept, size_t accept_len) {
+    if (accept == nullptr || accept_len != kAcceptLen || key_length(key) != kKeyLen) return false;
+    uint8_t digest[kSha1Len];
+    if (!sha1_of_key(key, kKeyLen, digest)) return false;
+    char expected[kAcceptLen];
+    base64_encode(digest, kSha1Len, expected);
+    return memcmp(expected, accept, kAcceptLen) == 0;
+}
+
+size_t write_upgrade_request(char* out, size_t cap, const char* host_header, size_t host_len,
+                             const char* target, size_t target_len, const char* key,
+                             const NodeHeaders& node) {
+    if (out == nullptr || host_header == nullptr || host_len == 0 || target == nullptr ||
+        target_len == 0 || key_length(key) != kKeyLen) {
+        return 0;
+    }
+    Out o(out, cap);
+    o.lit("GET ");
+    o.value(target, target_len);
+    // A space inside the target would split the request line.
+    if (memchr(target, ' ', target_len) != nullptr) return 0;
+    o.lit(" HTTP/1.1\r\nHost: ");
+    o.value(host_header, host_len);
+    o.lit("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ");
+    o.value(key, kKeyLen);
+    o.lit("\r\nSec-WebSocket-Version: 13\r\nUser-Agent: ");
+    o.lit(kUserAgent);
+    o.lit("\r\n");
+    if (non_empty(node.region)) {
+        o.lit("x-node-region: ");
+        o.cvalue(node.region);
+        o.lit("\r\n");
+    }
+    if (non_empty(node.domain)) {
+        o.lit("x-node-domain: ");
+        o.cvalue(node.domain);
+        o.lit("\r\n");
+    }
+    if (non_empty(node.exclude)) {
+        o.lit("x-node-exclude: ");
+        o.cvalue(node.exclude);
+        o.lit("\r\n");
+    }
+    o.lit("\r\n");
+    return o.result();
+}
+
+}  // namespace consensus::ws
