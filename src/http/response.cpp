@@ -2,6 +2,8 @@
 // the kept headers, the body arena and the WebSocket upgrade decision.
 #include "http/response.h"
 
+#include <string.h>
+
 #include "core/strview.h"
 
 namespace consensus {
@@ -40,6 +42,13 @@ bool list_has_token(StrView v, const char* token) {
         }
     }
     return false;
+}
+
+// RFC 9110 token characters: what a header name may consist of. llhttp lets
+// some others through (e.g. a space inside the name).
+bool tchar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+           strchr("!#$%&'*+-.^_`|~", c) != nullptr;
 }
 
 size_t offset_in(const char* pos, const uint8_t* data, size_t len) {
@@ -135,6 +144,9 @@ int HttpResponseReader::on_header_field(llhttp_t* p, const char* at, size_t n) {
         }
     }
     if (!r->count_line(n)) return HPE_USER;
+    for (size_t i = 0; i < n; ++i) {
+        if (at[i] == '\0' || !tchar(at[i])) return r->fail(Error::bad_response, "bad header name");
+    }
     // Only names that fit the buffer can match a kept one; longer ones just count.
     for (size_t i = 0; i < n && r->name_len_ <= kNameBuf; ++i) {
         if (r->name_len_ < kNameBuf) r->name_[r->name_len_] = at[i];
@@ -229,7 +241,8 @@ int HttpResponseReader::on_body(llhttp_t* p, const char* at, size_t n) {
 
 int HttpResponseReader::on_message_complete(llhttp_t* p) {
     HttpResponseReader* r = self(p);
-    if (is_interim(r->status_code_)) return 0;  // 100/102/103: the real answer follows
+    if (is_interim(r->status_code_)) return 0;   // 100/102/103: the real answer follows
+    if (r->state_ == Status::upgrade) return 0;  // llhttp pauses with HPE_PAUSED_UPGRADE
     r->state_ = Status::complete;
     return HPE_PAUSED;  // stop right after this response; the rest is not ours
 }
