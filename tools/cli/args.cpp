@@ -405,6 +405,10 @@ Error parse_args(int argc, const char* const* argv, const char* env_server_url, 
         if (e != Error::ok) return e;
     }
     if (out->command == Command::demo) return Error::ok;
+    if (!valid_server_url(out->server_url)) {  // only $CONSENSUS_SERVER_URL can get here
+        return fail(msg, msg_cap, "CONSENSUS_SERVER_URL: '%s' is not an http:// or https:// URL",
+                    out->server_url);
+    }
     return parser.check_billed();
 }
 
