@@ -187,7 +187,9 @@ void Server::pump_ws(Conn& c, int64_t now) {
         }
         bool flushed = c.out.empty() && !ws.output_queued();
         if (ws.action() == WsSession::Action::Drop && flushed) {
-            c.state = ConnState::Done;  // no close frame, no FIN dance: just gone
+            std::string sink;  // unread input would turn our FIN into a RST
+            c.transport.read(sink, kMaxWsInput);
+            c.state = ConnState::Done;  // no close frame: the TCP connection just ends
             return;
         }
         if (ws.action() == WsSession::Action::Freeze && flushed) {

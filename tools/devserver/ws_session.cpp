@@ -162,11 +162,22 @@ void WsSession::expire(bool time_limit) {
 }
 
 void WsSession::server_close(int code, const std::string& reason, const char* why) {
-    wslay_event_queue_close(ctx_, static_cast<uint16_t>(code),
-                            reinterpret_cast<const uint8_t*>(reason.data()), reason.size());
+    // wslay sends control frames ahead of queued data; the close must come last,
+    // so it is queued only once the data queue has drained (see flush_close).
+    close_pending_ = true;
+    close_code_ = code;
+    close_reason_ = reason;
     close_deadline_ms_ = now_ms_ + kCloseHandshakeMs;
     log_.write("server_close", {{"session", json_quote(spec_.id)}, {"why", json_quote(why)}});
     log_close(code, reason, "server");
+}
+
+void WsSession::flush_close() {
+    if (!close_pending_ || wslay_event_get_queued_msg_count(ctx_) > 0) return;
+    close_pending_ = false;
+    wslay_event_queue_close(ctx_, static_cast<uint16_t>(close_code_),
+                            reinterpret_cast<const uint8_t*>(close_reason_.data()),
+                            close_reason_.size());
 }
 
 void WsSession::log_close(int code, const std::string& reason, const char* initiator) {
@@ -192,7 +203,10 @@ void WsSession::pump(int64_t now_ms, bool peer_eof) {
             return;
         }
     }
-    if (wslay_event_want_write(ctx_) && wslay_event_send(ctx_) != 0) failed_ = true;
+    for (int i = 0; i < 2 && !failed_; ++i) {  // second round: the deferred close frame
+        if (wslay_event_want_write(ctx_) && wslay_event_send(ctx_) != 0) failed_ = true;
+        flush_close();
+    }
 }
 
 int64_t WsSession::next_deadline_ms() const {
@@ -201,7 +215,7 @@ int64_t WsSession::next_deadline_ms() const {
 }
 
 bool WsSession::output_queued() const {
-    return ctx_ != nullptr && wslay_event_get_queued_msg_count(ctx_) > 0;
+    return close_pending_ || (ctx_ != nullptr && wslay_event_get_queued_msg_count(ctx_) > 0);
 }
 
 bool WsSession::finished() const {
@@ -209,7 +223,7 @@ bool WsSession::finished() const {
     if (failed_) return true;
     if (action_ == Action::Drop) return !output_queued();
     if (now_ms_ >= close_deadline_ms_) return true;
-    return !wslay_event_want_read(ctx_) && !wslay_event_want_write(ctx_);
+    return !close_pending_ && !wslay_event_want_read(ctx_) && !wslay_event_want_write(ctx_);
 }
 
 }  // namespace devserver

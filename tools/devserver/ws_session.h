@@ -67,6 +67,7 @@ class WsSession {
     void after_echo();
     void expire(bool time_limit);
     void server_close(int code, const std::string& reason, const char* why);
+    void flush_close();
     void log_close(int code, const std::string& reason, const char* initiator);
     void queue_text(const std::string& text);
 
@@ -79,6 +80,9 @@ class WsSession {
     bool failed_ = false;
     bool expired_ = false;
     bool close_logged_ = false;
+    bool close_pending_ = false;  // a server close waits for the data queue to drain
+    int close_code_ = 0;
+    std::string close_reason_;
     Action action_ = Action::None;
     int64_t now_ms_ = 0;
     int64_t started_ms_ = 0;
