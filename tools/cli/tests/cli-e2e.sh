@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# End-to-end tests of consensus-ws against consensus-devserver on loopback:
+# every exit status (0, 2, 3, 4, 5), the output forms, stdin, --sessions,
+# payers, the spend guard, and `demo`.
+# usage: cli-e2e.sh <consensus-ws> <consensus-devserver>
+set -u
+WS=$1
+DEV=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+TMP=$(mktemp -d)
+DEV_PID=
+PASS=0
+FAIL=0
+
+cleanup() {
+    stop_dev
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# start_dev [devserver options...]: sets PORT and URL.
+start_dev() {
+    stop_dev
+    : >"$TMP/dev.log"
+    "$DEV" --port 0 --log "$TMP/dev.log" "$@" >"$TMP/dev.out" 2>"$TMP/dev.err" &
+    DEV_PID=$!
+    for _ in $(seq 1 100); do
+        if grep -q '^READY ' "$TMP/dev.out"; then break; fi
+        sleep 0.05
+    done
+    PORT=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$TMP/dev.out")
+    if [ -z "$PORT" ]; then
+        echo "devserver did not start: $(cat "$TMP/dev.err")"
+        exit 1
+    fi
+    URL="http://127.0.0.1:$PORT"
+}
+
+stop_dev() {
+    if [ -n "$DEV_PID" ]; then
+        kill "$DEV_PID" 2>/dev/null
+        wait "$DEV_PID" 2>/dev/null
+        DEV_PID=
+    fi
+}
+
+ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
+bad() {
+    FAIL=$((FAIL + 1))
+    echo "FAIL $1: $2"
+    echo "  --- stdout"; sed 's/^/  /' "$TMP/out"
+    echo "  --- stderr"; sed 's/^/  /' "$TMP/err"
+}
+
+# run NAME EXPECTED_STATUS args...: runs consensus-ws (bounded), checks the status.
+run() {
+    local name=$1 want=$2
+    shift 2
+    timeout 30 "$WS" "$@" </dev/null >"$TMP/out" 2>"$TMP/err"
+    local got=$?
+    if [ "$got" -ne "$want" ]; then
+        bad "$name" "exit $got, expected $want"
+        return 1
+    fi
+    return 0
+}
+
+# has NAME FILE PATTERN: the file holds a line matching the (fixed) string.
+has() {
+    if grep -qF -- "$3" "$TMP/$2"; then return 0; fi
+    bad "$1" "$2 lacks: $3"
+    return 1
+}
+
+lacks() {
+    if ! grep -qF -- "$3" "$TMP/$2"; then return 0; fi
+    bad "$1" "$2 has: $3"
+    return 1
+}
+
+# ---- usage (2): nothing on the network ----------------------------------------
+start_dev --free
+t=usage.billed_dimension
+run $t 2 connect --server "$URL" --model time --minutes 0 --json &&
+    has $t out '"type":"error","code":"invalid_params"' && ok $t
+t=usage.unknown_option
+run $t 2 connect --server "$URL" --frobnicate && has $t err 'unknown option' && ok $t
+t=usage.above_cap
+run $t 2 token --server "$URL" --megabytes 10241 --json && has $t out 'invalid_params' && ok $t
+t=usage.bad_env_url
+CONSENSUS_SERVER_URL=ftp://x run $t 2 token --json && has $t out 'CONSENSUS_SERVER_URL' && ok $t
+t=usage.unreadable_ca
+run $t 2 token --server "$URL" --ca "$TMP/no-such.pem" --json && has $t out 'invalid_config' &&
+    ok $t
+t=usage.nothing_sent
+if [ -s "$TMP/dev.log" ]; then bad $t "the devserver saw traffic: $(head -3 "$TMP/dev.log")"; else ok $t; fi
+t=help
+run $t 0 --help && has $t out 'usage: consensus-ws token' && ok $t
+t=version
+run $t 0 --version && has $t out 'consensus-ws ' && ok $t
+
+# ---- token (0 / 3) ---------------------------------------------------------------
+t=token.free
+run $t 0 token --server "$URL" && has $t out '"connect_url":"ws://' && has $t out '"expires_in":' &&
+    ok $t
+t=token.env_url
+CONSENSUS_SERVER_URL=$URL run $t 0 token --json && has $t out '{"type":"token","token":"' && ok $t
+
+start_dev
+t=token.payment_required
+run $t 3 token --server "$URL" --json &&
+    has $t out '{"type":"payment","status":"required"}' &&
+    has $t out '"code":"payment_required"' && ok $t
+t=token.payment_refused
+run $t 3 token --server "$URL" --payer 'cat >/dev/null; exit 1' --json &&
+    has $t out '"code":"payment_refused"' && ok $t
+t=token.external_payer
+run $t 0 token --server "$URL" --payer "node '$HERE/test-payer.js'" --json &&
+    has $t out '{"type":"payment","status":"paid"}' && has $t out '"type":"token"' && ok $t
+t=token.demo_payer
+run $t 0 token --server "$URL" --demo-payer && has $t out '{"token":"' && ok $t
+t=token.budget
+# hybrid 5 min + 50 MB costs $0.0075: a $0.007 guard refuses before any request.
+: >"$TMP/dev.log"
+run $t 3 token --server "$URL" --demo-payer --limit-usd 0.007 --json &&
+    has $t out '"code":"budget_exhausted"' && ok $t
+t=token.budget_nothing_sent
+if [ -s "$TMP/dev.log" ]; then bad $t "traffic despite the guard"; else ok $t; fi
+t=token.connection_refused
+run $t 3 token --server "http://127.0.0.1:1" --json && has $t out '"code":"connect_failed"' && ok $t
+
+# ---- connect (0) -------------------------------------------------------------------
+t=connect.send_json
+run $t 0 connect --server "$URL" --demo-payer --send hello --send 'w"orld' --wait-ms 300 --json &&
+    has $t out '{"type":"payment","status":"required"}' &&
+    has $t out '{"type":"payment","status":"paid"}' &&
+    has $t out '{"type":"open","attempt":1}' &&
+    has $t out '"type":"session_start","session_id":"' &&
+    has $t out '{"type":"message","binary":false,"data":"hello"}' &&
+    has $t out '{"type":"message","binary":false,"data":"w\"orld"}' &&
+    has $t out '"type":"close","code":1000' && has $t out '"initiator":"caller"' && ok $t
+t=connect.human
+run $t 0 connect --server "$URL" --payer "node '$HERE/test-payer.js'" --send hello --wait-ms 200 &&
+    has $t out 'hello' && has $t err 'open (attempt 1)' && ok $t
+t=connect.binary
+run $t 0 connect --server "$URL" --demo-payer --binary --send foobar --wait-ms 200 &&
+    has $t out '[binary 6 bytes] Zm9vYmFy' && ok $t
+t=connect.stdin
+printf 'line one\nline "two"\nlast-without-newline' |
+    timeout 30 "$WS" connect --server "$URL" --demo-payer --wait-ms 200 --json \
+        >"$TMP/out" 2>"$TMP/err"
+st=$?
+if [ $st -ne 0 ]; then bad $t "exit $st"; else
+    has $t out '"data":"line one"' && has $t out '"data":"line \"two\""' &&
+        has $t out '"data":"last-without-newline"' && ok $t
+fi
+t=connect.stdin_sent_once
+m=$(grep -c '"type":"message"' "$TMP/out")
+if [ "$m" -eq 3 ]; then ok $t; else bad $t "expected 3 echoes, got $m"; fi
+t=connect.sessions
+run $t 0 connect --server "$URL" --demo-payer --sessions 3 --send hi --wait-ms 300 --json &&
+    has $t out '{"type":"open","session":0,"attempt":1}' &&
+    has $t out '{"type":"open","session":1,"attempt":1}' &&
+    has $t out '{"type":"open","session":2,"attempt":1}' &&
+    has $t out '{"type":"message","session":2,"binary":false,"data":"hi"}' && ok $t
+
+# ---- connect (3): the token never came ------------------------------------------
+t=connect.no_payer
+run $t 3 connect --server "$URL" --send x --max-reconnects 0 --json &&
+    has $t out '"code":"payment_required"' && ok $t
+t=connect.reconnects_then_gives_up
+run $t 3 connect --server "http://127.0.0.1:1" --send x --max-reconnects 2 --reconnect-ms 50 \
+    --json && has $t out '{"type":"reconnecting","attempt":2,"in_ms":50}' &&
+    has $t out '"code":"connect_failed"' && ok $t
+
+# ---- connect (4): a token, but no session ----------------------------------------
+start_dev --free --token-ttl-s 0
+t=connect.open_refused
+run $t 4 connect --server "$URL" --send x --max-reconnects 1 --reconnect-ms 50 --json &&
+    has $t out '"type":"token"' && has $t out '"type":"error"' && lacks $t out '"type":"open"' &&
+    ok $t
+
+# ---- connect (5): opened, then lost, not restored --------------------------------
+start_dev --free --drop-after 1
+t=connect.lost
+run $t 5 connect --server "$URL" --send a --send b --wait-ms 3000 --max-reconnects 0 --json &&
+    has $t out '{"type":"open","attempt":1}' && has $t out '"initiator":"network"' && ok $t
+start_dev --free --drop-after 1
+t=connect.lost_then_restored
+run $t 0 connect --server "$URL" --send a --wait-ms 1500 --reconnect-ms 100 --json &&
+    has $t out '{"type":"reconnecting"' && has $t out '{"type":"open","attempt":2}' && ok $t
+t=connect.never_replayed
+m=$(grep -c '"type":"message","binary":false,"data":"a"' "$TMP/out")
+if [ "$m" -eq 1 ]; then ok $t; else bad $t "message a echoed $m times"; fi
+
+# ---- expiry (0) -----------------------------------------------------------------
+start_dev --free --time-scale 600
+t=connect.expiry
+run $t 0 connect --server "$URL" --model time --minutes 1 --megabytes 0 --send x --wait-ms 5000 \
+    --json && has $t out '{"type":"session_expired","reason":"time_limit_reached"}' && ok $t
+stop_dev
+
+# ---- demo ------------------------------------------------------------------------
+t=demo
+run $t 0 demo && has $t out 'hello' && has $t err 'demo: done' && ok $t
+t=demo.json
+run $t 0 demo --json && has $t out '{"type":"message","binary":false,"data":"hello"}' && ok $t
+
+echo "cli-e2e: $PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
