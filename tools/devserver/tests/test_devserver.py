@@ -21,7 +21,6 @@ import sys
 import tempfile
 import time
 import unittest
-import warnings
 
 ARGS = None
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -75,6 +74,8 @@ class DevServer:
         self.stderr = self.proc.stderr.read().decode()
         self.proc.stdout.close()
         self.proc.stderr.close()
+        for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+            assert marker not in self.stderr, self.stderr  # sanitizer builds report here
         return rc
 
     def log(self):
@@ -206,7 +207,7 @@ class PaidMode(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.rc = cls.srv.stop()
+        assert cls.srv.stop() == 0
 
     def test_ready_line_and_loud_warning(self):
         self.assertRegex(self.srv.ready_line, r"^READY \d+\n$")
@@ -561,10 +562,10 @@ def main():
     p.add_argument("--gen-cert")
     p.add_argument("--workdir", default=None)
     ARGS, rest = p.parse_known_args()
-    warnings.simplefilter("ignore", ResourceWarning)  # sockets a test abandons on purpose
     if ARGS.workdir:
         os.makedirs(ARGS.workdir, exist_ok=True)
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    # sockets a test abandons on purpose would otherwise print ResourceWarnings
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2, warnings="ignore")
 
 
 if __name__ == "__main__":
