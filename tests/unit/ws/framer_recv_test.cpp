@@ -90,7 +90,7 @@ TEST_GROUP(framer_recv) {
         return fr.receive(ScriptIo::recv, &io, tx, rec);
     }
 
-    Run run(const Bytes& stream, size_t chunk) {
+    Run feed(const Bytes& stream, size_t chunk) {
         CHECK(fr.reset() == Error::ok);
         rec.events.clear();
         tx.clear();
@@ -107,10 +107,10 @@ TEST_GROUP(framer_recv) {
     }
 
     // Same outcome for every chunk size; returns the whole-buffer run.
-    Run run_all(const Bytes& stream) {
-        const Run ref = run(stream, SIZE_MAX);
+    Run feed_all(const Bytes& stream) {
+        const Run ref = feed(stream, SIZE_MAX);
         for (size_t c : kChunks) {
-            const Run r = run(stream, c);
+            const Run r = feed(stream, c);
             CHECK(r.status == ref.status);
             CHECK_EQUAL(ref.code, r.code);
             CHECK_EQUAL(ref.events.size(), r.events.size());
@@ -126,14 +126,14 @@ TEST_GROUP(framer_recv) {
     }
 
     void expect_violation(const Bytes& stream, uint16_t code, size_t events_before = 0) {
-        const Run r = run_all(stream);
+        const Run r = feed_all(stream);
         CHECK(r.status == RS::violation);
         CHECK_EQUAL(code, r.code);
         CHECK_EQUAL(events_before, r.events.size());
     }
 
     void expect_single_message(const Bytes& payload, bool binary) {
-        const Run r = run_all(server_frame(true, binary ? kBin : kText, payload));
+        const Run r = feed_all(server_frame(true, binary ? kBin : kText, payload));
         CHECK(r.status == RS::would_block);
         CHECK_EQUAL(1u, r.events.size());
         CHECK_EQUAL('m', r.events[0].kind);
@@ -163,7 +163,7 @@ TEST(framer_recv, FrameLengthEdges) {
 TEST(framer_recv, ManyFramesInOneRead) {
     Bytes s;
     for (int i = 0; i < 100; ++i) append(s, server_frame(true, kText, text_payload(i)));
-    const Run r = run_all(s);
+    const Run r = feed_all(s);
     CHECK(r.status == RS::would_block);
     CHECK_EQUAL(100u, r.events.size());
     for (size_t i = 0; i < r.events.size(); ++i) CHECK_EQUAL(i, r.events[i].data.size());
@@ -171,7 +171,7 @@ TEST(framer_recv, ManyFramesInOneRead) {
 
 TEST(framer_recv, MessageLargerThanWslayBufferIsAssembled) {
     const Bytes p = binary_payload(20000);
-    const Run r = run(server_frame(true, kBin, p), 1000);
+    const Run r = feed(server_frame(true, kBin, p), 1000);
     CHECK(r.status == RS::would_block);
     CHECK_EQUAL(1u, r.events.size());
     CHECK(Bytes(r.events[0].data.begin(), r.events[0].data.end()) == p);
@@ -185,7 +185,7 @@ TEST(framer_recv, MaxMessageAndMaxPlusOne) {
     // The limit is per message, across fragments.
     Bytes ok = server_frame(false, kBin, binary_payload(600));
     append(ok, server_frame(true, kCont, binary_payload(400)));
-    const Run r = run_all(ok);
+    const Run r = feed_all(ok);
     CHECK_EQUAL(1u, r.events.size());
     CHECK_EQUAL(1000u, r.events[0].data.size());
     Bytes big = server_frame(false, kBin, binary_payload(600));
@@ -198,7 +198,7 @@ TEST(framer_recv, HugeDeclaredLengthRefusedBeforeBuffering) {
     memset(msgbuf.data(), 0xEE, msgbuf.size());
     // 2^63: the top bit of a 64-bit length must be 0 (RFC 6455 5.2): refused
     // from the 10 header bytes alone.
-    Run r = run(server_frame(true, kBin, Bytes{}, 0, nullptr, 64, 1ull << 63), SIZE_MAX);
+    Run r = feed(server_frame(true, kBin, Bytes{}, 0, nullptr, 64, 1ull << 63), SIZE_MAX);
     CHECK(r.status == RS::violation);
     CHECK_EQUAL(1002, r.code);
     CHECK_EQUAL(10u, io.pos);
@@ -208,7 +208,7 @@ TEST(framer_recv, HugeDeclaredLengthRefusedBeforeBuffering) {
          {uint64_t{(1ull << 63) - 1}, uint64_t{1ull << 32}, uint64_t{65536}, uint64_t{1001}}) {
         Bytes s = server_frame(true, kBin, Bytes{}, 0, nullptr, 0, n);
         append(s, binary_payload(100));
-        r = run(s, 1);
+        r = feed(s, 1);
         CHECK(r.status == RS::violation);
         CHECK_EQUAL(1009, r.code);
         CHECK(r.events.empty());
@@ -220,7 +220,7 @@ TEST(framer_recv, HeaderAloneWaitsForPayload) {
     // A header without payload bytes yet is not an error: wait for more.
     Bytes s = server_frame(true, kText, text_payload(10));
     s.resize(2);
-    Run r = run(s, SIZE_MAX);
+    Run r = feed(s, SIZE_MAX);
     CHECK(r.status == RS::would_block);
     CHECK(r.events.empty());
     io.data = server_frame(true, kText, text_payload(10));
@@ -260,7 +260,7 @@ TEST(framer_recv, ControlFrameOver125IsProtocolError) {
     expect_violation(server_frame(true, kPong, text_payload(126)), 1002);
     expect_violation(server_frame(true, kClose, close_payload(1000, std::string(124, 'r'))), 1002);
     // 125 is fine.
-    const Run r = run_all(server_frame(true, kPing, text_payload(125)));
+    const Run r = feed_all(server_frame(true, kPing, text_payload(125)));
     CHECK(r.status == RS::would_block);
     const auto frames = tx_frames(tx);
     CHECK_EQUAL(1u, frames.size());
@@ -306,7 +306,7 @@ TEST(framer_recv, InvalidCloseCodesAreProtocolError) {
 TEST(framer_recv, ValidCloseCodesAreDeliveredAndEchoed) {
     for (uint16_t c : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000,
                        3999, 4000, 4999}) {
-        const Run r = run_all(server_frame(true, kClose, close_payload(c, "bye")));
+        const Run r = feed_all(server_frame(true, kClose, close_payload(c, "bye")));
         CHECK(r.status == RS::close_received);
         CHECK_EQUAL(1u, r.events.size());
         CHECK_EQUAL('c', r.events[0].kind);
@@ -324,7 +324,7 @@ TEST(framer_recv, ValidCloseCodesAreDeliveredAndEchoed) {
 }
 
 TEST(framer_recv, EmptyCloseIsDeliveredAs1005AndEchoedEmpty) {
-    const Run r = run_all(server_frame(true, kClose, Bytes{}));
+    const Run r = feed_all(server_frame(true, kClose, Bytes{}));
     CHECK(r.status == RS::close_received);
     CHECK_EQUAL(1u, r.events.size());
     CHECK_EQUAL(1005, r.events[0].code);
@@ -345,7 +345,7 @@ TEST(framer_recv, CloseReasonWithInvalidUtf8Is1007) {
 
 TEST(framer_recv, CloseReasonOf123BytesIsFine) {
     const std::string reason(123, 'r');
-    const Run r = run_all(server_frame(true, kClose, close_payload(1001, reason)));
+    const Run r = feed_all(server_frame(true, kClose, close_payload(1001, reason)));
     CHECK(r.status == RS::close_received);
     STRCMP_EQUAL(reason.c_str(), r.events[0].data.c_str());
 }
@@ -363,7 +363,7 @@ TEST(framer_recv, Utf8SplitAcrossFragmentsValid) {
     Bytes s = server_frame(false, kText, bytes_of("price \xE2"));
     append(s, server_frame(false, kCont, bytes_of("\x82\xAC \xF0\x9F\x98")));
     append(s, server_frame(true, kCont, bytes_of("\x80!")));
-    const Run r = run_all(s);
+    const Run r = feed_all(s);
     CHECK(r.status == RS::would_block);
     CHECK_EQUAL(1u, r.events.size());
     STRCMP_EQUAL("price \xE2\x82\xAC \xF0\x9F\x98\x80!", r.events[0].data.c_str());
@@ -381,7 +381,7 @@ TEST(framer_recv, Utf8SplitAcrossFragmentsInvalid) {
     expect_violation(t, 1007);
     // Fails fast: the bad first fragment is refused before the rest arrives.
     Bytes u = server_frame(false, kText, bytes_of("\xFF"));
-    const Run r = run(u, SIZE_MAX);
+    const Run r = feed(u, SIZE_MAX);
     CHECK(r.status == RS::violation);
     CHECK_EQUAL(1007, r.code);
 }
@@ -393,7 +393,7 @@ TEST(framer_recv, FragmentedMessageWithInterleavedPingAndPong) {
     append(s, server_frame(true, kPong, bytes_of("q")));
     append(s, server_frame(false, kCont, Bytes{}));  // empty fragment
     append(s, server_frame(true, kCont, bytes_of("!")));
-    const Run r = run_all(s);
+    const Run r = feed_all(s);
     CHECK(r.status == RS::would_block);
     CHECK_EQUAL(2u, r.events.size());
     CHECK_EQUAL('p', r.events[0].kind);
@@ -406,7 +406,7 @@ TEST(framer_recv, FragmentedMessageWithInterleavedPingAndPong) {
 }
 
 TEST(framer_recv, PingInPiecesIsGatheredAndAnswered) {
-    const Run r = run(server_frame(true, kPing, text_payload(100)), 1);
+    const Run r = feed(server_frame(true, kPing, text_payload(100)), 1);
     CHECK(r.status == RS::would_block);
     const auto frames = tx_frames(tx);
     CHECK_EQUAL(1u, frames.size());
@@ -417,7 +417,7 @@ TEST(framer_recv, PingInPiecesIsGatheredAndAnswered) {
 TEST(framer_recv, PongsAreDelivered) {
     Bytes s = server_frame(true, kPong, Bytes{});
     append(s, server_frame(true, kPong, bytes_of("keepalive-7")));
-    const Run r = run_all(s);
+    const Run r = feed_all(s);
     CHECK_EQUAL(2u, r.events.size());
     CHECK_EQUAL('p', r.events[0].kind);
     CHECK_EQUAL(0u, r.events[0].data.size());
@@ -428,7 +428,7 @@ TEST(framer_recv, PongsAreDelivered) {
 TEST(framer_recv, VectorSessionStartFrame) {
     const Bytes v = read_vector("ws-session-start-frame.bin");
     CHECK_EQUAL(4u + 228u, v.size());
-    const Run r = run_all(v);
+    const Run r = feed_all(v);
     CHECK(r.status == RS::would_block);
     CHECK_EQUAL(1u, r.events.size());
     CHECK_FALSE(r.events[0].binary);
@@ -439,7 +439,7 @@ TEST(framer_recv, VectorSessionStartFrame) {
 TEST(framer_recv, VectorTimeExpiryFrames) {
     const Bytes v = read_vector("ws-time-expiry-frames.bin");
     CHECK_EQUAL(4u + 218u + 2u + 107u + 2u + 20u, v.size());
-    const Run r = run_all(v);
+    const Run r = feed_all(v);
     CHECK(r.status == RS::close_received);
     CHECK_EQUAL(3u, r.events.size());
     CHECK_EQUAL(0u, r.events[0].data.find("{\"type\":\"session_start\""));
@@ -478,7 +478,7 @@ TEST(framer_recv, DataAfterOurCloseIsStillDelivered) {
 TEST(framer_recv, CloseIsStickyAndStopsReading) {
     Bytes s = server_frame(true, kClose, close_payload(1000, ""));
     append(s, server_frame(true, kText, bytes_of("after close")));
-    const Run r = run(s, SIZE_MAX);
+    const Run r = feed(s, SIZE_MAX);
     CHECK(r.status == RS::close_received);
     CHECK_EQUAL(1u, r.events.size());
     const size_t calls = io.calls;
@@ -490,13 +490,13 @@ TEST(framer_recv, CloseIsStickyAndStopsReading) {
 TEST(framer_recv, ViolationIsStickyUntilReset) {
     Bytes s = server_frame(true, 0x3, Bytes{});
     append(s, server_frame(true, kText, bytes_of("never")));
-    Run r = run(s, 2);
+    Run r = feed(s, 2);
     CHECK(r.status == RS::violation);
     const size_t calls = io.calls;
     CHECK(recv() == RS::violation);
     CHECK_EQUAL(calls, io.calls);
     CHECK(rec.events.empty());
-    r = run(server_frame(true, kText, bytes_of("fresh")), SIZE_MAX);
+    r = feed(server_frame(true, kText, bytes_of("fresh")), SIZE_MAX);
     CHECK(r.status == RS::would_block);
     CHECK_EQUAL(0, r.code);
     CHECK_EQUAL(1u, r.events.size());
@@ -505,8 +505,8 @@ TEST(framer_recv, ViolationIsStickyUntilReset) {
 TEST(framer_recv, ResetDropsHalfReceivedFrame) {
     Bytes s = server_frame(true, kText, text_payload(50));
     s.resize(20);
-    CHECK(run(s, SIZE_MAX).status == RS::would_block);
-    const Run r = run(server_frame(true, kBin, bytes_of("new")), SIZE_MAX);
+    CHECK(feed(s, SIZE_MAX).status == RS::would_block);
+    const Run r = feed(server_frame(true, kBin, bytes_of("new")), SIZE_MAX);
     CHECK_EQUAL(1u, r.events.size());
     STRCMP_EQUAL("new", r.events[0].data.c_str());
 }
@@ -518,7 +518,7 @@ TEST(framer_recv, IoStatusesAreReported) {
     CHECK(recv() == RS::peer_closed_io);
     CHECK_EQUAL(1u, rec.events.size());  // delivered before the EOF
 
-    CHECK(run(Bytes{}, SIZE_MAX).status == RS::would_block);
+    CHECK(feed(Bytes{}, SIZE_MAX).status == RS::would_block);
     io.at_end = CWS_IO_ERROR;
     CHECK(recv() == RS::io_error);
     io.at_end = 0;  // the port contract forbids 0
