@@ -29,7 +29,7 @@ struct HttpLimits {
     uint32_t max_body;         // body bytes after de-chunking
 };
 
-/// Memory: sizeof(HttpResponseReader) (~400 B on x86_64: llhttp parser + settings
+/// Memory: sizeof(HttpResponseReader) (552 B on x86_64: llhttp parser + settings
 /// + bookkeeping) plus the caller's work area, which holds the kept header values
 /// (first occurrence wins) followed by the body. Nothing is allocated.
 class HttpResponseReader {
