@@ -29,7 +29,7 @@ unsigned FakeStream::readiness() const {
         return CWS_WANT_WRITE;
     }
     if (!drained || eof || error) bits |= CWS_WANT_READ;
-    if (!send_would_block) bits |= CWS_WANT_WRITE;
+    if (!send_would_block && send_budget != 0) bits |= CWS_WANT_WRITE;
     if (drained && (eof || error)) bits |= CWS_WANT_READ | CWS_WANT_WRITE;  // hang-up
     return bits;
 }
@@ -78,8 +78,9 @@ long FakeStream::do_send(const uint8_t* data, size_t len) {
     if (!connected) return CWS_IO_WOULD_BLOCK;
     if (send_error) return CWS_IO_ERROR;
     if (len == 0) return 0;
-    if (send_would_block || send_limit == 0) return CWS_IO_WOULD_BLOCK;
-    const size_t n = len < send_limit ? len : send_limit;
+    if (send_would_block || send_limit == 0 || send_budget == 0) return CWS_IO_WOULD_BLOCK;
+    const size_t n = min3(len, send_limit, send_budget);
+    if (send_budget != SIZE_MAX) send_budget -= n;
     outbound_.append(reinterpret_cast<const char*>(data), n);
     return static_cast<long>(n);
 }

@@ -44,9 +44,12 @@ class FakeStream {
     size_t chunk = SIZE_MAX;        // most bytes one recv delivers (1 = split reads)
     size_t send_limit = SIZE_MAX;   // most bytes one send takes (partial writes)
     bool send_would_block = false;  // send returns CWS_IO_WOULD_BLOCK
-    bool send_error = false;        // send returns CWS_IO_ERROR
-    bool eof = false;               // see push_eof
-    bool error = false;             // see push_error
+    /// Bytes send may still take before it would block (a filling socket
+    /// buffer); each accepted byte uses it up. SIZE_MAX = unlimited.
+    size_t send_budget = SIZE_MAX;
+    bool send_error = false;  // send returns CWS_IO_ERROR
+    bool eof = false;         // see push_eof
+    bool error = false;       // see push_error
     /// connect_status returns CWS_IO_WOULD_BLOCK this many times, then 0 (or
     /// CWS_IO_ERROR when connect_fails). recv/send would-block until then.
     uint32_t connect_polls = 0;

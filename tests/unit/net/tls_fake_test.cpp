@@ -1,0 +1,418 @@
+// Connection with TLS over the fake port, against an in-memory mbedTLS server
+// driven by the test: split reads, partial and would-block writes (the
+// retry-with-the-same-record rule), pending decrypted bytes, verification
+// failures, garbage and EOF during the handshake, close_notify. Also the
+// error paths of tls_shared_init.
+#include <mbedtls/pk.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/version.h>
+#include <mbedtls/x509.h>
+#include <mbedtls/x509_crt.h>
+#include <string.h>
+
+#include <string>
+
+#include "CppUTest/TestHarness.h"
+#include "core/rng.h"
+#include "fakes/fake_port.h"
+#include "net/connection.h"
+#include "test_certs.h"
+#include "tls/tls.h"
+
+using consensus::Connection;
+using consensus::Error;
+using consensus::Rng;
+using consensus::TlsShared;
+using consensus::fake::FakePort;
+using consensus::fake::FakeStream;
+
+#define CHECK_ERR(expected, actual) \
+    STRCMP_EQUAL(consensus::error_name(expected), consensus::error_name(actual))
+
+namespace {
+
+const uint8_t* u8(const char* s) {
+    return reinterpret_cast<const uint8_t*>(s);
+}
+
+// The peer: an mbedTLS server whose transport is the fake stream (it reads
+// what the client sent and pushes its answers as the client's inbound).
+class MemServer {
+  public:
+    explicit MemServer(FakeStream* s) : stream_(s) {
+        mbedtls_ssl_init(&ssl_);
+        mbedtls_ssl_config_init(&conf_);
+        mbedtls_x509_crt_init(&cert_);
+        mbedtls_pk_init(&key_);
+    }
+    ~MemServer() {
+        mbedtls_ssl_free(&ssl_);
+        mbedtls_ssl_config_free(&conf_);
+        mbedtls_x509_crt_free(&cert_);
+        mbedtls_pk_free(&key_);
+    }
+    bool setup() {
+        if (rng_.init(rng_port_.port()) != Error::ok) return false;
+        if (mbedtls_x509_crt_parse(&cert_, u8(test_certs::kServerPem),
+                                   sizeof test_certs::kServerPem) != 0)
+            return false;
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+        if (mbedtls_pk_parse_key(&key_, u8(test_certs::kServerKeyPem),
+                                 sizeof test_certs::kServerKeyPem, nullptr, 0, Rng::mbedtls_rng,
+                                 &rng_) != 0)
+            return false;
+#else
+        if (mbedtls_pk_parse_key(&key_, u8(test_certs::kServerKeyPem),
+                                 sizeof test_certs::kServerKeyPem, nullptr, 0) != 0)
+            return false;
+#endif
+        if (mbedtls_ssl_config_defaults(&conf_, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                        MBEDTLS_SSL_PRESET_DEFAULT) != 0)
+            return false;
+        mbedtls_ssl_conf_rng(&conf_, Rng::mbedtls_rng, &rng_);
+        if (mbedtls_ssl_conf_own_cert(&conf_, &cert_, &key_) != 0) return false;
+        if (mbedtls_ssl_setup(&ssl_, &conf_) != 0) return false;
+        mbedtls_ssl_set_bio(&ssl_, this, bio_send, bio_recv, nullptr);
+        return true;
+    }
+    // One server step: advances the handshake until it is done.
+    void step() {
+        if (done_) return;
+        rc_ = mbedtls_ssl_handshake(&ssl_);
+        done_ = rc_ == 0;
+    }
+    bool done() const {
+        return done_;
+    }
+    int write(const std::string& s) {
+        return mbedtls_ssl_write(&ssl_, u8(s.c_str()), s.size());
+    }
+    // Reads whatever application data arrived.
+    std::string read_all() {
+        std::string out;
+        unsigned char buf[512];
+        for (;;) {
+            const int n = mbedtls_ssl_read(&ssl_, buf, sizeof buf);
+            if (n <= 0) {
+                last_read_ = n;
+                return out;
+            }
+            out.append(reinterpret_cast<char*>(buf), static_cast<size_t>(n));
+        }
+    }
+    int close_notify() {
+        return mbedtls_ssl_close_notify(&ssl_);
+    }
+    int last_read() const {
+        return last_read_;
+    }
+    int last_rc() const {
+        return rc_;
+    }
+
+  private:
+    static int bio_send(void* ctx, const unsigned char* b, size_t n) {
+        static_cast<MemServer*>(ctx)->stream_->push(b, n);
+        return static_cast<int>(n);
+    }
+    static int bio_recv(void* ctx, unsigned char* b, size_t n) {
+        MemServer* m = static_cast<MemServer*>(ctx);
+        m->in_ += m->stream_->take_sent();
+        if (m->pos_ == m->in_.size()) return MBEDTLS_ERR_SSL_WANT_READ;
+        const size_t k = n < m->in_.size() - m->pos_ ? n : m->in_.size() - m->pos_;
+        memcpy(b, m->in_.data() + m->pos_, k);
+        m->pos_ += k;
+        return static_cast<int>(k);
+    }
+
+    FakeStream* stream_;
+    FakePort rng_port_;
+    Rng rng_;
+    mbedtls_ssl_context ssl_;
+    mbedtls_ssl_config conf_;
+    mbedtls_x509_crt cert_;
+    mbedtls_pk_context key_;
+    std::string in_;
+    size_t pos_ = 0;
+    bool done_ = false;
+    int rc_ = 0;
+    int last_read_ = 0;
+};
+
+}  // namespace
+
+TEST_GROUP(TlsFake) {
+    FakePort fp;
+    Rng rng;
+    TlsShared tls;
+    Connection conn;
+
+    void setup() override {
+        fp.random_next = 100;  // client and server DRBGs differ
+        CHECK_ERR(Error::ok, rng.init(fp.port()));
+    }
+    void teardown() override {
+        conn.close();
+        consensus::tls_shared_free(&tls);
+    }
+    void trust(const char* pem, size_t len) {
+        CHECK_ERR(Error::ok, tls_shared_init(&tls, &rng, pem, len, nullptr));
+    }
+    // Runs client and server until the client's handshake ends.
+    Error handshake(MemServer & srv, const char* host = "localhost") {
+        CHECK_ERR(Error::ok, conn.open(fp.port(), &tls, host, 443));
+        for (int i = 0; i < 2000; ++i) {
+            const Error e = conn.progress();
+            if (e != Error::would_block) {
+                srv.step();  // let the server read the client's last flight
+                return e;
+            }
+            srv.step();
+        }
+        return Error::timeout;
+    }
+};
+
+TEST(TlsFake, HandshakeWithSplitReadsAndPartialWrites) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    fp.stream(0).chunk = 1;       // every recv delivers one byte
+    fp.stream(0).send_limit = 7;  // every send takes at most 7 bytes
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup());
+    CHECK_ERR(Error::ok, handshake(srv));
+    CHECK_TRUE(srv.done());
+    CHECK_TRUE(conn.is_open());
+    LONGS_EQUAL(0, conn.verify_flags());
+
+    LONGS_EQUAL(5, conn.send(u8("hello"), 5));
+    STRCMP_EQUAL("hello", srv.read_all().c_str());
+    LONGS_EQUAL(5, srv.write("world"));
+    std::string got;
+    uint8_t buf[16];
+    for (int i = 0; i < 200 && got.size() < 5; ++i) {
+        const long n = conn.recv(buf, sizeof buf);
+        if (n > 0) got.append(reinterpret_cast<char*>(buf), static_cast<size_t>(n));
+    }
+    STRCMP_EQUAL("world", got.c_str());
+}
+
+TEST(TlsFake, WouldBlockSendIsRetriedWithTheSameRecord) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup());
+    CHECK_ERR(Error::ok, handshake(srv));
+    conn.set_interest(true, false);
+
+    std::string data(200, 'a');
+    for (size_t i = 100; i < 200; ++i) data[i] = 'b';
+    fp.stream(0).send_would_block = true;
+    LONGS_EQUAL(CWS_IO_WOULD_BLOCK, conn.send(u8(data.c_str()), 100));
+    fp.stream(0).send_would_block = false;
+    // The caller now offers more; the pending 100-byte record goes out first.
+    LONGS_EQUAL(100, conn.send(u8(data.c_str()), 200));
+    LONGS_EQUAL(100, conn.send(u8(data.c_str()) + 100, 100));
+    CHECK_TRUE(srv.read_all() == data);
+}
+
+TEST(TlsFake, PartiallyFlushedRecordIsRetried) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup());
+    CHECK_ERR(Error::ok, handshake(srv));
+    // The socket takes 50 bytes, then is full: the record leaves in pieces
+    // across several Connection::send retries, each offering more data.
+    std::string data(300, 'z');
+    data += std::string(100, 'y');
+    fp.stream(0).send_limit = 10;
+    fp.stream(0).send_budget = 50;
+    LONGS_EQUAL(CWS_IO_WOULD_BLOCK, conn.send(u8(data.c_str()), 300));
+    LONGS_EQUAL(50u, fp.stream(0).sent_size());
+    fp.stream(0).send_budget = 50;
+    LONGS_EQUAL(CWS_IO_WOULD_BLOCK, conn.send(u8(data.c_str()), 350));
+    fp.stream(0).send_budget = SIZE_MAX;
+    LONGS_EQUAL(300, conn.send(u8(data.c_str()), 400));
+    LONGS_EQUAL(100, conn.send(u8(data.c_str()) + 300, 100));
+    CHECK_TRUE(srv.read_all() == data);
+}
+
+TEST(TlsFake, RetryWithFewerBytesIsACallerBug) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup());
+    CHECK_ERR(Error::ok, handshake(srv));
+    fp.stream(0).send_would_block = true;
+    LONGS_EQUAL(CWS_IO_WOULD_BLOCK, conn.send(u8("0123456789"), 10));
+    fp.stream(0).send_would_block = false;
+    LONGS_EQUAL(CWS_IO_ERROR, conn.send(u8("0123"), 4));
+    CHECK_ERR(Error::invalid_params, conn.last_error());
+    CHECK_TRUE(fp.stream(0).closed);
+}
+
+TEST(TlsFake, PendingDecryptedBytesAreReadable) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup());
+    CHECK_ERR(Error::ok, handshake(srv));
+    const std::string msg(100, 'm');
+    LONGS_EQUAL(100, srv.write(msg));
+    uint8_t buf[100];
+    LONGS_EQUAL(10, conn.recv(buf, 10));
+    CHECK_TRUE(conn.has_pending());
+    conn.set_interest(true, false);
+    fp.port().ops->wait(fp.port().ctx, 0);  // the fake stream itself is drained
+    CHECK_TRUE(conn.readable());
+    LONGS_EQUAL(90, conn.recv(buf, sizeof buf));
+    CHECK_FALSE(conn.has_pending());
+    LONGS_EQUAL(CWS_IO_WOULD_BLOCK, conn.recv(buf, sizeof buf));
+}
+
+TEST(TlsFake, WrongHostIsCertInvalid) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup());
+    CHECK_ERR(Error::cert_invalid, handshake(srv, "wrong.example"));
+    CHECK_TRUE((conn.verify_flags() & MBEDTLS_X509_BADCERT_CN_MISMATCH) != 0);
+    CHECK_TRUE(fp.stream(0).closed);
+    STRCMP_EQUAL("wrong.example", fp.stream(0).host.c_str());
+}
+
+TEST(TlsFake, UntrustedChainIsCertInvalid) {
+    trust(test_certs::kOtherCaPem, sizeof test_certs::kOtherCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup());
+    CHECK_ERR(Error::cert_invalid, handshake(srv));
+    CHECK_TRUE((conn.verify_flags() & MBEDTLS_X509_BADCERT_NOT_TRUSTED) != 0);
+}
+
+TEST(TlsFake, GarbageInsteadOfServerHelloIsTlsFailed) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    fp.stream(0).push("HTTP/1.1 400 Bad Request\r\n\r\n");
+    CHECK_ERR(Error::ok, conn.open(fp.port(), &tls, "localhost", 443));
+    Error e = Error::would_block;
+    for (int i = 0; i < 10 && e == Error::would_block; ++i) e = conn.progress();
+    CHECK_ERR(Error::tls_failed, e);
+    CHECK(conn.tls_error_code() != 0);
+    CHECK_TRUE(fp.stream(0).closed);
+}
+
+TEST(TlsFake, EofDuringHandshakeIsTlsFailed) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    fp.stream(0).push_eof();
+    CHECK_ERR(Error::ok, conn.open(fp.port(), &tls, "localhost", 443));
+    Error e = Error::would_block;
+    for (int i = 0; i < 10 && e == Error::would_block; ++i) e = conn.progress();
+    CHECK_ERR(Error::tls_failed, e);
+}
+
+TEST(TlsFake, HandshakeWaitsForWriteThenRead) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    CHECK_ERR(Error::ok, conn.open(fp.port(), &tls, "localhost", 443));
+    fp.stream(0).send_would_block = true;
+    CHECK_ERR(Error::would_block, conn.progress());  // ClientHello cannot leave
+    LONGS_EQUAL(CWS_WANT_WRITE, fp.stream(0).interest);
+    fp.stream(0).send_would_block = false;
+    CHECK_ERR(Error::would_block, conn.progress());  // sent; now waits for ServerHello
+    LONGS_EQUAL(CWS_WANT_READ, fp.stream(0).interest);
+    CHECK(fp.stream(0).sent_size() > 0);
+}
+
+TEST(TlsFake, TransportErrorAfterOpenIsClosed) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup());
+    CHECK_ERR(Error::ok, handshake(srv));
+    fp.stream(0).push_error();
+    uint8_t buf[8];
+    LONGS_EQUAL(CWS_IO_ERROR, conn.recv(buf, sizeof buf));
+    CHECK_ERR(Error::closed, conn.last_error());
+}
+
+TEST(TlsFake, ServerCloseNotifyIsClosed) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup());
+    CHECK_ERR(Error::ok, handshake(srv));
+    LONGS_EQUAL(0, srv.close_notify());
+    uint8_t buf[8];
+    LONGS_EQUAL(CWS_IO_CLOSED, conn.recv(buf, sizeof buf));
+    CHECK_ERR(Error::closed, conn.last_error());
+    CHECK_FALSE(conn.is_active());
+}
+
+TEST(TlsFake, EofAfterOpenIsClosed) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup());
+    CHECK_ERR(Error::ok, handshake(srv));
+    fp.stream(0).push_eof();
+    uint8_t buf[8];
+    LONGS_EQUAL(CWS_IO_CLOSED, conn.recv(buf, sizeof buf));
+}
+
+TEST(TlsFake, CloseSendsCloseNotifyOnce) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup());
+    CHECK_ERR(Error::ok, handshake(srv));
+    fp.stream(0).take_sent();
+    conn.close();
+    const std::string alert = fp.stream(0).sent();
+    CHECK(alert.size() > 5);
+    LONGS_EQUAL(0x15, static_cast<unsigned char>(alert[0]));  // record type: alert
+    CHECK_TRUE(fp.stream(0).closed);
+    conn.close();
+    LONGS_EQUAL(0, fp.stream(0).calls_after_close);
+    srv.read_all();
+    LONGS_EQUAL(MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY, srv.last_read());
+}
+
+TEST(TlsFake, HostLongerThanMbedtlsAllowsIsInvalidParams) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    const std::string host(300, 'h');
+    CHECK_ERR(Error::invalid_params, conn.open(fp.port(), &tls, host.c_str(), 443));
+    LONGS_EQUAL(0, fp.open_calls());
+}
+
+TEST(TlsFake, OpenErrorsReleaseTheTlsContext) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    fp.script_open(CWS_OPEN_DNS_FAILED);
+    CHECK_ERR(Error::dns_failed, conn.open(fp.port(), &tls, "localhost", 443));
+    CHECK_FALSE(conn.is_active());
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup());
+    CHECK_ERR(Error::ok, handshake(srv));
+}
+
+// ---- tls_shared_init ----
+
+TEST(TlsFake, SharedNeedsACa) {
+    CHECK_ERR(Error::invalid_config, tls_shared_init(&tls, &rng, nullptr, 0, nullptr));
+    CHECK_FALSE(tls.initialized);
+}
+
+TEST(TlsFake, SharedRejectsGarbagePem) {
+    const char junk[] = "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n";
+    CHECK_ERR(Error::invalid_config, tls_shared_init(&tls, &rng, junk, sizeof junk, nullptr));
+}
+
+TEST(TlsFake, SharedRejectsMissingFile) {
+    CHECK_ERR(Error::invalid_config,
+              tls_shared_init(&tls, &rng, nullptr, 0, "/nonexistent/ca-bundle.pem"));
+}
+
+TEST(TlsFake, SharedNeedsAReadyRng) {
+    Rng cold;
+    CHECK_ERR(Error::invalid_config,
+              tls_shared_init(&tls, &cold, test_certs::kCaPem, sizeof test_certs::kCaPem, nullptr));
+    CHECK_ERR(Error::invalid_config, tls_shared_init(&tls, nullptr, test_certs::kCaPem,
+                                                     sizeof test_certs::kCaPem, nullptr));
+}
+
+TEST(TlsFake, SharedAcceptsTwoCasAndFreesTwice) {
+    std::string both = std::string(test_certs::kCaPem) + test_certs::kOtherCaPem;
+    CHECK_ERR(Error::ok, tls_shared_init(&tls, &rng, both.c_str(), both.size() + 1, nullptr));
+    CHECK_TRUE(tls.initialized);
+    consensus::tls_shared_free(&tls);
+    CHECK_FALSE(tls.initialized);
+    consensus::tls_shared_free(&tls);
+}
