@@ -1,0 +1,445 @@
+// Client: memory layout, the public API and the poll loop.
+#include <string.h>
+
+#include <new>
+
+#include "client/client_core.h"
+#include "client/request_slot.h"
+#include "client/session_slot.h"
+
+namespace consensus {
+
+namespace {
+
+constexpr size_t kAlign = 16;
+
+constexpr size_t align_up(size_t n) {
+    return (n + kAlign - 1) & ~(kAlign - 1);
+}
+
+size_t work_bytes(const Config& c) {
+    return c.work_buffer_bytes > c.max_message_bytes ? c.work_buffer_bytes : c.max_message_bytes;
+}
+
+size_t listener_bytes(const Config& c) {
+    return align_up(sizeof(ListenerEntry) * kEventTypeCount * c.listeners_per_event);
+}
+
+size_t session_bytes(const Config& c) {
+    return align_up(sizeof(SessionSlot)) + align_up(c.tx_buffer_bytes) +
+           align_up(c.rx_buffer_bytes) + align_up(work_bytes(c)) + listener_bytes(c);
+}
+
+size_t request_bytes(const Config& c) {
+    return align_up(sizeof(RequestSlot)) + align_up(c.tx_buffer_bytes) +
+           align_up(c.rx_buffer_bytes) + align_up(c.work_buffer_bytes);
+}
+
+// Bump allocation inside the caller's block; sizes were checked up front.
+struct Carver {
+    uint8_t* p;
+    uint8_t* take(size_t n) {
+        uint8_t* r = p;
+        p += align_up(n);
+        return r;
+    }
+};
+
+bool config_valid(const Config& c) {
+    // The token request (with a payment header) and the x402 challenge must fit.
+    return c.max_sessions + c.max_requests > 0 && c.max_requests <= 0x7fff &&
+           c.max_sessions <= 0x7fff && c.tx_buffer_bytes >= c.max_payment_header + 1024 &&
+           c.rx_buffer_bytes >= 256 && c.work_buffer_bytes >= 2048 &&
+           c.work_buffer_bytes / 2 >= c.max_payment_header && c.max_message_bytes >= 125 &&
+           c.listeners_per_event >= 1 && c.max_header_line >= 256 && c.max_headers >= 8 &&
+           c.max_payment_header >= 64;
+}
+
+}  // namespace
+
+// ---- helpers shared by the slots ---------------------------------------------
+
+bool copy_host(const StrView& host, char* out, size_t cap) {
+    if (host.size == 0 || host.size >= cap) return false;
+    memcpy(out, host.data, host.size);
+    out[host.size] = '\0';
+    return true;
+}
+
+TokenParams params_of(const TokenAuth& a) {
+    TokenParams p;
+    p.model = a.model;
+    p.minutes = a.minutes;
+    p.megabytes = a.megabytes;
+    p.node_region = a.node_region[0] != '\0' ? a.node_region : nullptr;
+    p.node_domain = a.node_domain[0] != '\0' ? a.node_domain : nullptr;
+    p.node_exclude = a.node_exclude[0] != '\0' ? a.node_exclude : nullptr;
+    return p;
+}
+
+static void copy_header_value(char* out, const char* value) {
+    out[0] = '\0';
+    if (value == nullptr) return;
+    const size_t n = strlen(value);  // validated: at most kMaxNodeHeader
+    memcpy(out, value, n < kMaxNodeHeader ? n : kMaxNodeHeader);
+    out[n < kMaxNodeHeader ? n : kMaxNodeHeader] = '\0';
+}
+
+void store_params(const TokenParams& p, TokenAuth* a) {
+    a->model = p.model;
+    a->minutes = p.minutes;
+    a->megabytes = p.megabytes;
+    copy_header_value(a->node_region, p.node_region);
+    copy_header_value(a->node_domain, p.node_domain);
+    copy_header_value(a->node_exclude, p.node_exclude);
+}
+
+TlsShared* ClientCore::tls_config() {
+    if (!tls_ready) {
+        if (tls_shared_init(&tls, &rng, options.ca_pem, options.ca_pem_len, options.ca_file) !=
+            Error::ok) {
+            return nullptr;
+        }
+        tls_ready = true;
+    }
+    return &tls;
+}
+
+Session ClientCore::make_handle(SessionSlot* slot) {
+    Session s;
+    s.slot_ = slot;
+    s.generation_ = slot->generation();
+    s.index_ = slot->index();
+    return s;
+}
+
+SessionSlot* ClientCore::slot_of(const Session& s) {
+    SessionSlot* slot = static_cast<SessionSlot*>(s.slot_);
+    if (slot == nullptr || slot->generation() != s.generation_) return nullptr;
+    return slot;
+}
+
+namespace {
+
+// Slots are not contiguous (each is followed by its buffers): step by stride.
+SessionSlot* session_at(ClientCore* core, size_t i) {
+    return reinterpret_cast<SessionSlot*>(reinterpret_cast<uint8_t*>(core->sessions) +
+                                          i * session_bytes(core->config));
+}
+
+RequestSlot* request_at(ClientCore* core, size_t i) {
+    return reinterpret_cast<RequestSlot*>(reinterpret_cast<uint8_t*>(core->requests) +
+                                          i * request_bytes(core->config));
+}
+
+}  // namespace
+
+// ---- Client -------------------------------------------------------------------
+
+struct Client::Impl : ClientCore {};
+
+size_t Client::required_bytes(const Config& c) {
+    return align_up(sizeof(Impl)) + c.max_sessions * session_bytes(c) +
+           c.max_requests * request_bytes(c);
+}
+
+Error Client::init(const Config& config, const ClientOptions& options, const cws_port& port,
+                   void* memory, size_t memory_size) {
+    if (impl_ != nullptr) return Error::invalid_config;
+    if (options.payment_hook == nullptr || port.ops == nullptr || !config_valid(config)) {
+        return Error::invalid_config;
+    }
+    if (memory == nullptr || reinterpret_cast<uintptr_t>(memory) % kAlign != 0 ||
+        memory_size < required_bytes(config)) {
+        return Error::invalid_config;
+    }
+    if (options.server_url == nullptr || strlen(options.server_url) > kMaxUrl) {
+        return Error::invalid_config;
+    }
+    Carver carve{static_cast<uint8_t*>(memory)};
+    Impl* core = new (carve.take(sizeof(Impl))) Impl();
+    core->config = config;
+    core->options = options;
+    core->port = port;
+    core->tls_ready = false;
+    core->ticket_seq = 0;
+    strcpy(core->server_text, options.server_url);
+    core->options.server_url = core->server_text;
+    core->sessions = nullptr;
+    core->requests = nullptr;
+    Url& url = core->server;
+    if (parse_url(core->server_text, strlen(core->server_text), &url) != Error::ok ||
+        url.websocket) {
+        core->~Impl();
+        return Error::invalid_config;
+    }
+    if (core->rng.init(port) != Error::ok) {
+        core->~Impl();
+        return Error::invalid_config;
+    }
+    core->guard.configure(options.limit_micro_usd, options.on_limit_reached, options.limit_user);
+
+    impl_ = core;
+    // Each slot is followed by its buffers: [slot][tx][rx][work][listeners].
+    for (uint16_t i = 0; i < config.max_sessions; ++i) {
+        SessionSlot* slot = new (carve.take(sizeof(SessionSlot))) SessionSlot();
+        if (i == 0) core->sessions = slot;
+        SlotBuffers b{carve.take(config.tx_buffer_bytes), config.tx_buffer_bytes,
+                      carve.take(config.rx_buffer_bytes), config.rx_buffer_bytes,
+                      carve.take(work_bytes(config)),     work_bytes(config)};
+        ListenerEntry* listeners = reinterpret_cast<ListenerEntry*>(
+            carve.take(sizeof(ListenerEntry) * kEventTypeCount * config.listeners_per_event));
+        slot->bind(core, i, b, listeners);
+    }
+    for (uint16_t i = 0; i < config.max_requests; ++i) {
+        RequestSlot* slot = new (carve.take(sizeof(RequestSlot))) RequestSlot();
+        if (i == 0) core->requests = slot;
+        SlotBuffers b{carve.take(config.tx_buffer_bytes),   config.tx_buffer_bytes,
+                      carve.take(config.rx_buffer_bytes),   config.rx_buffer_bytes,
+                      carve.take(config.work_buffer_bytes), config.work_buffer_bytes};
+        slot->bind(core, i, b);
+    }
+    // The framers' one allocation each (wslay's frame context) happens here, at init.
+    for (uint16_t i = 0; i < config.max_sessions; ++i) {
+        if (session_at(core, i)->init_framer() != Error::ok) {
+            deinit();
+            return Error::no_resources;
+        }
+    }
+    return Error::ok;
+}
+
+void Client::deinit() {
+    if (impl_ == nullptr) return;
+    Impl* core = impl_;
+    for (size_t i = 0; core->sessions != nullptr && i < core->config.max_sessions; ++i) {
+        SessionSlot* s = session_at(core, i);
+        s->unbind();
+        s->~SessionSlot();
+    }
+    for (size_t i = 0; core->requests != nullptr && i < core->config.max_requests; ++i) {
+        RequestSlot* r = request_at(core, i);
+        r->shutdown();
+        r->~RequestSlot();
+    }
+    if (core->tls_ready) tls_shared_free(&core->tls);
+    core->rng.deinit();
+    core->~Impl();
+    impl_ = nullptr;
+}
+
+static Error resolve(const ClientCore& core, const TokenParams& params, TokenParams* out) {
+    *out = merge_params(params, core.options.defaults);
+    return validate_params(*out);
+}
+
+Error Client::request_token(const TokenParams& params, TokenCallback cb, void* user) {
+    if (impl_ == nullptr) return Error::invalid_config;
+    if (cb == nullptr) return Error::invalid_params;
+    TokenParams p;
+    const Error e = resolve(*impl_, params, &p);
+    if (e != Error::ok) return e;
+    for (size_t i = 0; i < impl_->config.max_requests; ++i) {
+        RequestSlot* r = request_at(impl_, i);
+        if (!r->is_free()) continue;
+        const uint64_t quote = quote_micro_usd(p);
+        if (!impl_->guard.reserve(quote)) return Error::budget_exhausted;
+        r->start(p, quote, cb, user, impl_->now());
+        return Error::ok;
+    }
+    return Error::no_resources;
+}
+
+static SessionSlot* free_session(ClientCore* core) {
+    for (size_t i = 0; i < core->config.max_sessions; ++i) {
+        SessionSlot* s = session_at(core, i);
+        if (s->is_free()) return s;
+    }
+    return nullptr;
+}
+
+Error Client::connect(const TokenAuth& auth, const SessionOptions& options, Session* out) {
+    if (impl_ == nullptr) return Error::invalid_config;
+    if (out == nullptr) return Error::invalid_params;
+    SessionSlot* s = free_session(impl_);
+    if (s == nullptr) return Error::no_resources;
+    const Error e = s->start_with_auth(auth, options, impl_->now());
+    if (e == Error::ok) *out = ClientCore::make_handle(s);
+    return e;
+}
+
+Error Client::open_session(const TokenParams& params, const SessionOptions& options, Session* out) {
+    if (impl_ == nullptr) return Error::invalid_config;
+    if (out == nullptr) return Error::invalid_params;
+    TokenParams p;
+    const Error e = resolve(*impl_, params, &p);
+    if (e != Error::ok) return e;
+    // Refuse before any traffic (and without taking a slot) when the budget is spent.
+    const uint64_t quote = quote_micro_usd(p);
+    if (!impl_->guard.reserve(quote)) return Error::budget_exhausted;
+    impl_->guard.release(quote);
+    SessionSlot* s = free_session(impl_);
+    if (s == nullptr) return Error::no_resources;
+    const Error started = s->start_managed(p, options, impl_->now());
+    *out = ClientCore::make_handle(s);
+    return started;
+}
+
+int32_t Client::next_timeout_ms() const {
+    if (impl_ == nullptr) return -1;
+    uint64_t next = UINT64_MAX;
+    bool pending = false;
+    for (size_t i = 0; i < impl_->config.max_sessions; ++i) {
+        const SessionSlot* s = session_at(impl_, i);
+        const uint64_t d = s->next_deadline();
+        if (d < next) next = d;
+        pending = pending || s->has_pending_input();
+    }
+    for (size_t i = 0; i < impl_->config.max_requests; ++i) {
+        const RequestSlot* r = request_at(impl_, i);
+        const uint64_t d = r->next_deadline();
+        if (d < next) next = d;
+        pending = pending || r->has_pending_input();
+    }
+    if (pending) return 0;
+    if (next == UINT64_MAX) return -1;
+    const uint64_t now = impl_->now();
+    if (next <= now) return 0;
+    const uint64_t wait = next - now;
+    return wait > INT32_MAX ? INT32_MAX : static_cast<int32_t>(wait);
+}
+
+void Client::process() {
+    if (impl_ == nullptr) return;
+    const uint64_t now = impl_->now();
+    for (size_t i = 0; i < impl_->config.max_requests; ++i) request_at(impl_, i)->step(now);
+    for (size_t i = 0; i < impl_->config.max_sessions; ++i) session_at(impl_, i)->step(now);
+}
+
+int Client::poll(int32_t max_wait_ms) {
+    if (impl_ == nullptr) return 0;
+    int32_t wait = next_timeout_ms();
+    if (wait < 0 || (max_wait_ms >= 0 && wait > max_wait_ms)) wait = max_wait_ms;
+    if (wait < 0) wait = 0;
+    impl_->port.ops->wait(impl_->port.ctx, wait);
+    process();
+    int active = 0;
+    for (size_t i = 0; i < impl_->config.max_sessions; ++i) {
+        active += session_at(impl_, i)->is_free() ? 0 : 1;
+    }
+    for (size_t i = 0; i < impl_->config.max_requests; ++i) {
+        active += request_at(impl_, i)->is_free() ? 0 : 1;
+    }
+    return active;
+}
+
+Error Client::complete_payment(PaymentTicket ticket, const char* header, size_t size) {
+    if (impl_ == nullptr) return Error::invalid_config;
+    const uint16_t slot = ticket_slot(ticket.id);
+    const size_t index = slot & ~kTicketRequestBit;
+    const uint64_t now = impl_->now();
+    if ((slot & kTicketRequestBit) != 0) {
+        if (index >= impl_->config.max_requests) return Error::invalid_handle;
+        return request_at(impl_, index)->fetch().complete_payment(ticket.id, header, size, now);
+    }
+    if (index >= impl_->config.max_sessions) return Error::invalid_handle;
+    return session_at(impl_, index)->fetch().complete_payment(ticket.id, header, size, now);
+}
+
+Error Client::refuse_payment(PaymentTicket ticket) {
+    if (impl_ == nullptr) return Error::invalid_config;
+    const uint16_t slot = ticket_slot(ticket.id);
+    const size_t index = slot & ~kTicketRequestBit;
+    const uint64_t now = impl_->now();
+    if ((slot & kTicketRequestBit) != 0) {
+        if (index >= impl_->config.max_requests) return Error::invalid_handle;
+        return request_at(impl_, index)->fetch().refuse_payment(ticket.id, now);
+    }
+    if (index >= impl_->config.max_sessions) return Error::invalid_handle;
+    return session_at(impl_, index)->fetch().refuse_payment(ticket.id, now);
+}
+
+Budget Client::budget() const {
+    return impl_ != nullptr ? impl_->guard.snapshot() : Budget{};
+}
+
+void Client::reset_budget() {
+    if (impl_ != nullptr) impl_->guard.reset();
+}
+
+bool Client::stand_down() const {
+    return impl_ != nullptr && impl_->guard.stand_down();
+}
+
+// ---- Session handle -------------------------------------------------------------
+
+Error Session::send_text(const char* data, size_t size) {
+    SessionSlot* s = ClientCore::slot_of(*this);
+    if (s == nullptr) return Error::invalid_handle;
+    return s->send(false, reinterpret_cast<const uint8_t*>(data), size);
+}
+
+Error Session::send_binary(const uint8_t* data, size_t size) {
+    SessionSlot* s = ClientCore::slot_of(*this);
+    if (s == nullptr) return Error::invalid_handle;
+    return s->send(true, data, size);
+}
+
+Error Session::close(uint16_t code, const char* reason) {
+    SessionSlot* s = ClientCore::slot_of(*this);
+    if (s == nullptr) return Error::invalid_handle;
+    return s->close(code, reason);
+}
+
+Error Session::on(EventType type, Listener fn, void* user) {
+    SessionSlot* s = ClientCore::slot_of(*this);
+    if (s == nullptr) return Error::invalid_handle;
+    return s->on(type, fn, user);
+}
+
+bool Session::off(EventType type, Listener fn, void* user) {
+    SessionSlot* s = ClientCore::slot_of(*this);
+    return s != nullptr && s->off(type, fn, user);
+}
+
+SessionState Session::state() const {
+    const SessionSlot* s = ClientCore::slot_of(*this);
+    return s != nullptr ? s->state() : SessionState::closed;
+}
+
+PublicState Session::public_state() const {
+    const SessionSlot* s = ClientCore::slot_of(*this);
+    return s != nullptr ? s->public_state() : PublicState::closed;
+}
+
+bool Session::valid() const {
+    return ClientCore::slot_of(*this) != nullptr;
+}
+
+const char* session_state_name(SessionState s) {
+    switch (s) {
+        case SessionState::idle:
+            return "idle";
+        case SessionState::requesting_token:
+            return "requesting_token";
+        case SessionState::paying:
+            return "paying";
+        case SessionState::connecting:
+            return "connecting";
+        case SessionState::tls_handshake:
+            return "tls_handshake";
+        case SessionState::upgrading:
+            return "upgrading";
+        case SessionState::open:
+            return "open";
+        case SessionState::closing:
+            return "closing";
+        case SessionState::waiting_to_reconnect:
+            return "waiting_to_reconnect";
+        case SessionState::closed:
+            return "closed";
+    }
+    return "unknown";
+}
+
+}  // namespace consensus

@@ -1,0 +1,64 @@
+// The client's internal state (Client::Impl) and what its slots share:
+// the port, options, server URL, spend guard, RNG and the lazily built TLS config.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client/spend_guard.h"
+#include "consensus/client.h"
+#include "core/rng.h"
+#include "core/url.h"
+#include "tls/tls.h"
+
+namespace consensus {
+
+class SessionSlot;
+class RequestSlot;
+
+struct ClientCore {
+    Config config;
+    ClientOptions options;
+    cws_port port;
+    Rng rng;
+    TlsShared tls;
+    bool tls_ready;
+    SpendGuard guard;
+    char server_text[kMaxUrl + 1];
+    Url server;
+    SessionSlot* sessions;
+    RequestSlot* requests;
+    uint32_t ticket_seq;
+
+    uint64_t now() const { return port.ops->now_ms(port.ctx); }
+    /// The shared TLS config, built on first use; null when the CA cannot be loaded.
+    TlsShared* tls_config();
+    uint32_t next_ticket_seq() { return ++ticket_seq; }
+
+    // Access to Session handles (Session befriends ClientCore).
+    static Session make_handle(SessionSlot* slot);
+    static SessionSlot* slot_of(const Session& s);
+};
+
+/// Ticket ids: [seq:16][kind:1][slot:15].
+constexpr uint32_t kTicketRequestBit = 0x8000u;
+inline uint32_t make_ticket(uint32_t seq, uint16_t slot) {
+    return (seq << 16) | slot;
+}
+inline uint16_t ticket_slot(uint32_t id) {
+    return static_cast<uint16_t>(id & 0xffffu);
+}
+
+/// Copies a NUL-terminated host out of a view (port open needs C strings).
+bool copy_host(const StrView& host, char* out, size_t cap);
+
+}  // namespace consensus
+
+namespace consensus {
+
+/// The purchase parameters kept in an auth (strings point into it).
+TokenParams params_of(const TokenAuth& auth);
+/// Copies resolved params into an auth (node header strings included).
+void store_params(const TokenParams& params, TokenAuth* auth);
+
+}  // namespace consensus

@@ -1,0 +1,41 @@
+#include "client/request_slot.h"
+
+#include <string.h>
+
+#include "client/client_core.h"
+
+namespace consensus {
+
+void RequestSlot::bind(ClientCore* core, uint16_t index, const SlotBuffers& buffers) {
+    fetch_.bind(core, &conn_, buffers, this, static_cast<uint16_t>(index | kTicketRequestBit));
+}
+
+void RequestSlot::start(const TokenParams& params, uint64_t quote, TokenCallback cb, void* user,
+                        uint64_t now) {
+    memset(&auth_, 0, sizeof auth_);
+    store_params(params, &auth_);
+    auth_.has_params = true;
+    callback_ = cb;
+    user_ = user;
+    fetch_.start(&auth_, quote, now);
+}
+
+void RequestSlot::on_fetch_done() {
+    TokenResult r{};
+    r.error = fetch_.state() == TokenFetch::State::done ? Error::ok : fetch_.error();
+    r.http_status = fetch_.http_status();
+    r.message = StrView{fetch_.message(), strlen(fetch_.message())};
+    r.auth = r.error == Error::ok ? &auth_ : nullptr;
+    r.paid = fetch_.paid();
+    // The slot stays taken during the callback: r.auth points into it.
+    if (callback_ != nullptr) callback_(user_, r);
+    callback_ = nullptr;
+}
+
+void RequestSlot::shutdown() {
+    fetch_.abort();
+    conn_.close();
+    callback_ = nullptr;
+}
+
+}  // namespace consensus

@@ -1,0 +1,38 @@
+// A stand-alone token request (Client::request_token): a TokenFetch plus the
+// callback that receives its result.
+#pragma once
+
+#include "client/slot_buffers.h"
+#include "client/token_fetch.h"
+#include "consensus/client.h"
+#include "net/connection.h"
+
+namespace consensus {
+
+struct ClientCore;
+
+class RequestSlot final : public TokenFetchOwner {
+  public:
+    void bind(ClientCore* core, uint16_t index, const SlotBuffers& buffers);
+    bool is_free() const { return !fetch_.busy() && callback_ == nullptr; }
+    /// params are resolved and validated; quote reserved by the caller.
+    void start(const TokenParams& params, uint64_t quote, TokenCallback cb, void* user,
+               uint64_t now);
+    void step(uint64_t now) { fetch_.step(now); }
+    uint64_t next_deadline() const { return fetch_.busy() ? fetch_.deadline() : UINT64_MAX; }
+    bool has_pending_input() const { return conn_.has_pending(); }
+    TokenFetch& fetch() { return fetch_; }
+    void shutdown();
+
+    void on_payment(bool paid) override { (void)paid; }
+    void on_fetch_done() override;
+
+  private:
+    Connection conn_;
+    TokenFetch fetch_;
+    TokenAuth auth_{};
+    TokenCallback callback_ = nullptr;
+    void* user_ = nullptr;
+};
+
+}  // namespace consensus

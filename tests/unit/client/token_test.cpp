@@ -1,0 +1,366 @@
+// Client::request_token on the fake port: the HTTP exchange, the x402 payment
+// step (paid, pending, refused, declined, rejected), errors, timeouts, budget.
+#include "unit/client/client_fixture.h"
+// CppUTest last: it redefines new.
+#include "CppUTest/TestHarness.h"
+
+using namespace consensus;
+using namespace clienttest;
+
+TEST_GROUP(token) {
+    Harness h;
+    void setup() override {
+        CHECK(h.init() == Error::ok);
+    }
+    void teardown() override {
+        h.client.deinit();
+    }
+
+    Error request(const TokenParams& p = TokenParams()) {
+        return h.client.request_token(p, &Harness::token_cb, &h);
+    }
+};
+
+TEST(token, FreeServerAnswersWithAToken) {
+    h.fp.stream(0).push(response(200, "OK", token_body("tok-1")));
+    h.fp.stream(0).push_eof();
+    CHECK(request() == Error::ok);
+    h.spin();
+    LONGS_EQUAL(1, h.token_callbacks);
+    CHECK(h.token_result.error == Error::ok);
+    STRCMP_EQUAL("tok-1", h.token_got.c_str());
+    CHECK_FALSE(h.token_result.paid);
+    LONGS_EQUAL(0, h.hook_calls);
+    const std::string sent = h.fp.stream(0).sent();
+    STRCMP_CONTAINS("GET /ws?model=hybrid&minutes=5&megabytes=50 HTTP/1.1\r\n", sent.c_str());
+    STRCMP_CONTAINS("Host: 127.0.0.1:8080\r\n", sent.c_str());
+    STRCMP_EQUAL("127.0.0.1", h.fp.open_host(0).c_str());
+    LONGS_EQUAL(8080, h.fp.open_port(0));
+    CHECK(h.fp.stream(0).closed);
+}
+
+TEST(token, ParamsDefaultsAndNodeHeadersAreSent) {
+    h.fp.stream(0).push(response(200, "OK", token_body("t")));
+    TokenParams p;
+    p.model = Model::time;
+    p.minutes = 3;
+    p.megabytes = 0;
+    p.node_region = "eu-west";
+    p.node_exclude = "n1";
+    CHECK(request(p) == Error::ok);
+    h.spin();
+    const std::string sent = h.fp.stream(0).sent();
+    STRCMP_CONTAINS("GET /ws?model=time&minutes=3&megabytes=0 ", sent.c_str());
+    STRCMP_CONTAINS("x-node-region: eu-west\r\n", sent.c_str());
+    STRCMP_CONTAINS("x-node-exclude: n1\r\n", sent.c_str());
+    CHECK(sent.find("x-node-domain") == std::string::npos);
+}
+
+TEST(token, InvalidParamsAreRefusedBeforeAnyTraffic) {
+    TokenParams p;
+    p.minutes = 0;  // hybrid bills minutes
+    CHECK(request(p) == Error::invalid_params);
+    p = TokenParams();
+    p.megabytes = kMaxMegabytes + 1;
+    CHECK(request(p) == Error::invalid_params);
+    p = TokenParams();
+    p.node_region = "bad\r\nInjected: 1";
+    CHECK(request(p) == Error::invalid_params);
+    LONGS_EQUAL(0, h.fp.open_calls());
+    LONGS_EQUAL(0, h.token_callbacks);
+}
+
+TEST(token, PaidFlowRetriesOnceWithThePaymentHeader) {
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    h.fp.stream(0).push_eof();
+    h.fp.stream(1).push(vector_text("paid-200.http"));
+    h.fp.stream(1).push_eof();
+    CHECK(request() == Error::ok);
+    h.spin();
+    LONGS_EQUAL(1, h.hook_calls);
+    LONGS_EQUAL(1, h.challenge_accepts);
+    STRCMP_EQUAL("7500", h.challenge_amount.c_str());
+    LONGS_EQUAL(1, h.token_callbacks);
+    CHECK(h.token_result.error == Error::ok);
+    CHECK(h.token_result.paid);
+    STRCMP_EQUAL("05b0fc44-ac7f-4804-84e2-6810d9359f72", h.token_got.c_str());
+    LONGS_EQUAL(2, h.fp.opened());
+    CHECK(h.fp.stream(0).sent().find("PAYMENT-SIGNATURE") == std::string::npos);
+    STRCMP_CONTAINS("PAYMENT-SIGNATURE: UEFZTUVOVA==\r\n", h.fp.stream(1).sent().c_str());
+    // The retry repeats the same path and query (the server rebuilds the requirement).
+    STRCMP_CONTAINS("GET /ws?model=hybrid&minutes=5&megabytes=50 ", h.fp.stream(1).sent().c_str());
+}
+
+TEST(token, ResponsesSplitIntoSingleBytesStillWork) {
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    h.fp.stream(0).chunk = 1;
+    h.fp.stream(1).push(vector_text("paid-200.http"));
+    h.fp.stream(1).chunk = 1;
+    CHECK(request() == Error::ok);
+    for (int i = 0; i < 5000 && h.token_callbacks == 0; ++i) h.client.poll(0);
+    CHECK(h.token_result.error == Error::ok);
+    STRCMP_EQUAL("05b0fc44-ac7f-4804-84e2-6810d9359f72", h.token_got.c_str());
+}
+
+TEST(token, PendingHookCompletesLater) {
+    h.mode = HookMode::pending;
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    h.fp.stream(1).push(vector_text("paid-200.http"));
+    CHECK(request() == Error::ok);
+    h.spin();
+    LONGS_EQUAL(1, h.hook_calls);
+    LONGS_EQUAL(0, h.token_callbacks);
+    LONGS_EQUAL(1, h.fp.opened());  // nothing sent while the payer works
+    h.fp.advance(5000);
+    h.spin();
+    LONGS_EQUAL(0, h.token_callbacks);
+    CHECK(h.client.complete_payment(h.last_ticket, "c2lnbmVk", 8) == Error::ok);
+    h.spin();
+    LONGS_EQUAL(1, h.token_callbacks);
+    CHECK(h.token_result.error == Error::ok);
+    STRCMP_CONTAINS("PAYMENT-SIGNATURE: c2lnbmVk\r\n", h.fp.stream(1).sent().c_str());
+    // A stale ticket is refused.
+    CHECK(h.client.complete_payment(h.last_ticket, "x", 1) == Error::invalid_handle);
+}
+
+TEST(token, PendingHookCanRefuseLater) {
+    h.mode = HookMode::pending;
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK(h.client.refuse_payment(h.last_ticket) == Error::ok);
+    LONGS_EQUAL(1, h.token_callbacks);
+    CHECK(h.token_result.error == Error::payment_refused);
+}
+
+TEST(token, PendingHookIsBoundByTheRequestTimeout) {
+    h.mode = HookMode::pending;
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    CHECK(request() == Error::ok);
+    h.spin();
+    h.fp.advance(h.options.request_timeout_ms);
+    h.spin();
+    LONGS_EQUAL(1, h.token_callbacks);
+    CHECK(h.token_result.error == Error::timeout);
+}
+
+TEST(token, HookRefusalIsPaymentRefused) {
+    h.mode = HookMode::refused;
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK(h.token_result.error == Error::payment_refused);
+    LONGS_EQUAL(402, h.token_result.http_status);
+    LONGS_EQUAL(1, h.fp.opened());
+}
+
+TEST(token, NoPayerIsPaymentRequired) {
+    h.mode = HookMode::decline;
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK(h.token_result.error == Error::payment_required);
+}
+
+TEST(token, SecondChallengeIsPaymentRejectedWithTheServerReason) {
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    h.fp.stream(1).push(vector_text("402-no-matching-requirements.http"));
+    CHECK(request() == Error::ok);
+    h.spin();
+    LONGS_EQUAL(1, h.hook_calls);  // no payment loop
+    CHECK(h.token_result.error == Error::payment_rejected);
+    LONGS_EQUAL(402, h.token_result.http_status);
+    STRCMP_EQUAL("No matching payment requirements", h.token_message.c_str());
+    LONGS_EQUAL(2, h.fp.opened());
+}
+
+TEST(token, SettleFailureIsPaymentRejected) {
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    h.fp.stream(1).push(vector_text("402-settle-failed.http"));
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK(h.token_result.error == Error::payment_rejected);
+    STRCMP_EQUAL("payment settlement failed", h.token_message.c_str());
+}
+
+TEST(token, ChallengeWithoutHeaderIsBadResponse) {
+    h.fp.stream(0).push(response(402, "Payment Required", "{}"));
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK(h.token_result.error == Error::bad_response);
+    LONGS_EQUAL(0, h.hook_calls);
+}
+
+TEST(token, GarbledChallengeIsBadResponse) {
+    h.fp.stream(0).push(
+        response(402, "Payment Required", "{}", "PAYMENT-REQUIRED: %%%not-base64\r\n"));
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK(h.token_result.error == Error::bad_response);
+    LONGS_EQUAL(0, h.hook_calls);
+}
+
+TEST(token, ServerErrorCarriesStatusAndMessage) {
+    h.fp.stream(0).push(response(503, "Service Unavailable", "{\"message\":\"no nodes\"}"));
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK(h.token_result.error == Error::http_status);
+    LONGS_EQUAL(503, h.token_result.http_status);
+    STRCMP_EQUAL("no nodes", h.token_message.c_str());
+}
+
+TEST(token, RedirectIsNotFollowed) {
+    h.fp.stream(0).push(
+        "HTTP/1.1 302 Found\r\nLocation: http://elsewhere/ws\r\nContent-Length: 0\r\n\r\n");
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK(h.token_result.error == Error::http_status);
+    LONGS_EQUAL(302, h.token_result.http_status);
+    LONGS_EQUAL(1, h.fp.open_calls());
+}
+
+TEST(token, OkWithoutTokenIsBadResponse) {
+    h.fp.stream(0).push(response(200, "OK", "{\"connect_url\":\"ws://x/ws-connect\"}"));
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK(h.token_result.error == Error::bad_response);
+    CHECK(h.token_result.auth == nullptr);
+}
+
+TEST(token, MalformedHttpIsBadResponse) {
+    h.fp.stream(0).push("garbage\r\n\r\n");
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK(h.token_result.error == Error::bad_response);
+}
+
+TEST(token, TruncatedResponseIsBadResponse) {
+    h.fp.stream(0).push("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"tok");
+    h.fp.stream(0).push_eof();
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK(h.token_result.error == Error::bad_response);
+}
+
+TEST(token, OversizedBodyIsMessageTooLarge) {
+    h.fp.stream(0).push(response(200, "OK", std::string(h.config.max_body_bytes + 1, ' ')));
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK(h.token_result.error == Error::message_too_large);
+}
+
+TEST(token, ResetMidResponseIsConnectFailure) {
+    h.fp.stream(0).push("HTTP/1.1 200 OK\r\nContent-");
+    h.fp.stream(0).push_error();
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK(h.token_result.error != Error::ok);
+    CHECK(h.token_result.error == Error::closed || h.token_result.error == Error::connect_failed);
+}
+
+TEST(token, DnsAndConnectFailuresAreTyped) {
+    h.fp.script_open(CWS_OPEN_DNS_FAILED);
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK(h.token_result.error == Error::dns_failed);
+    h.fp.stream(0).connect_polls = 2;
+    h.fp.stream(0).connect_fails = true;
+    CHECK(request() == Error::ok);
+    h.spin();
+    LONGS_EQUAL(2, h.token_callbacks);
+    CHECK(h.token_result.error == Error::connect_failed);
+}
+
+TEST(token, SilentServerTimesOutOnTheFakeClock) {
+    CHECK(request() == Error::ok);
+    h.spin();
+    h.fp.advance(h.options.request_timeout_ms - 1);
+    h.spin();
+    LONGS_EQUAL(0, h.token_callbacks);
+    h.fp.advance(1);
+    h.spin();
+    LONGS_EQUAL(1, h.token_callbacks);
+    CHECK(h.token_result.error == Error::timeout);
+    CHECK(h.fp.stream(0).closed);
+}
+
+TEST(token, OneRequestSlotMeansNoResourcesForASecond) {
+    CHECK(request() == Error::ok);
+    CHECK(request() == Error::no_resources);
+}
+
+TEST(token, BudgetRefusesBeforeTraffic) {
+    h.client.deinit();
+    h.options.limit_micro_usd = 7000;  // hybrid 5/50 costs 7500
+    CHECK(h.init() == Error::ok);
+    CHECK(request() == Error::budget_exhausted);
+    CHECK(request() == Error::budget_exhausted);
+    LONGS_EQUAL(0, h.fp.open_calls());
+    LONGS_EQUAL(1, h.limit_hook_calls);  // once
+    CHECK(h.client.stand_down());
+    const Budget b = h.client.budget();
+    CHECK(b.limited);
+    LONGS_EQUAL(7000, b.remaining_micro_usd);
+}
+
+TEST(token, PaidTokenIsChargedAndResetRestoresTheBudget) {
+    h.client.deinit();
+    h.options.limit_micro_usd = 10000;
+    CHECK(h.init() == Error::ok);
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    h.fp.stream(1).push(vector_text("paid-200.http"));
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK(h.token_result.error == Error::ok);
+    LONGS_EQUAL(7500, h.client.budget().spent_micro_usd);
+    CHECK(request() == Error::budget_exhausted);  // 2500 left
+    h.client.reset_budget();
+    CHECK_FALSE(h.client.stand_down());
+    LONGS_EQUAL(0, h.client.budget().spent_micro_usd);
+}
+
+TEST(token, FreeTokenCostsNothing) {
+    h.client.deinit();
+    h.options.limit_micro_usd = 10000;
+    CHECK(h.init() == Error::ok);
+    h.fp.stream(0).push(response(200, "OK", token_body("free")));
+    CHECK(request() == Error::ok);
+    h.spin();
+    LONGS_EQUAL(0, h.client.budget().spent_micro_usd);
+}
+
+TEST_GROUP(client_init){};
+
+TEST(client_init, MissingPaymentHookIsInvalidConfig) {
+    Harness h;
+    h.options.payment_hook = nullptr;
+    CHECK(h.init() == Error::invalid_config);
+}
+
+TEST(client_init, BadServerUrlIsInvalidConfig) {
+    Harness h;
+    h.options.server_url = "ftp://example.com";
+    CHECK(h.init() == Error::invalid_config);
+    Harness h2;
+    h2.options.server_url = "ws://example.com";  // the token endpoint is HTTP(S)
+    CHECK(h2.init() == Error::invalid_config);
+}
+
+TEST(client_init, TooLittleMemoryIsInvalidConfig) {
+    Harness h;
+    Config c;
+    alignas(16) static uint8_t small[64];
+    CHECK(h.client.init(c, h.options, h.fp.port(), small, sizeof small) == Error::invalid_config);
+}
+
+TEST(client_init, ImpossibleKnobsAreInvalidConfig) {
+    Harness h;
+    h.config.tx_buffer_bytes = 512;  // cannot carry a payment header
+    CHECK(h.init() == Error::invalid_config);
+}
+
+TEST(client_init, BrokenEntropyIsInvalidConfig) {
+    Harness h;
+    h.fp.random_fails = true;
+    CHECK(h.init() == Error::invalid_config);
+}
