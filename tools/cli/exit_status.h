@@ -18,12 +18,19 @@ constexpr int kExitSessionLost = 5;  // it opened, then ended abnormally, not re
 /// What one session went through, filled from its events by the runner.
 struct SessionSummary {
     bool ever_opened = false;           // an `open` event was seen
-    bool open_now = false;              // open at this moment (the runner reads it before closing)
-    bool closed_by_us = false;          // the CLI closed it (after --wait-ms) while it was open
+    bool open_now = false;              // open at this moment
+    bool abnormal = false;              // down because of a failure (cleared by the next open)
+    bool expiry_seen = false;           // the current connection reported session_expired
+    bool closed_by_us = false;          // the CLI closed it while open or normally down
     bool expired = false;               // the server ended it by expiry (and --renew was off)
     bool failed = false;                // at least one `error` event was seen
     Phase last_failure = Phase::token;  // phase of the last error event
 };
+
+/// The runner closes a session (after --wait-ms or on SIGINT): records
+/// whether that close ends it as asked, i.e. it was open, or it was between
+/// connections for a normal reason (an expiry being renewed), not a failure.
+void mark_closed_by_us(SessionSummary* s);
 
 /// 0 when the session ended as asked (our close of an open session, or an expiry);
 /// otherwise 5 if it had ever opened, else 3 / 4 by the phase of the last

@@ -30,7 +30,6 @@ void on_stop_signal(int) {
 constexpr int32_t kMaxPollMs = 1000;
 // While a payer child has closed its stdout but is not reaped yet.
 constexpr int32_t kReapPollMs = 5;
-constexpr uint32_t kPaymentHeaderBytes = 4096;
 // Room for the WebSocket frame header and slack in the send buffer.
 constexpr size_t kFrameOverhead = 64;
 
@@ -155,7 +154,6 @@ int setup(Runtime* rt, const Args& a, const Output& out, uint32_t sessions) {
     cfg.max_requests = 1;
     size_t tx = longest_message(a) + kFrameOverhead;
     if (tx > cfg.tx_buffer_bytes) cfg.tx_buffer_bytes = static_cast<uint32_t>(tx);
-    cfg.max_payment_header = kPaymentHeaderBytes;
 
     ClientOptions opt;
     opt.server_url = a.server_url;
@@ -282,9 +280,8 @@ bool all_messages_sent(const Runtime& rt, const SessionRun& run) {
     return in.eof && in.len == 0 && !in.have_cur && run.sent >= in.taken;
 }
 
-void close_session(Runtime* rt, SessionRun& run) {
-    (void)rt;
-    run.summary.closed_by_us = run.handle.state() == SessionState::open;
+void close_session(SessionRun& run) {
+    mark_closed_by_us(&run.summary);
     run.close_asked = true;
     (void)run.handle.close(1000, nullptr);
 }
@@ -315,7 +312,7 @@ void pump_session(Runtime* rt, SessionRun& run, uint64_t now) {
         return;
     }
     if (g_stop != 0 && !run.close_asked) {
-        close_session(rt, run);
+        close_session(run);
         return;
     }
     if (run.close_asked) return;
@@ -324,7 +321,7 @@ void pump_session(Runtime* rt, SessionRun& run, uint64_t now) {
         run.waiting = true;
         run.wait_deadline = now + rt->args->wait_ms;
     }
-    if (run.waiting && now >= run.wait_deadline) close_session(rt, run);
+    if (run.waiting && now >= run.wait_deadline) close_session(run);
 }
 
 // ---- stdin --------------------------------------------------------------------

@@ -9,15 +9,17 @@
 using consensus::Error;
 using consensus::Event;
 using consensus::EventType;
+using consensus::Initiator;
 using consensus::Phase;
 using namespace consensus::cli;
 
 namespace {
 
-Event ev_of(EventType t, Phase phase = Phase::token) {
+Event ev_of(EventType t, Phase phase = Phase::token, Initiator who = Initiator::network) {
     Event ev{};
     ev.type = t;
     ev.phase = phase;
+    ev.initiator = who;
     ev.error = t == EventType::error ? Error::timeout : Error::ok;
     return ev;
 }
@@ -30,8 +32,9 @@ TEST(cli_exit, ClosedByUsWhileOpenIsSuccess) {
     SessionSummary s;
     summarize_event(&s, ev_of(EventType::open), false);
     CHECK(s.ever_opened && s.open_now);
-    s.closed_by_us = true;  // the runner sets it when it closes an open session
-    summarize_event(&s, ev_of(EventType::close), false);
+    mark_closed_by_us(&s);
+    CHECK(s.closed_by_us);
+    summarize_event(&s, ev_of(EventType::close, Phase::session, Initiator::caller), false);
     CHECK_FALSE(s.open_now);
     LONGS_EQUAL(kExitOk, session_exit_status(s));
 }
@@ -42,7 +45,36 @@ TEST(cli_exit, RestoredAfterFailuresIsStillSuccess) {
     summarize_event(&s, ev_of(EventType::close), false);
     summarize_event(&s, ev_of(EventType::error, Phase::open), false);
     summarize_event(&s, ev_of(EventType::open), false);
-    s.closed_by_us = true;
+    mark_closed_by_us(&s);
+    LONGS_EQUAL(kExitOk, session_exit_status(s));
+}
+
+TEST(cli_exit, ClosedByUsWhileDownAfterAFailureIs5) {
+    SessionSummary s;
+    summarize_event(&s, ev_of(EventType::open), false);
+    summarize_event(&s, ev_of(EventType::close, Phase::session, Initiator::network), false);
+    CHECK(s.abnormal);
+    mark_closed_by_us(&s);  // --wait-ms ran out while it was reconnecting
+    CHECK_FALSE(s.closed_by_us);
+    LONGS_EQUAL(kExitSessionLost, session_exit_status(s));
+}
+
+TEST(cli_exit, AbnormalServerCloseCounts) {
+    SessionSummary s;
+    summarize_event(&s, ev_of(EventType::open), false);
+    summarize_event(&s, ev_of(EventType::close, Phase::session, Initiator::server), false);
+    mark_closed_by_us(&s);
+    LONGS_EQUAL(kExitSessionLost, session_exit_status(s));
+}
+
+TEST(cli_exit, ClosedByUsWhileRenewingAfterExpiryIsSuccess) {
+    SessionSummary s;
+    summarize_event(&s, ev_of(EventType::open), true);
+    summarize_event(&s, ev_of(EventType::session_expired), true);
+    summarize_event(&s, ev_of(EventType::close, Phase::session, Initiator::server), true);
+    CHECK_FALSE(s.abnormal);
+    CHECK_FALSE(s.expired);  // --renew: not the end
+    mark_closed_by_us(&s);
     LONGS_EQUAL(kExitOk, session_exit_status(s));
 }
 
@@ -50,7 +82,8 @@ TEST(cli_exit, ExpiryIsSuccessUnlessRenewing) {
     SessionSummary s;
     summarize_event(&s, ev_of(EventType::open), false);
     summarize_event(&s, ev_of(EventType::session_expired), false);
-    summarize_event(&s, ev_of(EventType::close), false);
+    summarize_event(&s, ev_of(EventType::close, Phase::session, Initiator::server), false);
+    CHECK_FALSE(s.abnormal);
     LONGS_EQUAL(kExitOk, session_exit_status(s));
 
     SessionSummary r;  // with --renew the expiry is not the end

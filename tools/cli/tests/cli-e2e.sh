@@ -155,7 +155,7 @@ if [ $st -ne 0 ]; then bad $t "exit $st"; else
         has $t out '"data":"last-without-newline"' && ok $t
 fi
 t=connect.stdin_sent_once
-m=$(grep -c '"type":"message"' "$TMP/out")
+m=$(grep '"type":"message"' "$TMP/out" | grep -vc 'session_start')
 if [ "$m" -eq 3 ]; then ok $t; else bad $t "expected 3 echoes, got $m"; fi
 t=connect.sessions
 run $t 0 connect --server "$URL" --demo-payer --sessions 3 --send hi --wait-ms 300 --json &&
@@ -174,11 +174,35 @@ run $t 3 connect --server "http://127.0.0.1:1" --send x --max-reconnects 2 --rec
     has $t out '"code":"connect_failed"' && ok $t
 
 # ---- connect (4): a token, but no session ----------------------------------------
-start_dev --free --token-ttl-s 0
+# start_fake CONNECT_URL: a token endpoint handing out that connect_url (sets FAKE_URL).
+FAKE_PID=
+start_fake() {
+    : >"$TMP/fake.out"
+    node "$HERE/fake-token-server.js" "$1" >"$TMP/fake.out" 2>"$TMP/fake.err" &
+    FAKE_PID=$!
+    for _ in $(seq 1 100); do
+        if grep -q '^READY ' "$TMP/fake.out"; then break; fi
+        sleep 0.05
+    done
+    FAKE_URL="http://127.0.0.1:$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$TMP/fake.out")"
+}
+stop_fake() {
+    kill "$FAKE_PID" 2>/dev/null
+    wait "$FAKE_PID" 2>/dev/null
+}
+start_dev --free
+start_fake "ws://127.0.0.1:$PORT/ws-connect?token=bogus-token"
+t=connect.token_rejected
+run $t 4 connect --server "$FAKE_URL" --send x --max-reconnects 1 --reconnect-ms 50 --json &&
+    has $t out '"type":"token"' && has $t out '"code":"token_rejected"' &&
+    has $t out '"http_status":401' && lacks $t out '"type":"open"' && ok $t
+stop_fake
+start_fake "ws://127.0.0.1:1/ws-connect?token=bogus-token"
 t=connect.open_refused
-run $t 4 connect --server "$URL" --send x --max-reconnects 1 --reconnect-ms 50 --json &&
-    has $t out '"type":"token"' && has $t out '"type":"error"' && lacks $t out '"type":"open"' &&
-    ok $t
+run $t 4 connect --server "$FAKE_URL" --send x --max-reconnects 0 --json &&
+    has $t out '"type":"token"' && has $t out '"code":"connect_failed"' &&
+    has $t out '"phase":"open"' && lacks $t out '"type":"open"' && ok $t
+stop_fake
 
 # ---- connect (5): opened, then lost, not restored --------------------------------
 start_dev --free --drop-after 1
@@ -193,11 +217,26 @@ t=connect.never_replayed
 m=$(grep -c '"type":"message","binary":false,"data":"a"' "$TMP/out")
 if [ "$m" -eq 1 ]; then ok $t; else bad $t "message a echoed $m times"; fi
 
+start_dev --drop-after 1
+t=connect.lost_budget_refuses_reconnect
+# $0.01 pays the first session ($0.0075) but not a second one.
+run $t 5 connect --server "$URL" --demo-payer --limit-usd 0.01 --send a --wait-ms 3000 \
+    --reconnect-ms 50 --json && has $t out '"code":"budget_exhausted"' && ok $t
+start_dev --free --freeze-after 1
+t=connect.keepalive_dead_link
+run $t 5 connect --server "$URL" --send a --wait-ms 5000 --ping-ms 200 --max-reconnects 0 --json &&
+    has $t out '"initiator":"network"' && ok $t
+
 # ---- expiry (0) -----------------------------------------------------------------
 start_dev --free --time-scale 600
 t=connect.expiry
 run $t 0 connect --server "$URL" --model time --minutes 1 --megabytes 0 --send x --wait-ms 5000 \
     --json && has $t out '{"type":"session_expired","reason":"time_limit_reached"}' && ok $t
+t=connect.expiry_renew
+# --renew: a new session is bought after the expiry, then our close ends the run.
+run $t 0 connect --server "$URL" --model time --minutes 1 --megabytes 0 --send x --wait-ms 300 \
+    --renew --json && has $t out '"type":"session_expired"' &&
+    has $t out '{"type":"open","attempt":2}' && ok $t
 stop_dev
 
 # ---- demo ------------------------------------------------------------------------
