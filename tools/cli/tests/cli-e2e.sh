@@ -157,6 +157,12 @@ fi
 t=connect.stdin_sent_once
 m=$(grep '"type":"message"' "$TMP/out" | grep -vc 'session_start')
 if [ "$m" -eq 3 ]; then ok $t; else bad $t "expected 3 echoes, got $m"; fi
+t=connect.stdin_sessions
+printf 'x\ny\n' | timeout 30 "$WS" connect --server "$URL" --demo-payer --sessions 2 --wait-ms 200 \
+    --json >"$TMP/out" 2>"$TMP/err"
+st=$?
+m=$(grep -c '"type":"message","session":[01],"binary":false,"data":"[xy]"' "$TMP/out")
+if [ $st -eq 0 ] && [ "$m" -eq 4 ]; then ok $t; else bad $t "exit $st, $m echoes (want 4)"; fi
 t=connect.sessions
 run $t 0 connect --server "$URL" --demo-payer --sessions 3 --send hi --wait-ms 300 --json &&
     has $t out '{"type":"open","session":0,"attempt":1}' &&
@@ -216,6 +222,21 @@ run $t 0 connect --server "$URL" --send a --wait-ms 1500 --reconnect-ms 100 --js
 t=connect.never_replayed
 m=$(grep -c '"type":"message","binary":false,"data":"a"' "$TMP/out")
 if [ "$m" -eq 1 ]; then ok $t; else bad $t "message a echoed $m times"; fi
+start_dev --free --drop-after 1
+t=connect.stdin_across_reconnect
+# Lines that arrive while the session is down wait in the pipe: none lost, none repeated.
+{ echo a; sleep 0.4; echo b; sleep 0.4; echo c; } |
+    timeout 30 "$WS" connect --server "$URL" --reconnect-ms 100 --wait-ms 800 --json \
+        >"$TMP/out" 2>"$TMP/err"
+st=$?
+ma=$(grep -c '"data":"a"' "$TMP/out")
+mb=$(grep -c '"data":"b"' "$TMP/out")
+mc=$(grep -c '"data":"c"' "$TMP/out")
+if [ $st -eq 0 ] && [ "$ma$mb$mc" = 111 ] && grep -q '"type":"reconnecting"' "$TMP/out"; then
+    ok $t
+else
+    bad $t "exit $st, echoes a=$ma b=$mb c=$mc"
+fi
 
 start_dev --drop-after 1
 t=connect.lost_budget_refuses_reconnect
@@ -238,6 +259,22 @@ run $t 0 connect --server "$URL" --model time --minutes 1 --megabytes 0 --send x
     --renew --json && has $t out '"type":"session_expired"' &&
     has $t out '{"type":"open","attempt":2}' && ok $t
 stop_dev
+
+# ---- https / wss with --ca ----------------------------------------------------------
+if "$HERE/../../../scripts/gen-dev-cert" "$TMP/cert" >/dev/null 2>&1; then
+    start_dev --tls --cert "$TMP/cert/cert.pem" --key "$TMP/cert/key.pem"
+    t=tls.connect
+    run $t 0 connect --server "https://localhost:$PORT" --ca "$TMP/cert/cert.pem" --demo-payer \
+        --send hello --wait-ms 200 --json && has $t out '"connect_url":"wss://' &&
+        has $t out '{"type":"message","binary":false,"data":"hello"}' && ok $t
+    t=tls.untrusted
+    # The system bundle does not know the throwaway CA: the token request fails.
+    run $t 3 token --server "https://localhost:$PORT" --demo-payer --json &&
+        has $t out '"code":"cert_invalid"' && ok $t
+    stop_dev
+else
+    echo "skip tls (openssl missing)"
+fi
 
 # ---- demo ------------------------------------------------------------------------
 t=demo
