@@ -55,7 +55,8 @@ struct Budget {
 
 using LimitReachedHook = void (*)(void* user, const Budget& budget);
 
-/// Behaviour knobs; defaults follow the JavaScript SDK.
+/// Behaviour knobs; defaults follow the JavaScript SDK. server_url is copied at
+/// init; ca_pem, ca_file and the default params' strings must outlive the client.
 struct ClientOptions {
     /// Base URL of the service, http:// or https:// (a path prefix is kept).
     const char* server_url = "https://consensus.canister.software";
