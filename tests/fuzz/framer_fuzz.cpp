@@ -1,0 +1,215 @@
+// Framer::receive on an arbitrary server byte stream, delivered by a scripted
+// recv one chunk per receive() call. Input: [split seed][config][stream...]
+//   config bits 0-1: TxBuffer capacity (16, 64, 300, 4096 bytes);
+//   bits 2-3: message limit (0, 64, 1000, 65536 bytes);
+//   bit 4: echo every message from inside the callback (write_message);
+//   bit 5: leave tx undrained (pongs and close echoes become owed);
+//   bit 6: the stream ends with EOF (else it would block forever);
+//   bit 7: send our close before the first byte arrives.
+// Checks: every delivered message fits the limit, text and close reasons are
+// UTF-8 (by an independent validator), close codes are legal, everything the
+// framer writes parses back as whole masked client frames, and terminal
+// statuses stay sticky.
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <memory>
+
+#include "consensus/port.h"
+#include "fuzz_util.h"
+#include "ws/framer.h"
+#include "ws/tx_buffer.h"
+
+using consensus::Error;
+using consensus::ws::Framer;
+using consensus::ws::FrameHandler;
+using consensus::ws::TxBuffer;
+using RS = Framer::RecvStatus;
+
+namespace {
+
+// RFC 3629 by the table in its section 4, written apart from src/ws/utf8.cpp.
+bool utf8_ok(const uint8_t* p, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        const uint8_t c = p[i];
+        size_t extra = 0;
+        uint8_t lo = 0x80, hi = 0xBF;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            extra = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            extra = 2;
+            if (c == 0xE0) lo = 0xA0;
+            if (c == 0xED) hi = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            extra = 3;
+            if (c == 0xF0) lo = 0x90;
+            if (c == 0xF4) hi = 0x8F;
+        } else {
+            return false;
+        }
+        if (n - i <= extra) return false;
+        if (p[i + 1] < lo || p[i + 1] > hi) return false;
+        for (size_t k = 2; k <= extra; ++k) {
+            if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
+        }
+        i += extra + 1;
+    }
+    return true;
+}
+
+struct Script {
+    const uint8_t* data;
+    size_t size;
+    size_t pos;
+    fuzz::Splitter split;
+    bool gave_chunk;  // the next call says would_block, so receive() returns per chunk
+    long at_end;
+
+    static long recv(void* io, uint8_t* buf, size_t len) {
+        auto* s = static_cast<Script*>(io);
+        if (s->pos == s->size) return s->at_end;
+        if (s->gave_chunk) {
+            s->gave_chunk = false;
+            return CWS_IO_WOULD_BLOCK;
+        }
+        size_t n = s->split.next(s->size - s->pos);
+        if (n > len) n = len;
+        memcpy(buf, s->data + s->pos, n);
+        s->pos += n;
+        s->gave_chunk = true;
+        return static_cast<long>(n);
+    }
+};
+
+void fill_counter(void* ctx, uint8_t* out, size_t len) {
+    auto* c = static_cast<uint8_t*>(ctx);
+    for (size_t i = 0; i < len; ++i) out[i] = (*c)++;
+}
+
+struct Checker final : FrameHandler {
+    Framer* fr = nullptr;
+    TxBuffer* tx = nullptr;
+    size_t max_message = 0;
+    bool echo = false;
+    bool closed = false;
+
+    void on_message(bool binary, const uint8_t* d, size_t n) override {
+        fuzz::require(!closed, "message after close");
+        fuzz::require(n <= max_message, "message over the limit");
+        fuzz::require(n == 0 || d != nullptr, "null message data");
+        fuzz::require(binary || utf8_ok(d, n), "invalid UTF-8 text delivered");
+        if (echo) {
+            const Error e = fr->write_message(*tx, binary, d, n);
+            fuzz::require(e == Error::ok || e == Error::would_block ||
+                              e == Error::message_too_large || e == Error::closed,
+                          "unexpected write_message error");
+        }
+    }
+    void on_pong(const uint8_t* d, size_t n) override {
+        fuzz::require(n <= Framer::kMaxControlPayload, "pong over 125 bytes");
+        fuzz::require(n == 0 || d != nullptr, "null pong data");
+    }
+    void on_close(uint16_t code, const char* reason, size_t n) override {
+        fuzz::require(!closed, "second close delivered");
+        closed = true;
+        fuzz::require(consensus::ws::close_code_valid(code) ||
+                          (code == consensus::ws::kCloseNoStatus && n == 0),
+                      "illegal close code delivered");
+        fuzz::require(n <= Framer::kMaxCloseReason, "close reason too long");
+        fuzz::require(utf8_ok(reinterpret_cast<const uint8_t*>(reason), n),
+                      "close reason not UTF-8");
+    }
+    virtual ~Checker() = default;
+};
+
+// Whatever the framer wrote must be whole, masked, RFC-shaped client frames.
+void check_tx(const TxBuffer& tx, bool drain_all, TxBuffer* mut) {
+    size_t off = tx.start;
+    while (off < tx.end) {
+        const uint8_t* p = tx.data + off;
+        const size_t avail = tx.end - off;
+        fuzz::require(avail >= 6, "truncated client frame header");
+        fuzz::require((p[0] & 0x70) == 0, "RSV bits set by the framer");
+        const uint8_t op = p[0] & 0x0F;
+        fuzz::require(op == 1 || op == 2 || op == 8 || op == 9 || op == 10, "bad opcode written");
+        fuzz::require((p[1] & 0x80) != 0, "unmasked client frame");
+        uint64_t n = p[1] & 0x7F;
+        size_t h = 2;
+        if (n == 126) {
+            n = (uint64_t{p[2]} << 8) | p[3];
+            h = 4;
+        } else if (n == 127) {
+            fuzz::require(avail >= 14, "truncated 64-bit header");
+            n = 0;
+            for (int i = 0; i < 8; ++i) n = (n << 8) | p[2 + i];
+            h = 10;
+        }
+        fuzz::require(op < 8 || n <= Framer::kMaxControlPayload, "control frame over 125");
+        fuzz::require(avail - h - 4 >= n, "frame runs past the buffer");
+        off += h + 4 + static_cast<size_t>(n);
+    }
+    if (drain_all) mut->consume(mut->pending());
+}
+
+bool terminal(RS s) {
+    return s == RS::violation || s == RS::close_received;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    if (size < 2) return 0;
+    const uint8_t cfg = data[1];
+    static constexpr size_t kTx[] = {16, 64, 300, 4096};
+    static constexpr size_t kMsg[] = {0, 64, 1000, 65536};
+    const size_t tx_cap = kTx[cfg & 3];
+    const size_t max_msg = kMsg[(cfg >> 2) & 3];
+    const bool drain = (cfg & 32) == 0;
+
+    std::unique_ptr<uint8_t[]> msgbuf(new uint8_t[max_msg + 1]);
+    std::unique_ptr<uint8_t[]> txmem(new uint8_t[tx_cap]);
+    TxBuffer tx{txmem.get(), tx_cap, 0, 0};
+    uint8_t counter = 0;
+    Framer fr;
+    fuzz::require(fr.init(msgbuf.get(), max_msg, fill_counter, &counter) == Error::ok,
+                  "init failed");
+    Checker h;
+    h.fr = &fr;
+    h.tx = &tx;
+    h.max_message = max_msg;
+    h.echo = (cfg & 16) != 0;
+    if ((cfg & 128) != 0) (void)fr.write_close(tx, consensus::ws::kCloseNormal, "bye", 3);
+
+    Script io{data + 2, size - 2, 0, fuzz::Splitter(data[0], 300), false,
+              (cfg & 64) != 0 ? CWS_IO_CLOSED : CWS_IO_WOULD_BLOCK};
+    const size_t max_rounds = 2 * (size + 2);  // one chunk (>= 1 byte) per round
+    bool ended = false;
+    for (size_t round = 0; round < max_rounds; ++round) {
+        const RS s = fr.receive(Script::recv, &io, tx, h);
+        check_tx(tx, drain, &tx);
+        if (s == RS::violation) {
+            const uint16_t code = fr.violation_code();
+            fuzz::require(code == 1002 || code == 1007 || code == 1009, "bad violation code");
+            (void)fr.write_close(tx, code, "", 0);
+            check_tx(tx, drain, &tx);
+        }
+        if (terminal(s)) {
+            fuzz::require(fr.receive(Script::recv, &io, tx, h) == s, "terminal status not sticky");
+            fuzz::require(s != RS::close_received || h.closed, "close status without on_close");
+            break;
+        }
+        if (s == RS::peer_closed_io || s == RS::io_error) break;
+        if (io.pos == io.size) {
+            if (ended) break;
+            ended = true;  // one more receive() for whatever wslay still holds
+        }
+        (void)fr.flush_control(tx);
+        check_tx(tx, drain, &tx);
+    }
+    return 0;
+}
