@@ -22,45 +22,12 @@
 #include "ws/tx_buffer.h"
 
 using consensus::Error;
-using consensus::ws::Framer;
 using consensus::ws::FrameHandler;
+using consensus::ws::Framer;
 using consensus::ws::TxBuffer;
 using RS = Framer::RecvStatus;
 
 namespace {
-
-// RFC 3629 by the table in its section 4, written apart from src/ws/utf8.cpp.
-bool utf8_ok(const uint8_t* p, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        const uint8_t c = p[i];
-        size_t extra = 0;
-        uint8_t lo = 0x80, hi = 0xBF;
-        if (c < 0x80) {
-            ++i;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            extra = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            extra = 2;
-            if (c == 0xE0) lo = 0xA0;
-            if (c == 0xED) hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            extra = 3;
-            if (c == 0xF0) lo = 0x90;
-            if (c == 0xF4) hi = 0x8F;
-        } else {
-            return false;
-        }
-        if (n - i <= extra) return false;
-        if (p[i + 1] < lo || p[i + 1] > hi) return false;
-        for (size_t k = 2; k <= extra; ++k) {
-            if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
-        }
-        i += extra + 1;
-    }
-    return true;
-}
 
 struct Script {
     const uint8_t* data;
@@ -102,7 +69,7 @@ struct Checker final : FrameHandler {
         fuzz::require(!closed, "message after close");
         fuzz::require(n <= max_message, "message over the limit");
         fuzz::require(n == 0 || d != nullptr, "null message data");
-        fuzz::require(binary || utf8_ok(d, n), "invalid UTF-8 text delivered");
+        fuzz::require(binary || fuzz::utf8_ok(d, n), "invalid UTF-8 text delivered");
         if (echo) {
             const Error e = fr->write_message(*tx, binary, d, n);
             fuzz::require(e == Error::ok || e == Error::would_block ||
@@ -121,7 +88,7 @@ struct Checker final : FrameHandler {
                           (code == consensus::ws::kCloseNoStatus && n == 0),
                       "illegal close code delivered");
         fuzz::require(n <= Framer::kMaxCloseReason, "close reason too long");
-        fuzz::require(utf8_ok(reinterpret_cast<const uint8_t*>(reason), n),
+        fuzz::require(fuzz::utf8_ok(reinterpret_cast<const uint8_t*>(reason), n),
                       "close reason not UTF-8");
     }
     virtual ~Checker() = default;
@@ -185,8 +152,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     h.echo = (cfg & 16) != 0;
     if ((cfg & 128) != 0) (void)fr.write_close(tx, consensus::ws::kCloseNormal, "bye", 3);
 
-    Script io{data + 2, size - 2, 0, fuzz::Splitter(data[0], 300), false,
-              (cfg & 64) != 0 ? CWS_IO_CLOSED : CWS_IO_WOULD_BLOCK};
+    Script io{data + 2, size - 2,
+              0,        fuzz::Splitter(data[0], 300),
+              false,    (cfg & 64) != 0 ? CWS_IO_CLOSED : CWS_IO_WOULD_BLOCK};
     const size_t max_rounds = 2 * (size + 2);  // one chunk (>= 1 byte) per round
     bool ended = false;
     for (size_t round = 0; round < max_rounds; ++round) {

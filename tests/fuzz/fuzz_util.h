@@ -28,6 +28,39 @@ inline bool view_inside(consensus::StrView v, const void* base, size_t len) {
     return p >= b && v.size <= len && p - b <= len - v.size;
 }
 
+// RFC 3629 by the table in its section 4, written apart from src/ws/utf8.cpp.
+inline bool utf8_ok(const uint8_t* p, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        const uint8_t c = p[i];
+        size_t extra = 0;
+        uint8_t lo = 0x80, hi = 0xBF;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            extra = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            extra = 2;
+            if (c == 0xE0) lo = 0xA0;
+            if (c == 0xED) hi = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            extra = 3;
+            if (c == 0xF0) lo = 0x90;
+            if (c == 0xF4) hi = 0x8F;
+        } else {
+            return false;
+        }
+        if (n - i <= extra) return false;
+        if (p[i + 1] < lo || p[i + 1] > hi) return false;
+        for (size_t k = 2; k <= extra; ++k) {
+            if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
+        }
+        i += extra + 1;
+    }
+    return true;
+}
+
 // Chunk lengths for feeding an input in pieces. seed 0 means "all at once";
 // otherwise an xorshift sequence gives lengths 1..max_piece, so one control
 // byte reaches both byte-at-a-time feeds and large pieces.

@@ -45,10 +45,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     memset(&start, 0x5A, sizeof start);
     memset(&expired, 0x5A, sizeof expired);
     const bool with_structs = (data[0] & 64) == 0;  // also exercise the null-pointer contract
-    const ServerMessage m =
-        consensus::parse_server_message(msg.get(), len, scratch.get(), ntok * kTokenBytes,
-                                        with_structs ? &start : nullptr,
-                                        with_structs ? &expired : nullptr);
+    const ServerMessage m = consensus::parse_server_message(
+        msg.get(), len, scratch.get(), ntok * kTokenBytes, with_structs ? &start : nullptr,
+        with_structs ? &expired : nullptr);
     if (!with_structs) return 0;
     if (m == ServerMessage::session_start) check_start(start);
     if (m == ServerMessage::session_expired) {

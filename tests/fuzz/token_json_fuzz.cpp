@@ -49,14 +49,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     TokenAuth auth;
     memset(&auth, 0x5A, sizeof auth);  // junk: the parser must clear what it reports
-    const Error e = consensus::parse_token_response(body.get(), len, scratch.get(),
-                                                    ntok * kTokenBytes, &auth);
+    const Error e =
+        consensus::parse_token_response(body.get(), len, scratch.get(), ntok * kTokenBytes, &auth);
     check_auth(e, auth);
 
     std::unique_ptr<char[]> text(new char[cap]);
-    const size_t n =
-        consensus::extract_error_text(body.get(), len, scratch.get(), ntok * kTokenBytes,
-                                      text.get(), cap);
+    const size_t n = consensus::extract_error_text(body.get(), len, scratch.get(),
+                                                   ntok * kTokenBytes, text.get(), cap);
     fuzz::require(n < cap, "error text fills the whole buffer");
     fuzz::require(text[n] == '\0', "error text not NUL-terminated at its length");
     return 0;

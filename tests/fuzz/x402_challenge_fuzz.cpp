@@ -56,12 +56,12 @@ void check_ok(const PaymentChallenge& c, const char* json, size_t cap) {
     fuzz::require(fuzz::view_inside(c.resource_url, json, cap), "resource_url outside json_out");
     for (size_t i = 0; i < c.accepts_count; ++i) {
         const consensus::PaymentRequirement& a = c.accepts[i];
-        fuzz::require(a.scheme.size > 0 && a.network.size > 0 && a.asset.size > 0 &&
-                          a.pay_to.size > 0,
-                      "empty payment field accepted");
+        fuzz::require(
+            a.scheme.size > 0 && a.network.size > 0 && a.asset.size > 0 && a.pay_to.size > 0,
+            "empty payment field accepted");
         fuzz::require(digits(a.amount), "amount not decimal digits");
-        const consensus::StrView views[] = {a.scheme, a.network, a.amount, a.asset, a.pay_to,
-                                            a.raw};
+        const consensus::StrView views[] = {a.scheme, a.network, a.amount,
+                                            a.asset,  a.pay_to,  a.raw};
         for (const consensus::StrView& v : views) {
             fuzz::require(fuzz::view_inside(v, json, cap), "accept field outside json_out");
         }
@@ -73,9 +73,9 @@ void check_ok(const PaymentChallenge& c, const char* json, size_t cap) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size < 1) return 0;
     const uint8_t mode = data[0];
-    std::string b64 = (mode & 1) != 0 ? base64(data + 1, size - 1)
-                                      : std::string(reinterpret_cast<const char*>(data + 1),
-                                                    size - 1);
+    std::string b64 = (mode & 1) != 0
+                          ? base64(data + 1, size - 1)
+                          : std::string(reinterpret_cast<const char*>(data + 1), size - 1);
     std::unique_ptr<char[]> in(new char[b64.size() + 1]);
     memcpy(in.get(), b64.data(), b64.size());
 
