@@ -333,30 +333,28 @@ int Client::poll(int32_t max_wait_ms) {
     return active;
 }
 
-Error Client::complete_payment(PaymentTicket ticket, const char* header, size_t size) {
-    if (impl_ == nullptr) return Error::invalid_config;
+// A ticket names its slot: a request slot (kTicketRequestBit) or a session slot.
+static TokenFetch* fetch_for_ticket(ClientCore* core, PaymentTicket ticket) {
     const uint16_t slot = ticket_slot(ticket.id);
     const size_t index = slot & ~kTicketRequestBit;
-    const uint64_t now = impl_->now();
     if ((slot & kTicketRequestBit) != 0) {
-        if (index >= impl_->config.max_requests) return Error::invalid_handle;
-        return request_at(impl_, index)->fetch().complete_payment(ticket.id, header, size, now);
+        return index < core->config.max_requests ? &request_at(core, index)->fetch() : nullptr;
     }
-    if (index >= impl_->config.max_sessions) return Error::invalid_handle;
-    return session_at(impl_, index)->fetch().complete_payment(ticket.id, header, size, now);
+    return index < core->config.max_sessions ? &session_at(core, index)->fetch() : nullptr;
+}
+
+Error Client::complete_payment(PaymentTicket ticket, const char* header, size_t size) {
+    if (impl_ == nullptr) return Error::invalid_config;
+    TokenFetch* fetch = fetch_for_ticket(impl_, ticket);
+    if (fetch == nullptr) return Error::invalid_handle;
+    return fetch->complete_payment(ticket.id, header, size);
 }
 
 Error Client::refuse_payment(PaymentTicket ticket) {
     if (impl_ == nullptr) return Error::invalid_config;
-    const uint16_t slot = ticket_slot(ticket.id);
-    const size_t index = slot & ~kTicketRequestBit;
-    const uint64_t now = impl_->now();
-    if ((slot & kTicketRequestBit) != 0) {
-        if (index >= impl_->config.max_requests) return Error::invalid_handle;
-        return request_at(impl_, index)->fetch().refuse_payment(ticket.id, now);
-    }
-    if (index >= impl_->config.max_sessions) return Error::invalid_handle;
-    return session_at(impl_, index)->fetch().refuse_payment(ticket.id, now);
+    TokenFetch* fetch = fetch_for_ticket(impl_, ticket);
+    if (fetch == nullptr) return Error::invalid_handle;
+    return fetch->refuse_payment(ticket.id);
 }
 
 Budget Client::budget() const {

@@ -257,9 +257,7 @@ void TokenFetch::on_challenge() {
     }
 }
 
-Error TokenFetch::complete_payment(uint32_t ticket_id, const char* header, size_t size,
-                                   uint64_t now) {
-    (void)now;
+Error TokenFetch::complete_payment(uint32_t ticket_id, const char* header, size_t size) {
     if (state_ != State::paying || ticket_id != make_ticket(ticket_seq_, ticket_slot_)) {
         return Error::invalid_handle;
     }
@@ -276,8 +274,7 @@ Error TokenFetch::complete_payment(uint32_t ticket_id, const char* header, size_
     return Error::ok;
 }
 
-Error TokenFetch::refuse_payment(uint32_t ticket_id, uint64_t now) {
-    (void)now;
+Error TokenFetch::refuse_payment(uint32_t ticket_id) {
     if (state_ != State::paying || ticket_id != make_ticket(ticket_seq_, ticket_slot_)) {
         return Error::invalid_handle;
     }

@@ -37,8 +37,8 @@ class TokenFetch {
     void step(uint64_t now);
     void abort();  // stops at once; releases the reservation
 
-    Error complete_payment(uint32_t ticket_id, const char* header, size_t size, uint64_t now);
-    Error refuse_payment(uint32_t ticket_id, uint64_t now);
+    Error complete_payment(uint32_t ticket_id, const char* header, size_t size);
+    Error refuse_payment(uint32_t ticket_id);
 
     State state() const { return state_; }
     bool busy() const;
