@@ -267,10 +267,19 @@ long op_recv(void*, cws_stream* s, uint8_t* buf, size_t len) {
     if (len > static_cast<size_t>(LONG_MAX)) len = static_cast<size_t>(LONG_MAX);
     for (;;) {
         const ssize_t n = ::recv(s->fd, buf, len, 0);
-        if (n > 0) return static_cast<long>(n);
+        if (n > 0) {
+            // Fewer bytes than asked: the socket is drained for now, so the
+            // read readiness of the last wait() is spent. The core then waits
+            // for poll() instead of paying a recv() that only says EAGAIN.
+            if (static_cast<size_t>(n) < len) s->ready &= ~static_cast<unsigned>(CWS_WANT_READ);
+            return static_cast<long>(n);
+        }
         if (n == 0) return CWS_IO_CLOSED;
         if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return CWS_IO_WOULD_BLOCK;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            s->ready &= ~static_cast<unsigned>(CWS_WANT_READ);
+            return CWS_IO_WOULD_BLOCK;
+        }
         return CWS_IO_ERROR;
     }
 }

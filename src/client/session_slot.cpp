@@ -303,6 +303,10 @@ long SessionSlot::recv_frames(void* self, uint8_t* buf, size_t len) {
         memcpy(buf, s->buffers_.rx + s->leftover_start_, avail);
         s->leftover_start_ += avail;
         n = static_cast<long>(avail);
+    } else if (!s->conn_.readable()) {
+        // The last read drained the socket (the port spends its readiness on
+        // a short read): wait for poll, not for a recv() that says EAGAIN.
+        n = CWS_IO_WOULD_BLOCK;
     } else {
         n = s->conn_.recv(buf, len);
     }
@@ -465,9 +469,13 @@ void SessionSlot::step_closing(uint64_t now) {
 
 bool SessionSlot::flush_tx() {
     while (tx_.pending() > 0) {
-        const long n = conn_.send(tx_.data + tx_.start, tx_.pending());
+        const size_t want = tx_.pending();
+        const long n = conn_.send(tx_.data + tx_.start, want);
         if (n > 0) {
             tx_.start += static_cast<size_t>(n);
+            // Plain TCP took less than offered: its buffer is full and another
+            // send() now would only say EAGAIN. (TLS writes one record per call.)
+            if (static_cast<size_t>(n) < want && !conn_.is_tls()) return false;
             continue;
         }
         if (n != CWS_IO_WOULD_BLOCK) io_broken_ = true;
@@ -535,14 +543,22 @@ void SessionSlot::end(Error why) {
 Error SessionSlot::send(bool binary, const uint8_t* data, size_t size) {
     if (state_ != SessionState::open) return Error::not_open;
     if (data == nullptr && size > 0) return Error::invalid_params;
-    const Error e = framer_.write_message(tx_, binary, data, size);
+    Error e = framer_.write_message(tx_, binary, data, size);
     if (e == Error::would_block) {
-        flush_tx();
+        flush_tx();  // what the socket takes now makes room for this frame
+        e = framer_.write_message(tx_, binary, data, size);
+    }
+    if (e == Error::would_block) {
         want_writable_ = true;
+        conn_.set_interest(true, true);
         return e;
     }
     if (e != Error::ok) return e;
-    flush_tx();  // optimistic: most sends leave at once, no wait for writability
+    // From a listener inside a receive pass, step_open writes once after the
+    // pass: every frame the pass produced leaves in one send(). Otherwise
+    // optimistic: most sends leave at once, no wait for writability.
+    if (framer_.receiving()) return Error::ok;
+    flush_tx();
     if (tx_.pending() > 0) conn_.set_interest(true, true);
     return Error::ok;
 }

@@ -46,6 +46,7 @@ class Connection {
 
     bool is_open() const { return state_ == State::open; }  // handshake done, not closed
     bool is_active() const;                                 // has a stream (opening or open)
+    bool is_tls() const { return tls_ != nullptr; }
 
     /// Sends up to len bytes: returns > 0 bytes taken, CWS_IO_WOULD_BLOCK, or
     /// CWS_IO_ERROR (not open, or the connection failed: last_error() says

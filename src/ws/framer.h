@@ -10,7 +10,7 @@
 // Sending: frames are encoded straight into the caller's TxBuffer (see the
 // comment at put_frame in framer.cpp for why not through wslay_frame_send).
 //
-// Memory: sizeof(Framer) is 352 bytes on x86_64 (two 125-byte control buffers)
+// Memory: sizeof(Framer) is 392 bytes on x86_64 (two 125-byte control buffers)
 // plus one wslay frame context (~4.2 KB, malloc'ed by wslay in init/reset) plus
 // the caller's message buffer. receive() and write_*() never allocate.
 // Single-threaded; no exceptions.
@@ -154,13 +154,21 @@ class Framer {
     bool close_received() const { return state_ == State::closed; }
     /// True while a pong or close echo waits for room in tx.
     bool control_owed() const { return pong_owed_ || close_owed_; }
+    /// True while receive() runs (i.e. inside a FrameHandler callback): the
+    /// session defers its socket write to the end of the pass, so all frames
+    /// written from callbacks leave in one send.
+    bool receiving() const { return receiving_; }
 
   private:
     enum class State : uint8_t { open, closed, failed };
     enum class Msg : uint8_t { none, text, binary };  // fragmented message in progress
     enum class Step : uint8_t { more, close, violation };
 
+    static constexpr size_t kKeyPool = 32;  // eight mask keys per DRBG call
+
     bool create_context();
+    RecvStatus receive_loop(TxBuffer& tx, FrameHandler& h);
+    void next_key(uint8_t* key);
     void clear_state();
     RecvStatus io_result() const;
     Step fail(uint16_t code);
@@ -198,6 +206,9 @@ class Framer {
     uint8_t pong_len_ = 0;
     uint8_t ctrl_buf_[kMaxControlPayload];  // a control frame that arrived in pieces
     uint8_t pong_buf_[kMaxControlPayload];  // the owed pong's payload
+    bool receiving_ = false;
+    uint8_t key_pos_ = kKeyPool;  // next unused byte of key_pool_
+    uint8_t key_pool_[kKeyPool];
 };
 
 }  // namespace consensus::ws
