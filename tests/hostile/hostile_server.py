@@ -310,6 +310,11 @@ def token_case(case, conn, headers):
                                                      ("Content-Length", "2")], b"{}"))
         else:
             conn.send(json_200(token_body(case, host, "ws")))
+    elif case.startswith("wssat_"):  # wssat_<port>_<case>: a session on another server
+        _, port, rest = case.split("_", 2)
+        url = "wss://localhost:%s/%s/sock?token=t" % (port, rest)
+        conn.send(json_200(json.dumps({"token": "t", "connect_url": url,
+                                       "expires_in": 60}).encode()))
     elif case == "tok_reset":
         conn.send(b"HTTP/1.1 200 OK\r\nContent-Le")
         time.sleep(0.05)
