@@ -69,6 +69,9 @@ bool pump(Conn& c) {
     if (c.out_off == c.out.size()) {
         c.out.clear();
         c.out_off = 0;
+    } else if (c.out_off >= c.out.size() / 2) {  // never drained: drop the sent prefix
+        c.out.erase(c.out.begin(), c.out.begin() + long(c.out_off));
+        c.out_off = 0;
     }
     while (c.sent < c.quota && c.sent - c.received < g_args.window) {
         bench::stamp_message(g_msg.data(), g_msg.size(), c.sent++);

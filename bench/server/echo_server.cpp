@@ -86,6 +86,10 @@ struct Buf {
     uint8_t* data() { return p.get(); }
     size_t size() const { return len; }
     void clear() { len = 0; }
+    void consume(size_t n) {
+        std::memmove(p.get(), p.get() + n, len - n);
+        len -= n;
+    }
 };
 
 struct Conn {
@@ -192,6 +196,11 @@ bool flush(Conn* c) {
         c->out.clear();
         c->out_off = 0;
         if (c->close_after_flush) return false;  // server closes first (RFC 6455 7.1.1)
+    } else if (c->out_off >= c->out.size() / 2) {
+        // a peer that keeps the pipe full never lets the buffer drain: drop the
+        // sent prefix (amortised: at most as many bytes moved as were sent)
+        c->out.consume(c->out_off);
+        c->out_off = 0;
     }
     bool pending = c->out_off < c->out.size();
     bool pause = c->out.size() - c->out_off > kOutHighWater;
