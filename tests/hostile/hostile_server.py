@@ -418,6 +418,9 @@ def ws_case(case, conn, headers):
     if case == "ws_echo":
         echo(conn, case)
         return
+    if case == "soak":
+        soak(conn)
+        return
     data = ws_frames(case)
     if data is None:
         conn.send(close_frame(4000, b"unknown case"))
@@ -452,6 +455,45 @@ def echo(conn, case):
                     code=struct.unpack(">H", body[:2])[0] if len(body) >= 2 else 1005)
                 return
             conn.send(frame(op, body))
+
+
+SOAK_COUNT = [0]
+
+
+def soak(conn):
+    """Echoes 3 messages, then ends the link, in turn by a RST, by a FIN
+    without close frame, and by a close frame 1011 (the soak's drop cycle)."""
+    conn.sock.settimeout(IO_TIMEOUT_S)
+    with LOG_LOCK:
+        SOAK_COUNT[0] += 1
+        how = SOAK_COUNT[0] % 3
+    buf = b""
+    echoed = 0
+    while echoed < 3:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return
+        buf += chunk
+        while len(buf) >= 6 and echoed < 3:
+            n = buf[1] & 0x7F
+            if n >= 126 or len(buf) < 6 + n:
+                break  # the soak's messages are short
+            op = buf[0] & 0x0F
+            key = buf[2:6]
+            body = bytes(c ^ key[i % 4] for i, c in enumerate(buf[6:6 + n]))
+            buf = buf[6 + n:]
+            if op == 0x8:  # the caller's close: answer it, the cycle ends
+                conn.send(frame(0x8, body[:2]))
+                return
+            conn.send(frame(0x1, body))
+            echoed += 1
+    if how == 0:
+        reset(conn)
+    elif how == 1:
+        conn.sock.shutdown(socket.SHUT_RDWR)
+    else:
+        conn.send(close_frame(1011, b"soak drop"))
+        time.sleep(0.02)
 
 
 # ---------------------------------------------------------------- server
