@@ -21,19 +21,25 @@ void copy_cut(const JsonDoc& doc, int obj, const char* key, char* out, size_t ca
     if (json_is_string(doc, i)) json_unescape_cut(json_raw(doc, i), out, cap);
 }
 
+// A time limit is a non-negative number of seconds; a negative value or one
+// beyond int64_t says nothing, so it reads as absent (-1). The range check also
+// keeps the double -> int64_t conversion defined (found by fuzz_server_message).
+int64_t time_limit(const JsonDoc& doc, int t) {
+    int64_t secs = -1;
+    if (t >= 0 && json_int(doc, t, &secs)) return secs >= 0 ? secs : -1;
+    double d = -1;  // a fractional value still tells the limit
+    if (t < 0 || !json_number(doc, t, &d)) return -1;
+    constexpr double kBeyond = 9223372036854775808.0;  // 2^63: the first double past INT64_MAX
+    return d >= 0 && d < kBeyond ? static_cast<int64_t>(d) : -1;
+}
+
 void fill_start(const JsonDoc& doc, SessionStartInfo* s) {
     copy_cut(doc, 0, "sessionId", s->session_id, sizeof(s->session_id));
     copy_cut(doc, 0, "served_by", s->served_by, sizeof(s->served_by));
     copy_cut(doc, 0, "model", s->model, sizeof(s->model));
     int limits = json_find(doc, 0, "limits");
     int pricing = json_find(doc, 0, "pricing");
-    int64_t secs = -1;
-    int t = json_find(doc, limits, "timeSeconds");
-    if (t < 0 || !json_int(doc, t, &secs)) {
-        double d = -1;  // a fractional value still tells the limit
-        secs = (t >= 0 && json_number(doc, t, &d)) ? static_cast<int64_t>(d) : -1;
-    }
-    s->time_seconds = secs;
+    s->time_seconds = time_limit(doc, json_find(doc, limits, "timeSeconds"));
     s->data_mb = number_or(doc, limits, "dataMB", -1);
     s->total_cost = number_or(doc, pricing, "totalCost", -1);
     s->price_per_minute = number_or(doc, pricing, "pricePerMinute", -1);

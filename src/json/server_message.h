@@ -14,7 +14,8 @@ enum class ServerMessage : uint8_t { other, session_start, session_expired };
 /// "session_start" fills *start: sessionId, served_by, model (cut at their
 /// bounds on a character boundary; "" when absent), limits.timeSeconds,
 /// limits.dataMB, pricing.totalCost/pricePerMinute/pricePerMB (-1 when absent
-/// or not numbers). "session_expired" fills *expired: reason (enum) and
+/// or not numbers; timeSeconds also -1 when negative or beyond int64_t).
+/// "session_expired" fills *expired: reason (enum) and
 /// reason_text (a view into `data`, raw JSON string contents), finalUsage
 /// durationMinutes / dataMB (-1 when absent). Unknown fields are ignored;
 /// anything else (not JSON, no or repeated "type", another type, scratch too
