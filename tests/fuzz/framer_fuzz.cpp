@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <memory>
+#include <string>
 
 #include "consensus/port.h"
 #include "fuzz_util.h"
@@ -64,12 +65,20 @@ struct Checker final : FrameHandler {
     size_t max_message = 0;
     bool echo = false;
     bool closed = false;
+    std::string log;  // every event, to compare split and whole deliveries
+
+    void note(char kind, uint16_t code, const void* d, size_t n) {
+        log += kind;
+        log += std::to_string(code) + ":" + std::to_string(n) + ":";
+        if (n > 0) log.append(static_cast<const char*>(d), n);
+    }
 
     void on_message(bool binary, const uint8_t* d, size_t n) override {
         fuzz::require(!closed, "message after close");
         fuzz::require(n <= max_message, "message over the limit");
         fuzz::require(n == 0 || d != nullptr, "null message data");
         fuzz::require(binary || fuzz::utf8_ok(d, n), "invalid UTF-8 text delivered");
+        note(binary ? 'b' : 't', 0, d, n);
         if (echo) {
             const Error e = fr->write_message(*tx, binary, d, n);
             fuzz::require(e == Error::ok || e == Error::would_block ||
@@ -80,10 +89,12 @@ struct Checker final : FrameHandler {
     void on_pong(const uint8_t* d, size_t n) override {
         fuzz::require(n <= Framer::kMaxControlPayload, "pong over 125 bytes");
         fuzz::require(n == 0 || d != nullptr, "null pong data");
+        note('p', 0, d, n);
     }
     void on_close(uint16_t code, const char* reason, size_t n) override {
         fuzz::require(!closed, "second close delivered");
         closed = true;
+        note('c', code, reason, n);
         fuzz::require(consensus::ws::close_code_valid(code) ||
                           (code == consensus::ws::kCloseNoStatus && n == 0),
                       "illegal close code delivered");
@@ -127,11 +138,13 @@ bool terminal(RS s) {
     return s == RS::violation || s == RS::close_received;
 }
 
-}  // namespace
+struct Outcome {
+    RS status = RS::would_block;
+    uint16_t violation = 0;
+    std::string log;
+};
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    if (size < 2) return 0;
-    const uint8_t cfg = data[1];
+Outcome run_pass(const uint8_t* data, size_t size, uint8_t cfg, uint8_t split_seed) {
     static constexpr size_t kTx[] = {16, 64, 300, 4096};
     static constexpr size_t kMsg[] = {0, 64, 1000, 65536};
     const size_t tx_cap = kTx[cfg & 3];
@@ -152,16 +165,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     h.echo = (cfg & 16) != 0;
     if ((cfg & 128) != 0) (void)fr.write_close(tx, consensus::ws::kCloseNormal, "bye", 3);
 
-    Script io{data + 2, size - 2,
-              0,        fuzz::Splitter(data[0], 300),
-              false,    (cfg & 64) != 0 ? CWS_IO_CLOSED : CWS_IO_WOULD_BLOCK};
+    Script io{data,  size,
+              0,     fuzz::Splitter(split_seed, 300),
+              false, (cfg & 64) != 0 ? CWS_IO_CLOSED : CWS_IO_WOULD_BLOCK};
     const size_t max_rounds = 2 * (size + 2);  // one chunk (>= 1 byte) per round
     bool ended = false;
+    Outcome out;
     for (size_t round = 0; round < max_rounds; ++round) {
         const RS s = fr.receive(Script::recv, &io, tx, h);
+        out.status = s;
         check_tx(tx, drain, &tx);
         if (s == RS::violation) {
             const uint16_t code = fr.violation_code();
+            out.violation = code;
             fuzz::require(code == 1002 || code == 1007 || code == 1009, "bad violation code");
             (void)fr.write_close(tx, code, "", 0);
             check_tx(tx, drain, &tx);
@@ -179,5 +195,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (void)fr.flush_control(tx);
         check_tx(tx, drain, &tx);
     }
+    out.log.swap(h.log);
+    return out;
+}
+
+}  // namespace
+
+// The chunking must not change what is delivered: the events, the final
+// status and the violation code equal those of a one-piece delivery.
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    if (size < 2) return 0;
+    const Outcome split = run_pass(data + 2, size - 2, data[1], data[0]);
+    if (data[0] == 0) return 0;  // seed 0 is the one-piece delivery itself
+    const Outcome whole = run_pass(data + 2, size - 2, data[1], 0);
+    fuzz::require(split.status == whole.status, "chunking changed the final status");
+    fuzz::require(split.violation == whole.violation, "chunking changed the violation code");
+    fuzz::require(split.log == whole.log, "chunking changed the delivered events");
     return 0;
 }

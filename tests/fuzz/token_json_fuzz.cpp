@@ -33,6 +33,24 @@ void check_auth(Error e, const TokenAuth& a) {
     fuzz::require(ul > 0 && ul <= consensus::kMaxUrl, "connect_url length out of bounds");
 }
 
+// More scratch may only turn "scratch too small" into a result: an ok stays the
+// same ok, and malformed JSON stays an error however much room there is.
+void check_roomy(const char* body, size_t len, Error e, const TokenAuth& a) {
+    static uint8_t roomy[4096 * kTokenBytes];
+    TokenAuth b;
+    memset(&b, 0x5A, sizeof b);
+    const Error eb = consensus::parse_token_response(body, len, roomy, sizeof roomy, &b);
+    if (e == Error::ok) {
+        fuzz::require(eb == Error::ok, "more scratch turned ok into an error");
+        fuzz::require(strcmp(a.token, b.token) == 0 && strcmp(a.connect_url, b.connect_url) == 0 &&
+                          a.expires_in_s == b.expires_in_s,
+                      "more scratch changed the token");
+    }
+    if (eb == Error::bad_response) {
+        fuzz::require(e != Error::ok, "less scratch accepted a malformed body");
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -52,6 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const Error e =
         consensus::parse_token_response(body.get(), len, scratch.get(), ntok * kTokenBytes, &auth);
     check_auth(e, auth);
+    check_roomy(body.get(), len, e, auth);
 
     std::unique_ptr<char[]> text(new char[cap]);
     const size_t n = consensus::extract_error_text(body.get(), len, scratch.get(),

@@ -92,6 +92,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                                 scratch.get(), scratch_len, &c);
     if (e == Error::ok) {
         check_ok(c, json.get(), cap);
+        // Encoded here: what comes out must be exactly what went in.
+        fuzz::require((mode & 1) == 0 ||
+                          (c.json.size == size - 1 && memcmp(c.json.data, data + 1, size - 1) == 0),
+                      "decoded JSON differs from the encoded bytes");
     } else {
         fuzz::require(e == Error::bad_response || e == Error::message_too_large,
                       "untyped challenge error");
