@@ -34,8 +34,12 @@ Error load_ca(TlsShared* t, const char* ca_pem, size_t ca_pem_len, const char* c
         if (!parse_ok(rc, t->ca)) return Error::invalid_config;
     }
     if (ca_file != nullptr) {
+#if defined(MBEDTLS_FS_IO)
         const int rc = mbedtls_x509_crt_parse_file(&t->ca, ca_file);
         if (!parse_ok(rc, t->ca)) return Error::invalid_config;
+#else
+        return Error::invalid_config;  // no file system (bare metal): pass ca_pem
+#endif
     }
     return Error::ok;
 }
