@@ -270,6 +270,8 @@ unsigned Connection::port_ready() const {
 }
 
 bool Connection::readable() const {
+    // Hot path (asked several times per message): plain TCP, open.
+    if (state_ == State::open && tls_ == nullptr) return (port_ready() & CWS_WANT_READ) != 0;
     switch (state_) {
         case State::open:
             return has_pending() ||

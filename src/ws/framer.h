@@ -164,7 +164,7 @@ class Framer {
     enum class Msg : uint8_t { none, text, binary };  // fragmented message in progress
     enum class Step : uint8_t { more, close, violation };
 
-    static constexpr size_t kKeyPool = 32;  // eight mask keys per DRBG call
+    static constexpr size_t kKeyPool = 128;  // 32 mask keys per DRBG call
 
     bool create_context();
     RecvStatus receive_loop(TxBuffer& tx, FrameHandler& h);
