@@ -10,7 +10,7 @@
 // Sending: frames are encoded straight into the caller's TxBuffer (see the
 // comment at put_frame in framer.cpp for why not through wslay_frame_send).
 //
-// Memory: sizeof(Framer) is 392 bytes on x86_64 (two 125-byte control buffers)
+// Memory: sizeof(Framer) is 480 bytes on x86_64 (two 125-byte control buffers, 32 mask keys)
 // plus one wslay frame context (~4.2 KB, malloc'ed by wslay in init/reset) plus
 // the caller's message buffer. receive() and write_*() never allocate.
 // Single-threaded; no exceptions.

@@ -476,6 +476,17 @@ long one_round() {
 }
 }  // namespace
 
+#if defined(__SANITIZE_ADDRESS__)
+#define HOSTILE_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HOSTILE_UNDER_ASAN 1
+#endif
+#endif
+#ifndef HOSTILE_UNDER_ASAN
+#define HOSTILE_UNDER_ASAN 0
+#endif
+
 TEST_GROUP(HostileRounds){};
 
 TEST(HostileRounds, RepeatingEveryCaseDoesNotGrow) {
@@ -494,6 +505,13 @@ TEST(HostileRounds, RepeatingEveryCaseDoesNotGrow) {
         "rounds %ld pages; heap in use %zu -> %zu bytes\n",
         kCases, warm, peak, warm_heap, end_heap);
     CHECK(warm > 0);
+#if HOSTILE_UNDER_ASAN
+    // ASan's quarantine keeps freed blocks resident on purpose and its heap is
+    // not glibc's: the rounds still run (every case must end), its leak
+    // checker covers growth; RSS is compared in the plain build.
+    printf("hostile rounds: RSS and heap not compared under ASan\n");
+#else
     LONGS_EQUAL(warm_heap, end_heap);
     LONGS_EQUAL(warm, peak);
+#endif
 }
