@@ -43,3 +43,6 @@ else()
       LABELS interop FIXTURES_REQUIRED interop_node_modules TIMEOUT 300)
   endif()
 endif()
+
+# Python's websockets and Node's ws as WebSocket peers of the library itself.
+include(${CMAKE_CURRENT_LIST_DIR}/python/tests.cmake)
