@@ -114,6 +114,31 @@ const cases = [
     },
   },
   {
+    name: "every model with every node header, each paid through @x402/express",
+    server: "http",
+    async run(ctx, s) {
+      const models = [
+        ["hybrid", "2", "7"],
+        ["time", "4", "0"],
+        ["data", "0", "9"],
+      ];
+      for (const [model, minutes, megabytes] of models) {
+        const args = ["token", "--server", s.url, "--payer", PAYER, "--model", model, "--minutes", minutes,
+          "--megabytes", megabytes, "--region", "us-east", "--domain", "example.org", "--exclude", "node-7", "--json"];
+        const r = await cli(ctx, s, args);
+        expectExit(r, 0, `paid ${model} token`);
+        expectAllJson(r);
+        const t = tokenLine(r);
+        const minted = expectPaidPurchase(r, { model, minutes, megabytes }, "us-east");
+        check(minted.includes(t.token), `${model}: printed token is not the one the server minted`);
+        for (const req of requestsOf(r.log)) {
+          check(req.headers["x-node-domain"] === "example.org", `${model}: x-node-domain missing: ${JSON.stringify(req.headers)}`);
+          check(req.headers["x-node-exclude"] === "node-7", `${model}: x-node-exclude missing: ${JSON.stringify(req.headers)}`);
+        }
+      }
+    },
+  },
+  {
     name: "token over https with --ca (self-signed DNS:localhost)",
     server: "https",
     async run(ctx, s) {
