@@ -332,7 +332,7 @@ void SessionSlot::receive_frames(uint64_t now) {
                 end(Error::ok);
                 return;
             }
-            connection_lost(Initiator::network, kCloseAbnormal, "connection lost", Error::closed);
+            link_lost();
             return;
         case ws::Framer::RecvStatus::violation: {
             const uint16_t code = framer_.violation_code();
@@ -377,7 +377,7 @@ void SessionSlot::after_server_close() {
 
 void SessionSlot::step_open(uint64_t now) {
     if (io_broken_) {
-        connection_lost(Initiator::network, kCloseAbnormal, "connection lost", Error::closed);
+        link_lost();
         return;
     }
     if (leftover_start_ < leftover_end_ || conn_.readable()) receive_frames(now);
@@ -389,7 +389,7 @@ void SessionSlot::step_open(uint64_t now) {
     }
     flush_tx();
     if (io_broken_) {
-        connection_lost(Initiator::network, kCloseAbnormal, "connection lost", Error::closed);
+        link_lost();
         return;
     }
     if (state_ == SessionState::open) keepalive(now);
@@ -505,6 +505,20 @@ void SessionSlot::connection_lost(Initiator who, uint16_t code, const char* reas
     emit_close(who, code, reason, strlen(reason));
     if (is_free()) return;
     schedule_reconnect(e, now_);
+}
+
+// The transport failed under an open session. A TLS failure (a fatal alert, a
+// record that does not decrypt) gets a typed error event of its own; a reset
+// or an EOF is just a lost link.
+void SessionSlot::link_lost() {
+    const Error e = conn_.last_error();
+    if (e != Error::tls_failed) {
+        connection_lost(Initiator::network, kCloseAbnormal, "connection lost", Error::closed);
+        return;
+    }
+    emit_error(e, Phase::session, 0, "TLS failure on the open session");
+    if (is_free()) return;  // a listener closed the session
+    connection_lost(Initiator::network, kCloseAbnormal, "TLS failure", e);
 }
 
 void SessionSlot::schedule_reconnect(Error why, uint64_t now) {

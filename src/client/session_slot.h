@@ -72,6 +72,7 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     bool flush_tx();
     void attempt_failed(Error e, Phase phase, int http_status, const char* detail);
     void connection_lost(Initiator who, uint16_t code, const char* reason, Error e);
+    void link_lost();
     void after_server_close();
     void schedule_reconnect(Error why, uint64_t now);
     void end(Error why);

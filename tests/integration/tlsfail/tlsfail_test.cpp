@@ -186,12 +186,9 @@ TEST(TlsFail, FatalAlertMidSessionReconnects) {
     CHECK_ERR(Error::ok, o.end_error);  // ended by the caller's close on the 2nd open
 }
 
-// CANNOT PASS YET (reported to the lead): the alert must also surface as a
-// typed tls_failed error in phase session. Today src/client/session_slot.cpp
-// (receive_frames, RecvStatus::io_error -> connection_lost(..., Error::closed))
-// drops the Connection's last_error (tls_failed) and emits no error event.
-// Flip IGNORE_TEST to TEST once that is fixed.
-IGNORE_TEST(TlsFail, FatalAlertMidSessionIsTypedTlsFailed) {
+// The alert also surfaces as a typed tls_failed error in phase session, and
+// the session ends with it once reconnects are spent.
+TEST(TlsFail, FatalAlertMidSessionIsTypedTlsFailed) {
     RunSpec r = spec(https(kGood, "tls_alert"));
     r.send_after_open = {"this record gets corrupted"};
     const Outcome o = session(r);
