@@ -169,6 +169,21 @@ run $t 0 connect --server "$URL" --demo-payer --sessions 3 --send hi --wait-ms 3
     has $t out '{"type":"open","session":1,"attempt":1}' &&
     has $t out '{"type":"open","session":2,"attempt":1}' &&
     has $t out '{"type":"message","session":2,"binary":false,"data":"hi"}' && ok $t
+t=connect.sessions_1000
+# 1000 sessions in one process and one thread: each buys its own token, opens,
+# gets its echo and closes with 1000. One fd each: raise the soft limit (the
+# hard limit allows it on Debian; harmless for the tests after this one).
+ulimit -n 4096 2>/dev/null || true
+if run $t 0 connect --server "$URL" --demo-payer --sessions 1000 --send hi --wait-ms 300 --json; then
+    opens=$(grep -c '"type":"open","session":[0-9]*,"attempt":1}' "$TMP/out")
+    echoes=$(grep -c '"type":"message","session":[0-9]*,"binary":false,"data":"hi"}' "$TMP/out")
+    closes=$(grep -c '"type":"close","session":[0-9]*,"code":1000,.*"initiator":"caller"' "$TMP/out")
+    if [ "$opens" -eq 1000 ] && [ "$echoes" -eq 1000 ] && [ "$closes" -eq 1000 ]; then
+        ok $t
+    else
+        bad $t "opens $opens, echoes $echoes, caller closes $closes (want 1000 each)"
+    fi
+fi
 
 # ---- connect (3): the token never came ------------------------------------------
 t=connect.no_payer
