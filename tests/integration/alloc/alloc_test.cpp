@@ -19,6 +19,7 @@
 #include "consensus/client.h"
 #include "consensus/port_posix.h"
 #include "demo_payer.h"
+#include "support/client_block.h"
 #include "support/counting_alloc.h"
 #include "support/process.h"
 #include "support/scratch.h"
@@ -111,27 +112,17 @@ uint8_t g_payload[kMaxMessage];
 
 struct Rig {
     itest::TestServer server;
-    void* port_mem = nullptr;
-    cws_posix_port* port = nullptr;
-    void* client_mem = nullptr;
-    consensus::Client client;
-    bool client_ready = false;
+    itest::ClientBlock block;
     Probe probe;
     Session session;
     std::string url;
 
-    ~Rig() {
-        if (client_ready) client.deinit();
-        if (port != nullptr) cws_posix_port_deinit(port);
-        free(client_mem);
-        free(port_mem);
-    }
     template <class Done>
     bool run_until(Done done) {
         const uint64_t deadline = itest::mono_ms() + kBoundMs;
         while (!done()) {
             if (itest::mono_ms() >= deadline) return false;
-            client.poll(50);
+            block.client().poll(50);
         }
         return true;
     }
@@ -185,20 +176,13 @@ void print_counts(const char* transport, const char* what, const Counts& c) {
     opt.payment_hook = consensus::cli::demo_payment_hook;
     opt.reconnect_interval_ms = 100;
     if (tls) opt.ca_file = itest::dev_cert_file();
-    const uint32_t streams = 2;
-    const size_t port_bytes = cws_posix_port_bytes(streams);
-    const size_t client_bytes = consensus::Client::required_bytes(cfg);
-    r.port_mem = malloc(port_bytes);
-    r.client_mem = aligned_alloc(16, (client_bytes + 15) / 16 * 16);
-    CHECK(r.port_mem != nullptr && r.client_mem != nullptr);
-    LONGS_EQUAL(0, cws_posix_port_init(r.port_mem, port_bytes, streams, &r.port));
+    CHECK(r.block.allocate(cfg, 2));
+    const size_t client_bytes = r.block.client_bytes();
 
     itest::heap::start();
-    const Error init =
-        r.client.init(cfg, opt, cws_posix_port_get(r.port), r.client_mem, client_bytes);
+    const Error init = r.block.init(cfg, opt);
     const Counts init_counts = itest::heap::stop();
     CHECK_ERR(Error::ok, init);
-    r.client_ready = true;
     printf("\n  alloc[%s] Client::required_bytes = %zu B (caller's block, not heap)\n", transport,
            client_bytes);
     print_counts(transport, "Client::init", init_counts);
@@ -207,7 +191,7 @@ void print_counts(const char* transport, const char* what, const Counts& c) {
     so.listener = Probe::on_event;
     so.user = &r.probe;
     itest::heap::start();
-    CHECK_ERR(Error::ok, r.client.open_session(consensus::TokenParams(), so, &r.session));
+    CHECK_ERR(Error::ok, r.block.client().open_session(consensus::TokenParams(), so, &r.session));
     const bool opened = r.run_until([&] { return r.probe.starts >= 1 || r.probe.ended > 0; });
     const Counts connect_counts = itest::heap::stop();
     CHECK(opened);

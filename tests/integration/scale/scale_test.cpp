@@ -23,6 +23,7 @@
 #include "consensus/client.h"
 #include "consensus/port_posix.h"
 #include "demo_payer.h"
+#include "support/client_block.h"
 #include "support/counting_alloc.h"
 #include "support/harness.h"
 #include "support/process.h"
@@ -113,20 +114,6 @@ struct Probe {
     }
 };
 
-struct Block {
-    void* port_mem = nullptr;
-    cws_posix_port* port = nullptr;
-    void* client_mem = nullptr;
-    consensus::Client client;
-    bool ready = false;
-    ~Block() {
-        if (ready) client.deinit();
-        if (port != nullptr) cws_posix_port_deinit(port);
-        free(client_mem);
-        free(port_mem);
-    }
-};
-
 template <class Done>
 bool run_until(consensus::Client& c, Done done) {
     const uint64_t deadline = itest::mono_ms() + kBoundMs;
@@ -185,20 +172,15 @@ TEST(Scale, ThousandSessionsOneLoop) {
     opt.max_reconnects = 0;  // any failure shows up as an ended session
 
     const long long rss0 = rss_bytes();
-    Block b;
+    itest::ClientBlock b;
+    CHECK(b.allocate(cfg, kSessions));
+    const size_t client_bytes = b.client_bytes();
     const size_t port_bytes = cws_posix_port_bytes(kSessions);
-    const size_t client_bytes = consensus::Client::required_bytes(cfg);
-    b.port_mem = malloc(port_bytes);
-    b.client_mem = aligned_alloc(16, (client_bytes + 15) / 16 * 16);
-    CHECK(b.port_mem != nullptr && b.client_mem != nullptr);
-    LONGS_EQUAL(0, cws_posix_port_init(b.port_mem, port_bytes, kSessions, &b.port));
 
     itest::heap::start();
-    const Error init =
-        b.client.init(cfg, opt, cws_posix_port_get(b.port), b.client_mem, client_bytes);
+    const Error init = b.init(cfg, opt);
     const Counts init_heap = itest::heap::stop();
     CHECK_ERR(Error::ok, init);
-    b.ready = true;
     const long long rss_init = rss_bytes();
 
     std::vector<Probe> probes(kSessions);
@@ -210,16 +192,16 @@ TEST(Scale, ThousandSessionsOneLoop) {
         consensus::SessionOptions so;
         so.listener = Probe::on_event;
         so.user = &probes[i];
-        CHECK_ERR(Error::ok, b.client.open_session(consensus::TokenParams(), so, &sessions[i]));
+        CHECK_ERR(Error::ok, b.client().open_session(consensus::TokenParams(), so, &sessions[i]));
     }
-    CHECK_ERR(
-        Error::no_resources,
-        b.client.open_session(consensus::TokenParams(), consensus::SessionOptions(), &sessions[0]));
-    const bool all_open = run_until(b.client, [&] {
+    CHECK_ERR(Error::no_resources,
+              b.client().open_session(consensus::TokenParams(), consensus::SessionOptions(),
+                                      &sessions[0]));
+    const bool all_open = run_until(b.client(), [&] {
         return count_if(probes, &Probe::opened) == kSessions || count_if(probes, &Probe::ended) > 0;
     });
     const uint64_t t_open = itest::mono_ms();
-    const bool all_echoed = run_until(b.client, [&] {
+    const bool all_echoed = run_until(b.client(), [&] {
         return count_if(probes, &Probe::echoed) == kSessions || count_if(probes, &Probe::ended) > 0;
     });
     const uint64_t t_echo = itest::mono_ms();
@@ -232,7 +214,7 @@ TEST(Scale, ThousandSessionsOneLoop) {
     LONGS_EQUAL(0, count_if(probes, &Probe::bad));
 
     for (Session& s : sessions) CHECK_ERR(Error::ok, s.close(1000, "bye"));
-    CHECK(run_until(b.client, [&] { return count_if(probes, &Probe::ended) == kSessions; }));
+    CHECK(run_until(b.client(), [&] { return count_if(probes, &Probe::ended) == kSessions; }));
     const uint64_t t_closed = itest::mono_ms();
     for (const Probe& p : probes) {
         CHECK_EQUAL(1000, p.close_code);

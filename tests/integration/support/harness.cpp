@@ -167,11 +167,7 @@ Error Harness::init(const consensus::Config& config, consensus::ClientOptions op
     shutdown();
     signal(SIGPIPE, SIG_IGN);  // a payer child that exits early must not kill the test
     const uint32_t streams = static_cast<uint32_t>(config.max_sessions) + config.max_requests + 1;
-    const size_t port_bytes = cws_posix_port_bytes(streams);
-    port_mem_ = malloc(port_bytes);
-    if (port_mem_ == nullptr || cws_posix_port_init(port_mem_, port_bytes, streams, &port_) != 0) {
-        return Error::no_resources;
-    }
+    if (!block_.allocate(config, streams)) return Error::no_resources;
     payer_ = payer;
     if (payer == PayerKind::node) {
         payer_command_ = std::string("'") + node_path() + "' '" + interop_dir() + "/payer.mjs'";
@@ -180,32 +176,19 @@ Error Harness::init(const consensus::Config& config, consensus::ClientOptions op
     }
     options.payment_hook = hook;
     options.payment_user = this;
-    memory_bytes_ = consensus::Client::required_bytes(config);
-    client_mem_ = aligned_alloc(16, (memory_bytes_ + 15) / 16 * 16);
-    if (client_mem_ == nullptr) return Error::no_resources;
-    const Error e =
-        client_.init(config, options, cws_posix_port_get(port_), client_mem_, memory_bytes_);
-    client_ready_ = e == Error::ok;
-    return e;
+    return block_.init(config, options);
 }
 
 void Harness::shutdown() {
-    if (client_ready_) client_.deinit();
-    client_ready_ = false;
+    block_.release();
     if (jobs_) pool_.kill_all();
     jobs_.reset();
-    if (port_ != nullptr) cws_posix_port_deinit(port_);
-    port_ = nullptr;
-    free(port_mem_);
-    port_mem_ = nullptr;
-    free(client_mem_);
-    client_mem_ = nullptr;
 }
 
 int Harness::turn(int32_t max_wait_ms) {
     const bool payers = jobs_ && pool_.active() > 0;
     if (payers && max_wait_ms > kPayerPollMs) max_wait_ms = kPayerPollMs;
-    const int active = client_.poll(max_wait_ms);
+    const int active = block_.client().poll(max_wait_ms);
     if (jobs_) pool_.service();
     return active;
 }
@@ -234,8 +217,8 @@ consensus::PaymentDecision Harness::hook(void* user, const consensus::PaymentCha
 void Harness::payer_done(void* user, consensus::PaymentTicket ticket, bool paid, const char* header,
                          size_t size) {
     Harness* h = static_cast<Harness*>(user);
-    h->last_payer_result_ = paid ? h->client_.complete_payment(ticket, header, size)
-                                 : h->client_.refuse_payment(ticket);
+    h->last_payer_result_ = paid ? h->block_.client().complete_payment(ticket, header, size)
+                                 : h->block_.client().refuse_payment(ticket);
     if (paid) ++h->payer_paid_;
 }
 

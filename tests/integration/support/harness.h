@@ -18,6 +18,7 @@
 #include "consensus/client.h"
 #include "consensus/port_posix.h"
 #include "payer.h"
+#include "support/client_block.h"
 #include "support/process.h"
 
 namespace itest {
@@ -91,7 +92,7 @@ class Harness {
     /// Client::deinit, kills payer children, frees the memory. Idempotent.
     void shutdown();
 
-    consensus::Client& client() { return client_; }
+    consensus::Client& client() { return block_.client(); }
     /// One loop turn: Client::poll(at most max_wait_ms; 20 ms while a payer
     /// child runs), then the payer children are serviced. Never allocates.
     int turn(int32_t max_wait_ms);
@@ -113,7 +114,7 @@ class Harness {
     /// to the last complete_payment / refuse_payment.
     unsigned payer_paid() const { return payer_paid_; }
     consensus::Error last_payer_result() const { return last_payer_result_; }
-    size_t memory_bytes() const { return memory_bytes_; }
+    size_t memory_bytes() const { return block_.client_bytes(); }
 
   private:
     static consensus::PaymentDecision hook(void* user, const consensus::PaymentChallenge& challenge,
@@ -122,12 +123,7 @@ class Harness {
     static void payer_done(void* user, consensus::PaymentTicket ticket, bool paid,
                            const char* header, size_t size);
 
-    consensus::Client client_;
-    bool client_ready_ = false;
-    void* port_mem_ = nullptr;
-    cws_posix_port* port_ = nullptr;
-    void* client_mem_ = nullptr;
-    size_t memory_bytes_ = 0;
+    ClientBlock block_;
     PayerKind payer_ = PayerKind::demo;
     std::string payer_command_;
     std::unique_ptr<consensus::cli::PayerJob[]> jobs_;
