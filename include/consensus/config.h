@@ -17,7 +17,7 @@ constexpr size_t kMaxToken = 128;
 constexpr size_t kMaxUrl = 512;
 
 struct Config {
-    /// Concurrent sessions. Each costs 4,304 B of state (x86_64) + tx_buffer_bytes
+    /// Concurrent sessions. Each costs 3,752 B of state (x86_64) + tx_buffer_bytes
     /// + rx_buffer_bytes + max(max_message_bytes, work_buffer_bytes) + 16 B per
     /// listener slot (11 event types x listeners_per_event).
     uint16_t max_sessions = 1;

@@ -213,7 +213,8 @@ void SessionSlot::step_connecting(uint64_t now) {
     tx_.end = n;
     const HttpLimits limits{core_->config.max_header_line, core_->config.max_headers,
                             core_->config.max_body_bytes};
-    reader_.begin(limits, reinterpret_cast<char*>(buffers_.work), buffers_.work_size, true);
+    // The purchase is over: its reader parses the upgrade response.
+    fetch_.reader().begin(limits, reinterpret_cast<char*>(buffers_.work), buffers_.work_size, true);
     state_ = SessionState::upgrading;
     step_upgrading(now);
 }
@@ -225,12 +226,13 @@ void SessionSlot::step_upgrading(uint64_t now) {
                            "connection lost during the upgrade");
         return;
     }
+    HttpResponseReader& reader = fetch_.reader();  // lent: no purchase runs now
     for (;;) {
         const long n = conn_.recv(buffers_.rx, buffers_.rx_size);
         HttpResponseReader::Status st;
         size_t consumed = 0;
         if (n > 0) {
-            st = reader_.feed(buffers_.rx, static_cast<size_t>(n), &consumed);
+            st = reader.feed(buffers_.rx, static_cast<size_t>(n), &consumed);
             if (st == HttpResponseReader::Status::need_more) continue;
             if (st == HttpResponseReader::Status::upgrade) {
                 on_upgraded(consumed, static_cast<size_t>(n), now);
@@ -240,14 +242,14 @@ void SessionSlot::step_upgrading(uint64_t now) {
             conn_.set_interest(true, tx_.pending() > 0);
             return;
         } else if (n == CWS_IO_CLOSED) {
-            st = reader_.finish();
+            st = reader.finish();
         } else {
             attempt_failed(Error::connect_failed, Phase::open, 0,
                            "connection lost during the upgrade");
             return;
         }
         if (st == HttpResponseReader::Status::complete) {
-            const int status = reader_.status();
+            const int status = reader.status();
             if (status == 401) {
                 attempt_failed(Error::token_rejected, Phase::open, status,
                                "the server refused the token");
@@ -257,14 +259,14 @@ void SessionSlot::step_upgrading(uint64_t now) {
             }
             return;
         }
-        attempt_failed(Error::handshake_failed, Phase::open, reader_.status(),
-                       reader_.error_detail());
+        attempt_failed(Error::handshake_failed, Phase::open, reader.status(),
+                       reader.error_detail());
         return;
     }
 }
 
 void SessionSlot::on_upgraded(size_t consumed, size_t received, uint64_t now) {
-    const StrView accept = reader_.header(HeaderId::sec_websocket_accept);
+    const StrView accept = fetch_.reader().header(HeaderId::sec_websocket_accept);
     if (!ws::accept_matches(key_, accept.data, accept.size)) {
         attempt_failed(Error::handshake_failed, Phase::open, 101,
                        "missing or wrong Sec-WebSocket-Accept");

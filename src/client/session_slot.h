@@ -89,7 +89,6 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     ListenerTable listeners_;
     Connection conn_;
     TokenFetch fetch_;
-    HttpResponseReader reader_;
     ws::Framer framer_;
     ws::TxBuffer tx_{};
     Url url_{};

@@ -48,6 +48,10 @@ class TokenFetch {
     int http_status() const { return http_status_; }
     const char* message() const { return message_; }
     bool paid() const { return paid_; }
+    /// The response reader, lent to the owner between purchases: a session
+    /// parses its WebSocket upgrade with it. A purchase and an upgrade never
+    /// overlap, so one reader (552 B on x86_64) serves both.
+    HttpResponseReader& reader() { return reader_; }
 
   private:
     bool begin_attempt(const char* payment, size_t payment_size);
