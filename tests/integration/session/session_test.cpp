@@ -323,10 +323,14 @@ void frozen_server(ServerKind kind, bool tls) {
     CHECK(echo != nullptr && close != nullptr);
     STRCMP_EQUAL("keepalive timeout", close->text.c_str());
     // Two intervals after the last byte received, within scheduling slack.
+    // The library stamps the bytes with its poll iteration's clock, read before
+    // the frame is decrypted and the listener runs, so echo->at_ms may be late
+    // by that much (14 ms seen under ASan on a loaded machine): allow 50 ms,
+    // still far from a ping after one interval (300 ms).
     const uint64_t silent_ms = close->at_ms - echo->at_ms;
     printf("\n  keepalive: close(network) %llu ms after the last echo (ping %u ms)\n",
            static_cast<unsigned long long>(silent_ms), kPingMs);
-    CHECK(silent_ms + 5 >= 2 * kPingMs);
+    CHECK(silent_ms + 50 >= 2 * kPingMs);
     CHECK(silent_ms <= 2 * kPingMs + 400);
     r.check_purchases(2);
 }
