@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "common/client_block.h"
 #include "consensus/client.h"
 #include "consensus/port_posix.h"
 
@@ -183,15 +184,11 @@ inline consensus::PaymentDecision pay_always(void*, const consensus::PaymentChal
 class Runner {
   public:
     explicit Runner(const RunSpec& spec) : spec_(spec) {}
-    ~Runner() { teardown(); }
     Runner(const Runner&) = delete;
     Runner& operator=(const Runner&) = delete;
 
-    /// Client::init on fresh memory. false (with a message) on failure.
+    /// Client::init on fresh memory. false on failure.
     bool setup() {
-        port_mem_ = aligned_alloc(16, round16(cws_posix_port_bytes(4)));
-        if (cws_posix_port_init(port_mem_, round16(cws_posix_port_bytes(4)), 4, &pp_) != 0)
-            return false;
         config_.max_message_bytes = spec_.max_message_bytes;
         config_.tx_buffer_bytes = spec_.tx_buffer_bytes;
         if (config_.work_buffer_bytes < spec_.max_message_bytes)
@@ -206,11 +203,8 @@ class Runner {
         options_.close_timeout_ms = 1000;
         options_.limit_micro_usd = spec_.limit_micro_usd;
         if (!spec_.ca_file.empty()) options_.ca_file = spec_.ca_file.c_str();
-        mem_size_ = round16(consensus::Client::required_bytes(config_));
-        mem_ = aligned_alloc(16, mem_size_);
-        const cws_port port = cws_posix_port_get(pp_);
-        inited_ = client_.init(config_, options_, port, mem_, mem_size_) == consensus::Error::ok;
-        return inited_;
+        return block_.allocate(config_, 4) &&
+               block_.init(config_, options_) == consensus::Error::ok;
     }
 
     /// A managed session: buys its token at server_url/ws, then opens it.
@@ -219,7 +213,7 @@ class Runner {
         so.listener = on_event;
         so.user = this;
         start_ = now_ms();
-        const consensus::Error e = client_.open_session(spec_.params, so, &session_);
+        const consensus::Error e = block_.client().open_session(spec_.params, so, &session_);
         if (e != consensus::Error::ok) {
             out_.ended = true;
             out_.end_error = e;
@@ -235,12 +229,13 @@ class Runner {
         snprintf(auth.token, sizeof auth.token, "bare");
         snprintf(auth.connect_url, sizeof auth.connect_url, "%s", connect_url.c_str());
         auth.expires_in_s = 60;
-        auth.obtained_ms = cws_posix_port_get(pp_).ops->now_ms(cws_posix_port_get(pp_).ctx);
+        const cws_port port = block_.port();
+        auth.obtained_ms = port.ops->now_ms(port.ctx);
         consensus::SessionOptions so;
         so.listener = on_event;
         so.user = this;
         start_ = now_ms();
-        const consensus::Error e = client_.connect(auth, so, &session_);
+        const consensus::Error e = block_.client().connect(auth, so, &session_);
         if (e != consensus::Error::ok) {
             out_.ended = true;
             out_.end_error = e;
@@ -253,7 +248,7 @@ class Runner {
     /// One stand-alone token request.
     Outcome token() {
         start_ = now_ms();
-        const consensus::Error e = client_.request_token(spec_.params, on_token, this);
+        const consensus::Error e = block_.client().request_token(spec_.params, on_token, this);
         if (e != consensus::Error::ok) {
             out_.token_done = true;
             out_.token.error = e;
@@ -263,16 +258,14 @@ class Runner {
         return out_;
     }
 
-    consensus::Client& client() { return client_; }
+    consensus::Client& client() { return block_.client(); }
     consensus::Session& handle() { return session_; }
 
   private:
-    static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
-
     template <typename Done>
     void loop(Done done) {
         while (!done() && now_ms() - start_ < spec_.bound_ms) {
-            client_.poll(50);
+            block_.client().poll(50);
             send_pending();
         }
         out_.elapsed_ms = now_ms() - start_;
@@ -292,17 +285,6 @@ class Runner {
             send_errors_ += e == consensus::Error::ok ? 0 : 1;
             ++next_send_;
         }
-    }
-
-    void teardown() {
-        if (inited_) client_.deinit();
-        inited_ = false;
-        if (pp_ != nullptr) cws_posix_port_deinit(pp_);
-        pp_ = nullptr;
-        free(mem_);
-        mem_ = nullptr;
-        free(port_mem_);
-        port_mem_ = nullptr;
     }
 
     static void on_token(void* user, const consensus::TokenResult& r) {
@@ -356,13 +338,8 @@ class Runner {
     RunSpec spec_;
     consensus::Config config_{};
     consensus::ClientOptions options_{};
-    consensus::Client client_;
+    itest::ClientBlock block_;
     consensus::Session session_{};
-    cws_posix_port* pp_ = nullptr;
-    void* port_mem_ = nullptr;
-    void* mem_ = nullptr;
-    size_t mem_size_ = 0;
-    bool inited_ = false;
     bool sent_ = false;
     size_t replies_ = 0;
     uint32_t opens_ = 0;

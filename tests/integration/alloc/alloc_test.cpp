@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "common/client_block.h"
 #include "consensus/client.h"
 #include "consensus/port_posix.h"
 #include "demo_payer.h"
-#include "support/client_block.h"
 #include "support/counting_alloc.h"
 #include "support/process.h"
 #include "support/scratch.h"
@@ -27,15 +27,13 @@
 
 // CppUTest last: it redefines `new`.
 #include "CppUTest/TestHarness.h"
+#include "common/check_err.h"
 
 using consensus::Error;
 using consensus::Event;
 using consensus::EventType;
 using consensus::Session;
 using itest::heap::Counts;
-
-#define CHECK_ERR(expected, actual) \
-    STRCMP_EQUAL(consensus::error_name(expected), consensus::error_name(actual))
 
 namespace {
 

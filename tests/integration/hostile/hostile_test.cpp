@@ -14,6 +14,7 @@
 
 // CppUTest last: it redefines new.
 #include "CppUTest/TestHarness.h"
+#include "common/check_err.h"
 
 using consensus::Error;
 using consensus::EventType;
@@ -22,9 +23,6 @@ using consensus::Phase;
 using hostile::Ev;
 using hostile::Outcome;
 using hostile::RunSpec;
-
-#define CHECK_ERR(expected, actual) \
-    STRCMP_EQUAL(consensus::error_name(expected), consensus::error_name(actual))
 
 namespace {
 

@@ -20,10 +20,10 @@
 #include "client/client_core.h"
 #include "client/request_slot.h"
 #include "client/session_slot.h"
+#include "common/client_block.h"
 #include "consensus/client.h"
 #include "consensus/port_posix.h"
 #include "demo_payer.h"
-#include "support/client_block.h"
 #include "support/counting_alloc.h"
 #include "support/harness.h"
 #include "support/process.h"
@@ -33,15 +33,13 @@
 
 // CppUTest last: it redefines `new`.
 #include "CppUTest/TestHarness.h"
+#include "common/check_err.h"
 
 using consensus::Error;
 using consensus::Event;
 using consensus::EventType;
 using consensus::Session;
 using itest::heap::Counts;
-
-#define CHECK_ERR(expected, actual) \
-    STRCMP_EQUAL(consensus::error_name(expected), consensus::error_name(actual))
 
 namespace {
 

@@ -19,6 +19,7 @@
 
 // CppUTest last: it redefines `new`.
 #include "CppUTest/TestHarness.h"
+#include "common/check_err.h"
 
 using consensus::ClientOptions;
 using consensus::Config;
@@ -35,9 +36,6 @@ using itest::PayerKind;
 using itest::RecordedEvent;
 using itest::ServerKind;
 using itest::TestServer;
-
-#define CHECK_ERR(expected, actual) \
-    STRCMP_EQUAL(consensus::error_name(expected), consensus::error_name(actual))
 
 namespace {
 

@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "common/client_block.h"
 #include "consensus/client.h"
 #include "consensus/port_posix.h"
 #include "payer.h"
-#include "support/client_block.h"
 #include "support/process.h"
 
 namespace itest {

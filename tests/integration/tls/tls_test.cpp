@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "CppUTest/TestHarness.h"
+#include "common/check_err.h"
 #include "consensus/port_posix.h"
 #include "core/rng.h"
 #include "net/connection.h"
@@ -30,9 +31,6 @@ using consensus::Connection;
 using consensus::Error;
 using consensus::Rng;
 using consensus::TlsShared;
-
-#define CHECK_ERR(expected, actual) \
-    STRCMP_EQUAL(consensus::error_name(expected), consensus::error_name(actual))
 
 namespace {
 

@@ -16,15 +16,13 @@
 
 // CppUTest last: it redefines new.
 #include "CppUTest/TestHarness.h"
+#include "common/check_err.h"
 
 using consensus::Error;
 using consensus::EventType;
 using hostile::Ev;
 using hostile::Outcome;
 using hostile::RunSpec;
-
-#define CHECK_ERR(expected, actual) \
-    STRCMP_EQUAL(consensus::error_name(expected), consensus::error_name(actual))
 
 namespace {
 

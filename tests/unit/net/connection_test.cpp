@@ -7,6 +7,7 @@
 #include <string>
 
 #include "CppUTest/TestHarness.h"
+#include "common/check_err.h"
 #include "fakes/fake_port.h"
 
 using consensus::Connection;
@@ -35,9 +36,6 @@ TEST_GROUP(Connection) {
         CHECK_EQUAL(static_cast<int>(Error::ok), static_cast<int>(conn.progress()));
     }
 };
-
-#define CHECK_ERR(expected, actual) \
-    CHECK_EQUAL(static_cast<int>(expected), static_cast<int>(actual))
 
 TEST(Connection, FreshConnectionIsIdle) {
     CHECK_FALSE(conn.is_active());

@@ -7,14 +7,12 @@
 #include <string>
 
 #include "CppUTest/TestHarness.h"
+#include "common/check_err.h"
 #include "fakes/fake_port.h"
 
 using consensus::Error;
 using consensus::Rng;
 using consensus::fake::FakePort;
-
-#define CHECK_ERR(expected, actual) \
-    CHECK_EQUAL(static_cast<int>(expected), static_cast<int>(actual))
 
 TEST_GROUP(Rng) {
     FakePort fp1;

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "CppUTest/TestHarness.h"
+#include "common/check_err.h"
 #include "core/rng.h"
 #include "fakes/fake_port.h"
 #include "net/connection.h"
@@ -25,9 +26,6 @@ using consensus::Rng;
 using consensus::TlsShared;
 using consensus::fake::FakePort;
 using consensus::fake::FakeStream;
-
-#define CHECK_ERR(expected, actual) \
-    STRCMP_EQUAL(consensus::error_name(expected), consensus::error_name(actual))
 
 namespace {
 

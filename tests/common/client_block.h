@@ -59,6 +59,7 @@ class ClientBlock {
     }
 
     consensus::Client& client() { return client_; }
+    cws_port port() const { return cws_posix_port_get(port_); }
     size_t client_bytes() const { return client_bytes_; }
 
   private:
