@@ -1,5 +1,5 @@
-# Finds the five dependencies on Debian (and multiarch cross builds) without
-# their broken or missing package configs; see ../shared/design/DEPENDENCIES.md.
+# Finds the five dependencies on Debian (and multiarch cross builds) by header
+# and library name: their package configs are missing or broken there.
 include_guard(GLOBAL)
 
 find_path(MBEDTLS_INCLUDE_DIR mbedtls/ssl.h)

@@ -1,6 +1,6 @@
-// Test helper: reads the captured x402 vectors (/work/shared/vectors/x402).
-// $CONSENSUS_VECTORS overrides the folder; the default is found from this
-// file's path (tests/unit/http -> ../../../../shared/vectors/x402).
+// Test helper: reads the captured x402 vectors kept in the repository
+// (tests/vectors/x402, their README says how they were captured). The build
+// passes the folder as CONSENSUS_VECTORS_DIR.
 #pragma once
 
 #include <stddef.h>
@@ -12,14 +12,7 @@
 namespace vectors {
 
 inline const char* dir() {
-    static char path[1024];
-    const char* env = getenv("CONSENSUS_VECTORS");
-    if (env != nullptr && env[0] != '\0') return env;
-    const char* file = __FILE__;
-    const char* slash = strrchr(file, '/');
-    size_t n = slash ? static_cast<size_t>(slash - file) : 0;
-    snprintf(path, sizeof(path), "%.*s/../../../../shared/vectors/x402", static_cast<int>(n), file);
-    return path;
+    return CONSENSUS_VECTORS_DIR;
 }
 
 /// Reads vector `name` into buf (NUL-terminated); returns its size, 0 on failure.

@@ -183,15 +183,9 @@ inline std::vector<ClientFrame> tx_frames(const consensus::ws::TxBuffer& tx) {
     return out;
 }
 
-// Directory of the shared protocol vectors: $CONSENSUS_VECTORS, else found
-// relative to this source file (tests/unit/ws -> /work/shared next to the repo).
+// The captured protocol vectors (tests/vectors/x402), passed in by the build.
 inline std::string vectors_dir() {
-    const char* env = getenv("CONSENSUS_VECTORS");
-    if (env != nullptr && env[0] != '\0') return env;
-    std::string here = __FILE__;
-    const size_t cut = here.rfind("/tests/unit/ws/");
-    const std::string repo = cut == std::string::npos ? "." : here.substr(0, cut);
-    return repo + "/../shared/vectors/x402";
+    return CONSENSUS_VECTORS_DIR;
 }
 
 inline Bytes read_vector(const char* name) {

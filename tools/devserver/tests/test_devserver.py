@@ -24,9 +24,7 @@ import unittest
 
 ARGS = None
 HERE = os.path.dirname(os.path.abspath(__file__))
-VECTORS = os.path.normpath(os.path.join(HERE, "../../../../shared/vectors/x402"))
-if not os.path.isdir(VECTORS):
-    VECTORS = "/work/shared/vectors/x402"
+VECTORS = os.path.normpath(os.path.join(HERE, "../../../tests/vectors/x402"))
 VECTOR_HOST = "127.0.0.1:18402"  # the Host the vectors were captured with
 QUERY = "/ws?model=hybrid&minutes=5&megabytes=50"
 
