@@ -32,15 +32,21 @@ struct TokenAuth {
 /// Result of a token request, handed to its callback.
 struct TokenResult {
     Error error;
-    int http_status;          // last HTTP status seen, 0 if none
-    StrView message;          // server's message/error text, or a detail
-    const TokenAuth* auth;    // set when error == ok
-    bool paid;                // a payment was made for it
+    int http_status;        // last HTTP status seen, 0 if none
+    StrView message;        // server's message/error text, or a detail
+    const TokenAuth* auth;  // set when error == ok
+    bool paid;              // a payment was made for it
 };
 using TokenCallback = void (*)(void* user, const TokenResult& result);
 
+/// Where a session is now (Session::state()). Every value is entered:
+/// requesting_token (GET /ws) -> paying (the payment hook has the challenge)
+/// -> connecting (TCP) -> tls_handshake (wss only) -> upgrading (the upgrade
+/// request is out) -> open -> closing (the caller closed; the server's close
+/// frame is awaited, bounded by close_timeout_ms) -> closed; after a failure or
+/// a lost link, waiting_to_reconnect, then requesting_token again. A session on
+/// a caller's token (Client::connect) starts at connecting.
 enum class SessionState : uint8_t {
-    idle,
     requesting_token,
     paying,
     connecting,
@@ -64,7 +70,7 @@ struct SessionOptions {
 
 /// A handle to a session slot. Copyable; stale handles return invalid_handle.
 class Session {
-public:
+  public:
     /// Sends one text / binary message. Errors: not_open (not open now),
     /// would_block (frame does not fit the send buffer: wait for `writable`),
     /// message_too_large (payload + 14 > tx_buffer_bytes), invalid_handle.
@@ -81,7 +87,7 @@ public:
     uint16_t index() const { return index_; }
     bool valid() const;
 
-private:
+  private:
     friend struct ClientCore;
     void* slot_ = nullptr;
     uint32_t generation_ = 0;
@@ -89,7 +95,7 @@ private:
 };
 
 class Client {
-public:
+  public:
     /// Bytes Client::init needs for this config (alignment 16).
     static size_t required_bytes(const Config& config);
 
@@ -131,7 +137,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     Impl* impl_ = nullptr;
 };
 

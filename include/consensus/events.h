@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "consensus/error.h"
-#include "consensus/payment.h"
+#include "consensus/strview.h"
 
 namespace consensus {
 
@@ -43,18 +43,18 @@ struct SessionStartInfo {
     char session_id[kMaxSessionId + 1];
     char served_by[kMaxServedBy + 1];
     char model[8];
-    int64_t time_seconds;   // limits.timeSeconds, -1 if absent
-    double data_mb;         // limits.dataMB, -1 if absent
-    double total_cost;      // pricing.totalCost, -1 if absent
+    int64_t time_seconds;  // limits.timeSeconds, -1 if absent
+    double data_mb;        // limits.dataMB, -1 if absent
+    double total_cost;     // pricing.totalCost, -1 if absent
     double price_per_minute;
     double price_per_mb;
 };
 
 struct SessionExpiredInfo {
     ExpiryReason reason;
-    StrView reason_text;       // as sent, e.g. "time_limit_reached"
-    double duration_minutes;   // finalUsage.durationMinutes, -1 if absent
-    double data_mb;            // finalUsage.dataMB, -1 if absent
+    StrView reason_text;      // as sent, e.g. "time_limit_reached"
+    double duration_minutes;  // finalUsage.durationMinutes, -1 if absent
+    double data_mb;           // finalUsage.dataMB, -1 if absent
 };
 
 struct Event {
@@ -65,13 +65,13 @@ struct Event {
     size_t size;
     bool binary;
     // close
-    uint16_t code;           // close code (1006 when none was received)
-    StrView reason;          // close reason, or error text
+    uint16_t code;   // close code (1006 when none was received)
+    StrView reason;  // close reason, or error text
     Initiator initiator;
     // error
     Error error;
     Phase phase;
-    int http_status;         // 0 when none
+    int http_status;  // 0 when none
     // open / reconnecting (attempt counts opens: 1 = first; reconnecting: the next one)
     uint32_t attempt;
     uint32_t in_ms;
@@ -80,7 +80,7 @@ struct Event {
     StrView connect_url;
     uint32_t expires_in_s;
     // payment
-    bool payment_paid;       // false: a 402 was received; true: the payment was accepted
+    bool payment_paid;  // false: a 402 was received; true: the payment was accepted
     // session_start / session_expired
     const SessionStartInfo* start;
     const SessionExpiredInfo* expired;

@@ -7,14 +7,11 @@
 #include <stdint.h>
 
 #include "consensus/error.h"
+#include "consensus/strview.h"
 
 namespace consensus {
 
-/// A view into library memory: valid only during the hook call.
-struct StrView {
-    const char* data = nullptr;
-    size_t size = 0;
-};
+// Views in a challenge point into library memory: valid only during the hook call.
 
 /// Most requirements kept from one challenge; extra entries are ignored.
 constexpr size_t kMaxAccepts = 4;
@@ -27,12 +24,12 @@ struct PaymentRequirement {
     StrView asset;
     StrView pay_to;
     uint32_t max_timeout_s = 0;
-    StrView raw;      // the whole JSON object of this entry
+    StrView raw;  // the whole JSON object of this entry
 };
 
 /// The decoded 402 challenge.
 struct PaymentChallenge {
-    StrView json;          // the full decoded PAYMENT-REQUIRED JSON
+    StrView json;  // the full decoded PAYMENT-REQUIRED JSON
     uint32_t x402_version = 0;
     StrView error;         // "Payment required" or the failure reason
     StrView resource_url;  // resource.url

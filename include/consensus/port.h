@@ -24,17 +24,13 @@ extern "C" {
 /* Opaque stream; each port defines it. */
 typedef struct cws_stream cws_stream;
 
-enum {
-    CWS_IO_WOULD_BLOCK = -1,
-    CWS_IO_CLOSED = -2,
-    CWS_IO_ERROR = -3
-};
+enum { CWS_IO_WOULD_BLOCK = -1, CWS_IO_CLOSED = -2, CWS_IO_ERROR = -3 };
 
 typedef enum cws_open_result {
-    CWS_OPEN_OK = 0,              /* *out is valid; it may still be connecting */
-    CWS_OPEN_DNS_FAILED = 1,      /* name did not resolve */
-    CWS_OPEN_CONNECT_FAILED = 2,  /* refused or unreachable at once */
-    CWS_OPEN_NO_RESOURCES = 3     /* no free stream slot or socket */
+    CWS_OPEN_OK = 0,             /* *out is valid; it may still be connecting */
+    CWS_OPEN_DNS_FAILED = 1,     /* name did not resolve */
+    CWS_OPEN_CONNECT_FAILED = 2, /* refused or unreachable at once */
+    CWS_OPEN_NO_RESOURCES = 3    /* no free stream slot or socket */
 } cws_open_result;
 
 /* Readiness / interest bits. */

@@ -6,6 +6,7 @@
 #include "client/client_core.h"
 #include "client/request_slot.h"
 #include "client/session_slot.h"
+#include "core/strview.h"
 
 namespace consensus {
 
@@ -59,13 +60,6 @@ bool config_valid(const Config& c) {
 
 // ---- helpers shared by the slots ---------------------------------------------
 
-bool copy_host(const StrView& host, char* out, size_t cap) {
-    if (host.size == 0 || host.size >= cap) return false;
-    memcpy(out, host.data, host.size);
-    out[host.size] = '\0';
-    return true;
-}
-
 TokenParams params_of(const TokenAuth& a) {
     TokenParams p;
     p.model = a.model;
@@ -77,12 +71,9 @@ TokenParams params_of(const TokenAuth& a) {
     return p;
 }
 
-static void copy_header_value(char* out, const char* value) {
-    out[0] = '\0';
-    if (value == nullptr) return;
-    const size_t n = strlen(value);  // validated: at most kMaxNodeHeader
-    memcpy(out, value, n < kMaxNodeHeader ? n : kMaxNodeHeader);
-    out[n < kMaxNodeHeader ? n : kMaxNodeHeader] = '\0';
+// Validated values: at most kMaxNodeHeader bytes, so nothing is cut.
+static void copy_header_value(char (&out)[kMaxNodeHeader + 1], const char* value) {
+    copy_cut(out, sizeof out, value, value != nullptr ? strlen(value) : 0);
 }
 
 void store_params(const TokenParams& p, TokenAuth* a) {
@@ -103,6 +94,24 @@ TlsShared* ClientCore::tls_config() {
         tls_ready = true;
     }
     return &tls;
+}
+
+Error ClientCore::open(Connection& conn, const Url& url, const char** why) {
+    char host[256];  // the port wants a C string; DNS names end at 253
+    if (url.host.size == 0 || url.host.size >= sizeof host) {
+        *why = "host name too long";
+        return Error::message_too_large;
+    }
+    copy_cut(host, sizeof host, url.host.data, url.host.size);
+    TlsShared* shared = nullptr;
+    if (url.tls) {
+        shared = tls_config();
+        if (shared == nullptr) {
+            *why = "trusted CA certificates could not be loaded";
+            return Error::invalid_config;
+        }
+    }
+    return conn.open(port, shared, host, url.port);
 }
 
 Session ClientCore::make_handle(SessionSlot* slot) {
@@ -416,8 +425,6 @@ bool Session::valid() const {
 
 const char* session_state_name(SessionState s) {
     switch (s) {
-        case SessionState::idle:
-            return "idle";
         case SessionState::requesting_token:
             return "requesting_token";
         case SessionState::paying:

@@ -9,6 +9,8 @@
 #include "consensus/client.h"
 #include "core/rng.h"
 #include "core/url.h"
+#include "http/response.h"
+#include "net/connection.h"
 #include "tls/tls.h"
 
 namespace consensus {
@@ -34,6 +36,13 @@ struct ClientCore {
     /// The shared TLS config, built on first use; null when the CA cannot be loaded.
     TlsShared* tls_config();
     uint32_t next_ticket_seq() { return ++ticket_seq; }
+    HttpLimits http_limits() const {
+        return HttpLimits{config.max_header_line, config.max_headers, config.max_body_bytes};
+    }
+    /// Opens conn to the URL's host and port, with TLS when the URL says so.
+    /// On failure *why names a cause when there is one beyond the error
+    /// (a host name too long, the CA not loadable); else it is left as given.
+    Error open(Connection& conn, const Url& url, const char** why);
 
     // Access to Session handles (Session befriends ClientCore).
     static Session make_handle(SessionSlot* slot);
@@ -48,9 +57,6 @@ inline uint32_t make_ticket(uint32_t seq, uint16_t slot) {
 inline uint16_t ticket_slot(uint32_t id) {
     return static_cast<uint16_t>(id & 0xffffu);
 }
-
-/// Copies a NUL-terminated host out of a view (port open needs C strings).
-bool copy_host(const StrView& host, char* out, size_t cap);
 
 }  // namespace consensus
 

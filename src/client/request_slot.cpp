@@ -7,7 +7,8 @@
 namespace consensus {
 
 void RequestSlot::bind(ClientCore* core, uint16_t index, const SlotBuffers& buffers) {
-    fetch_.bind(core, &conn_, buffers, this, static_cast<uint16_t>(index | kTicketRequestBit));
+    link_.bind(buffers);
+    fetch_.bind(core, &link_, this, static_cast<uint16_t>(index | kTicketRequestBit));
 }
 
 void RequestSlot::start(const TokenParams& params, uint64_t quote, TokenCallback cb, void* user,
@@ -34,7 +35,7 @@ void RequestSlot::on_fetch_done() {
 
 void RequestSlot::shutdown() {
     fetch_.abort();
-    conn_.close();
+    link_.close();
     callback_ = nullptr;
 }
 

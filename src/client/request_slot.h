@@ -1,11 +1,11 @@
-// A stand-alone token request (Client::request_token): a TokenFetch plus the
-// callback that receives its result.
+// A stand-alone token request (Client::request_token): a TokenFetch over the
+// slot's own Link, plus the callback that receives its result.
 #pragma once
 
+#include "client/link.h"
 #include "client/slot_buffers.h"
 #include "client/token_fetch.h"
 #include "consensus/client.h"
-#include "net/connection.h"
 
 namespace consensus {
 
@@ -20,7 +20,7 @@ class RequestSlot final : public TokenFetchOwner {
                uint64_t now);
     void step(uint64_t now) { fetch_.step(now); }
     uint64_t next_deadline() const { return fetch_.busy() ? fetch_.deadline() : UINT64_MAX; }
-    bool has_pending_input() const { return conn_.has_pending(); }
+    bool has_pending_input() const { return link_.has_pending(); }
     TokenFetch& fetch() { return fetch_; }
     void shutdown();
 
@@ -28,7 +28,7 @@ class RequestSlot final : public TokenFetchOwner {
     void on_fetch_done() override;
 
   private:
-    Connection conn_;
+    Link link_;
     TokenFetch fetch_;
     TokenAuth auth_{};
     TokenCallback callback_ = nullptr;

@@ -3,26 +3,15 @@
 #include <string.h>
 
 #include "client/client_core.h"
+#include "core/strview.h"
 #include "json/server_message.h"
-#include "ws/handshake.h"
 
 namespace consensus {
 
 namespace {
 
-constexpr uint16_t kCloseNoStatus = 1005;
-constexpr uint16_t kCloseAbnormal = 1006;
-constexpr size_t kMaxCloseReason = 123;
-
-size_t copy_reason(char* out, const char* reason, size_t len) {
-    const size_t n = len < kMaxCloseReason ? len : kMaxCloseReason;
-    if (n > 0) memcpy(out, reason, n);
-    out[n] = '\0';
-    return n;
-}
-
 bool valid_close_code_to_send(uint16_t code) {
-    return code == 1000 || (code >= 3000 && code <= 4999);
+    return code == ws::kCloseNormal || (code >= 3000 && code <= 4999);
 }
 
 // The service ends sessions with these closes, with or without a
@@ -40,20 +29,25 @@ bool expired_by(uint64_t now, uint64_t deadline) {
     return static_cast<int64_t>(now - deadline) >= 0;
 }
 
+template <size_t N>
+void copy_reason(char (&out)[N], const char* reason, size_t len) {
+    copy_cut(out, N, reason, len);
+}
+
 }  // namespace
 
 void SessionSlot::bind(ClientCore* core, uint16_t index, const SlotBuffers& buffers,
                        ListenerEntry* listeners) {
     core_ = core;
     index_ = index;
-    buffers_ = buffers;
     listeners_.bind(listeners, core->config.listeners_per_event);
     listeners_.clear();
-    fetch_.bind(core, &conn_, buffers, this, index);
+    link_.bind(buffers);
+    fetch_.bind(core, &link_, this, index);
 }
 
 Error SessionSlot::init_framer() {
-    return framer_.init(buffers_.work, core_->config.max_message_bytes, fill_random, &core_->rng);
+    return framer_.init(link_.work(), core_->config.max_message_bytes, fill_random, &core_->rng);
 }
 
 void SessionSlot::unbind() {
@@ -63,8 +57,8 @@ void SessionSlot::unbind() {
 
 void SessionSlot::shutdown() {
     fetch_.abort();
-    conn_.close();
-    state_ = SessionState::closed;
+    link_.close();
+    stage_ = Stage::closed;
 }
 
 void SessionSlot::begin(const SessionOptions& options) {
@@ -76,15 +70,11 @@ void SessionSlot::begin(const SessionOptions& options) {
         }
     }
     renew_ = options.renew;
-    caller_closed_ = false;
     expired_ = false;
     want_writable_ = false;
-    close_owed_ = false;
-    io_broken_ = false;
     ever_opened_ = false;
     attempt_ = 0;
     reconnects_in_row_ = 0;
-    last_error_ = Error::ok;
 }
 
 Error SessionSlot::start_managed(const TokenParams& params, const SessionOptions& options,
@@ -93,7 +83,6 @@ Error SessionSlot::start_managed(const TokenParams& params, const SessionOptions
     memset(&auth_, 0, sizeof auth_);
     store_params(params, &auth_);
     auth_.has_params = true;
-    state_ = SessionState::requesting_token;
     begin_purchase(now);
     return Error::ok;
 }
@@ -133,7 +122,7 @@ void SessionSlot::begin_purchase(uint64_t now) {
         return;
     }
     ++attempt_;
-    state_ = SessionState::requesting_token;
+    stage_ = Stage::purchasing;
     fetch_.start(&auth_, quote, now);
 }
 
@@ -149,11 +138,11 @@ void SessionSlot::on_fetch_done() {
         return;
     }
     Event ev = blank_event(EventType::token);
-    ev.token = StrView{auth_.token, strlen(auth_.token)};
-    ev.connect_url = StrView{auth_.connect_url, strlen(auth_.connect_url)};
+    ev.token = view_of(auth_.token);
+    ev.connect_url = view_of(auth_.connect_url);
     ev.expires_in_s = auth_.expires_in_s;
     emit(ev);
-    if (state_ == SessionState::requesting_token)
+    if (stage_ == Stage::purchasing)
         begin_connect(now_ > auth_.obtained_ms ? now_ : auth_.obtained_ms);
 }
 
@@ -168,41 +157,33 @@ void SessionSlot::begin_connect(uint64_t now) {
                        "connect_url is not a ws:// or wss:// URL");
         return;
     }
-    char host[256];
-    if (!copy_host(url_.host, host, sizeof host)) {
-        attempt_failed(Error::message_too_large, Phase::open, 0, "host name too long");
-        return;
-    }
-    TlsShared* tls = nullptr;
-    if (url_.tls) {
-        tls = core_->tls_config();
-        if (tls == nullptr) {
-            attempt_failed(Error::invalid_config, Phase::open, 0,
-                           "trusted CA certificates could not be loaded");
-            return;
-        }
-    }
-    const Error e = conn_.open(core_->port, tls, host, url_.port);
+    const char* why = "cannot reach the session server";
+    const Error e = core_->open(link_.conn(), url_, &why);
     if (e != Error::ok) {
-        attempt_failed(e, Phase::open, 0, "cannot reach the session server");
+        attempt_failed(e, Phase::open, 0, why);
         return;
     }
-    state_ = SessionState::connecting;
+    stage_ = Stage::connecting;
 }
 
 void SessionSlot::step_connecting(uint64_t now) {
-    const Error e = conn_.progress();
+    (void)now;
+    const Error e = link_.conn().progress();
     if (e == Error::would_block) return;
     if (e != Error::ok) {
         attempt_failed(e, Phase::open, 0, "cannot reach the session server");
         return;
     }
+    send_upgrade();
+}
+
+void SessionSlot::send_upgrade() {
     uint8_t nonce[16];
     core_->rng.fill(nonce, sizeof nonce);
     ws::make_key(nonce, key_);
     const ws::NodeHeaders node{auth_.node_region, auth_.node_domain, auth_.node_exclude};
-    tx_ = ws::TxBuffer{buffers_.tx, buffers_.tx_size, 0, 0};
-    const size_t n = ws::write_upgrade_request(reinterpret_cast<char*>(tx_.data), tx_.capacity,
+    TxBuffer& tx = link_.fresh_tx();
+    const size_t n = ws::write_upgrade_request(reinterpret_cast<char*>(tx.data), tx.capacity,
                                                url_.host_header.data, url_.host_header.size,
                                                url_.target.data, url_.target.size, key_, node);
     if (n == 0) {
@@ -210,108 +191,84 @@ void SessionSlot::step_connecting(uint64_t now) {
                        "upgrade request does not fit the send buffer");
         return;
     }
-    tx_.end = n;
-    const HttpLimits limits{core_->config.max_header_line, core_->config.max_headers,
-                            core_->config.max_body_bytes};
-    // The purchase is over: its reader parses the upgrade response.
-    fetch_.reader().begin(limits, reinterpret_cast<char*>(buffers_.work), buffers_.work_size, true);
-    state_ = SessionState::upgrading;
-    step_upgrading(now);
+    tx.commit(n);
+    link_.reader().begin(core_->http_limits(), header_names(ws::kUpgradeHeaderNames),
+                         reinterpret_cast<char*>(link_.work()), link_.work_size(), true);
+    stage_ = Stage::upgrading;
+    step_upgrading();
 }
 
-void SessionSlot::step_upgrading(uint64_t now) {
-    if (!flush_tx()) {
-        if (io_broken_)
-            attempt_failed(Error::connect_failed, Phase::open, 0,
-                           "connection lost during the upgrade");
+void SessionSlot::step_upgrading() {
+    const Link::Flush f = link_.flush();
+    if (f == Link::Flush::failed) {
+        attempt_failed(link_.transport_error(), Phase::open, 0,
+                       "connection lost while sending the upgrade");
         return;
     }
-    HttpResponseReader& reader = fetch_.reader();  // lent: no purchase runs now
-    for (;;) {
-        const long n = conn_.recv(buffers_.rx, buffers_.rx_size);
-        HttpResponseReader::Status st;
-        size_t consumed = 0;
-        if (n > 0) {
-            st = reader.feed(buffers_.rx, static_cast<size_t>(n), &consumed);
-            if (st == HttpResponseReader::Status::need_more) continue;
-            if (st == HttpResponseReader::Status::upgrade) {
-                on_upgraded(consumed, static_cast<size_t>(n), now);
-                return;
-            }
-        } else if (n == CWS_IO_WOULD_BLOCK) {
-            conn_.set_interest(true, tx_.pending() > 0);
+    switch (link_.read_response()) {
+        case Link::Read::would_block:
+            link_.conn().set_interest(true, f == Link::Flush::would_block);
             return;
-        } else if (n == CWS_IO_CLOSED) {
-            st = reader.finish();
-        } else {
-            attempt_failed(Error::connect_failed, Phase::open, 0,
+        case Link::Read::upgrade:
+            on_upgraded();
+            return;
+        case Link::Read::complete:
+            upgrade_refused();
+            return;
+        case Link::Read::bad:
+            attempt_failed(Error::handshake_failed, Phase::open, link_.reader().status(),
+                           link_.reader().error_detail());
+            return;
+        case Link::Read::lost:
+            attempt_failed(link_.transport_error(), Phase::open, 0,
                            "connection lost during the upgrade");
             return;
-        }
-        if (st == HttpResponseReader::Status::complete) {
-            const int status = reader.status();
-            if (status == 401) {
-                attempt_failed(Error::token_rejected, Phase::open, status,
-                               "the server refused the token");
-            } else {
-                attempt_failed(Error::handshake_failed, Phase::open, status,
-                               "the server refused the upgrade");
-            }
-            return;
-        }
-        attempt_failed(Error::handshake_failed, Phase::open, reader.status(),
-                       reader.error_detail());
-        return;
     }
 }
 
-void SessionSlot::on_upgraded(size_t consumed, size_t received, uint64_t now) {
-    const StrView accept = fetch_.reader().header(HeaderId::sec_websocket_accept);
-    if (!ws::accept_matches(key_, accept.data, accept.size)) {
-        attempt_failed(Error::handshake_failed, Phase::open, 101,
-                       "missing or wrong Sec-WebSocket-Accept");
+void SessionSlot::upgrade_refused() {
+    const int status = link_.reader().status();
+    if (status == 401) {
+        attempt_failed(Error::token_rejected, Phase::open, status, "the server refused the token");
+    } else {
+        attempt_failed(Error::handshake_failed, Phase::open, status,
+                       "the server refused the upgrade");
+    }
+}
+
+void SessionSlot::on_upgraded() {
+    const HttpResponseReader& r = link_.reader();
+    const char* problem =
+        ws::check_upgrade_response(r.header(ws::kUpgradeHeader), r.header(ws::kConnectionHeader),
+                                   r.header(ws::kAcceptHeader), key_);
+    if (problem != nullptr) {
+        attempt_failed(Error::handshake_failed, Phase::open, 101, problem);
         return;
     }
-    // Frame bytes that arrived with the 101 belong to the framer.
-    leftover_start_ = consumed;
-    leftover_end_ = received;
     if (framer_.reset() != Error::ok) {
         attempt_failed(Error::no_resources, Phase::open, 101, "no memory for the frame parser");
         return;
     }
-    tx_ = ws::TxBuffer{buffers_.tx, buffers_.tx_size, 0, 0};
-    state_ = SessionState::open;
+    link_.tx().clear();
+    stage_ = Stage::open;
     ever_opened_ = true;
     reconnects_in_row_ = 0;
     expired_ = false;
     ping_outstanding_ = false;
-    last_rx_ = now;
-    close_code_ = kCloseNoStatus;
+    last_rx_ = now_;
+    close_code_ = ws::kCloseNoStatus;
     close_reason_[0] = '\0';
     Event ev = blank_event(EventType::open);
     ev.attempt = attempt_;
     emit(ev);
-    if (state_ == SessionState::open) step_open(now);
+    if (stage_ == Stage::open) step_open(now_);
 }
 
 // ---- open -----------------------------------------------------------------
 
 long SessionSlot::recv_frames(void* self, uint8_t* buf, size_t len) {
     SessionSlot* s = static_cast<SessionSlot*>(self);
-    long n;
-    if (s->leftover_start_ < s->leftover_end_) {
-        size_t avail = s->leftover_end_ - s->leftover_start_;
-        if (avail > len) avail = len;
-        memcpy(buf, s->buffers_.rx + s->leftover_start_, avail);
-        s->leftover_start_ += avail;
-        n = static_cast<long>(avail);
-    } else if (!s->conn_.readable()) {
-        // The last read drained the socket (the port spends its readiness on
-        // a short read): wait for poll, not for a recv() that says EAGAIN.
-        n = CWS_IO_WOULD_BLOCK;
-    } else {
-        n = s->conn_.recv(buf, len);
-    }
+    const long n = s->link_.recv(buf, len);
     if (n > 0) {  // any inbound byte is proof of life
         s->last_rx_ = s->now_;
         s->ping_outstanding_ = false;
@@ -319,48 +276,46 @@ long SessionSlot::recv_frames(void* self, uint8_t* buf, size_t len) {
     return n;
 }
 
-void SessionSlot::receive_frames(uint64_t now) {
-    (void)now;
-    const ws::Framer::RecvStatus st = framer_.receive(recv_frames, this, tx_, *this);
-    switch (st) {
+void SessionSlot::receive_frames() {
+    switch (framer_.receive(recv_frames, this, link_.tx(), *this)) {
         case ws::Framer::RecvStatus::would_block:
             return;
         case ws::Framer::RecvStatus::peer_closed_io:
         case ws::Framer::RecvStatus::io_error:
-            if (state_ == SessionState::closing) {
-                conn_.close();
-                emit_close(Initiator::caller, our_close_code_, our_close_reason_,
-                           strlen(our_close_reason_));
-                end(Error::ok);
-                return;
+            if (closing()) {
+                finish_close(our_close_code_, our_close_reason_);
+            } else {
+                link_lost();
             }
-            link_lost();
             return;
-        case ws::Framer::RecvStatus::violation: {
-            const uint16_t code = framer_.violation_code();
-            framer_.write_close(tx_, code, "", 0);
-            flush_tx();
-            const Error e = code == 1009 ? Error::message_too_large : Error::protocol_error;
-            emit_error(e, Phase::session, 0, "the server broke the WebSocket protocol");
-            connection_lost(Initiator::server, code, "protocol violation", e);
+        case ws::Framer::RecvStatus::violation:
+            on_protocol_violation();
             return;
-        }
         case ws::Framer::RecvStatus::close_received:
-            flush_tx();  // the echo of the server's close, or our own close already sent
-            conn_.close();
-            if (state_ == SessionState::closing || caller_closed_) {
-                emit_close(Initiator::caller, close_code_, close_reason_, strlen(close_reason_));
-                end(Error::ok);
+            flush();  // the echo of the server's close, or our own close already sent
+            if (closing()) {
+                finish_close(close_code_, close_reason_);
                 return;
             }
-            emit_close(Initiator::server, close_code_, close_reason_, strlen(close_reason_));
+            link_.close();
+            emit_close(Initiator::server, close_code_, close_reason_);
             after_server_close();
             return;
     }
 }
 
+void SessionSlot::on_protocol_violation() {
+    const uint16_t code = framer_.violation_code();
+    framer_.write_close(link_.tx(), code, "", 0);
+    flush();
+    const Error e =
+        code == ws::kCloseMessageTooBig ? Error::message_too_large : Error::protocol_error;
+    emit_error(e, Phase::session, 0, "the server broke the WebSocket protocol");
+    connection_lost(Initiator::server, code, "protocol violation", e);
+}
+
 void SessionSlot::after_server_close() {
-    if (state_ != SessionState::open) return;  // a listener already closed or ended it
+    if (stage_ != Stage::open) return;  // a listener already closed or ended it
     if (expired_ || is_expiry_close(close_code_, close_reason_)) {
         if (renew_) {
             Event ev = blank_event(EventType::reconnecting);
@@ -373,36 +328,37 @@ void SessionSlot::after_server_close() {
         }
         return;
     }
-    last_error_ = Error::closed;
     schedule_reconnect(Error::closed, now_);
 }
 
 void SessionSlot::step_open(uint64_t now) {
-    if (io_broken_) {
+    if (!link_.conn().is_open()) {  // a send failed since the last step
         link_lost();
         return;
     }
-    if (leftover_start_ < leftover_end_ || conn_.readable()) receive_frames(now);
-    if (state_ != SessionState::open && state_ != SessionState::closing) return;
-    framer_.flush_control(tx_);
-    if (close_owed_ && framer_.write_close(tx_, our_close_code_, our_close_reason_,
-                                           strlen(our_close_reason_)) == Error::ok) {
-        close_owed_ = false;
-    }
-    flush_tx();
-    if (io_broken_) {
+    if (link_.readable()) receive_frames();
+    if (stage_ != Stage::open && !closing()) return;
+    framer_.flush_control(link_.tx());
+    if (stage_ == Stage::closing_unsent && write_owed_close()) stage_ = Stage::closing;
+    flush();
+    if (!link_.conn().is_open()) {
         link_lost();
         return;
     }
-    if (state_ == SessionState::open) keepalive(now);
-    if (want_writable_ && tx_.pending() == 0 && state_ == SessionState::open) {
+    if (stage_ == Stage::open) keepalive(now);
+    if (stage_ != Stage::open && !closing()) return;
+    const bool tx_pending = link_.tx().pending() > 0;
+    if (want_writable_ && !tx_pending && stage_ == Stage::open) {
         want_writable_ = false;
         Event ev = blank_event(EventType::writable);
         emit(ev);
     }
-    if (state_ == SessionState::open || state_ == SessionState::closing) {
-        conn_.set_interest(true, tx_.pending() > 0);
-    }
+    if (stage_ == Stage::open || closing()) link_.conn().set_interest(true, tx_pending);
+}
+
+bool SessionSlot::write_owed_close() {
+    return framer_.write_close(link_.tx(), our_close_code_, our_close_reason_,
+                               strlen(our_close_reason_)) == Error::ok;
 }
 
 void SessionSlot::keepalive(uint64_t now) {
@@ -411,25 +367,26 @@ void SessionSlot::keepalive(uint64_t now) {
     if (ping_outstanding_) {
         if (now - ping_sent_ >= interval) {
             // No proof of life for two intervals: a half-open link.
-            conn_.close();
-            emit_close(Initiator::network, kCloseAbnormal, "keepalive timeout", 17);
-            last_error_ = Error::timeout;
+            link_.close();
+            emit_close(Initiator::network, ws::kCloseAbnormal, "keepalive timeout");
             schedule_reconnect(Error::timeout, now);
         }
         return;
     }
-    if (now - last_rx_ >= interval && framer_.write_ping(tx_, nullptr, 0) == Error::ok) {
+    if (now - last_rx_ >= interval && framer_.write_ping(link_.tx(), nullptr, 0) == Error::ok) {
         ping_outstanding_ = true;
         ping_sent_ = now;
-        flush_tx();
+        flush();
     }
 }
 
 void SessionSlot::on_message(bool binary, const uint8_t* data, size_t len) {
     if (!binary) {
+        // The receive chunk is idle while a session is open: the JSON scratch.
+        uint8_t* scratch = link_.rx();
         const ServerMessage kind =
-            parse_server_message(reinterpret_cast<const char*>(data), len, buffers_.rx,
-                                 buffers_.rx_size, &start_info_, &expired_info_);
+            parse_server_message(reinterpret_cast<const char*>(data), len, scratch, link_.rx_size(),
+                                 &start_info_, &expired_info_);
         if (kind == ServerMessage::session_start) {
             Event ev = blank_event(EventType::session_start);
             ev.start = &start_info_;
@@ -460,51 +417,28 @@ void SessionSlot::on_close(uint16_t code, const char* reason, size_t reason_len)
 
 void SessionSlot::step_closing(uint64_t now) {
     if (expired_by(now, deadline_)) {
-        conn_.close();
-        emit_close(Initiator::caller, our_close_code_, our_close_reason_,
-                   strlen(our_close_reason_));
-        end(Error::ok);
+        finish_close(our_close_code_, our_close_reason_);
         return;
     }
     step_open(now);
 }
 
-bool SessionSlot::flush_tx() {
-    while (tx_.pending() > 0) {
-        const size_t want = tx_.pending();
-        const long n = conn_.send(tx_.data + tx_.start, want);
-        if (n > 0) {
-            tx_.start += static_cast<size_t>(n);
-            // Plain TCP took less than offered: its buffer is full and another
-            // send() now would only say EAGAIN. (TLS writes one record per call.)
-            if (static_cast<size_t>(n) < want && !conn_.is_tls()) return false;
-            continue;
-        }
-        if (n != CWS_IO_WOULD_BLOCK) io_broken_ = true;
-        return false;
-    }
-    tx_.start = tx_.end = 0;
-    return true;
+void SessionSlot::flush() {
+    (void)link_.flush();  // a failure shows as !conn().is_open() at the next check
 }
 
 // ---- failures, reconnects, the end ------------------------------------------
 
 void SessionSlot::attempt_failed(Error e, Phase phase, int http_status, const char* detail) {
-    conn_.close();
-    last_error_ = e;
+    link_.close();
     emit_error(e, phase, http_status, detail);
     if (is_free()) return;  // a listener closed the session
-    if (caller_closed_) {
-        end(Error::ok);
-        return;
-    }
     schedule_reconnect(e, now_);
 }
 
 void SessionSlot::connection_lost(Initiator who, uint16_t code, const char* reason, Error e) {
-    conn_.close();
-    last_error_ = e;
-    emit_close(who, code, reason, strlen(reason));
+    link_.close();
+    emit_close(who, code, reason);
     if (is_free()) return;
     schedule_reconnect(e, now_);
 }
@@ -513,19 +447,26 @@ void SessionSlot::connection_lost(Initiator who, uint16_t code, const char* reas
 // record that does not decrypt) gets a typed error event of its own; a reset
 // or an EOF is just a lost link.
 void SessionSlot::link_lost() {
-    const Error e = conn_.last_error();
+    const Error e = link_.conn().last_error();
     if (e != Error::tls_failed) {
-        connection_lost(Initiator::network, kCloseAbnormal, "connection lost", Error::closed);
+        connection_lost(Initiator::network, ws::kCloseAbnormal, "connection lost", Error::closed);
         return;
     }
     emit_error(e, Phase::session, 0, "TLS failure on the open session");
     if (is_free()) return;  // a listener closed the session
-    connection_lost(Initiator::network, kCloseAbnormal, "TLS failure", e);
+    connection_lost(Initiator::network, ws::kCloseAbnormal, "TLS failure", e);
+}
+
+// The caller's close ends here: by the server's close, its deadline, or the link.
+void SessionSlot::finish_close(uint16_t code, const char* reason) {
+    link_.close();
+    emit_close(Initiator::caller, code, reason);
+    end(Error::ok, Stage::closed_by_caller);
 }
 
 void SessionSlot::schedule_reconnect(Error why, uint64_t now) {
-    if (caller_closed_) {
-        end(Error::ok);
+    if (closing()) {
+        end(Error::ok, Stage::closed_by_caller);
         return;
     }
     if (!auth_.has_params) {
@@ -537,7 +478,7 @@ void SessionSlot::schedule_reconnect(Error why, uint64_t now) {
         return;
     }
     ++reconnects_in_row_;
-    state_ = SessionState::waiting_to_reconnect;
+    stage_ = Stage::waiting_to_reconnect;
     deadline_ = now + core_->options.reconnect_interval_ms;
     Event ev = blank_event(EventType::reconnecting);
     ev.attempt = attempt_ + 1;
@@ -545,10 +486,10 @@ void SessionSlot::schedule_reconnect(Error why, uint64_t now) {
     emit(ev);
 }
 
-void SessionSlot::end(Error why) {
+void SessionSlot::end(Error why, Stage final) {
     fetch_.abort();
-    conn_.close();
-    state_ = SessionState::closed;
+    link_.close();
+    stage_ = final;
     Event ev = blank_event(EventType::ended);
     ev.error = why;
     emit(ev);
@@ -557,16 +498,17 @@ void SessionSlot::end(Error why) {
 // ---- the handle's API -------------------------------------------------------
 
 Error SessionSlot::send(bool binary, const uint8_t* data, size_t size) {
-    if (state_ != SessionState::open) return Error::not_open;
+    if (stage_ != Stage::open) return Error::not_open;
     if (data == nullptr && size > 0) return Error::invalid_params;
-    Error e = framer_.write_message(tx_, binary, data, size);
+    TxBuffer& tx = link_.tx();
+    Error e = framer_.write_message(tx, binary, data, size);
     if (e == Error::would_block) {
-        flush_tx();  // what the socket takes now makes room for this frame
-        e = framer_.write_message(tx_, binary, data, size);
+        flush();  // what the socket takes now makes room for this frame
+        e = framer_.write_message(tx, binary, data, size);
     }
     if (e == Error::would_block) {
         want_writable_ = true;
-        conn_.set_interest(true, true);
+        link_.conn().set_interest(true, true);
         return e;
     }
     if (e != Error::ok) return e;
@@ -574,32 +516,29 @@ Error SessionSlot::send(bool binary, const uint8_t* data, size_t size) {
     // pass: every frame the pass produced leaves in one send(). Otherwise
     // optimistic: most sends leave at once, no wait for writability.
     if (framer_.receiving()) return Error::ok;
-    flush_tx();
-    if (tx_.pending() > 0) conn_.set_interest(true, true);
+    flush();
+    if (tx.pending() > 0) link_.conn().set_interest(true, true);
     return Error::ok;
 }
 
 Error SessionSlot::close(uint16_t code, const char* reason) {
     const size_t reason_len = reason != nullptr ? strlen(reason) : 0;
-    if (!valid_close_code_to_send(code) || reason_len > kMaxCloseReason) {
+    if (!valid_close_code_to_send(code) || reason_len > ws::Framer::kMaxCloseReason) {
         return Error::invalid_params;
     }
-    if (is_free()) return Error::ok;
-    caller_closed_ = true;
+    if (is_free() || closing()) return Error::ok;
     our_close_code_ = code;
     copy_reason(our_close_reason_, reason != nullptr ? reason : "", reason_len);
-    if (state_ == SessionState::closing) return Error::ok;
-    if (state_ != SessionState::open) {
-        end(Error::ok);  // nothing open: cancel the purchase, connect or reconnect
+    if (stage_ != Stage::open) {
+        // Nothing open: cancel the purchase, connect or reconnect.
+        end(Error::ok, Stage::closed_by_caller);
         return Error::ok;
     }
-    state_ = SessionState::closing;
     deadline_ = core_->now() + core_->options.close_timeout_ms;
-    if (framer_.write_close(tx_, code, our_close_reason_, reason_len) != Error::ok) {
-        close_owed_ = true;  // the send buffer is full: written once it drains
-    }
-    flush_tx();
-    conn_.set_interest(true, tx_.pending() > 0);
+    // A full send buffer: the frame is written once it drains (step_open).
+    stage_ = write_owed_close() ? Stage::closing : Stage::closing_unsent;
+    flush();
+    link_.conn().set_interest(true, link_.tx().pending() > 0);
     return Error::ok;
 }
 
@@ -607,85 +546,99 @@ Error SessionSlot::close(uint16_t code, const char* reason) {
 
 void SessionSlot::step(uint64_t now) {
     now_ = now;
-    switch (state_) {
-        case SessionState::idle:
-        case SessionState::closed:
+    switch (stage_) {
+        case Stage::closed:
+        case Stage::closed_by_caller:
             return;
-        case SessionState::requesting_token:
-        case SessionState::paying:
+        case Stage::purchasing:
             fetch_.step(now);
             return;
-        case SessionState::connecting:
-        case SessionState::tls_handshake:
-        case SessionState::upgrading:
+        case Stage::connecting:
+        case Stage::upgrading:
             if (expired_by(now, deadline_)) {
                 attempt_failed(Error::timeout, Phase::open, 0, "opening the session timed out");
-                return;
-            }
-            if (state_ == SessionState::upgrading) {
-                step_upgrading(now);
-            } else {
+            } else if (stage_ == Stage::connecting) {
                 step_connecting(now);
+            } else {
+                step_upgrading();
             }
             return;
-        case SessionState::open:
+        case Stage::open:
             step_open(now);
             return;
-        case SessionState::closing:
+        case Stage::closing_unsent:
+        case Stage::closing:
             step_closing(now);
             return;
-        case SessionState::waiting_to_reconnect:
+        case Stage::waiting_to_reconnect:
             if (expired_by(now, deadline_)) begin_purchase(now);
             return;
     }
 }
 
 uint64_t SessionSlot::next_deadline() const {
-    switch (state_) {
-        case SessionState::requesting_token:
-        case SessionState::paying:
+    switch (stage_) {
+        case Stage::purchasing:
             return fetch_.deadline();
-        case SessionState::connecting:
-        case SessionState::tls_handshake:
-        case SessionState::upgrading:
-        case SessionState::closing:
-        case SessionState::waiting_to_reconnect:
+        case Stage::connecting:
+        case Stage::upgrading:
+        case Stage::closing_unsent:
+        case Stage::closing:
+        case Stage::waiting_to_reconnect:
             return deadline_;
-        case SessionState::open: {
+        case Stage::open: {
             const uint32_t interval = core_->options.ping_interval_ms;
             if (interval == 0) return UINT64_MAX;
             return (ping_outstanding_ ? ping_sent_ : last_rx_) + interval;
         }
-        case SessionState::idle:
-        case SessionState::closed:
+        case Stage::closed:
+        case Stage::closed_by_caller:
             return UINT64_MAX;
     }
     return UINT64_MAX;
 }
 
-bool SessionSlot::has_pending_input() const {
-    return conn_.has_pending() || leftover_start_ < leftover_end_;
-}
-
 SessionState SessionSlot::state() const {
-    if (state_ == SessionState::requesting_token && fetch_.paying()) return SessionState::paying;
-    return state_;
+    switch (stage_) {
+        case Stage::purchasing:
+            return fetch_.paying() ? SessionState::paying : SessionState::requesting_token;
+        case Stage::connecting:
+            return link_.conn().handshaking() ? SessionState::tls_handshake
+                                              : SessionState::connecting;
+        case Stage::upgrading:
+            return SessionState::upgrading;
+        case Stage::open:
+            return SessionState::open;
+        case Stage::closing_unsent:
+        case Stage::closing:
+            return SessionState::closing;
+        case Stage::waiting_to_reconnect:
+            return SessionState::waiting_to_reconnect;
+        case Stage::closed:
+        case Stage::closed_by_caller:
+            return SessionState::closed;
+    }
+    return SessionState::closed;
 }
 
 PublicState SessionSlot::public_state() const {
-    switch (state_) {
-        case SessionState::open:
+    switch (stage_) {
+        case Stage::open:
             return PublicState::connected;
-        case SessionState::waiting_to_reconnect:
+        case Stage::waiting_to_reconnect:
             return PublicState::reconnecting;
-        case SessionState::closed:
-        case SessionState::idle:
-            return caller_closed_ ? PublicState::closed_by_caller : PublicState::closed;
-        case SessionState::closing:
-            return caller_closed_ ? PublicState::closed_by_caller : PublicState::connected;
-        default:
+        case Stage::closing_unsent:
+        case Stage::closing:
+        case Stage::closed_by_caller:
+            return PublicState::closed_by_caller;
+        case Stage::closed:
+            return PublicState::closed;
+        case Stage::purchasing:
+        case Stage::connecting:
+        case Stage::upgrading:
             return ever_opened_ ? PublicState::reconnecting : PublicState::connecting;
     }
+    return PublicState::closed;
 }
 
 // ---- events -------------------------------------------------------------------
@@ -707,15 +660,15 @@ void SessionSlot::emit_error(Error e, Phase phase, int http_status, const char* 
     ev.error = e;
     ev.phase = phase;
     ev.http_status = http_status;
-    if (detail != nullptr) ev.reason = StrView{detail, strlen(detail)};
+    if (detail != nullptr) ev.reason = view_of(detail);
     emit(ev);
 }
 
-void SessionSlot::emit_close(Initiator who, uint16_t code, const char* reason, size_t reason_len) {
+void SessionSlot::emit_close(Initiator who, uint16_t code, const char* reason) {
     Event ev = blank_event(EventType::close);
     ev.initiator = who;
     ev.code = code;
-    ev.reason = StrView{reason, reason_len};
+    ev.reason = view_of(reason);
     emit(ev);
 }
 

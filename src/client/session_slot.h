@@ -1,20 +1,30 @@
-// One managed WebSocket session: buys its token (TokenFetch), opens the
-// connection, upgrades, runs the framer, keeps the link alive and reconnects
-// with a fresh token. An explicit state machine driven by step() from poll().
+// One managed WebSocket session: buys its token (TokenFetch, over the
+// session's own Link, lent), opens the connection, upgrades, runs the framer,
+// keeps the link alive and reconnects with a fresh token. An explicit state
+// machine (Stage) driven by step() from poll():
+//
+//   purchasing -> connecting -> upgrading -> open -> closing_unsent -> closing
+//        ^            |             |         |                           |
+//        |            v             v         v                           v
+//        +--- waiting_to_reconnect <---------+               closed_by_caller
+//   (any stage) -> closed: the end, not asked for by the caller
+//
+// The public SessionState is derived: purchasing is requesting_token or
+// paying (the purchase says which), connecting is connecting or tls_handshake
+// (the connection says which).
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/link.h"
 #include "client/listeners.h"
 #include "client/slot_buffers.h"
 #include "client/token_fetch.h"
 #include "consensus/client.h"
 #include "core/url.h"
-#include "http/response.h"
-#include "net/connection.h"
 #include "ws/framer.h"
-#include "ws/tx_buffer.h"
+#include "ws/handshake.h"
 
 namespace consensus {
 
@@ -27,7 +37,7 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     Error init_framer();  // wslay's frame context: one allocation, at Client::init
     void unbind();        // releases the framer and any connection
 
-    bool is_free() const { return state_ == SessionState::idle || state_ == SessionState::closed; }
+    bool is_free() const { return stage_ == Stage::closed || stage_ == Stage::closed_by_caller; }
     /// A session that buys its own tokens (resolved, validated params).
     Error start_managed(const TokenParams& params, const SessionOptions& options, uint64_t now);
     /// A session on a token bought elsewhere.
@@ -36,8 +46,8 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     void step(uint64_t now);
     /// Earliest time step() must run without I/O (UINT64_MAX: none).
     uint64_t next_deadline() const;
-    /// True when bytes are already buffered (TLS): the loop must not sleep.
-    bool has_pending_input() const;
+    /// True when bytes are already buffered (TLS, or after the 101): the loop must not sleep.
+    bool has_pending_input() const { return link_.has_pending(); }
 
     Error send(bool binary, const uint8_t* data, size_t size);
     Error close(uint16_t code, const char* reason);
@@ -59,48 +69,61 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     void on_close(uint16_t code, const char* reason, size_t reason_len) override;
 
   private:
+    enum class Stage : uint8_t {
+        purchasing,            // fetch_ runs: GET /ws and the payment step
+        connecting,            // TCP, then TLS
+        upgrading,             // the upgrade request is out; the 101 awaited
+        open,                  // frames flow
+        closing_unsent,        // close() was called; its frame waits for room in tx
+        closing,               // our close frame is out; the server's awaited (bounded)
+        waiting_to_reconnect,  // a new attempt starts at deadline_
+        closed,                // over (or never started); no more events
+        closed_by_caller,      // over because the caller closed it
+    };
+
     void begin(const SessionOptions& options);
     void begin_purchase(uint64_t now);
     void begin_connect(uint64_t now);
     void step_connecting(uint64_t now);
-    void step_upgrading(uint64_t now);
+    void send_upgrade();
+    void step_upgrading();
+    void on_upgraded();
+    void upgrade_refused();
     void step_open(uint64_t now);
     void step_closing(uint64_t now);
-    void on_upgraded(size_t consumed, size_t received, uint64_t now);
-    void receive_frames(uint64_t now);
+    bool write_owed_close();
+    void receive_frames();
+    void on_protocol_violation();
     void keepalive(uint64_t now);
-    bool flush_tx();
+    void flush();
+    bool closing() const { return stage_ == Stage::closing_unsent || stage_ == Stage::closing; }
     void attempt_failed(Error e, Phase phase, int http_status, const char* detail);
     void connection_lost(Initiator who, uint16_t code, const char* reason, Error e);
     void link_lost();
     void after_server_close();
+    void finish_close(uint16_t code, const char* reason);
     void schedule_reconnect(Error why, uint64_t now);
-    void end(Error why);
+    void end(Error why, Stage final = Stage::closed);
     void emit(Event& ev);
     void emit_error(Error e, Phase phase, int http_status, const char* detail);
-    void emit_close(Initiator who, uint16_t code, const char* reason, size_t reason_len);
+    void emit_close(Initiator who, uint16_t code, const char* reason);
     static long recv_frames(void* self, uint8_t* buf, size_t len);
     static Event blank_event(EventType type);
 
     ClientCore* core_ = nullptr;
     uint16_t index_ = 0;
     uint32_t generation_ = 0;
-    SlotBuffers buffers_{};
     ListenerTable listeners_;
-    Connection conn_;
-    TokenFetch fetch_;
-    ws::Framer framer_;
-    ws::TxBuffer tx_{};
+    Link link_;          // this session's connection and buffers
+    TokenFetch fetch_;   // runs over link_ while purchasing
+    ws::Framer framer_;  // its message buffer is the link's work area
     Url url_{};
     TokenAuth auth_{};
 
-    SessionState state_ = SessionState::idle;
+    Stage stage_ = Stage::closed;
     bool renew_ = false;
-    bool caller_closed_ = false;
-    bool expired_ = false;
-    bool want_writable_ = false;
-    bool close_owed_ = false;  // close() could not write its frame yet
-    bool io_broken_ = false;   // a send failed; step() reports the loss
+    bool expired_ = false;        // the server said session_expired
+    bool want_writable_ = false;  // a send was refused with would_block
     bool ping_outstanding_ = false;
     bool ever_opened_ = false;
     uint32_t attempt_ = 0;            // connection attempts so far (open reports it)
@@ -108,17 +131,14 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     uint64_t deadline_ = 0;           // open timeout, reconnect time or close timeout
     uint64_t last_rx_ = 0;
     uint64_t ping_sent_ = 0;
-    uint64_t now_ = 0;           // the step's time, for callbacks from the framer
-    size_t leftover_start_ = 0;  // bytes that arrived with the 101 (in rx)
-    size_t leftover_end_ = 0;
-    uint16_t close_code_ = 1005;      // what the peer's close frame said
-    uint16_t our_close_code_ = 1000;  // what close() asked for
-    char close_reason_[124] = {};
-    char our_close_reason_[124] = {};
-    char key_[25] = {};
+    uint64_t now_ = 0;                            // the step's time, for callbacks from the framer
+    uint16_t close_code_ = ws::kCloseNoStatus;    // what the server's close frame said
+    uint16_t our_close_code_ = ws::kCloseNormal;  // what close() asked for
+    char close_reason_[ws::Framer::kMaxCloseReason + 1] = {};
+    char our_close_reason_[ws::Framer::kMaxCloseReason + 1] = {};
+    char key_[ws::kKeyLen + 1] = {};
     SessionStartInfo start_info_{};
     SessionExpiredInfo expired_info_{};
-    Error last_error_ = Error::ok;
 };
 
 }  // namespace consensus

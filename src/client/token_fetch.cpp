@@ -3,28 +3,16 @@
 #include <string.h>
 
 #include "client/client_core.h"
+#include "core/strview.h"
 #include "http/request.h"
 #include "json/token_json.h"
 #include "x402/challenge.h"
 
 namespace consensus {
 
-namespace {
-
-void copy_text(char* out, size_t cap, const char* text, size_t size) {
-    if (cap == 0) return;
-    const size_t n = size < cap - 1 ? size : cap - 1;
-    memcpy(out, text, n);
-    out[n] = '\0';
-}
-
-}  // namespace
-
-void TokenFetch::bind(ClientCore* core, Connection* conn, const SlotBuffers& buffers,
-                      TokenFetchOwner* owner, uint16_t ticket_slot) {
+void TokenFetch::bind(ClientCore* core, Link* link, TokenFetchOwner* owner, uint16_t ticket_slot) {
     core_ = core;
-    conn_ = conn;
-    buffers_ = buffers;
+    link_ = link;
     owner_ = owner;
     ticket_slot_ = ticket_slot;
 }
@@ -48,34 +36,20 @@ void TokenFetch::start(TokenAuth* auth, uint64_t quote, uint64_t now) {
 bool TokenFetch::begin_attempt(const char* payment, size_t payment_size) {
     // The request is written first: `payment` may live in the work area that
     // the response reader is about to reuse.
-    tx_ = ws::TxBuffer{buffers_.tx, buffers_.tx_size, 0, 0};
-    const size_t n = write_token_request(reinterpret_cast<char*>(tx_.data), tx_.capacity,
+    TxBuffer& tx = link_->fresh_tx();
+    const size_t n = write_token_request(reinterpret_cast<char*>(tx.data), tx.capacity,
                                          core_->server, params_of(*auth_), payment, payment_size);
     if (n == 0) {
         fail(Error::message_too_large, "token request does not fit the send buffer");
         return false;
     }
-    tx_.end = n;
-    const HttpLimits limits{core_->config.max_header_line, core_->config.max_headers,
-                            core_->config.max_body_bytes};
-    reader_.begin(limits, reinterpret_cast<char*>(buffers_.work), decode_area_offset(), false);
-
-    char host[256];
-    if (!copy_host(core_->server.host, host, sizeof host)) {
-        fail(Error::invalid_config, "server host name too long");
-        return false;
-    }
-    TlsShared* tls = nullptr;
-    if (core_->server.tls) {
-        tls = core_->tls_config();
-        if (tls == nullptr) {
-            fail(Error::invalid_config, "trusted CA certificates could not be loaded");
-            return false;
-        }
-    }
-    const Error e = conn_->open(core_->port, tls, host, core_->server.port);
+    tx.commit(n);
+    link_->reader().begin(core_->http_limits(), header_names(kPaymentHeaderNames),
+                          reinterpret_cast<char*>(link_->work()), decode_area_offset(), false);
+    const char* why = "cannot reach the token server";
+    const Error e = core_->open(link_->conn(), core_->server, &why);
     if (e != Error::ok) {
-        fail(e, "cannot reach the token server");
+        fail(e, why);
         return false;
     }
     state_ = State::connecting;
@@ -90,7 +64,7 @@ void TokenFetch::step(uint64_t now) {
     }
     switch (state_) {
         case State::connecting: {
-            const Error e = conn_->progress();
+            const Error e = link_->conn().progress();
             if (e == Error::would_block) return;
             if (e != Error::ok) {
                 fail(e, "cannot reach the token server");
@@ -100,11 +74,11 @@ void TokenFetch::step(uint64_t now) {
         }
             // fall through
         case State::sending:
-            if (!pump_send()) return;
+            if (!send_request()) return;
             state_ = State::receiving;
             // fall through
         case State::receiving:
-            pump_recv(now);
+            read_response(now);
             return;
         case State::paying:  // waiting for complete_payment / refuse_payment
         case State::idle:
@@ -114,57 +88,50 @@ void TokenFetch::step(uint64_t now) {
     }
 }
 
-bool TokenFetch::pump_send() {
-    while (tx_.pending() > 0) {
-        const long n = conn_->send(tx_.data + tx_.start, tx_.pending());
-        if (n > 0) {
-            tx_.start += static_cast<size_t>(n);
-            continue;
-        }
-        if (n == CWS_IO_WOULD_BLOCK) {
-            conn_->set_interest(false, true);
+bool TokenFetch::send_request() {
+    switch (link_->flush()) {
+        case Link::Flush::done:
+            link_->conn().set_interest(true, false);
+            return true;
+        case Link::Flush::would_block:
+            link_->conn().set_interest(false, true);
             return false;
-        }
-        fail(conn_->last_error() == Error::ok ? Error::connect_failed : conn_->last_error(),
-             "connection lost while sending the token request");
-        return false;
+        case Link::Flush::failed:
+            fail_transport("connection lost while sending the token request");
+            return false;
     }
-    conn_->set_interest(true, false);
-    return true;
+    return false;
 }
 
-bool TokenFetch::pump_recv(uint64_t now) {
-    for (;;) {
-        const long n = conn_->recv(buffers_.rx, buffers_.rx_size);
-        HttpResponseReader::Status st;
-        if (n > 0) {
-            size_t consumed = 0;
-            st = reader_.feed(buffers_.rx, static_cast<size_t>(n), &consumed);
-            if (st == HttpResponseReader::Status::need_more) continue;
-        } else if (n == CWS_IO_WOULD_BLOCK) {
-            conn_->set_interest(true, false);
-            return false;
-        } else if (n == CWS_IO_CLOSED) {
-            st = reader_.finish();
-        } else {
-            fail(conn_->last_error() == Error::ok ? Error::connect_failed : conn_->last_error(),
-                 "connection lost while reading the token response");
-            return false;
-        }
-        if (st == HttpResponseReader::Status::complete) {
+void TokenFetch::read_response(uint64_t now) {
+    switch (link_->read_response()) {
+        case Link::Read::would_block:
+            link_->conn().set_interest(true, false);
+            return;
+        case Link::Read::complete:
             auth_->obtained_ms = now;
             on_response();
-            return true;
+            return;
+        case Link::Read::lost:
+            fail_transport("connection lost while reading the token response");
+            return;
+        case Link::Read::upgrade:  // the reader refuses a 101 here: unreachable
+        case Link::Read::bad: {
+            const HttpResponseReader& r = link_->reader();
+            fail(r.error() == Error::ok ? Error::bad_response : r.error(), r.error_detail());
+            return;
         }
-        fail(reader_.error() == Error::ok ? Error::bad_response : reader_.error(),
-             reader_.error_detail());
-        return false;
     }
+}
+
+void TokenFetch::fail_transport(const char* detail) {
+    fail(link_->transport_error(), detail);
 }
 
 void TokenFetch::on_response() {
-    http_status_ = reader_.status();
-    conn_->close();  // the server answers with Connection: close
+    const HttpResponseReader& reader = link_->reader();
+    http_status_ = reader.status();
+    link_->close();  // the server answers with Connection: close
     if (http_status_ == 402) {
         if (!payment_sent_) {
             on_challenge();
@@ -172,25 +139,25 @@ void TokenFetch::on_response() {
         }
         // The paid retry was refused: report the server's reason when it gave one.
         PaymentChallenge ch;
-        const StrView pr = reader_.header(HeaderId::payment_required);
-        char* area = reinterpret_cast<char*>(buffers_.work) + decode_area_offset();
-        const size_t area_size = buffers_.work_size - decode_area_offset();
+        const StrView pr = reader.header(kPaymentRequired);
+        char* area = decode_area();
+        const size_t area_size = decode_area_size();
         if (pr.size > 0 &&
             decode_challenge(pr.data, pr.size, area, area_size / 2, area + area_size / 2,
                              area_size - area_size / 2, &ch) == Error::ok &&
             ch.error.size > 0) {
-            copy_text(message_, sizeof message_, ch.error.data, ch.error.size);
+            copy_cut(message_, sizeof message_, ch.error.data, ch.error.size);
         } else {
-            copy_text(message_, sizeof message_, "payment settlement failed", 25);
+            copy_cut(message_, sizeof message_, "payment settlement failed", 25);
         }
         fail(Error::payment_rejected, nullptr);
         return;
     }
     if (http_status_ >= 200 && http_status_ < 300) {
-        const StrView body = reader_.body();
-        uint8_t* scratch = buffers_.work + decode_area_offset();
-        const Error e = parse_token_response(body.data, body.size, scratch,
-                                             buffers_.work_size - decode_area_offset(), auth_);
+        const StrView body = reader.body();
+        uint8_t* scratch = reinterpret_cast<uint8_t*>(decode_area());
+        const Error e =
+            parse_token_response(body.data, body.size, scratch, decode_area_size(), auth_);
         if (e != Error::ok) {
             fail(e, "invalid token response");
             return;
@@ -198,24 +165,23 @@ void TokenFetch::on_response() {
         finish_ok();
         return;
     }
-    const StrView body = reader_.body();
-    uint8_t* scratch = buffers_.work + decode_area_offset();
-    extract_error_text(body.data, body.size, scratch, buffers_.work_size - decode_area_offset(),
-                       message_, sizeof message_);
+    const StrView body = reader.body();
+    extract_error_text(body.data, body.size, reinterpret_cast<uint8_t*>(decode_area()),
+                       decode_area_size(), message_, sizeof message_);
     fail(Error::http_status, nullptr);
 }
 
 void TokenFetch::on_challenge() {
     owner_->on_payment(false);
-    const StrView pr = reader_.header(HeaderId::payment_required);
+    const StrView pr = link_->reader().header(kPaymentRequired);
     if (pr.size == 0) {
         fail(Error::bad_response, "402 without a PAYMENT-REQUIRED header");
         return;
     }
     // Decode area: [decoded JSON | jsmn scratch]; the reader's area (holding
     // the base64 challenge, no longer needed) then takes the hook's header.
-    char* area = reinterpret_cast<char*>(buffers_.work) + decode_area_offset();
-    const size_t area_size = buffers_.work_size - decode_area_offset();
+    char* area = decode_area();
+    const size_t area_size = decode_area_size();
     const size_t json_cap = pr.size / 4 * 3 + 4;
     if (json_cap >= area_size) {
         fail(Error::message_too_large, "payment challenge too large for the work buffer");
@@ -230,7 +196,7 @@ void TokenFetch::on_challenge() {
     }
     size_t cap = decode_area_offset();
     if (cap > core_->config.max_payment_header) cap = core_->config.max_payment_header;
-    PaymentHeaderOut out{reinterpret_cast<char*>(buffers_.work), cap, 0};
+    PaymentHeaderOut out{reinterpret_cast<char*>(link_->work()), cap, 0};
     ticket_seq_ = core_->next_ticket_seq();
     state_ = State::paying;
     const PaymentTicket ticket{make_ticket(ticket_seq_, ticket_slot_)};
@@ -283,13 +249,13 @@ Error TokenFetch::refuse_payment(uint32_t ticket_id) {
 }
 
 void TokenFetch::fail(Error e, const char* detail) {
-    conn_->close();
+    link_->close();
     core_->guard.release(quote_);
     quote_ = 0;
     state_ = State::failed;
     error_ = e;
     if (detail != nullptr && message_[0] == '\0')
-        copy_text(message_, sizeof message_, detail, strlen(detail));
+        copy_cut(message_, sizeof message_, detail, strlen(detail));
     owner_->on_fetch_done();
 }
 
@@ -308,7 +274,7 @@ void TokenFetch::finish_ok() {
 
 void TokenFetch::abort() {
     if (!busy()) return;
-    conn_->close();
+    link_->close();
     core_->guard.release(quote_);
     quote_ = 0;
     state_ = State::idle;

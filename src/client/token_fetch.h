@@ -1,15 +1,13 @@
 // One token purchase: GET /ws, the x402 payment step, the paid retry, the
-// token JSON. Sans-I/O over a Connection; driven by step() from poll().
+// token JSON. Runs over a Link its owner lends it (a session's own link, or a
+// request slot's); driven by step() from poll().
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "client/slot_buffers.h"
+#include "client/link.h"
 #include "consensus/client.h"
-#include "http/response.h"
-#include "net/connection.h"
-#include "ws/tx_buffer.h"
 
 namespace consensus {
 
@@ -28,8 +26,7 @@ class TokenFetch {
   public:
     enum class State : uint8_t { idle, connecting, sending, receiving, paying, done, failed };
 
-    void bind(ClientCore* core, Connection* conn, const SlotBuffers& buffers,
-              TokenFetchOwner* owner, uint16_t ticket_slot);
+    void bind(ClientCore* core, Link* link, TokenFetchOwner* owner, uint16_t ticket_slot);
     /// Starts a purchase with resolved, validated params stored in *auth
     /// (model, minutes, megabytes, node headers); the result lands in *auth.
     /// The caller has reserved `quote` with the spend guard.
@@ -48,10 +45,6 @@ class TokenFetch {
     int http_status() const { return http_status_; }
     const char* message() const { return message_; }
     bool paid() const { return paid_; }
-    /// The response reader, lent to the owner between purchases: a session
-    /// parses its WebSocket upgrade with it. A purchase and an upgrade never
-    /// overlap, so one reader (552 B on x86_64) serves both.
-    HttpResponseReader& reader() { return reader_; }
 
   private:
     bool begin_attempt(const char* payment, size_t payment_size);
@@ -59,16 +52,19 @@ class TokenFetch {
     void on_challenge();
     void fail(Error e, const char* detail);
     void finish_ok();
-    bool pump_send();
-    bool pump_recv(uint64_t now);
-    size_t decode_area_offset() const { return buffers_.work_size / 2; }
+    bool send_request();
+    void read_response(uint64_t now);
+    void fail_transport(const char* detail);
+    // The work area: [reader: kept headers and body | decoded challenge, JSON scratch].
+    size_t decode_area_offset() const { return link_->work_size() / 2; }
+    char* decode_area() const {
+        return reinterpret_cast<char*>(link_->work()) + decode_area_offset();
+    }
+    size_t decode_area_size() const { return link_->work_size() - decode_area_offset(); }
 
     ClientCore* core_ = nullptr;
-    Connection* conn_ = nullptr;
+    Link* link_ = nullptr;  // lent by the owner
     TokenFetchOwner* owner_ = nullptr;
-    SlotBuffers buffers_{};
-    ws::TxBuffer tx_{};
-    HttpResponseReader reader_;
     TokenAuth* auth_ = nullptr;
     State state_ = State::idle;
     Error error_ = Error::ok;

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "consensus/payment.h"
+#include "consensus/strview.h"
 
 namespace consensus {
 
@@ -41,6 +41,16 @@ inline size_t bounded_len(const char* s, size_t max) {
     return n;
 }
 
+/// Copies text into out (cap > 0 bytes), cut at cap - 1 bytes, NUL-terminated.
+/// Returns the bytes copied. For display texts, where a cut loses nothing that
+/// matters; values that must stay whole check their length first.
+inline size_t copy_cut(char* out, size_t cap, const char* text, size_t size) {
+    const size_t n = size < cap - 1 ? size : cap - 1;
+    if (n > 0) memcpy(out, text, n);
+    out[n] = '\0';
+    return n;
+}
+
 /// Exact byte equality with a literal.
 inline bool view_equals(StrView v, const char* lit) {
     size_t n = strlen(lit);
@@ -65,6 +75,19 @@ inline StrView view_trim(StrView v) {
     }
     while (v.size > 0 && (v.data[v.size - 1] == ' ' || v.data[v.size - 1] == '\t')) --v.size;
     return v;
+}
+
+/// True when the comma-separated list v (an HTTP header value) holds token,
+/// compared case-insensitively with optional whitespace around each item.
+inline bool list_has_token(StrView v, const char* token) {
+    size_t start = 0;
+    for (size_t i = 0; i <= v.size; ++i) {
+        if (i == v.size || v.data[i] == ',') {
+            if (view_iequals(view_trim(make_view(v.data + start, i - start)), token)) return true;
+            start = i + 1;
+        }
+    }
+    return false;
 }
 
 }  // namespace consensus

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "consensus/error.h"
-#include "consensus/payment.h"
+#include "consensus/strview.h"
 
 namespace consensus {
 

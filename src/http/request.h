@@ -5,15 +5,9 @@
 
 #include "consensus/params.h"
 #include "core/url.h"
+#include "core/writer.h"
 
 namespace consensus {
-
-/// Sent as User-Agent: consensus-ws/<kLibraryVersion>.
-constexpr const char kLibraryVersion[] = "0.1.0";
-
-/// True when `v` may be sent as an HTTP header value: printable ASCII only
-/// (no CR/LF, so no header injection), no leading or trailing space. Empty is true.
-bool header_value_ok(const char* v, size_t n);
 
 /// Writes
 ///   GET <base path without trailing '/'>/ws?model=M&minutes=N&megabytes=N HTTP/1.1

@@ -1,5 +1,5 @@
 // HTTP response reader: llhttp does the grammar, this file does the limits,
-// the kept headers, the body arena and the WebSocket upgrade decision.
+// the kept headers and the body arena.
 #include "http/response.h"
 
 #include <string.h>
@@ -9,14 +9,6 @@
 namespace consensus {
 
 namespace {
-
-constexpr const char* kHeaderNames[] = {
-    "payment-required",     "payment-response", "upgrade",  "connection",
-    "sec-websocket-accept", "content-type",     "location",
-};
-static_assert(sizeof(kHeaderNames) / sizeof(kHeaderNames[0]) ==
-                  static_cast<size_t>(HeaderId::count),
-              "one name per HeaderId");
 
 constexpr int kMinStatus = 100;
 constexpr int kMaxStatus = 599;
@@ -30,18 +22,6 @@ HttpResponseReader* self(llhttp_t* p) {
 
 bool is_interim(int status) {
     return status >= kMinStatus && status < 200 && status != 101;
-}
-
-// True when the comma-separated list `v` holds `token` (case-insensitive).
-bool list_has_token(StrView v, const char* token) {
-    size_t start = 0;
-    for (size_t i = 0; i <= v.size; ++i) {
-        if (i == v.size || v.data[i] == ',') {
-            if (view_iequals(view_trim(make_view(v.data + start, i - start)), token)) return true;
-            start = i + 1;
-        }
-    }
-    return false;
 }
 
 // RFC 9110 token characters: what a header name may consist of. llhttp lets
@@ -59,8 +39,8 @@ size_t offset_in(const char* pos, const uint8_t* data, size_t len) {
 
 }  // namespace
 
-void HttpResponseReader::begin(const HttpLimits& limits, char* work, size_t work_len,
-                               bool expect_upgrade) {
+void HttpResponseReader::begin(const HttpLimits& limits, const HeaderNames& keep, char* work,
+                               size_t work_len, bool expect_upgrade) {
     llhttp_settings_init(&settings_);
     settings_.on_message_begin = on_message_begin;
     settings_.on_status = on_status;
@@ -74,6 +54,9 @@ void HttpResponseReader::begin(const HttpLimits& limits, char* work, size_t work
     llhttp_init(&parser_, HTTP_RESPONSE, &settings_);
     parser_.data = this;
     limits_ = limits;
+    keep_ = keep;
+    if (keep_.names == nullptr) keep_.count = 0;
+    if (keep_.count > kMaxKept) keep_.count = kMaxKept;
     work_ = work;
     work_len_ = work ? work_len : 0;
     expect_upgrade_ = expect_upgrade;
@@ -95,7 +78,7 @@ int HttpResponseReader::on_message_begin(llhttp_t* p) {
     r->headers_done_ = false;
     r->name_len_ = 0;
     r->keeping_ = -1;
-    for (size_t i = 0; i < kHeaderCount; ++i) r->hdr_set_[i] = false;
+    for (size_t i = 0; i < kMaxKept; ++i) r->hdr_set_[i] = false;
     r->body_off_ = 0;
     r->body_len_ = 0;
     return 0;
@@ -160,9 +143,9 @@ int HttpResponseReader::on_header_field_complete(llhttp_t* p) {
     r->in_field_ = false;
     if (r->headers_done_ || r->name_len_ > kNameBuf) return 0;  // trailers are never kept
     StrView name = make_view(r->name_, r->name_len_);
-    for (size_t i = 0; i < kHeaderCount; ++i) {
+    for (size_t i = 0; i < r->keep_.count; ++i) {
         // First occurrence wins: a repeated header cannot replace what was read.
-        if (!r->hdr_set_[i] && view_iequals(name, kHeaderNames[i])) {
+        if (!r->hdr_set_[i] && view_iequals(name, r->keep_.names[i])) {
             r->keeping_ = static_cast<int>(i);
             r->value_start_ = r->used_;
             break;
@@ -191,11 +174,6 @@ int HttpResponseReader::on_header_value_complete(llhttp_t* p) {
     return 0;
 }
 
-bool HttpResponseReader::upgrade_valid() const {
-    return minor_ == 1 && view_iequals(header(HeaderId::upgrade), "websocket") &&
-           list_has_token(header(HeaderId::connection), "upgrade");
-}
-
 int HttpResponseReader::check_headers() {
     if (major_ != 1 || minor_ > 1) {
         fail(Error::bad_response, "unsupported HTTP version");
@@ -210,8 +188,8 @@ int HttpResponseReader::check_headers() {
         fail(Error::bad_response, "unexpected 101");
         return -1;
     }
-    if (!upgrade_valid()) {
-        fail(Error::bad_response, "invalid 101 upgrade response");
+    if (minor_ != 1) {
+        fail(Error::bad_response, "HTTP/1.0 has no 101");
         return -1;
     }
     state_ = Status::upgrade;
@@ -283,9 +261,8 @@ HttpResponseReader::Status HttpResponseReader::finish() {
     return state_;
 }
 
-StrView HttpResponseReader::header(HeaderId id) const {
-    size_t i = static_cast<size_t>(id);
-    if (i >= kHeaderCount || !hdr_set_[i]) return StrView{};
+StrView HttpResponseReader::header(size_t i) const {
+    if (i >= keep_.count || !hdr_set_[i]) return StrView{};
     return view_trim(make_view(work_ + hdr_off_[i], hdr_len_[i]));
 }
 

@@ -7,21 +7,24 @@
 #include <stdint.h>
 
 #include "consensus/error.h"
-#include "consensus/payment.h"
+#include "consensus/strview.h"
 
 namespace consensus {
 
-/// The response headers kept (matched case-insensitively); all others are only counted.
-enum class HeaderId : uint8_t {
-    payment_required,
-    payment_response,
-    upgrade,
-    connection,
-    sec_websocket_accept,
-    content_type,
-    location,
-    count
+/// The response headers a caller wants kept, by name (matched
+/// case-insensitively); all others are only counted. The names must outlive
+/// the response. The reader knows no header by name: the layers above
+/// (x402, ws) say what they need.
+struct HeaderNames {
+    const char* const* names;
+    size_t count;  // at most HttpResponseReader::kMaxKept
 };
+
+/// HeaderNames of a whole array of names.
+template <size_t N>
+constexpr HeaderNames header_names(const char* const (&names)[N]) {
+    return HeaderNames{names, N};
+}
 
 struct HttpLimits {
     uint32_t max_header_line;  // status line, or one header's name + value, in bytes
@@ -29,19 +32,22 @@ struct HttpLimits {
     uint32_t max_body;         // body bytes after de-chunking
 };
 
-/// Memory: sizeof(HttpResponseReader) (552 B on x86_64: llhttp parser + settings
+/// Memory: sizeof(HttpResponseReader) (560 B on x86_64: llhttp parser + settings
 /// + bookkeeping) plus the caller's work area, which holds the kept header values
 /// (first occurrence wins) followed by the body. Nothing is allocated.
 class HttpResponseReader {
   public:
     enum class Status : uint8_t { need_more, complete, upgrade, error };
+    static constexpr size_t kMaxKept = 8;
 
     /// Starts reading one response. `work` holds kept header values and the body.
-    /// expect_upgrade: a 101 (HTTP/1.1) with Upgrade: websocket and a Connection
-    /// header listing "upgrade" ends the header block with Status::upgrade; a
-    /// 101 without them, or any 101 when !expect_upgrade, is bad_response.
+    /// keep: the headers to keep (the first kMaxKept names are used).
+    /// expect_upgrade: an HTTP/1.1 101 ends the header block with
+    /// Status::upgrade (the caller checks the protocol's own headers); an
+    /// HTTP/1.0 101, or any 101 when !expect_upgrade, is bad_response.
     /// Interim 1xx responses (100, 102, 103) are skipped.
-    void begin(const HttpLimits& limits, char* work, size_t work_len, bool expect_upgrade);
+    void begin(const HttpLimits& limits, const HeaderNames& keep, char* work, size_t work_len,
+               bool expect_upgrade);
 
     /// Feeds bytes in any split. need_more: all consumed. complete: the response
     /// ended, *consumed = bytes used. upgrade: *consumed = offset of the first byte
@@ -62,8 +68,8 @@ class HttpResponseReader {
     int status() const { return status_code_; }
     int http_major() const { return major_; }
     int http_minor() const { return minor_; }
-    /// The kept header's value, trimmed; empty when absent.
-    StrView header(HeaderId id) const;
+    /// The value of keep.names[index], trimmed; empty when absent (or index out of range).
+    StrView header(size_t index) const;
     /// The body received so far (whole once complete).
     StrView body() const;
 
@@ -82,14 +88,13 @@ class HttpResponseReader {
     bool count_line(size_t n);
     bool append(const char* at, size_t n);
     int check_headers();
-    bool upgrade_valid() const;
 
-    static constexpr size_t kNameBuf = 24;  // longest kept name is 20 bytes
-    static constexpr size_t kHeaderCount = static_cast<size_t>(HeaderId::count);
+    static constexpr size_t kNameBuf = 24;  // longer names are never kept
 
     llhttp_t parser_{};
     llhttp_settings_t settings_{};
     HttpLimits limits_{};
+    HeaderNames keep_{nullptr, 0};
     char* work_ = nullptr;
     size_t work_len_ = 0;
     size_t used_ = 0;
@@ -107,12 +112,12 @@ class HttpResponseReader {
     bool headers_done_ = false;
     char name_[kNameBuf] = {};
     size_t name_len_ = 0;
-    int keeping_ = -1;  // HeaderId being stored, -1 none
+    int keeping_ = -1;  // index in keep_ being stored, -1 none
     size_t value_start_ = 0;
     // Kept headers: offset + size in the work area.
-    size_t hdr_off_[kHeaderCount] = {};
-    size_t hdr_len_[kHeaderCount] = {};
-    bool hdr_set_[kHeaderCount] = {};
+    size_t hdr_off_[kMaxKept] = {};
+    size_t hdr_len_[kMaxKept] = {};
+    bool hdr_set_[kMaxKept] = {};
     size_t body_off_ = 0;
     size_t body_len_ = 0;
 };

@@ -10,7 +10,7 @@
 #include <jsmn.h>
 
 #include "consensus/error.h"
-#include "consensus/payment.h"
+#include "consensus/strview.h"
 
 namespace consensus {
 

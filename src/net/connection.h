@@ -45,6 +45,7 @@ class Connection {
     Error progress();
 
     bool is_open() const { return state_ == State::open; }  // handshake done, not closed
+    bool handshaking() const { return state_ == State::handshaking; }  // TCP up, TLS not yet
     bool is_active() const;                                 // has a stream (opening or open)
     bool is_tls() const { return tls_ != nullptr; }
 

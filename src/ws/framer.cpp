@@ -103,7 +103,7 @@ void Framer::clear_state() {
     msg_ = Msg::none;
     in_frame_ = false;
     close_sent_ = false;
-    close_owed_ = false;
+    close_echo_owed_ = false;
     pong_owed_ = false;
     violation_code_ = 0;
     echo_code_ = 0;
@@ -309,9 +309,9 @@ Framer::Step Framer::on_close_frame(const uint8_t* p, size_t n, TxBuffer& tx, Fr
     if (!close_sent_) {
         // Echo the code (RFC 6455 5.5.1); the reason is not repeated.
         close_sent_ = true;
-        close_owed_ = true;
+        close_echo_owed_ = true;
         echo_code_ = code;
-        if (put_echo_close(tx) == Error::ok) close_owed_ = false;
+        if (put_echo_close(tx) == Error::ok) close_echo_owed_ = false;
     }
     h.on_close(code, reinterpret_cast<const char*>(reason), reason_len);
     return Step::close;
@@ -341,7 +341,8 @@ void Framer::flush_owed(TxBuffer& tx) {
     if (pong_owed_ && put_frame(tx, kOpPong, pong_buf_, pong_len_, nullptr, 0) == Error::ok) {
         pong_owed_ = false;
     }
-    if (close_owed_ && !pong_owed_ && put_echo_close(tx) == Error::ok) close_owed_ = false;
+    if (close_echo_owed_ && !pong_owed_ && put_echo_close(tx) == Error::ok)
+        close_echo_owed_ = false;
 }
 
 // Keys come from the DRBG kKeyPool bytes at a time: one CTR-DRBG call (its

@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "consensus/error.h"
-#include "ws/tx_buffer.h"
+#include "core/tx_buffer.h"
 #include "ws/utf8.h"
 
 struct wslay_frame_context;
@@ -65,6 +65,7 @@ struct RecvSlot {
 constexpr uint16_t kCloseNormal = 1000;
 constexpr uint16_t kCloseProtocolError = 1002;
 constexpr uint16_t kCloseNoStatus = 1005;
+constexpr uint16_t kCloseAbnormal = 1006;  // never sent: "no close frame arrived"
 constexpr uint16_t kCloseInvalidPayload = 1007;
 constexpr uint16_t kCloseMessageTooBig = 1009;
 
@@ -153,7 +154,7 @@ class Framer {
     /// True once the peer's close was delivered.
     bool close_received() const { return state_ == State::closed; }
     /// True while a pong or close echo waits for room in tx.
-    bool control_owed() const { return pong_owed_ || close_owed_; }
+    bool control_owed() const { return pong_owed_ || close_echo_owed_; }
     /// True while receive() runs (i.e. inside a FrameHandler callback): the
     /// session defers its socket write to the end of the pass, so all frames
     /// written from callbacks leave in one send.
@@ -198,7 +199,7 @@ class Framer {
     Msg msg_ = Msg::none;
     bool in_frame_ = false;  // between a frame's first and last payload piece
     bool close_sent_ = false;
-    bool close_owed_ = false;
+    bool close_echo_owed_ = false;
     bool pong_owed_ = false;
     uint16_t violation_code_ = 0;
     uint16_t echo_code_ = 0;

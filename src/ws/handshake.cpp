@@ -4,6 +4,9 @@
 #include <mbedtls/version.h>
 #include <string.h>
 
+#include "core/strview.h"
+#include "core/writer.h"
+
 namespace consensus::ws {
 
 namespace {
@@ -54,57 +57,6 @@ bool sha1_of_key(const char* key, size_t key_len, uint8_t digest[kSha1Len]) {
     return ok;
 }
 
-// Appends to a fixed buffer; remembers the first failure so the request
-// builder can chain calls and check once.
-class Out {
-  public:
-    Out(char* out, size_t cap) : out_(out), cap_(cap) {}
-
-    void raw(const char* s, size_t n) {
-        if (!ok_ || n > cap_ - len_) {
-            ok_ = false;
-            return;
-        }
-        memcpy(out_ + len_, s, n);
-        len_ += n;
-    }
-    template <size_t N>
-    void lit(const char (&s)[N]) {
-        raw(s, N - 1);
-    }
-    // A header value: refuses control characters (CR/LF injection, NUL).
-    void value(const char* s, size_t n) {
-        for (size_t i = 0; i < n && ok_; ++i) {
-            const auto c = static_cast<unsigned char>(s[i]);
-            if (c < 0x20 || c == 0x7F) ok_ = false;
-        }
-        raw(s, n);
-    }
-    // A NUL-terminated value, scanned no further than the room left.
-    void cvalue(const char* s) {
-        size_t n = 0;
-        while (ok_ && s[n] != '\0') {
-            if (n == cap_ - len_) {
-                ok_ = false;
-                return;
-            }
-            ++n;
-        }
-        value(s, n);
-    }
-    size_t result() const { return ok_ ? len_ : 0; }
-
-  private:
-    char* out_;
-    size_t cap_;
-    size_t len_ = 0;
-    bool ok_ = true;
-};
-
-bool non_empty(const char* s) {
-    return s != nullptr && s[0] != '\0';
-}
-
 size_t key_length(const char* key) {
     if (key == nullptr) return 0;
     size_t n = 0;
@@ -128,6 +80,17 @@ bool accept_matches(const char* key, const char* accept, size_t accept_len) {
     return memcmp(expected, accept, kAcceptLen) == 0;
 }
 
+const char* check_upgrade_response(StrView upgrade, StrView connection, StrView accept,
+                                   const char* key) {
+    if (!view_iequals(upgrade, "websocket") || !list_has_token(connection, "upgrade")) {
+        return "invalid 101 upgrade response";
+    }
+    if (!accept_matches(key, accept.data, accept.size)) {
+        return "missing or wrong Sec-WebSocket-Accept";
+    }
+    return nullptr;
+}
+
 size_t write_upgrade_request(char* out, size_t cap, const char* host_header, size_t host_len,
                              const char* target, size_t target_len, const char* key,
                              const NodeHeaders& node) {
@@ -135,34 +98,24 @@ size_t write_upgrade_request(char* out, size_t cap, const char* host_header, siz
         target_len == 0 || key_length(key) != kKeyLen) {
         return 0;
     }
-    Out o(out, cap);
-    o.lit("GET ");
-    o.value(target, target_len);
     // A space inside the target would split the request line.
-    if (memchr(target, ' ', target_len) != nullptr) return 0;
-    o.lit(" HTTP/1.1\r\nHost: ");
-    o.value(host_header, host_len);
-    o.lit("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ");
-    o.value(key, kKeyLen);
-    o.lit("\r\nSec-WebSocket-Version: 13\r\nUser-Agent: ");
-    o.lit(kUserAgent);
-    o.lit("\r\n");
-    if (non_empty(node.region)) {
-        o.lit("x-node-region: ");
-        o.cvalue(node.region);
-        o.lit("\r\n");
+    const StrView target_view{target, target_len};
+    if (!header_value_ok(target, target_len) || memchr(target, ' ', target_len) != nullptr) {
+        return 0;
     }
-    if (non_empty(node.domain)) {
-        o.lit("x-node-domain: ");
-        o.cvalue(node.domain);
-        o.lit("\r\n");
-    }
-    if (non_empty(node.exclude)) {
-        o.lit("x-node-exclude: ");
-        o.cvalue(node.exclude);
-        o.lit("\r\n");
-    }
-    o.lit("\r\n");
+    BoundedWriter o(out, cap);
+    o.put("GET ");
+    o.put(target_view);
+    o.put(" HTTP/1.1\r\n");
+    o.header("Host", StrView{host_header, host_len});
+    o.put("Upgrade: websocket\r\nConnection: Upgrade\r\n");
+    o.header("Sec-WebSocket-Key", StrView{key, kKeyLen});
+    o.put("Sec-WebSocket-Version: 13\r\n");
+    o.header("User-Agent", StrView{kUserAgent, sizeof kUserAgent - 1});
+    o.optional_header("x-node-region", node.region);
+    o.optional_header("x-node-domain", node.domain);
+    o.optional_header("x-node-exclude", node.exclude);
+    o.put("\r\n");
     return o.result();
 }
 

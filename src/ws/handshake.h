@@ -6,10 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "consensus/strview.h"
+
 namespace consensus::ws {
 
-/// Sent as User-Agent on every upgrade request.
-constexpr char kUserAgent[] = "consensus-ws/0.1.0";
 /// Length of a Sec-WebSocket-Key (base64 of 16 bytes) without the NUL.
 constexpr size_t kKeyLen = 24;
 /// Length of a Sec-WebSocket-Accept (base64 of a SHA-1) without the NUL.
@@ -25,6 +25,19 @@ void make_key(const uint8_t random16[16], char out[25]);
 /// key length, a null pointer or a wrong accept length gives false.
 /// Cost: one SHA-1 context on the stack (~100 B), no heap.
 bool accept_matches(const char* key, const char* accept, size_t accept_len);
+
+/// The 101's headers the upgrade check needs (HttpResponseReader's
+/// keep-list), indexed by UpgradeHeader.
+constexpr const char* kUpgradeHeaderNames[] = {"upgrade", "connection", "sec-websocket-accept"};
+enum UpgradeHeader : size_t { kUpgradeHeader = 0, kConnectionHeader = 1, kAcceptHeader = 2 };
+
+/// Checks the headers of a 101 against RFC 6455 4.1: Upgrade is "websocket",
+/// Connection lists "upgrade", and Sec-WebSocket-Accept matches key (see
+/// accept_matches). Values are trimmed, not NUL-terminated. Returns nullptr
+/// when the server accepted the upgrade, else a short static text naming
+/// what is wrong. No memory beyond the stack of accept_matches.
+const char* check_upgrade_response(StrView upgrade, StrView connection, StrView accept,
+                                   const char* key);
 
 /// The x-node-* routing headers; a null or empty value omits the header.
 struct NodeHeaders {

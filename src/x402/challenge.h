@@ -8,6 +8,11 @@
 
 namespace consensus {
 
+/// The response headers a purchase keeps (HttpResponseReader's keep-list),
+/// indexed by PaymentHeader.
+constexpr const char* kPaymentHeaderNames[] = {"payment-required"};
+enum PaymentHeader : size_t { kPaymentRequired = 0 };
+
 /// Decodes a PAYMENT-REQUIRED header value (standard base64 with padding:
 /// [A-Za-z0-9+/]*={0,2}, length a multiple of 4; anything else, e.g. base64url
 /// or whitespace, is bad_response, as in @x402/core) into `json_out`

@@ -20,12 +20,12 @@
 #include "consensus/port.h"
 #include "fuzz_util.h"
 #include "ws/framer.h"
-#include "ws/tx_buffer.h"
+#include "core/tx_buffer.h"
 
 using consensus::Error;
 using consensus::ws::FrameHandler;
 using consensus::ws::Framer;
-using consensus::ws::TxBuffer;
+using consensus::TxBuffer;
 using RS = Framer::RecvStatus;
 
 namespace {

@@ -9,11 +9,11 @@
 
 #include <memory>
 
+#include "common/kept_headers.h"
 #include "fuzz_util.h"
 #include "http/response.h"
 
 using consensus::Error;
-using consensus::HeaderId;
 using consensus::HttpLimits;
 using consensus::HttpResponseReader;
 using Status = HttpResponseReader::Status;
@@ -31,8 +31,8 @@ void check_result(const HttpResponseReader& r, Status s, const char* work, size_
     fuzz::require(r.error() == Error::ok, "error set on success");
     fuzz::require(r.status() >= 100 && r.status() <= 599, "status out of range");
     fuzz::require(s != Status::upgrade || r.status() == 101, "upgrade without 101");
-    for (size_t i = 0; i < static_cast<size_t>(HeaderId::count); ++i) {
-        fuzz::require(fuzz::view_inside(r.header(static_cast<HeaderId>(i)), work, work_len),
+    for (size_t i = 0; i < static_cast<size_t>(testhdr::count); ++i) {
+        fuzz::require(fuzz::view_inside(r.header(i), work, work_len),
                       "header view outside the work area");
     }
     fuzz::require(fuzz::view_inside(r.body(), work, work_len), "body outside the work area");
@@ -94,7 +94,7 @@ void check_same(const HttpResponseReader& a, Pass pa, const HttpResponseReader& 
     if (pa.status == Status::error || pa.status == Status::need_more) return;
     fuzz::require(pa.end == pb.end, "split changed where the response ends");
     fuzz::require(a.status() == b.status(), "split changed the status code");
-    for (size_t i = 0; i < static_cast<size_t>(HeaderId::count); ++i) {
+    for (size_t i = 0; i < static_cast<size_t>(testhdr::count); ++i) {
         const HeaderId id = static_cast<HeaderId>(i);
         fuzz::require(same_view(a.header(id), b.header(id)), "split changed a header");
     }
@@ -119,11 +119,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::unique_ptr<char[]> work_whole(new char[work_len]);
 
     HttpResponseReader whole;
-    whole.begin(limits, work_whole.get(), work_len, upgrade);
+    whole.begin(limits, testhdr::kKeep, work_whole.get(), work_len, upgrade);
     const Pass pw = run(whole, data, size, fuzz::Splitter(0, 1), eof);
 
     HttpResponseReader r;
-    r.begin(limits, work.get(), work_len, upgrade);
+    r.begin(limits, testhdr::kKeep, work.get(), work_len, upgrade);
     const Pass ps = run(r, data, size, fuzz::Splitter(seed, 97), eof);
     if (ps.status != Status::need_more) {
         check_result(r, ps.status, work.get(), work_len);

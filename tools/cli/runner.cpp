@@ -254,7 +254,7 @@ void on_session_event(void* user, Session& /*session*/, const Event& ev) {
 bool is_over(const SessionRun& run) {
     if (!run.handle.valid()) return true;
     SessionState s = run.handle.state();
-    return s == SessionState::closed || s == SessionState::idle;
+    return s == SessionState::closed;
 }
 
 // The message a session sends next, or false when none is available now.

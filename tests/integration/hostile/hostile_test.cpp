@@ -165,14 +165,16 @@ TEST(HostileUpgrade, Status403) {
 TEST(HostileUpgrade, Status500) {
     check_open_failure(session("ws_500"), Error::handshake_failed, 500);
 }
-// Policy (docs/HARDENING.md): redirects are never followed; a 3xx on the
+// Policy (README "Errors"): redirects are never followed; a 3xx on the
 // upgrade is a refused upgrade carrying its status.
 TEST(HostileUpgrade, RedirectIsNotFollowed) {
     check_open_failure(session("ws_302"), Error::handshake_failed, 302);
     CHECK(hostile::log_lines(g_log, "\"case\": \"other\"").empty());
 }
+// A reset during the upgrade is the connection's own error, `closed`, as on
+// the token request (HostileToken.ResetMidResponse).
 TEST(HostileUpgrade, ResetMidHandshake) {
-    check_open_failure(session("ws_reset_handshake"), Error::connect_failed, 0);
+    check_open_failure(session("ws_reset_handshake"), Error::closed, 0);
 }
 TEST(HostileUpgrade, SilentServerHitsOpenTimeout) {
     RunSpec s = spec_for("ws_silent");
@@ -397,8 +399,7 @@ TEST(HostileToken, ChallengeLoopPaysOnce) {
     LONGS_EQUAL(before + 2, after.size());  // the request and exactly one paid retry
     CHECK(after.back().find("\"payment\": true") != std::string::npos);
 }
-// A reset while reading the token response is `closed` (the upgrade path
-// reports the same event as connect_failed: see docs/HARDENING.md).
+// A reset while reading the token response is the connection's own error, `closed`.
 TEST(HostileToken, ResetMidResponse) {
     check_token_error("tok_reset", Error::closed, 0);
 }

@@ -14,7 +14,7 @@
 
 using consensus::Error;
 using consensus::ws::Framer;
-using consensus::ws::TxBuffer;
+using consensus::TxBuffer;
 using RS = consensus::ws::Framer::RecvStatus;
 using namespace wstest;
 

@@ -9,12 +9,12 @@
 #include "CppUTest/TestHarness.h"
 #include "consensus/error.h"
 #include "ws/framer.h"
-#include "ws/tx_buffer.h"
+#include "core/tx_buffer.h"
 #include "ws_test_util.h"
 
 using consensus::Error;
 using consensus::ws::Framer;
-using consensus::ws::TxBuffer;
+using consensus::TxBuffer;
 using namespace wstest;
 
 namespace {

@@ -5,9 +5,12 @@
 #include <string>
 
 #include "CppUTest/TestHarness.h"
+#include "http/response.h"
 #include "ws_test_util.h"
 
+using consensus::HttpResponseReader;
 using consensus::ws::accept_matches;
+using consensus::ws::check_upgrade_response;
 using consensus::ws::make_key;
 using consensus::ws::NodeHeaders;
 using consensus::ws::write_upgrade_request;
@@ -23,9 +26,59 @@ size_t build(char* out, size_t cap, const NodeHeaders& node, const char* key = k
                                  node);
 }
 
+// Reads a 101 with the reader and the keep-list the session uses, then
+// checks it as the session does; returns the problem text or nullptr.
+const char* check_101(const char* response, const char* key = kRfcKey) {
+    static char work[1024];
+    static HttpResponseReader r;
+    r.begin(consensus::HttpLimits{1024, 16, 1024},
+            consensus::header_names(consensus::ws::kUpgradeHeaderNames), work, sizeof work, true);
+    size_t used = 0;
+    const auto st = r.feed(reinterpret_cast<const uint8_t*>(response), strlen(response), &used);
+    CHECK(st == HttpResponseReader::Status::upgrade);
+    return check_upgrade_response(r.header(consensus::ws::kUpgradeHeader),
+                                  r.header(consensus::ws::kConnectionHeader),
+                                  r.header(consensus::ws::kAcceptHeader), key);
+}
+
 }  // namespace
 
 TEST_GROUP(handshake){};
+
+TEST(handshake, Valid101Headers) {
+    CHECK(check_101("HTTP/1.1 101 S\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n") == nullptr);
+    CHECK(check_101("HTTP/1.1 101 S\r\nupgrade:  WebSocket \r\nCONNECTION: keep-alive, "
+                    "Upgrade\r\nsec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n") ==
+          nullptr);
+}
+
+TEST(handshake, Invalid101Headers) {
+    const char* accept = "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n";
+    const char* cases[] = {
+        "Upgrade: websocket\r\n",
+        "Connection: Upgrade\r\n",
+        "Upgrade: h2c\r\nConnection: Upgrade\r\n",
+        "Upgrade: websocket\r\nConnection: keep-alive\r\n",
+        "Upgrade: websocket, h2c\r\nConnection: upgrade\r\n",
+    };
+    for (const char* c : cases) {
+        const std::string resp = std::string("HTTP/1.1 101 S\r\n") + c + accept + "\r\n";
+        const char* problem = check_101(resp.c_str());
+        CHECK_TEXT(problem != nullptr, c);
+        STRCMP_EQUAL("invalid 101 upgrade response", problem);
+    }
+}
+
+TEST(handshake, WrongOrMissingAcceptIn101) {
+    const char* head = "HTTP/1.1 101 S\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
+    STRCMP_EQUAL("missing or wrong Sec-WebSocket-Accept",
+                 check_101((std::string(head) + "\r\n").c_str()));
+    STRCMP_EQUAL(
+        "missing or wrong Sec-WebSocket-Accept",
+        check_101((std::string(head) + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOA=\r\n\r\n")
+                      .c_str()));
+}
 
 TEST(handshake, KeyOfRfcSampleNonce) {
     // RFC 6455 4.1: the nonce "the sample nonce" encodes to this key.

@@ -14,7 +14,7 @@
 
 #include "consensus/port.h"
 #include "ws/framer.h"
-#include "ws/tx_buffer.h"
+#include "core/tx_buffer.h"
 
 namespace wstest {
 
@@ -171,7 +171,7 @@ inline ClientFrame parse_client_frame(const uint8_t* p, size_t avail) {
 }
 
 // All frames pending in tx.
-inline std::vector<ClientFrame> tx_frames(const consensus::ws::TxBuffer& tx) {
+inline std::vector<ClientFrame> tx_frames(const consensus::TxBuffer& tx) {
     std::vector<ClientFrame> out;
     size_t off = tx.start;
     while (off < tx.end) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "CppUTest/TestHarness.h"
+#include "common/kept_headers.h"
 #include "consensus/params.h"
 #include "consensus/payment.h"
 #include "http/response.h"
@@ -70,12 +71,12 @@ bool view_is(StrView v, const char* s) {
 StrView challenge_header(HttpResponseReader* r, const char* file) {
     size_t len = vectors::read(file, g_raw, sizeof(g_raw));
     CHECK_TEXT(len > 0, file);
-    r->begin(kLimits, g_work, sizeof(g_work), false);
+    r->begin(kLimits, testhdr::kKeep, g_work, sizeof(g_work), false);
     size_t used = 0;
     CHECK(r->feed(reinterpret_cast<const uint8_t*>(g_raw), len, &used) ==
           HttpResponseReader::Status::complete);
     LONGS_EQUAL(402, r->status());
-    return r->header(HeaderId::payment_required);
+    return r->header(testhdr::payment_required);
 }
 
 // base64 of `json` into g_b64 (NUL-terminated); returns its length.
@@ -190,7 +191,7 @@ TEST(challenge, VectorAmountsMatchTheLocalQuote) {
 TEST(challenge, NoChallengeInSettleFailure) {
     StrView h = challenge_header(&r, "402-settle-failed.http");
     LONGS_EQUAL(0, h.size);
-    CHECK(r.header(HeaderId::payment_response).size > 0);
+    CHECK(r.header(testhdr::payment_response).size > 0);
     CHECK(decode_challenge(h.data, h.size, g_json, sizeof(g_json), g_scratch, sizeof(g_scratch),
                            &c) == Error::bad_response);
 }

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-namespace consensus::ws {
+namespace consensus {
 
 struct TxBuffer {
     uint8_t* data;
@@ -62,4 +62,4 @@ struct TxBuffer {
     void commit(size_t n) { end += n; }
 };
 
-}  // namespace consensus::ws
+}  // namespace consensus

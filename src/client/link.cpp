@@ -1,0 +1,77 @@
+#include "client/link.h"
+
+#include <string.h>
+
+namespace consensus {
+
+void Link::bind(const SlotBuffers& buffers) {
+    buffers_ = buffers;
+    tx_ = TxBuffer{buffers.tx, buffers.tx_size, 0, 0};
+}
+
+Link::Flush Link::flush() {
+    while (tx_.pending() > 0) {
+        const size_t want = tx_.pending();
+        const long n = conn_.send(tx_.front(), want);
+        if (n == CWS_IO_WOULD_BLOCK) return Flush::would_block;
+        if (n <= 0) return Flush::failed;
+        tx_.consume(static_cast<size_t>(n));
+        if (static_cast<size_t>(n) < want && !conn_.is_tls()) return Flush::would_block;
+    }
+    return Flush::done;
+}
+
+Link::Read Link::read_response() {
+    using Status = HttpResponseReader::Status;
+    for (;;) {
+        const long n = conn_.recv(buffers_.rx, buffers_.rx_size);
+        Status st;
+        size_t consumed = 0;
+        if (n > 0) {
+            st = reader_.feed(buffers_.rx, static_cast<size_t>(n), &consumed);
+            if (st == Status::need_more) continue;
+        } else if (n == CWS_IO_WOULD_BLOCK) {
+            return Read::would_block;
+        } else if (n == CWS_IO_CLOSED) {
+            st = reader_.finish();
+        } else {
+            return Read::lost;
+        }
+        switch (st) {
+            case Status::complete:
+                return Read::complete;
+            case Status::upgrade:
+                leftover_start_ = consumed;
+                leftover_end_ = n > 0 ? static_cast<size_t>(n) : 0;
+                return Read::upgrade;
+            case Status::need_more:  // finish() never says need_more
+            case Status::error:
+                return Read::bad;
+        }
+    }
+}
+
+long Link::recv(uint8_t* buf, size_t len) {
+    if (leftover_start_ < leftover_end_) {
+        size_t n = leftover_end_ - leftover_start_;
+        if (n > len) n = len;
+        memcpy(buf, buffers_.rx + leftover_start_, n);
+        leftover_start_ += n;
+        return static_cast<long>(n);
+    }
+    if (!conn_.readable()) return CWS_IO_WOULD_BLOCK;
+    return conn_.recv(buf, len);
+}
+
+Error Link::transport_error() const {
+    const Error e = conn_.last_error();
+    return e == Error::ok ? Error::connect_failed : e;
+}
+
+void Link::close() {
+    conn_.close();
+    tx_.clear();
+    leftover_start_ = leftover_end_ = 0;
+}
+
+}  // namespace consensus

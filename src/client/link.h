@@ -1,0 +1,82 @@
+// One slot's connection and what it moves bytes through: the send buffer, the
+// receive chunk, the work area and the HTTP response reader. A slot (a
+// session, a stand-alone request) owns one; a session lends it to its
+// purchase, because a purchase and an open never overlap. Every phase sends
+// through flush() and reads HTTP through read_response(): one writer, one pump.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client/slot_buffers.h"
+#include "core/tx_buffer.h"
+#include "http/response.h"
+#include "net/connection.h"
+
+namespace consensus {
+
+class Link {
+  public:
+    enum class Flush : uint8_t { done, would_block, failed };
+    enum class Read : uint8_t {
+        would_block,  // the socket is drained; the response is not over
+        complete,     // a whole response is in reader()
+        upgrade,      // a 101 header block ended; later bytes wait in leftover
+        bad,          // reader().error() says what is wrong with the response
+        lost,         // the connection failed: conn().last_error() says how
+    };
+
+    void bind(const SlotBuffers& buffers);
+
+    Connection& conn() { return conn_; }
+    const Connection& conn() const { return conn_; }
+    TxBuffer& tx() { return tx_; }
+    HttpResponseReader& reader() { return reader_; }
+    uint8_t* work() const { return buffers_.work; }
+    size_t work_size() const { return buffers_.work_size; }
+    uint8_t* rx() const { return buffers_.rx; }
+    size_t rx_size() const { return buffers_.rx_size; }
+
+    /// Empties the send buffer and hands out its storage for a request.
+    TxBuffer& fresh_tx() {
+        tx_.clear();
+        return tx_;
+    }
+
+    /// Sends pending bytes until none are left or the transport would block.
+    /// Stops after a short plain-TCP send: its buffer is full and another
+    /// send() would only say EAGAIN (TLS writes one record per call).
+    /// failed: the connection is gone (conn().last_error() says why).
+    Flush flush();
+
+    /// Reads and feeds reader() until the response completes, the header block
+    /// of a 101 ends, the socket would block, or something fails.
+    Read read_response();
+
+    /// Stream reads once open: first the bytes that came with the 101, then
+    /// the connection. Returns what Connection::recv does. A drained socket
+    /// (the port spent its read readiness on a short read) gives would-block
+    /// without a recv() call.
+    long recv(uint8_t* buf, size_t len);
+    /// recv() would make progress (leftover bytes, or the connection is readable).
+    bool readable() const { return leftover_start_ < leftover_end_ || conn_.readable(); }
+    /// Bytes already buffered (leftover or inside TLS): the loop must not sleep.
+    bool has_pending() const { return leftover_start_ < leftover_end_ || conn_.has_pending(); }
+
+    /// The connection's own error (closed for a reset or EOF, tls_failed, ...),
+    /// or connect_failed when it has none.
+    Error transport_error() const;
+
+    /// Closes the connection and forgets unsent and leftover bytes.
+    void close();
+
+  private:
+    SlotBuffers buffers_{};
+    Connection conn_;
+    TxBuffer tx_{};
+    HttpResponseReader reader_;
+    size_t leftover_start_ = 0;  // bytes that arrived with the 101 (in rx)
+    size_t leftover_end_ = 0;
+};
+
+}  // namespace consensus
