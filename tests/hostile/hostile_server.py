@@ -394,6 +394,12 @@ def ws_case(case, conn, headers):
         time.sleep(0.05)
         reset(conn)
         return
+    if case == "tls_garbage_upgrade":
+        # A record that does not decrypt in answer to the upgrade request: the
+        # client's TLS fails while the upgrade is on the wire.
+        conn.sock.sendall(b"\x17\x03\x03\x00\x20" + b"\x5a" * 32)
+        time.sleep(0.2)
+        return
     if case == "ws_slow_101":
         for b in switching(key).replace(b"Switching Protocols", b"OK"):
             conn.send(bytes([b]))

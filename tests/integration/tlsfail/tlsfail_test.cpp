@@ -163,6 +163,23 @@ TEST(TlsFail, SessionOnPlainTcpWithWssUrl) {
     check_session_fails(kPlain, Error::tls_failed);
 }
 
+// The server answers the upgrade request with a record that does not
+// decrypt: the TLS failure is reported as itself (tls_failed, phase open),
+// as a TLS failure on the token request is, not as a lost connection.
+TEST(TlsFail, TlsErrorDuringTheUpgradeIsTlsFailed) {
+    RunSpec r = spec(https(kGood, "tls_garbage_upgrade"));
+    r.max_reconnects = 0;
+    const Outcome o = session(r);
+    CHECK(o.ended);
+    LONGS_EQUAL(0, o.count(EventType::open));
+    LONGS_EQUAL(1, o.count(EventType::error));
+    const Ev* err = o.first(EventType::error);
+    CHECK(err != nullptr);
+    CHECK_ERR(Error::tls_failed, err->error);
+    CHECK(err->phase == Phase::open);
+    CHECK_ERR(Error::tls_failed, o.end_error);
+}
+
 // The server corrupts the client's first record after the upgrade, so
 // OpenSSL sends a genuine, encrypted bad_record_mac fatal alert mid-session.
 // The session closes 1006 (network) and the reconnect policy applies: a new

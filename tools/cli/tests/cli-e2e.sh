@@ -7,13 +7,16 @@ set -u
 WS=$1
 DEV=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../../.." && pwd)
 TMP=$(mktemp -d)
 DEV_PID=
+HOSTILE_PIDS=()
 PASS=0
 FAIL=0
 
 cleanup() {
     stop_dev
+    for p in "${HOSTILE_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -289,6 +292,39 @@ if "$HERE/../../../scripts/gen-dev-cert" "$TMP/cert" >/dev/null 2>&1; then
     stop_dev
 else
     echo "skip tls (openssl missing)"
+fi
+
+# ---- TLS failures at the connect_url ------------------------------------------------
+# tests/hostile/hostile_server.py serves the token and the session: a failure at
+# the connect_url is reported with its cause, and exits 4 (never opened).
+# start_hostile [--tls CERT KEY]: sets HPORT.
+start_hostile() {
+    : >"$TMP/hostile.out"
+    sleep 120 | python3 "$ROOT/tests/hostile/hostile_server.py" "$@" >"$TMP/hostile.out" 2>/dev/null &
+    HOSTILE_PIDS+=($!)
+    HPORT=
+    for _ in $(seq 1 100); do
+        HPORT=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$TMP/hostile.out")
+        [ -n "$HPORT" ] && break
+        sleep 0.05
+    done
+}
+if "$ROOT/tests/integration/tlsfail/gen-tlsfail-certs" "$TMP/tf" >/dev/null 2>&1; then
+    start_hostile && plain=$HPORT
+    start_hostile --tls "$TMP/tf/selfsigned.pem" "$TMP/tf/selfsigned.key" && untrusted=$HPORT
+    start_hostile --tls "$TMP/tf/server.pem" "$TMP/tf/server.key" && good=$HPORT
+    t=tls.connect_url_untrusted
+    # The token over http names wss:// on a server whose certificate nobody issued.
+    run $t 4 connect --server "http://localhost:$plain/wssat_${untrusted}_ws_echo" \
+        --ca "$TMP/tf/ca.pem" --demo-payer --max-reconnects 0 --send x --json &&
+        has $t out '"code":"cert_invalid"' && ok $t
+    t=tls.upgrade_tls_error
+    # The server answers the upgrade request with a record that does not decrypt.
+    run $t 4 connect --server "https://localhost:$good/tls_garbage_upgrade" \
+        --ca "$TMP/tf/ca.pem" --demo-payer --max-reconnects 0 --send x --json &&
+        has $t out '"code":"tls_failed"' && ok $t
+else
+    echo "skip tls at the connect_url (openssl missing)"
 fi
 
 # ---- demo ------------------------------------------------------------------------
