@@ -5,11 +5,24 @@
  * over any port stream. C-compatible so an RTOS or modem port can be written in C.
  *
  * Return-value contract of send/recv (never ambiguous, see ANCHORS.md #1):
- *   > 0                 bytes moved
- *   CWS_IO_WOULD_BLOCK  nothing now; the core waits for readiness and calls again
+ *   > 0                 bytes moved, at most len
+ *   CWS_IO_WOULD_BLOCK  nothing now (no byte moved); the core waits for
+ *                       readiness and calls again
  *   CWS_IO_CLOSED       the peer closed the stream in order (EOF); recv only
  *   CWS_IO_ERROR        reset, unreachable or any other failure; the stream is dead
- * 0 is never returned for len > 0.
+ * 0 is never returned for len > 0 (the core never passes len 0).
+ *
+ * Rules across the ops (the core relies on each; docs/PORTING.md section 1):
+ *  - One thread runs the client and every op. No op calls back into the
+ *    client (poll, process, a session's send or close): the core is not
+ *    re-entrant.
+ *  - No op blocks, except wait() up to its timeout and open() while it
+ *    resolves a name.
+ *  - Readiness is level-triggered: wait() reports what is true when it looks
+ *    (bytes, EOF or an error pending; room to send), whenever it happened and
+ *    whatever earlier recv/send calls left. The core calls recv on an open
+ *    session only after ready() reported it readable, and sleeps in wait()
+ *    until a stream is ready or a timer is due.
  */
 #ifndef CONSENSUS_PORT_H
 #define CONSENSUS_PORT_H
@@ -38,27 +51,62 @@ enum { CWS_WANT_READ = 1u, CWS_WANT_WRITE = 2u };
 
 typedef struct cws_port_ops {
     /* Starts a non-blocking TCP connect to host (name or IP literal, IPv6
-     * without brackets) and port. May block for name resolution in a port
-     * without an asynchronous resolver: such a port documents its bound. */
+     * without brackets, at most 255 characters) and port. May block for name
+     * resolution in a port without an asynchronous resolver: such a port
+     * documents its bound. On failure no stream is held and the core does
+     * not call close. A stream that close() released is available to the
+     * very next open(): the core reopens within the same process() pass. */
     cws_open_result (*open)(void* ctx, const char* host, uint16_t port, cws_stream** out);
     /* For a stream from open(): 0 connected, CWS_IO_WOULD_BLOCK still
-     * connecting, CWS_IO_ERROR failed (refused, unreachable, reset). */
+     * connecting, CWS_IO_ERROR failed (refused, unreachable, reset). The core
+     * calls it on every process() while connecting, whether or not wait()
+     * reported the stream: ask the platform, do not rely on wait(). A connect
+     * that ends, either way, makes the stream ready for CWS_WANT_WRITE. After
+     * 0 the core no longer asks; after CWS_IO_ERROR it calls close(). */
     int (*connect_status)(void* ctx, cws_stream* s);
+    /* Called only after connect_status() returned 0, until close(). A short
+     * write is normal: the core offers the rest again later. Never raises a
+     * signal when the peer is gone. */
     long (*send)(void* ctx, cws_stream* s, const uint8_t* data, size_t len);
+    /* Called only after connect_status() returned 0, until close(). Returns
+     * the stream's next bytes in order; what does not fit in len stays for
+     * the next call. Bytes the peer sent before its FIN come first, then
+     * CWS_IO_CLOSED. After CWS_IO_CLOSED or CWS_IO_ERROR the core calls
+     * close().
+     * A recv that returns fewer than len bytes, or CWS_IO_WOULD_BLOCK, spends
+     * the stream's read readiness: ready() stops reporting CWS_WANT_READ
+     * until the next wait() finds the stream readable again. The core then
+     * skips recv until that wait(), instead of paying a recv that only says
+     * CWS_IO_WOULD_BLOCK. */
     long (*recv)(void* ctx, cws_stream* s, uint8_t* buf, size_t len);
-    /* Closes and releases the stream; s is invalid afterwards. */
+    /* Closes and releases the stream without blocking, in any state: still
+     * connecting, failed, reset or open. Called exactly once per stream
+     * open() handed out; s is invalid afterwards. */
     void (*close)(void* ctx, cws_stream* s);
-    /* Declares what the core waits for on s (CWS_WANT_* bits, 0 = nothing). */
+    /* Declares what the core waits for on s (CWS_WANT_* bits, 0 = nothing).
+     * Takes effect at the next wait(). Cheap: the core calls it on every
+     * step of a stream, also while connecting. */
     void (*set_interest)(void* ctx, cws_stream* s, unsigned want);
-    /* Waits at most timeout_ms (0 = do not block) until some stream is ready
-     * for its interest. Returns the number of ready streams, 0 on timeout. */
+    /* Clears every stream's readiness, then waits at most timeout_ms (0 = do
+     * not block; the core never passes < 0, which means no limit) until some
+     * stream is ready for its interest, and records what is ready. With
+     * nothing ready it sleeps the whole timeout, also with no stream at all:
+     * the core is waiting for a timer. A stream is never reported for a bit
+     * outside its interest, except on an error or hang-up. Returns the number
+     * of ready streams, 0 on timeout; the core ignores the count, so an early
+     * return (a signal) is harmless. */
     int (*wait)(void* ctx, int32_t timeout_ms);
-    /* CWS_WANT_* bits found ready for s by the last wait(); errors and hang-ups
-     * report both bits so the next recv/send sees them. */
+    /* CWS_WANT_* bits found ready for s by the last wait(), minus read
+     * readiness a recv spent (see recv); errors and hang-ups report both
+     * bits so the next recv/send meets them, and EOF reports CWS_WANT_READ.
+     * Cheap: the core asks it several times per message. */
     unsigned (*ready)(void* ctx, cws_stream* s);
-    /* Monotonic milliseconds; only differences are used (wrap-safe). */
+    /* Monotonic milliseconds: never goes backwards (keepalive takes unsigned
+     * differences) and never wraps (deadlines are compared as absolute
+     * values, UINT64_MAX meaning none): count from boot in 64 bits. */
     uint64_t (*now_ms)(void* ctx);
-    /* Fills buf with len unpredictable bytes (seeds CTR-DRBG). 0 = success. */
+    /* Fills buf with len unpredictable bytes (seeds CTR-DRBG at init and at
+     * its reseeds, so also during process()). 0 = success. */
     int (*random)(void* ctx, uint8_t* buf, size_t len);
 } cws_port_ops;
 

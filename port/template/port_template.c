@@ -11,7 +11,13 @@
  *    no asynchronous resolver, open() while it resolves a name;
  *  - send/recv never return 0 for len > 0: "nothing now" is
  *    CWS_IO_WOULD_BLOCK, EOF is CWS_IO_CLOSED, anything fatal CWS_IO_ERROR;
- *  - all ops run on the one thread that runs the client: no locks here.
+ *  - all ops run on the one thread that runs the client: no locks here, and
+ *    no op calls back into the client (it is not re-entrant);
+ *  - readiness is level-triggered: wait() reports what is true when it looks
+ *    (the core reads an open stream only when ready() says so);
+ *  - a recv that returns fewer than len bytes, or CWS_IO_WOULD_BLOCK, spends
+ *    the read readiness until the next wait() (see tp_recv).
+ * consensus/port.h states every rule on its op.
  */
 #include "port_template.h"
 
@@ -106,7 +112,9 @@ static int tp_connect_status(void* ctx, cws_stream* s) {
      * - connected (SO_ERROR == 0): s->connecting = 0; return 0;
      * - failed: try the next resolved address if any (then
      *   CWS_IO_WOULD_BLOCK), else return CWS_IO_ERROR. Keep the stream: the
-     *   core calls close() on it. */
+     *   core calls close() on it.
+     * Either way, the end of a connect must make tp_wait() report the stream
+     * writable: that is what wakes the core. */
     return CWS_IO_ERROR; /* stub */
 }
 
@@ -135,18 +143,24 @@ static long tp_recv(void* ctx, cws_stream* s, uint8_t* buf, size_t len) {
     if (s == NULL || !s->in_use) return CWS_IO_ERROR;
     if (s->connecting) return CWS_IO_WOULD_BLOCK;
     if (len == 0) return 0;
-    /* TODO(port): n = recv(s->handle, buf, len, MSG_DONTWAIT).
-     * - n > 0: return n;
+    /* TODO(port): n = recv(s->handle, buf, len, MSG_DONTWAIT). What does
+     * not fit in len stays for the next call (keep the rest of a pbuf).
+     * - n > 0: return n; if n < len the stream is drained for now, so also
+     *   s->ready &= ~CWS_WANT_READ (the core then waits for tp_wait() instead
+     *   of calling recv for a would-block);
      * - n == 0 (orderly FIN from the peer): CWS_IO_CLOSED. Never return 0:
      *   the core would take "closed" for "nothing yet" or the reverse;
-     * - EAGAIN/EWOULDBLOCK: CWS_IO_WOULD_BLOCK; EINTR: retry;
+     * - EAGAIN/EWOULDBLOCK: s->ready &= ~CWS_WANT_READ, then
+     *   CWS_IO_WOULD_BLOCK; EINTR: retry;
      * - reset, timeout, anything else: CWS_IO_ERROR. */
     (void)buf;
     return CWS_IO_ERROR; /* stub */
 }
 
 /* close: close the socket and free the slot; s is never used again.
- * Called exactly once per stream open() handed out: after failures too. */
+ * Called exactly once per stream open() handed out: after failures too, and
+ * while still connecting. Never blocks; the slot must serve the very next
+ * open() (the core reopens in the same pass). */
 static void tp_close(void* ctx, cws_stream* s) {
     (void)ctx;
     if (s == NULL || !s->in_use) return;
@@ -175,6 +189,11 @@ static int tp_wait(void* ctx, int32_t timeout_ms) {
      * over the handles, or xEventGroupWaitBits(timeout) with bits the stack's
      * receive/sent/error callbacks set. With no stream of interest still
      * sleep timeout_ms: the core is waiting for a timer.
+     * Level-triggered: a stream is readable while bytes, an EOF or an error
+     * are pending, whenever they arrived and whatever recv left; with
+     * callbacks, keep per-stream pending state (cleared by recv once
+     * drained), not one-shot events. Report only bits of the interest,
+     * except on an error or hang-up (below).
      * Then for each ready stream set s->ready to the ready CWS_WANT_* bits
      * and count it. An error or hang-up on a stream sets BOTH bits, so the
      * core's next recv/send meets the failure. Return the count (0 on
@@ -183,8 +202,9 @@ static int tp_wait(void* ctx, int32_t timeout_ms) {
     return count;
 }
 
-/* ready: the CWS_WANT_* bits the last wait() found for s.
- * Called by the core right after wait(), for each of its streams. */
+/* ready: the CWS_WANT_* bits the last wait() found for s, minus the read
+ * bit tp_recv spent. Called by the core after wait(), several times per
+ * message: keep it cheap. */
 static unsigned tp_ready(void* ctx, cws_stream* s) {
     (void)ctx;
     return s == NULL ? 0u : s->ready;

@@ -62,10 +62,12 @@ long FakeStream::do_recv(uint8_t* buf, size_t len) {
     if (n > 0) {
         memcpy(buf, inbound_.data() + read_pos_, n);
         read_pos_ += n;
+        if (n < len) spend_read();
         return static_cast<long>(n);
     }
     if (error) return CWS_IO_ERROR;
     if (eof) return CWS_IO_CLOSED;
+    spend_read();
     return CWS_IO_WOULD_BLOCK;
 }
 

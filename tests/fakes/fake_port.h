@@ -74,7 +74,7 @@ class FakeStream {
     std::string host;        // as passed to open()
     uint16_t port = 0;
     unsigned interest = 0;  // last set_interest
-    unsigned ready = 0;     // readiness from the last wait()
+    unsigned ready = 0;     // readiness from the last wait(), minus READ a recv spent
     int interest_calls = 0;
     int connect_status_calls = 0;
     int recv_calls = 0;
@@ -85,6 +85,9 @@ class FakeStream {
     friend class FakePort;
     unsigned readiness() const;
     long do_recv(uint8_t* buf, size_t len);
+    // A short read or a would-block spends the read readiness until the next
+    // wait(), as consensus/port.h requires of every port.
+    void spend_read() { ready &= ~static_cast<unsigned>(CWS_WANT_READ); }
     long do_send(const uint8_t* data, size_t len);
     int do_connect_status();
 
