@@ -41,8 +41,8 @@ enum class TlsStatus : uint8_t {
 
 /// The byte stream under TLS (net/Connection gives its port stream). Both
 /// return > 0 bytes moved (at most len), CWS_IO_WOULD_BLOCK, CWS_IO_CLOSED
-/// (recv: orderly EOF) or CWS_IO_ERROR (include/consensus/port.h); anything
-/// else counts as CWS_IO_ERROR.
+/// (recv only: orderly EOF) or CWS_IO_ERROR (include/consensus/port.h); 0 and
+/// any other negative value count as CWS_IO_ERROR.
 struct TlsTransport {
     long (*send)(void* ctx, const uint8_t* data, size_t len);
     long (*recv)(void* ctx, uint8_t* buf, size_t len);
@@ -50,8 +50,8 @@ struct TlsTransport {
 
 class TlsSession {
   public:
-    TlsSession();
-    ~TlsSession();                           // free()
+    TlsSession();   // no session yet (nothing allocated): setup() starts one
+    ~TlsSession();  // free()
     TlsSession(const TlsSession&) = delete;  // mbedTLS keeps a pointer to this
     TlsSession& operator=(const TlsSession&) = delete;
 
@@ -102,16 +102,18 @@ class TlsSession {
     /// transport failure. Its outcome is ignored. No memory.
     void close_notify();
 
-    /// Frees mbedTLS's buffers and the host copy; keeps the diagnostics (the
-    /// owner reads them after releasing a failed session). Idempotent, no
-    /// errors.
+    /// Returns mbedTLS's buffers and the host copy to the heap; drops a pending
+    /// record. Keeps the diagnostics (the owner reads them after releasing a
+    /// failed session). Idempotent, no errors.
     void free();
 
     /// Zeroes error_code() and verify_flags() (a new connection, TLS or not).
+    /// No errors, no memory.
     void clear_diagnostics();
 
     /// Last mbedTLS error code seen (0 none), and the X.509 verification flags
     /// of the last handshake (MBEDTLS_X509_BADCERT_*; 0 = verified or none).
+    /// Both survive free(). No errors, no memory.
     int error_code() const { return error_; }
     uint32_t verify_flags() const { return verify_flags_; }
 
