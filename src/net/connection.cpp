@@ -1,15 +1,33 @@
 #include "net/connection.h"
 
-#include <limits.h>
-#include <mbedtls/net_sockets.h>  // MBEDTLS_ERR_NET_* codes only
-#include <mbedtls/x509.h>
-
 namespace consensus {
 
 namespace {
 
-size_t clamp_int(size_t len) {
-    return len > static_cast<size_t>(INT_MAX) ? INT_MAX : len;
+// Every session outcome as the connection reports it.
+Error error_of(TlsStatus st) {
+    switch (st) {
+        case TlsStatus::ok:
+            return Error::ok;
+        case TlsStatus::want_read:
+        case TlsStatus::want_write:
+            return Error::would_block;
+        case TlsStatus::closed:
+        case TlsStatus::transport_failed:  // a dead transport, not a TLS failure
+            return Error::closed;
+        case TlsStatus::tls_failed:
+            return Error::tls_failed;
+        case TlsStatus::cert_invalid:
+            return Error::cert_invalid;
+        case TlsStatus::no_memory:
+            return Error::no_resources;
+        case TlsStatus::bad_config:
+            return Error::invalid_config;
+        case TlsStatus::bad_host:
+        case TlsStatus::short_retry:  // the caller's bug
+            return Error::invalid_params;
+    }
+    return Error::tls_failed;
 }
 
 }  // namespace
@@ -17,20 +35,15 @@ size_t clamp_int(size_t len) {
 Connection::Connection()
     : port_{nullptr, nullptr},
       stream_(nullptr),
-      tls_(nullptr),
-      ssl_{},
-      ssl_live_(false),
+      session_(),
       state_(State::idle),
       last_error_(Error::ok),
+      tls_(false),
       want_read_(false),
       want_write_(false),
       read_needs_write_(false),
       write_needs_read_(false),
-      transport_failed_(false),
-      pending_send_(0),
-      interest_(0),
-      tls_error_(0),
-      verify_flags_(0) {}
+      interest_(0) {}
 
 Connection::~Connection() {
     close();
@@ -44,37 +57,25 @@ Error Connection::open(const cws_port& port, TlsShared* tls, const char* host,
                        uint16_t port_number) {
     close();
     port_ = port;
-    tls_ = tls;
+    tls_ = tls != nullptr;
     want_read_ = want_write_ = false;
-    read_needs_write_ = write_needs_read_ = transport_failed_ = false;
-    pending_send_ = 0;
+    read_needs_write_ = write_needs_read_ = false;
     interest_ = 0;
-    tls_error_ = 0;
-    verify_flags_ = 0;
+    session_.clear_diagnostics();
     if (host == nullptr || port.ops == nullptr) return fail(Error::invalid_params);
     if (tls != nullptr) {
-        if (!tls->initialized) return fail(Error::invalid_config);
         // TLS first: a failure here needs no stream to undo.
-        mbedtls_ssl_init(&ssl_);
-        ssl_live_ = true;
-        int rc = mbedtls_ssl_setup(&ssl_, &tls->conf);
-        if (rc != 0) {
-            tls_error_ = rc;
-            return fail(rc == MBEDTLS_ERR_SSL_ALLOC_FAILED ? Error::no_resources
-                                                           : Error::tls_failed);
-        }
-        // Sets SNI and turns on host name verification (without it 2.28
-        // accepts a valid chain for any name).
-        rc = mbedtls_ssl_set_hostname(&ssl_, host);
-        if (rc != 0) {
-            tls_error_ = rc;
-            return fail(rc == MBEDTLS_ERR_SSL_ALLOC_FAILED ? Error::no_resources
-                                                           : Error::invalid_params);
-        }
-        mbedtls_ssl_set_bio(&ssl_, this, &Connection::bio_send, &Connection::bio_recv, nullptr);
+        static constexpr TlsTransport kTransport = {&Connection::transport_send,
+                                                    &Connection::transport_recv};
+        const TlsStatus st = session_.setup(tls, host, &kTransport, this);
+        if (st != TlsStatus::ok) return fail(error_of(st));
     }
+    return open_stream(host, port_number);
+}
+
+Error Connection::open_stream(const char* host, uint16_t port_number) {
     cws_stream* s = nullptr;
-    const cws_open_result r = port.ops->open(port.ctx, host, port_number, &s);
+    const cws_open_result r = port_.ops->open(port_.ctx, host, port_number, &s);
     if (r == CWS_OPEN_OK && s == nullptr) return fail(Error::connect_failed);
     switch (r) {
         case CWS_OPEN_OK:
@@ -110,7 +111,7 @@ Error Connection::progress() {
                 return Error::would_block;
             }
             if (st != 0) return fail(Error::connect_failed);
-            if (tls_ == nullptr) {
+            if (!tls_) {
                 state_ = State::open;
                 apply_interest();
                 return Error::ok;
@@ -125,33 +126,27 @@ Error Connection::progress() {
 }
 
 Error Connection::handshake_step() {
-    const int rc = mbedtls_ssl_handshake(&ssl_);
-    if (rc == 0) {
-        state_ = State::open;
-        verify_flags_ = mbedtls_ssl_get_verify_result(&ssl_);
-        apply_interest();
-        return Error::ok;
+    const TlsStatus st = session_.handshake();
+    switch (st) {
+        case TlsStatus::ok:
+            state_ = State::open;
+            apply_interest();
+            return Error::ok;
+        case TlsStatus::want_read:
+            port_interest(CWS_WANT_READ);
+            return Error::would_block;
+        case TlsStatus::want_write:
+            port_interest(CWS_WANT_WRITE);
+            return Error::would_block;
+        default:
+            return fail(error_of(st));  // cert_invalid or tls_failed
     }
-    if (rc == MBEDTLS_ERR_SSL_WANT_READ) {
-        port_interest(CWS_WANT_READ);
-        return Error::would_block;
-    }
-    if (rc == MBEDTLS_ERR_SSL_WANT_WRITE) {
-        port_interest(CWS_WANT_WRITE);
-        return Error::would_block;
-    }
-    tls_error_ = rc;
-    verify_flags_ = mbedtls_ssl_get_verify_result(&ssl_);
-    // Chain and host name failures both surface as CERT_VERIFY_FAILED with
-    // authmode REQUIRED; everything else (alerts, garbage, EOF) is TLS.
-    return fail(rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED ? Error::cert_invalid
-                                                          : Error::tls_failed);
 }
 
 long Connection::send(const uint8_t* data, size_t len) {
     if (state_ != State::open) return CWS_IO_ERROR;
     if (len == 0) return 0;
-    if (tls_ != nullptr) return send_tls(data, len);
+    if (tls_) return send_tls(data, len);
     const long n = port_.ops->send(port_.ctx, stream_, data, len);
     if (n > 0 || n == CWS_IO_WOULD_BLOCK) return n;
     fail(Error::closed);
@@ -159,45 +154,27 @@ long Connection::send(const uint8_t* data, size_t len) {
 }
 
 long Connection::send_tls(const uint8_t* data, size_t len) {
-    size_t n = len;
-    if (pending_send_ > 0) {
-        // mbedTLS already holds this record: the retry must name the same
-        // bytes and reports their count, whatever else the caller added.
-        if (len < pending_send_) {
-            fail(Error::invalid_params);
+    size_t n = 0;
+    const TlsStatus st = session_.write(data, len, &n);
+    switch (st) {
+        case TlsStatus::ok:
+            set_write_needs_read(false);
+            return static_cast<long>(n);
+        case TlsStatus::want_read:
+        case TlsStatus::want_write:
+            // The record stays pending in the session for the caller's retry.
+            set_write_needs_read(st == TlsStatus::want_read);
+            return CWS_IO_WOULD_BLOCK;
+        default:
+            fail(error_of(st));  // invalid_params, closed or tls_failed
             return CWS_IO_ERROR;
-        }
-        n = pending_send_;
-    } else {
-        const int max = mbedtls_ssl_get_max_out_record_payload(&ssl_);
-        if (max > 0 && n > static_cast<size_t>(max)) n = static_cast<size_t>(max);
-        n = clamp_int(n);
     }
-    const int rc = mbedtls_ssl_write(&ssl_, data, n);
-    if (rc > 0) {
-        pending_send_ = 0;
-        if (write_needs_read_) {
-            write_needs_read_ = false;
-            apply_interest();
-        }
-        return rc;
-    }
-    if (rc == MBEDTLS_ERR_SSL_WANT_WRITE || rc == MBEDTLS_ERR_SSL_WANT_READ || rc == 0) {
-        pending_send_ = n;
-        const bool needs_read = rc == MBEDTLS_ERR_SSL_WANT_READ;
-        if (needs_read != write_needs_read_) {
-            write_needs_read_ = needs_read;
-            apply_interest();
-        }
-        return CWS_IO_WOULD_BLOCK;
-    }
-    return fail_io(rc);
 }
 
 long Connection::recv(uint8_t* buf, size_t len) {
     if (state_ != State::open) return CWS_IO_ERROR;
     if (len == 0) return 0;
-    if (tls_ != nullptr) return recv_tls(buf, len);
+    if (tls_) return recv_tls(buf, len);
     const long n = port_.ops->recv(port_.ctx, stream_, buf, len);
     if (n > 0 || n == CWS_IO_WOULD_BLOCK) return n;
     fail(Error::closed);
@@ -205,45 +182,27 @@ long Connection::recv(uint8_t* buf, size_t len) {
 }
 
 long Connection::recv_tls(uint8_t* buf, size_t len) {
-    for (;;) {
-        const int rc = mbedtls_ssl_read(&ssl_, buf, clamp_int(len));
-        if (rc > 0) {
-            if (read_needs_write_) {
-                read_needs_write_ = false;
-                apply_interest();
-            }
-            return rc;
-        }
-        if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) {
-            const bool needs_write = rc == MBEDTLS_ERR_SSL_WANT_WRITE;
-            if (needs_write != read_needs_write_) {
-                read_needs_write_ = needs_write;
-                apply_interest();
-            }
+    size_t n = 0;
+    const TlsStatus st = session_.read(buf, len, &n);
+    switch (st) {
+        case TlsStatus::ok:
+            set_read_needs_write(false);
+            return static_cast<long>(n);
+        case TlsStatus::want_read:
+        case TlsStatus::want_write:
+            set_read_needs_write(st == TlsStatus::want_write);
             return CWS_IO_WOULD_BLOCK;
-        }
-#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
-        if (rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) continue;  // 3.6 TLS 1.3: not data
-#endif
-        if (rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || rc == MBEDTLS_ERR_SSL_CONN_EOF) {
-            // Orderly end: close_notify, or EOF (many servers skip close_notify).
-            tls_error_ = rc;
+        case TlsStatus::closed:
             fail(Error::closed);
             return CWS_IO_CLOSED;
-        }
-        return fail_io(rc);
+        default:
+            fail(error_of(st));  // closed (dead transport) or tls_failed
+            return CWS_IO_ERROR;
     }
 }
 
-long Connection::fail_io(int rc) {
-    tls_error_ = rc;
-    fail(transport_failed_ ? Error::closed : Error::tls_failed);
-    return CWS_IO_ERROR;
-}
-
 bool Connection::has_pending() const {
-    if (tls_ == nullptr || !ssl_live_ || state_ != State::open) return false;
-    return mbedtls_ssl_get_bytes_avail(&ssl_) > 0 || mbedtls_ssl_check_pending(&ssl_) != 0;
+    return tls_ && state_ == State::open && session_.pending();
 }
 
 void Connection::set_interest(bool read, bool write) {
@@ -259,9 +218,22 @@ void Connection::apply_interest() {
     port_interest(bits);
 }
 
+// TLS asks for the other direction now and then; the port follows it.
+void Connection::set_read_needs_write(bool needs_write) {
+    if (needs_write == read_needs_write_) return;
+    read_needs_write_ = needs_write;
+    apply_interest();
+}
+
+void Connection::set_write_needs_read(bool needs_read) {
+    if (needs_read == write_needs_read_) return;
+    write_needs_read_ = needs_read;
+    apply_interest();
+}
+
 void Connection::port_interest(unsigned bits) {
     if (stream_ == nullptr) return;
-    interest_ = bits;
+    interest_ = static_cast<uint8_t>(bits);
     port_.ops->set_interest(port_.ctx, stream_, bits);
 }
 
@@ -271,7 +243,7 @@ unsigned Connection::port_ready() const {
 
 bool Connection::readable() const {
     // Hot path (asked several times per message): plain TCP, open.
-    if (state_ == State::open && tls_ == nullptr) return (port_ready() & CWS_WANT_READ) != 0;
+    if (state_ == State::open && !tls_) return (port_ready() & CWS_WANT_READ) != 0;
     switch (state_) {
         case State::open:
             return has_pending() ||
@@ -317,20 +289,14 @@ Error Connection::fail(Error e) {
 }
 
 void Connection::release(bool notify) {
-    if (ssl_live_) {
-        // One attempt only: a peer that does not read must not stall close().
-        if (notify && state_ == State::open && !transport_failed_) {
-            (void)mbedtls_ssl_close_notify(&ssl_);
-        }
-        mbedtls_ssl_free(&ssl_);
-        ssl_live_ = false;
-    }
+    // Before the stream closes: close_notify still needs it.
+    if (notify && state_ == State::open) session_.close_notify();
+    session_.free();
     if (stream_ != nullptr) {
         port_.ops->close(port_.ctx, stream_);
         stream_ = nullptr;
     }
     interest_ = 0;
-    pending_send_ = 0;
 }
 
 void Connection::close() {
@@ -339,25 +305,16 @@ void Connection::close() {
     if (active) state_ = State::closed;
 }
 
-int Connection::bio_send(void* ctx, const unsigned char* buf, size_t len) {
+long Connection::transport_send(void* ctx, const uint8_t* data, size_t len) {
     Connection* c = static_cast<Connection*>(ctx);
-    if (c->stream_ == nullptr) return MBEDTLS_ERR_NET_SEND_FAILED;
-    const long n = c->port_.ops->send(c->port_.ctx, c->stream_, buf, clamp_int(len));
-    if (n > 0) return static_cast<int>(n);
-    if (n == CWS_IO_WOULD_BLOCK) return MBEDTLS_ERR_SSL_WANT_WRITE;
-    c->transport_failed_ = true;
-    return MBEDTLS_ERR_NET_SEND_FAILED;
+    if (c->stream_ == nullptr) return CWS_IO_ERROR;
+    return c->port_.ops->send(c->port_.ctx, c->stream_, data, len);
 }
 
-int Connection::bio_recv(void* ctx, unsigned char* buf, size_t len) {
+long Connection::transport_recv(void* ctx, uint8_t* buf, size_t len) {
     Connection* c = static_cast<Connection*>(ctx);
-    if (c->stream_ == nullptr) return MBEDTLS_ERR_NET_RECV_FAILED;
-    const long n = c->port_.ops->recv(c->port_.ctx, c->stream_, buf, clamp_int(len));
-    if (n > 0) return static_cast<int>(n);
-    if (n == CWS_IO_WOULD_BLOCK) return MBEDTLS_ERR_SSL_WANT_READ;
-    if (n == CWS_IO_CLOSED) return 0;  // EOF: mbedTLS reports CONN_EOF / 0
-    c->transport_failed_ = true;
-    return MBEDTLS_ERR_NET_RECV_FAILED;
+    if (c->stream_ == nullptr) return CWS_IO_ERROR;
+    return c->port_.ops->recv(c->port_.ctx, c->stream_, buf, len);
 }
 
 }  // namespace consensus

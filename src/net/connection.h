@@ -1,20 +1,21 @@
-// The core's byte stream: one port stream plus optional TLS (mbedTLS over the
-// port through BIO callbacks). Non-blocking throughout; driven from the poll
-// loop. Single-threaded.
+// The core's byte stream: one port stream plus optional TLS (a TlsSession,
+// src/tls/, over the port stream). This file keeps the TCP state, the port
+// interest (including the direction TLS needs), readiness and the mapping of
+// outcomes to Error. Non-blocking throughout; driven from the poll loop.
+// Single-threaded.
 //
-// Memory: this object (~0.8 KB on x86_64, the mbedtls_ssl_context inside).
-// With TLS, mbedtls_ssl_setup() allocates mbedTLS's record buffers per
-// connection (~37 KB with Debian's 16 KiB records; ~45 KB peak during the
-// handshake) plus a copy of the host name; all freed by close().
+// Memory: this object (800 B on x86_64, the TLS session's context inside).
+// With TLS, the session allocates mbedTLS's record buffers per connection
+// (~37 KB with Debian's 16 KiB records; ~45 KB peak during the handshake)
+// plus a copy of the host name; all freed by close().
 #pragma once
 
-#include <mbedtls/ssl.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "consensus/error.h"
 #include "consensus/port.h"
-#include "tls/tls.h"
+#include "tls/tls_session.h"
 
 namespace consensus {
 
@@ -22,7 +23,7 @@ class Connection {
   public:
     Connection();
     ~Connection();                           // close()
-    Connection(const Connection&) = delete;  // mbedTLS keeps a pointer to this
+    Connection(const Connection&) = delete;  // the TLS session keeps a pointer to this
     Connection& operator=(const Connection&) = delete;
 
     /// Starts TCP (+TLS when tls != nullptr) to host:port_number. host is
@@ -47,7 +48,7 @@ class Connection {
     bool is_open() const { return state_ == State::open; }  // handshake done, not closed
     bool handshaking() const { return state_ == State::handshaking; }  // TCP up, TLS not yet
     bool is_active() const;                                 // has a stream (opening or open)
-    bool is_tls() const { return tls_ != nullptr; }
+    bool is_tls() const { return tls_; }
 
     /// Sends up to len bytes: returns > 0 bytes taken, CWS_IO_WOULD_BLOCK, or
     /// CWS_IO_ERROR (not open, or the connection failed: last_error() says
@@ -91,41 +92,39 @@ class Connection {
 
     /// Diagnostics: last mbedTLS error code seen (0 none) and the X.509
     /// verification flags of the last handshake (0 = verified or none).
-    int tls_error_code() const { return tls_error_; }
-    uint32_t verify_flags() const { return verify_flags_; }
+    int tls_error_code() const { return session_.error_code(); }
+    uint32_t verify_flags() const { return session_.verify_flags(); }
 
   private:
     enum class State : uint8_t { idle, connecting, handshaking, open, failed, closed };
 
-    static int bio_send(void* ctx, const unsigned char* buf, size_t len);
-    static int bio_recv(void* ctx, unsigned char* buf, size_t len);
+    // The TLS session's transport: the port stream.
+    static long transport_send(void* ctx, const uint8_t* data, size_t len);
+    static long transport_recv(void* ctx, uint8_t* buf, size_t len);
 
+    Error open_stream(const char* host, uint16_t port_number);
     Error handshake_step();
     Error fail(Error e);
-    long fail_io(int rc);
     void release(bool notify);
     void port_interest(unsigned bits);
     void apply_interest();
+    void set_read_needs_write(bool needs_write);
+    void set_write_needs_read(bool needs_read);
     unsigned port_ready() const;
     long send_tls(const uint8_t* data, size_t len);
     long recv_tls(uint8_t* buf, size_t len);
 
     cws_port port_;
     cws_stream* stream_;
-    TlsShared* tls_;
-    mbedtls_ssl_context ssl_;
-    bool ssl_live_;  // ssl_ was set up and must be freed
+    TlsSession session_;
     State state_;
     Error last_error_;
+    bool tls_;  // opened with TLS
     bool want_read_;
     bool want_write_;
-    bool read_needs_write_;  // the last TLS read returned WANT_WRITE
-    bool write_needs_read_;  // the last TLS write returned WANT_READ
-    bool transport_failed_;  // a BIO callback saw CWS_IO_ERROR
-    size_t pending_send_;    // bytes of a TLS record built but not yet flushed
-    unsigned interest_;      // CWS_WANT_* last given to the port
-    int tls_error_;
-    uint32_t verify_flags_;
+    bool read_needs_write_;  // the last TLS read wanted to write
+    bool write_needs_read_;  // the last TLS write wanted to read
+    uint8_t interest_;       // CWS_WANT_* last given to the port
 };
 
 }  // namespace consensus

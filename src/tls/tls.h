@@ -1,7 +1,7 @@
 // TLS configuration shared by all connections of one client: the mbedTLS
 // client config (TLS 1.2+, server authentication required, short curve list)
 // and the trusted CA chain, parsed once. Connections (net/connection.h) each
-// hold their own mbedtls_ssl_context that points at this config.
+// hold a TlsSession (tls/tls_session.h) whose context points at this config.
 #pragma once
 
 #include <mbedtls/ssl.h>

@@ -9,6 +9,7 @@
 #include "CppUTest/TestHarness.h"
 #include "common/check_err.h"
 #include "fakes/fake_port.h"
+#include "tls/tls.h"  // TlsShared (net/connection.h only declares it)
 
 using consensus::Connection;
 using consensus::Error;

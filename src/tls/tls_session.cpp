@@ -1,0 +1,188 @@
+#include "tls/tls_session.h"
+
+#include <limits.h>
+#include <mbedtls/net_sockets.h>  // MBEDTLS_ERR_NET_* codes only
+#include <mbedtls/x509.h>
+
+#include "consensus/port.h"
+#include "tls/tls.h"
+
+namespace consensus {
+
+namespace {
+
+// mbedTLS counts in int: larger lengths are offered in pieces.
+size_t clamp_int(size_t len) {
+    return len > static_cast<size_t>(INT_MAX) ? INT_MAX : len;
+}
+
+// mbedTLS 3.x with TLS 1.3 reports a session ticket from ssl_read; it is not
+// data and the read simply goes on. 2.28 has no such code.
+bool is_session_ticket(int rc) {
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+    return rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET;
+#else
+    (void)rc;
+    return false;
+#endif
+}
+
+bool is_orderly_end(int rc) {
+    return rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || rc == MBEDTLS_ERR_SSL_CONN_EOF;
+}
+
+}  // namespace
+
+TlsSession::TlsSession()
+    : ssl_{},
+      transport_(nullptr),
+      transport_ctx_(nullptr),
+      pending_send_(0),
+      error_(0),
+      verify_flags_(0),
+      live_(false),
+      transport_failed_(false) {}
+
+TlsSession::~TlsSession() {
+    free();
+}
+
+TlsStatus TlsSession::setup(TlsShared* shared, const char* host, const TlsTransport* transport,
+                            void* ctx) {
+    free();
+    clear_diagnostics();
+    transport_failed_ = false;
+    if (shared == nullptr || !shared->initialized || transport == nullptr) {
+        return TlsStatus::bad_config;
+    }
+    // A null name would clear verification instead of setting it.
+    if (host == nullptr) return TlsStatus::bad_host;
+    mbedtls_ssl_init(&ssl_);
+    live_ = true;
+    int rc = mbedtls_ssl_setup(&ssl_, &shared->conf);
+    if (rc != 0) return setup_failed(rc, TlsStatus::tls_failed);
+    // Sets SNI and turns on host name verification (without it 2.28 accepts
+    // a valid chain for any name).
+    rc = mbedtls_ssl_set_hostname(&ssl_, host);
+    if (rc != 0) return setup_failed(rc, TlsStatus::bad_host);
+    transport_ = transport;
+    transport_ctx_ = ctx;
+    mbedtls_ssl_set_bio(&ssl_, this, &TlsSession::bio_send, &TlsSession::bio_recv, nullptr);
+    return TlsStatus::ok;
+}
+
+TlsStatus TlsSession::setup_failed(int rc, TlsStatus otherwise) {
+    error_ = rc;
+    free();
+    return rc == MBEDTLS_ERR_SSL_ALLOC_FAILED ? TlsStatus::no_memory : otherwise;
+}
+
+TlsStatus TlsSession::handshake() {
+    if (!live_) return TlsStatus::tls_failed;
+    const int rc = mbedtls_ssl_handshake(&ssl_);
+    if (rc == MBEDTLS_ERR_SSL_WANT_READ) return TlsStatus::want_read;
+    if (rc == MBEDTLS_ERR_SSL_WANT_WRITE) return TlsStatus::want_write;
+    verify_flags_ = mbedtls_ssl_get_verify_result(&ssl_);
+    if (rc == 0) return TlsStatus::ok;
+    error_ = rc;
+    // Chain and host name failures both surface as CERT_VERIFY_FAILED with
+    // authmode REQUIRED; everything else (alerts, garbage, EOF) is TLS.
+    return rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED ? TlsStatus::cert_invalid
+                                                     : TlsStatus::tls_failed;
+}
+
+size_t TlsSession::record_bytes(size_t len) const {
+    const int max = mbedtls_ssl_get_max_out_record_payload(&ssl_);
+    if (max > 0 && len > static_cast<size_t>(max)) len = static_cast<size_t>(max);
+    return clamp_int(len);
+}
+
+TlsStatus TlsSession::write(const uint8_t* data, size_t len, size_t* written) {
+    *written = 0;
+    if (!live_) return TlsStatus::tls_failed;
+    if (len == 0) return TlsStatus::ok;
+    // mbedTLS may already hold a record: the retry must name the same bytes
+    // and reports their count, whatever else the caller added.
+    if (pending_send_ > 0 && len < pending_send_) return TlsStatus::short_retry;
+    const size_t n = pending_send_ > 0 ? pending_send_ : record_bytes(len);
+    const int rc = mbedtls_ssl_write(&ssl_, data, n);
+    if (rc > 0) {
+        pending_send_ = 0;
+        *written = static_cast<size_t>(rc);
+        return TlsStatus::ok;
+    }
+    if (rc == MBEDTLS_ERR_SSL_WANT_WRITE || rc == MBEDTLS_ERR_SSL_WANT_READ || rc == 0) {
+        pending_send_ = static_cast<uint32_t>(n);  // n <= INT_MAX
+        return rc == MBEDTLS_ERR_SSL_WANT_READ ? TlsStatus::want_read : TlsStatus::want_write;
+    }
+    return io_failed(rc);
+}
+
+TlsStatus TlsSession::read(uint8_t* buf, size_t len, size_t* got) {
+    *got = 0;
+    if (!live_) return TlsStatus::tls_failed;
+    if (len == 0) return TlsStatus::ok;
+    int rc = 0;
+    do {
+        rc = mbedtls_ssl_read(&ssl_, buf, clamp_int(len));
+    } while (is_session_ticket(rc));
+    if (rc > 0) {
+        *got = static_cast<size_t>(rc);
+        return TlsStatus::ok;
+    }
+    if (rc == MBEDTLS_ERR_SSL_WANT_READ) return TlsStatus::want_read;
+    if (rc == MBEDTLS_ERR_SSL_WANT_WRITE) return TlsStatus::want_write;
+    if (is_orderly_end(rc)) {
+        error_ = rc;
+        return TlsStatus::closed;
+    }
+    return io_failed(rc);
+}
+
+// A dead transport makes mbedTLS fail too: report the transport, not TLS.
+TlsStatus TlsSession::io_failed(int rc) {
+    error_ = rc;
+    return transport_failed_ ? TlsStatus::transport_failed : TlsStatus::tls_failed;
+}
+
+bool TlsSession::pending() const {
+    if (!live_) return false;
+    return mbedtls_ssl_get_bytes_avail(&ssl_) > 0 || mbedtls_ssl_check_pending(&ssl_) != 0;
+}
+
+void TlsSession::close_notify() {
+    if (live_ && !transport_failed_) (void)mbedtls_ssl_close_notify(&ssl_);
+}
+
+void TlsSession::free() {
+    pending_send_ = 0;
+    if (!live_) return;
+    mbedtls_ssl_free(&ssl_);
+    live_ = false;
+}
+
+void TlsSession::clear_diagnostics() {
+    error_ = 0;
+    verify_flags_ = 0;
+}
+
+int TlsSession::bio_send(void* ctx, const unsigned char* buf, size_t len) {
+    TlsSession* s = static_cast<TlsSession*>(ctx);
+    const long n = s->transport_->send(s->transport_ctx_, buf, clamp_int(len));
+    if (n > 0) return static_cast<int>(n);
+    if (n == CWS_IO_WOULD_BLOCK) return MBEDTLS_ERR_SSL_WANT_WRITE;
+    s->transport_failed_ = true;
+    return MBEDTLS_ERR_NET_SEND_FAILED;
+}
+
+int TlsSession::bio_recv(void* ctx, unsigned char* buf, size_t len) {
+    TlsSession* s = static_cast<TlsSession*>(ctx);
+    const long n = s->transport_->recv(s->transport_ctx_, buf, clamp_int(len));
+    if (n > 0) return static_cast<int>(n);
+    if (n == CWS_IO_WOULD_BLOCK) return MBEDTLS_ERR_SSL_WANT_READ;
+    if (n == CWS_IO_CLOSED) return 0;  // EOF: mbedTLS reports CONN_EOF / 0
+    s->transport_failed_ = true;
+    return MBEDTLS_ERR_NET_RECV_FAILED;
+}
+
+}  // namespace consensus

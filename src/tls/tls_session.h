@@ -1,0 +1,138 @@
+// One TLS client session over a byte transport its owner supplies: the
+// mbedTLS context, its handshake, record I/O and shutdown. One file per TLS
+// backend (as Mongoose does): the interface speaks TlsStatus, never mbedTLS
+// codes, so net/ does not depend on the TLS library's version and a second
+// mbedTLS line (3.6 beside 2.28) changes only src/tls/. Non-blocking,
+// single-threaded.
+//
+// Memory: the mbedtls_ssl_context lives inside this object (736 B on x86_64
+// with Debian's 2.28; its size depends on the mbedTLS build's config, which is
+// why the header includes ssl.h rather than hiding it behind a byte array).
+// setup() makes mbedTLS allocate the record buffers (~37 KB with 16 KiB
+// records) and a copy of the host name; the handshake peaks at ~45 KB; free()
+// returns it all.
+#pragma once
+
+#include <mbedtls/ssl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+namespace consensus {
+
+struct TlsShared;
+
+/// What a session call ended with. want_read / want_write: would block, call
+/// again once the transport is readable / writable (TLS may need the direction
+/// the caller did not ask for: a read that must flush, a write during
+/// renegotiation).
+enum class TlsStatus : uint8_t {
+    ok,
+    want_read,
+    want_write,
+    closed,            // read: the peer ended the session (close_notify or EOF)
+    transport_failed,  // read/write: the transport reported CWS_IO_ERROR
+    tls_failed,        // alert, garbage, EOF in the handshake, any other mbedTLS error
+    cert_invalid,      // handshake: X.509 chain or host name rejected
+    no_memory,         // setup: mbedTLS could not allocate its buffers or the host copy
+    bad_config,        // setup: the shared config is missing or not initialised
+    bad_host,          // setup: no host, or mbedTLS rejected it (e.g. longer than 255)
+    short_retry,       // write: fewer bytes offered than the pending record holds
+};
+
+/// The byte stream under TLS (net/Connection gives its port stream). Both
+/// return > 0 bytes moved (at most len), CWS_IO_WOULD_BLOCK, CWS_IO_CLOSED
+/// (recv only: orderly EOF) or CWS_IO_ERROR (include/consensus/port.h); 0 and
+/// any other negative value count as CWS_IO_ERROR.
+struct TlsTransport {
+    long (*send)(void* ctx, const uint8_t* data, size_t len);
+    long (*recv)(void* ctx, uint8_t* buf, size_t len);
+};
+
+class TlsSession {
+  public:
+    TlsSession();   // no session yet (nothing allocated): setup() starts one
+    ~TlsSession();  // free()
+    TlsSession(const TlsSession&) = delete;  // mbedTLS keeps a pointer to this
+    TlsSession& operator=(const TlsSession&) = delete;
+
+    /// Prepares a client session on shared's config (initialised by
+    /// tls_shared_init; must outlive the session). host (NUL-terminated) is
+    /// the SNI and the name the certificate must match. transport (static
+    /// storage) carries the records, called with ctx. A live session is freed
+    /// first; the diagnostics are cleared. No I/O happens here.
+    /// Returns ok, bad_config, bad_host, no_memory or tls_failed (mbedTLS
+    /// setup failed); on error nothing stays allocated.
+    /// Memory: mbedTLS allocates the in and out record buffers (~37 KB with
+    /// Debian's 16 KiB records) and a copy of host, held until free().
+    TlsStatus setup(TlsShared* shared, const char* host, const TlsTransport* transport, void* ctx);
+
+    /// Advances the handshake as far as the transport allows. Returns ok
+    /// (done, and every later call), want_read / want_write, cert_invalid
+    /// (verify_flags() says why) or tls_failed (also for a transport error or
+    /// EOF: either way the peer never finished the handshake); tls_failed
+    /// without a live session. An error leaves the session to free().
+    /// Memory: mbedTLS allocates the handshake state and X.509/bignum
+    /// temporaries: ~45 KB peak with the record buffers, back to ~37 KB at ok.
+    TlsStatus handshake();
+
+    /// Encrypts and sends up to len bytes (one record at most); *written gets
+    /// the count on ok. want_read / want_write: the record is built but not
+    /// all flushed; the caller must retry with the same bytes first (len at
+    /// least the pending count) and gets that count back, whatever else it
+    /// adds. Errors: short_retry (a retry with fewer bytes: a caller bug),
+    /// transport_failed, tls_failed (also without a live session).
+    /// len == 0: ok with 0. Memory: none (the out buffer from setup).
+    TlsStatus write(const uint8_t* data, size_t len, size_t* written);
+
+    /// Decrypts up to len bytes into buf; *got gets the count on ok. Returns
+    /// want_read / want_write, closed (close_notify or EOF: many servers skip
+    /// close_notify), transport_failed or tls_failed (also without a live
+    /// session). A TLS 1.3 session ticket (mbedTLS 3.x) is not data: it is
+    /// consumed and the read goes on. len == 0: ok with 0.
+    /// Memory: none (the in buffer from setup).
+    TlsStatus read(uint8_t* buf, size_t len, size_t* got);
+
+    /// Decrypted bytes (or a whole record) wait inside mbedTLS although the
+    /// transport may not be readable: read() before waiting. No errors
+    /// (false without a live session), no memory.
+    bool pending() const;
+
+    /// Sends close_notify, one attempt only (a peer that does not read must
+    /// not stall the owner); skipped without a live session or after a
+    /// transport failure. Its outcome is ignored. No memory.
+    void close_notify();
+
+    /// Returns mbedTLS's buffers and the host copy to the heap; drops a pending
+    /// record. Keeps the diagnostics (the owner reads them after releasing a
+    /// failed session). Idempotent, no errors.
+    void free();
+
+    /// Zeroes error_code() and verify_flags() (a new connection, TLS or not).
+    /// No errors, no memory.
+    void clear_diagnostics();
+
+    /// Last mbedTLS error code seen (0 none), and the X.509 verification flags
+    /// of the last handshake (MBEDTLS_X509_BADCERT_*; 0 = verified or none).
+    /// Both survive free(). No errors, no memory.
+    int error_code() const { return error_; }
+    uint32_t verify_flags() const { return verify_flags_; }
+
+  private:
+    static int bio_send(void* ctx, const unsigned char* buf, size_t len);
+    static int bio_recv(void* ctx, unsigned char* buf, size_t len);
+
+    TlsStatus setup_failed(int rc, TlsStatus otherwise);
+    TlsStatus io_failed(int rc);
+    size_t record_bytes(size_t len) const;
+
+    mbedtls_ssl_context ssl_;
+    const TlsTransport* transport_;
+    void* transport_ctx_;
+    uint32_t pending_send_;  // bytes of a record built but not yet flushed (<= INT_MAX)
+    int error_;
+    uint32_t verify_flags_;
+    bool live_;              // ssl_ was set up and must be freed
+    bool transport_failed_;  // a transport call returned CWS_IO_ERROR
+};
+
+}  // namespace consensus
