@@ -94,10 +94,31 @@ public:
     static size_t required_bytes(const Config& config);
 
     /// Lays the client out in `memory` (>= required_bytes, 16-aligned).
-    /// Errors: invalid_config (no payment hook, bad knob, bad server_url,
-    /// memory too small or misaligned).
+    /// When `why` is not null, *why receives the reason: a static,
+    /// NUL-terminated English text naming the cause (never null; "" on ok).
+    /// Print or log it; do not parse it (the wording may improve).
+    /// Errors, checked in this order (the first fault is the one reported):
+    ///   invalid_config  this client is already initialised (deinit first)
+    ///   invalid_config  options.payment_hook is null
+    ///   invalid_config  port.ops or port.ops->random is null
+    ///   invalid_config  a Config knob breaks its rule, checked in this order:
+    ///                   max_sessions + max_requests >= 1, max_sessions and
+    ///                   max_requests <= 32767, tx_buffer_bytes >=
+    ///                   max_payment_header + 1024, rx_buffer_bytes >= 256,
+    ///                   work_buffer_bytes >= 2048 and >= 2 x max_payment_header,
+    ///                   max_message_bytes >= 125, listeners_per_event >= 1,
+    ///                   max_header_line >= 256, max_headers >= 8,
+    ///                   max_payment_header >= 64 (*why names the knob)
+    ///   invalid_config  memory is null, not 16-byte aligned, or memory_size
+    ///                   is less than required_bytes(config)
+    ///   invalid_config  options.server_url is null, longer than kMaxUrl,
+    ///                   not a valid http(s) URL, or a ws:// or wss:// URL
+    ///   invalid_config  port.ops->random failed (the RNG cannot be seeded)
+    ///   no_resources    the heap refused a session's frame parser (wslay)
+    /// On any error the client stays uninitialised (init may be retried) and
+    /// the caller may reuse `memory`.
     Error init(const Config& config, const ClientOptions& options, const cws_port& port,
-               void* memory, size_t memory_size);
+               void* memory, size_t memory_size, const char** why = nullptr);
     /// Closes everything at once (no handshakes) and releases TLS state.
     void deinit();
 
