@@ -328,39 +328,3 @@ TEST(token, FreeTokenCostsNothing) {
     h.spin();
     LONGS_EQUAL(0, h.client.budget().spent_micro_usd);
 }
-
-TEST_GROUP(client_init){};
-
-TEST(client_init, MissingPaymentHookIsInvalidConfig) {
-    Harness h;
-    h.options.payment_hook = nullptr;
-    CHECK(h.init() == Error::invalid_config);
-}
-
-TEST(client_init, BadServerUrlIsInvalidConfig) {
-    Harness h;
-    h.options.server_url = "ftp://example.com";
-    CHECK(h.init() == Error::invalid_config);
-    Harness h2;
-    h2.options.server_url = "ws://example.com";  // the token endpoint is HTTP(S)
-    CHECK(h2.init() == Error::invalid_config);
-}
-
-TEST(client_init, TooLittleMemoryIsInvalidConfig) {
-    Harness h;
-    Config c;
-    alignas(16) static uint8_t small[64];
-    CHECK(h.client.init(c, h.options, h.fp.port(), small, sizeof small) == Error::invalid_config);
-}
-
-TEST(client_init, ImpossibleKnobsAreInvalidConfig) {
-    Harness h;
-    h.config.tx_buffer_bytes = 512;  // cannot carry a payment header
-    CHECK(h.init() == Error::invalid_config);
-}
-
-TEST(client_init, BrokenEntropyIsInvalidConfig) {
-    Harness h;
-    h.fp.random_fails = true;
-    CHECK(h.init() == Error::invalid_config);
-}
