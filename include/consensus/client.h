@@ -62,6 +62,37 @@ struct SessionOptions {
     bool renew = false;  // after session_expired, buy a new session and continue
 };
 
+// Calling the library from inside a callback (a Listener, a TokenCallback, the
+// PaymentHook, the LimitReachedHook). Callbacks run on the loop's thread, from
+// poll()/process() or from the call that caused them. From inside one you may:
+//  - use any session, its own or another: send_text, send_binary, close, on,
+//    off, state, public_state, valid, index;
+//  - off() the very listener that is running: the listeners after it still
+//    receive the event. A listener on()-ed for the event being delivered may
+//    receive that event too (it takes a later slot);
+//  - send from `message`: the event's data is valid until the listener
+//    returns, so it can be echoed; frames sent during one read pass leave
+//    together after it;
+//  - close() from `message`: starts the close handshake; messages already
+//    read in the same pass are still delivered;
+//  - close() on a session that is not open (from `error`, `token`,
+//    `reconnecting`, ...): it ends at once, `ended` firing before close() returns;
+//  - close() from `close`: cancels the reconnect. After a network loss the
+//    session ends at once; after the server's close frame it ends when
+//    close_timeout_ms has passed, with a second `close` (initiator caller);
+//  - read the client: budget, stand_down, next_timeout_ms;
+//  - start work: request_token, open_session, connect. A TokenCallback's own
+//    request slot is still taken while it runs (request_token there is
+//    no_resources when that was the only slot); result.auth may be passed to
+//    connect(). open_session/connect from inside `ended` may take the slot
+//    that ended: its old handle goes stale at once, and its listeners after
+//    the caller miss that `ended`;
+//  - answer a payment: the PaymentHook may call complete_payment or
+//    refuse_payment on its ticket before it returns (its return value is then
+//    ignored).
+// Never call poll, process or deinit of the calling client from inside a
+// callback: they would run again, or destroy, the state machine that is calling.
+
 /// A handle to a session slot. Copyable; stale handles return invalid_handle.
 class Session {
 public:

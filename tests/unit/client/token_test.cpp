@@ -3,6 +3,7 @@
 #include "unit/client/client_fixture.h"
 // CppUTest last: it redefines new.
 #include "CppUTest/TestHarness.h"
+#include "common/check_err.h"
 
 using namespace consensus;
 using namespace clienttest;
@@ -327,4 +328,96 @@ TEST(token, FreeTokenCostsNothing) {
     CHECK(request() == Error::ok);
     h.spin();
     LONGS_EQUAL(0, h.client.budget().spent_micro_usd);
+}
+
+// ---- calls from inside a callback (client.h, "Calling the library from inside a callback")
+
+namespace {
+
+// What a test callback did from inside, and what it got back.
+struct Inside {
+    Harness* h = nullptr;
+    Error result = Error::invalid_handle;
+    Session session;
+    int calls = 0;
+};
+
+Inside g_inside;  // the payment hook's user is the Harness: the hooks find this here
+
+PaymentDecision complete_inside(void*, const PaymentChallenge&, PaymentTicket ticket,
+                                PaymentHeaderOut*) {
+    ++g_inside.calls;
+    g_inside.result = g_inside.h->client.complete_payment(ticket, "c2ln", 4);
+    return PaymentDecision::refused;  // ignored: the ticket was already answered
+}
+
+PaymentDecision refuse_inside(void*, const PaymentChallenge&, PaymentTicket ticket,
+                              PaymentHeaderOut*) {
+    ++g_inside.calls;
+    g_inside.result = g_inside.h->client.refuse_payment(ticket);
+    return PaymentDecision::decline;  // ignored: the ticket was already answered
+}
+
+}  // namespace
+
+TEST(token, CompletePaymentFromInsideTheHookPaysAndTheAnswerIsIgnored) {
+    h.client.deinit();
+    g_inside = Inside{};
+    g_inside.h = &h;
+    h.options.payment_hook = complete_inside;
+    CHECK_ERR(Error::ok, h.init());
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    h.fp.stream(1).push(vector_text("paid-200.http"));
+    CHECK_ERR(Error::ok, request());
+    h.spin();
+    LONGS_EQUAL(1, g_inside.calls);
+    CHECK_ERR(Error::ok, g_inside.result);
+    CHECK_ERR(Error::ok, h.token_result.error);
+    CHECK(h.token_result.paid);
+    STRCMP_CONTAINS("PAYMENT-SIGNATURE: c2ln\r\n", h.fp.stream(1).sent().c_str());
+}
+
+TEST(token, RefusePaymentFromInsideTheHookIsPaymentRefused) {
+    h.client.deinit();
+    g_inside = Inside{};
+    g_inside.h = &h;
+    h.options.payment_hook = refuse_inside;
+    CHECK_ERR(Error::ok, h.init());
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    CHECK_ERR(Error::ok, request());
+    h.spin();
+    CHECK_ERR(Error::ok, g_inside.result);
+    CHECK_ERR(Error::payment_refused, h.token_result.error);  // not payment_required
+    LONGS_EQUAL(1, h.fp.opened());
+}
+
+TEST(token, ConnectFromInsideTheTokenCallback) {
+    Inside in;
+    in.h = &h;
+    auto connect_now = [](void* u, const TokenResult& r) {
+        Inside* got = static_cast<Inside*>(u);
+        ++got->calls;
+        got->result = got->h->client.connect(*r.auth, SessionOptions(), &got->session);
+    };
+    h.fp.stream(0).push(response(200, "OK", token_body("tok-1")));
+    CHECK_ERR(Error::ok, h.client.request_token(TokenParams(), connect_now, &in));
+    h.spin();
+    LONGS_EQUAL(1, in.calls);
+    CHECK_ERR(Error::ok, in.result);  // r.auth was valid inside the callback
+    STRCMP_CONTAINS("GET /ws-connect?token=tok-1 ", h.fp.stream(1).sent().c_str());
+    CHECK(in.session.state() == SessionState::upgrading);
+}
+
+TEST(token, RequestTokenFromInsideItsCallbackFindsItsSlotStillTaken) {
+    Inside in;
+    in.h = &h;
+    auto again = [](void* u, const TokenResult&) {
+        Inside* got = static_cast<Inside*>(u);
+        got->result = got->h->client.request_token(TokenParams(), &Harness::token_cb, got->h);
+    };
+    h.fp.stream(0).push(response(200, "OK", token_body("tok-1")));
+    CHECK_ERR(Error::ok, h.client.request_token(TokenParams(), again, &in));
+    h.spin();
+    CHECK_ERR(Error::no_resources, in.result);  // max_requests = 1
+    CHECK_ERR(Error::ok, request());            // free once the callback returned
 }
