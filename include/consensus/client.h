@@ -172,13 +172,30 @@ public:
     /// For a foreign loop: service every state machine without waiting.
     void process();
 
-    /// Completes a payment the hook answered `pending`.
+    /// Answers the ticket of a payment hook (which returned `pending`, or is
+    /// still running). The purchase's outcome (the TokenCallback, or the
+    /// session's events) may fire before these return.
+    /// complete_payment sends the paid retry with `header` (copied). Errors:
+    ///   invalid_config     before init / after deinit
+    ///   invalid_handle     the ticket names no slot of this client, or its
+    ///                      purchase is no longer waiting for payment
+    ///                      (answered, timed out, or its session closed)
+    ///   message_too_large  size > Config::max_payment_header; the purchase
+    ///                      fails with payment_refused and the ticket is spent
+    /// A null header or size 0 returns ok, and the purchase fails with
+    /// payment_refused.
     Error complete_payment(PaymentTicket ticket, const char* header, size_t size);
+    /// Fails the purchase with payment_refused. Errors: invalid_config before
+    /// init / after deinit; invalid_handle as for complete_payment.
     Error refuse_payment(PaymentTicket ticket);
 
+    /// The spend guard's budget. Before init / after deinit: all zero (limited
+    /// false). Each init starts a new budget from ClientOptions::limit_micro_usd.
     Budget budget() const;
+    /// Forgets what was spent and clears stand_down. No-op before init.
     void reset_budget();
     /// True once the spend guard refused a purchase (the SDK's isStandDown()).
+    /// False before init / after deinit.
     bool stand_down() const;
 
     struct Impl;

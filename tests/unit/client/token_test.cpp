@@ -421,3 +421,91 @@ TEST(token, RequestTokenFromInsideItsCallbackFindsItsSlotStillTaken) {
     CHECK_ERR(Error::no_resources, in.result);  // max_requests = 1
     CHECK_ERR(Error::ok, request());            // free once the callback returned
 }
+
+// ---- complete_payment / refuse_payment errors, budget before init ---------------
+
+TEST(token, PaymentCallsBeforeInitAreInvalidConfig) {
+    Client none;
+    CHECK_ERR(Error::invalid_config, none.complete_payment(PaymentTicket{}, "x", 1));
+    CHECK_ERR(Error::invalid_config, none.refuse_payment(PaymentTicket{}));
+}
+
+TEST(token, TicketsOfNoWaitingPurchaseAreInvalidHandle) {
+    PaymentTicket unknown_slot{0x7fff};  // session slot 32767: not in this client
+    CHECK_ERR(Error::invalid_handle, h.client.complete_payment(unknown_slot, "x", 1));
+    CHECK_ERR(Error::invalid_handle, h.client.refuse_payment(unknown_slot));
+    PaymentTicket idle{0x8000};  // request slot 0, idle
+    CHECK_ERR(Error::invalid_handle, h.client.refuse_payment(idle));
+    h.mode = HookMode::pending;
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    CHECK_ERR(Error::ok, request());
+    h.spin();
+    CHECK_ERR(Error::ok, h.client.refuse_payment(h.last_ticket));
+    CHECK_ERR(Error::invalid_handle, h.client.refuse_payment(h.last_ticket));  // answered
+    CHECK_ERR(Error::invalid_handle, h.client.complete_payment(h.last_ticket, "x", 1));
+
+    h.fp.stream(1).push(vector_text("402-hybrid.http"));  // timed out
+    CHECK_ERR(Error::ok, request());
+    h.spin();
+    h.fp.advance(h.options.request_timeout_ms);
+    h.spin();
+    CHECK_ERR(Error::timeout, h.token_result.error);
+    CHECK_ERR(Error::invalid_handle, h.client.complete_payment(h.last_ticket, "x", 1));
+
+    h.fp.stream(2).push(vector_text("402-hybrid.http"));  // a session closed while paying
+    Session s;
+    CHECK_ERR(Error::ok, h.client.open_session(TokenParams(), SessionOptions(), &s));
+    h.spin();
+    CHECK(s.state() == SessionState::paying);
+    CHECK_ERR(Error::ok, s.close(1000, nullptr));
+    CHECK_ERR(Error::invalid_handle, h.client.complete_payment(h.last_ticket, "x", 1));
+}
+
+TEST(token, OverlongPaymentHeaderIsMessageTooLargeAndRefusesThePurchase) {
+    h.mode = HookMode::pending;
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    CHECK_ERR(Error::ok, request());
+    h.spin();
+    const std::string header(h.config.max_payment_header + 1, 'A');
+    CHECK_ERR(Error::message_too_large,
+              h.client.complete_payment(h.last_ticket, header.data(), header.size()));
+    LONGS_EQUAL(1, h.token_callbacks);  // before complete_payment returned
+    CHECK_ERR(Error::payment_refused, h.token_result.error);
+    CHECK_ERR(Error::invalid_handle,
+              h.client.complete_payment(h.last_ticket, header.data(), 8));  // spent
+    LONGS_EQUAL(1, h.fp.opened());
+}
+
+TEST(token, EmptyPaymentHeaderIsOkButThePurchaseIsRefused) {
+    h.mode = HookMode::pending;
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    CHECK_ERR(Error::ok, request());
+    h.spin();
+    CHECK_ERR(Error::ok, h.client.complete_payment(h.last_ticket, nullptr, 0));
+    LONGS_EQUAL(1, h.token_callbacks);
+    CHECK_ERR(Error::payment_refused, h.token_result.error);
+    LONGS_EQUAL(1, h.fp.opened());
+}
+
+TEST(token, BudgetBeforeInitAndAfterDeinitIsEmpty) {
+    Client none;
+    none.reset_budget();  // a no-op
+    const Budget b = none.budget();
+    CHECK_FALSE(b.limited);
+    LONGS_EQUAL(0, b.limit_micro_usd);
+    LONGS_EQUAL(0, b.spent_micro_usd);
+    LONGS_EQUAL(0, b.remaining_micro_usd);
+    CHECK_FALSE(none.stand_down());
+
+    h.client.deinit();
+    h.options.limit_micro_usd = 7000;
+    CHECK_ERR(Error::ok, h.init());
+    CHECK_ERR(Error::budget_exhausted, request());
+    CHECK(h.client.stand_down());
+    h.client.deinit();
+    CHECK_FALSE(h.client.stand_down());
+    CHECK_FALSE(h.client.budget().limited);
+    CHECK_ERR(Error::ok, h.init());  // a new init starts a new budget
+    CHECK_FALSE(h.client.stand_down());
+    LONGS_EQUAL(7000, h.client.budget().remaining_micro_usd);
+}
