@@ -97,10 +97,11 @@ int main(int argc, char** argv) {
     options.max_reconnects = 3;  // a device keeps the default: retry forever
 
     Client client;
+    const char* why = "";  // init's reason when it refuses
     Error e = client.init(config, options, cws_posix_port_get(posix), g_client_memory,
-                          sizeof g_client_memory);
+                          sizeof g_client_memory, &why);
     if (e != Error::ok) {
-        fprintf(stderr, "init: %s (client needs %zu bytes)\n", error_name(e),
+        fprintf(stderr, "init: %s: %s (client needs %zu bytes)\n", error_name(e), why,
                 Client::required_bytes(config));
         cws_posix_port_deinit(posix);
         return 1;

@@ -166,10 +166,11 @@ int main(int argc, char** argv) {
     options.payment_hook = pay;
     options.max_reconnects = 3;
     Client client;
+    const char* why = "";  // init's reason when it refuses
     const Error e = client.init(config, options, cws_posix_port_get(posix), g_client_memory,
-                                sizeof g_client_memory);
+                                sizeof g_client_memory, &why);
     if (e != Error::ok) {
-        fprintf(stderr, "init: %s (client needs %zu bytes)\n", error_name(e),
+        fprintf(stderr, "init: %s: %s (client needs %zu bytes)\n", error_name(e), why,
                 Client::required_bytes(config));
         cws_posix_port_deinit(posix);
         return 1;

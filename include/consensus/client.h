@@ -68,6 +68,37 @@ struct SessionOptions {
     bool renew = false;  // after session_expired, buy a new session and continue
 };
 
+// Calling the library from inside a callback (a Listener, a TokenCallback, the
+// PaymentHook, the LimitReachedHook). Callbacks run on the loop's thread, from
+// poll()/process() or from the call that caused them. From inside one you may:
+//  - use any session, its own or another: send_text, send_binary, close, on,
+//    off, state, public_state, valid, index;
+//  - off() the very listener that is running: the listeners after it still
+//    receive the event. A listener on()-ed for the event being delivered may
+//    receive that event too (it takes a later slot);
+//  - send from `message`: the event's data is valid until the listener
+//    returns, so it can be echoed; frames sent during one read pass leave
+//    together after it;
+//  - close() from `message`: starts the close handshake; messages already
+//    read in the same pass are still delivered;
+//  - close() on a session that is not open (from `error`, `token`,
+//    `reconnecting`, ...): it ends at once, `ended` firing before close() returns;
+//  - close() from `close`: cancels the reconnect. After a network loss the
+//    session ends at once; after the server's close frame it ends when
+//    close_timeout_ms has passed, with a second `close` (initiator caller);
+//  - read the client: budget, stand_down, next_timeout_ms;
+//  - start work: request_token, open_session, connect. A TokenCallback's own
+//    request slot is still taken while it runs (request_token there is
+//    no_resources when that was the only slot); result.auth may be passed to
+//    connect(). open_session/connect from inside `ended` may take the slot
+//    that ended: its old handle goes stale at once, and its listeners after
+//    the caller miss that `ended`;
+//  - answer a payment: the PaymentHook may call complete_payment or
+//    refuse_payment on its ticket before it returns (its return value is then
+//    ignored).
+// Never call poll, process or deinit of the calling client from inside a
+// callback: they would run again, or destroy, the state machine that is calling.
+
 /// A handle to a session slot. Copyable; stale handles return invalid_handle.
 class Session {
   public:
@@ -100,10 +131,31 @@ class Client {
     static size_t required_bytes(const Config& config);
 
     /// Lays the client out in `memory` (>= required_bytes, 16-aligned).
-    /// Errors: invalid_config (no payment hook, bad knob, bad server_url,
-    /// memory too small or misaligned).
+    /// When `why` is not null, *why receives the reason: a static,
+    /// NUL-terminated English text naming the cause (never null; "" on ok).
+    /// Print or log it; do not parse it (the wording may improve).
+    /// Errors, checked in this order (the first fault is the one reported):
+    ///   invalid_config  this client is already initialised (deinit first)
+    ///   invalid_config  options.payment_hook is null
+    ///   invalid_config  port.ops or port.ops->random is null
+    ///   invalid_config  a Config knob breaks its rule, checked in this order:
+    ///                   max_sessions + max_requests >= 1, max_sessions and
+    ///                   max_requests <= 32767, tx_buffer_bytes >=
+    ///                   max_payment_header + 1024, rx_buffer_bytes >= 256,
+    ///                   work_buffer_bytes >= 2048 and >= 2 x max_payment_header,
+    ///                   max_message_bytes >= 125, listeners_per_event >= 1,
+    ///                   max_header_line >= 256, max_headers >= 8,
+    ///                   max_payment_header >= 64 (*why names the knob)
+    ///   invalid_config  memory is null, not 16-byte aligned, or memory_size
+    ///                   is less than required_bytes(config)
+    ///   invalid_config  options.server_url is null, longer than kMaxUrl,
+    ///                   not a valid http(s) URL, or a ws:// or wss:// URL
+    ///   invalid_config  port.ops->random failed (the RNG cannot be seeded)
+    ///   no_resources    the heap refused a session's frame parser (wslay)
+    /// On any error the client stays uninitialised (init may be retried) and
+    /// the caller may reuse `memory`.
     Error init(const Config& config, const ClientOptions& options, const cws_port& port,
-               void* memory, size_t memory_size);
+               void* memory, size_t memory_size, const char** why = nullptr);
     /// Closes everything at once (no handshakes) and releases TLS state.
     void deinit();
 
@@ -126,13 +178,30 @@ class Client {
     /// For a foreign loop: service every state machine without waiting.
     void process();
 
-    /// Completes a payment the hook answered `pending`.
+    /// Answers the ticket of a payment hook (which returned `pending`, or is
+    /// still running). The purchase's outcome (the TokenCallback, or the
+    /// session's events) may fire before these return.
+    /// complete_payment sends the paid retry with `header` (copied). Errors:
+    ///   invalid_config     before init / after deinit
+    ///   invalid_handle     the ticket names no slot of this client, or its
+    ///                      purchase is no longer waiting for payment
+    ///                      (answered, timed out, or its session closed)
+    ///   message_too_large  size > Config::max_payment_header; the purchase
+    ///                      fails with payment_refused and the ticket is spent
+    /// A null header or size 0 returns ok, and the purchase fails with
+    /// payment_refused.
     Error complete_payment(PaymentTicket ticket, const char* header, size_t size);
+    /// Fails the purchase with payment_refused. Errors: invalid_config before
+    /// init / after deinit; invalid_handle as for complete_payment.
     Error refuse_payment(PaymentTicket ticket);
 
+    /// The spend guard's budget. Before init / after deinit: all zero (limited
+    /// false). Each init starts a new budget from ClientOptions::limit_micro_usd.
     Budget budget() const;
+    /// Forgets what was spent and clears stand_down. No-op before init.
     void reset_budget();
     /// True once the spend guard refused a purchase (the SDK's isStandDown()).
+    /// False before init / after deinit.
     bool stand_down() const;
 
     struct Impl;

@@ -87,6 +87,8 @@ struct Event {
 };
 
 class Session;
+/// What a listener may call from inside its call: client.h, "Calling the
+/// library from inside a callback".
 using Listener = void (*)(void* user, Session& session, const Event& event);
 
 }  // namespace consensus

@@ -56,7 +56,9 @@ struct PaymentHeaderOut {
     size_t size;  // set by the hook
 };
 
-/// The hook. Called from poll() with the decoded challenge. Must not call poll().
+/// The hook. Called from poll() with the decoded challenge. It may answer its
+/// ticket from inside (Client::complete_payment / refuse_payment); it must not
+/// call poll() (client.h, "Calling the library from inside a callback").
 using PaymentHook = PaymentDecision (*)(void* user, const PaymentChallenge& challenge,
                                         PaymentTicket ticket, PaymentHeaderOut* header);
 

@@ -46,14 +46,45 @@ struct Carver {
     }
 };
 
-bool config_valid(const Config& c) {
-    // The token request (with a payment header) and the x402 challenge must fit.
-    return c.max_sessions + c.max_requests > 0 && c.max_requests <= 0x7fff &&
-           c.max_sessions <= 0x7fff && c.tx_buffer_bytes >= c.max_payment_header + 1024 &&
-           c.rx_buffer_bytes >= 256 && c.work_buffer_bytes >= 2048 &&
-           c.work_buffer_bytes / 2 >= c.max_payment_header && c.max_message_bytes >= 125 &&
-           c.listeners_per_event >= 1 && c.max_header_line >= 256 && c.max_headers >= 8 &&
-           c.max_payment_header >= 64;
+// One rule of Config: a predicate and the text init() reports when it fails.
+struct ConfigRule {
+    bool (*holds)(const Config& c);
+    const char* why;
+};
+
+// Checked in order; init() reports the first rule broken. Sums are taken in
+// 64 bits so that a huge max_payment_header cannot wrap past a rule.
+constexpr ConfigRule kConfigRules[] = {
+    {[](const Config& c) { return c.max_sessions + c.max_requests > 0; },
+     "max_sessions + max_requests must be >= 1"},
+    {[](const Config& c) { return c.max_sessions <= 0x7fff; }, "max_sessions must be <= 32767"},
+    {[](const Config& c) { return c.max_requests <= 0x7fff; }, "max_requests must be <= 32767"},
+    // The token request carries the payment header and must fit the send buffer.
+    {[](const Config& c) { return c.tx_buffer_bytes >= uint64_t{c.max_payment_header} + 1024; },
+     "tx_buffer_bytes must be >= max_payment_header + 1024"},
+    {[](const Config& c) { return c.rx_buffer_bytes >= 256; }, "rx_buffer_bytes must be >= 256"},
+    {[](const Config& c) { return c.work_buffer_bytes >= 2048; },
+     "work_buffer_bytes must be >= 2048"},
+    // The work area's second half holds the decoded x402 challenge, its first
+    // half the hook's header.
+    {[](const Config& c) { return c.work_buffer_bytes >= 2 * uint64_t{c.max_payment_header}; },
+     "work_buffer_bytes must be >= 2 x max_payment_header"},
+    {[](const Config& c) { return c.max_message_bytes >= 125; },
+     "max_message_bytes must be >= 125"},
+    {[](const Config& c) { return c.listeners_per_event >= 1; },
+     "listeners_per_event must be >= 1"},
+    {[](const Config& c) { return c.max_header_line >= 256; }, "max_header_line must be >= 256"},
+    {[](const Config& c) { return c.max_headers >= 8; }, "max_headers must be >= 8"},
+    {[](const Config& c) { return c.max_payment_header >= 64; },
+     "max_payment_header must be >= 64"},
+};
+
+// The first Config rule broken, or nullptr.
+const char* config_fault(const Config& c) {
+    for (const ConfigRule& rule : kConfigRules) {
+        if (!rule.holds(c)) return rule.why;
+    }
+    return nullptr;
 }
 
 }  // namespace
@@ -152,21 +183,52 @@ size_t Client::required_bytes(const Config& c) {
            c.max_requests * request_bytes(c);
 }
 
-Error Client::init(const Config& config, const ClientOptions& options, const cws_port& port,
-                   void* memory, size_t memory_size) {
-    if (impl_ != nullptr) return Error::invalid_config;
-    if (options.payment_hook == nullptr || port.ops == nullptr || !config_valid(config)) {
-        return Error::invalid_config;
+namespace {
+
+// Hands init()'s reason to the caller who asked for it (why may be null).
+Error answer(const char** why, Error e, const char* reason) {
+    if (why != nullptr) *why = reason;
+    return e;
+}
+
+// Rng::init needs random(); the other ops are first called later.
+const char* port_fault(const cws_port& port) {
+    if (port.ops == nullptr) return "port.ops is null";
+    if (port.ops->random == nullptr) return "port.ops->random is null";
+    return nullptr;
+}
+
+const char* memory_fault(const Config& c, const void* memory, size_t size) {
+    if (memory == nullptr) return "memory is null";
+    if (reinterpret_cast<uintptr_t>(memory) % kAlign != 0) return "memory is not 16-byte aligned";
+    if (size < Client::required_bytes(c)) {
+        return "memory_size is smaller than Client::required_bytes(config)";
     }
-    if (memory == nullptr || reinterpret_cast<uintptr_t>(memory) % kAlign != 0 ||
-        memory_size < required_bytes(config)) {
-        return Error::invalid_config;
-    }
-    if (options.server_url == nullptr || strlen(options.server_url) > kMaxUrl) {
-        return Error::invalid_config;
-    }
-    Carver carve{static_cast<uint8_t*>(memory)};
-    Impl* core = new (carve.take(sizeof(Impl))) Impl();
+    return nullptr;
+}
+
+// Only what can be judged before the copy; the URL is parsed in the copy
+// (start_core), because the parsed views point into it.
+const char* server_url_fault(const char* url) {
+    if (url == nullptr) return "options.server_url is null";
+    if (strlen(url) > kMaxUrl) return "options.server_url is longer than kMaxUrl (512 bytes)";
+    return nullptr;
+}
+
+// The first fault of init()'s arguments, or nullptr. Nothing is written yet.
+const char* arguments_fault(const Config& config, const ClientOptions& options,
+                            const cws_port& port, const void* memory, size_t memory_size) {
+    if (options.payment_hook == nullptr) return "options.payment_hook is null (it is required)";
+    const char* fault = port_fault(port);
+    if (fault == nullptr) fault = config_fault(config);
+    if (fault == nullptr) fault = memory_fault(config, memory, memory_size);
+    if (fault == nullptr) fault = server_url_fault(options.server_url);
+    return fault;
+}
+
+Client::Impl* place_core(Carver* carve, const Config& config, const ClientOptions& options,
+                         const cws_port& port) {
+    Client::Impl* core = new (carve->take(sizeof(Client::Impl))) Client::Impl();
     core->config = config;
     core->options = options;
     core->port = port;
@@ -176,46 +238,82 @@ Error Client::init(const Config& config, const ClientOptions& options, const cws
     core->options.server_url = core->server_text;
     core->sessions = nullptr;
     core->requests = nullptr;
-    Url& url = core->server;
-    if (parse_url(core->server_text, strlen(core->server_text), &url) != Error::ok ||
-        url.websocket) {
-        core->~Impl();
-        return Error::invalid_config;
-    }
-    if (core->rng.init(port) != Error::ok) {
-        core->~Impl();
-        return Error::invalid_config;
-    }
-    core->guard.configure(options.limit_micro_usd, options.on_limit_reached, options.limit_user);
+    return core;
+}
 
-    impl_ = core;
-    // Each slot is followed by its buffers: [slot][tx][rx][work][listeners].
+// Parses the copied server URL and seeds the RNG: the fault, or nullptr.
+const char* start_core(ClientCore* core) {
+    Url& url = core->server;
+    if (parse_url(core->server_text, strlen(core->server_text), &url) != Error::ok) {
+        return "options.server_url is not a valid http:// or https:// URL";
+    }
+    if (url.websocket) return "options.server_url must be http:// or https://, not ws:// or wss://";
+    if (core->rng.init(core->port) != Error::ok) {
+        return "port.ops->random failed: the RNG could not be seeded";
+    }
+    return nullptr;
+}
+
+// Each slot is followed by its buffers: [slot][tx][rx][work][listeners].
+void place_sessions(ClientCore* core, Carver* carve) {
+    const Config& config = core->config;
     for (uint16_t i = 0; i < config.max_sessions; ++i) {
-        SessionSlot* slot = new (carve.take(sizeof(SessionSlot))) SessionSlot();
+        SessionSlot* slot = new (carve->take(sizeof(SessionSlot))) SessionSlot();
         if (i == 0) core->sessions = slot;
-        SlotBuffers b{carve.take(config.tx_buffer_bytes), config.tx_buffer_bytes,
-                      carve.take(config.rx_buffer_bytes), config.rx_buffer_bytes,
-                      carve.take(work_bytes(config)),     work_bytes(config)};
+        SlotBuffers b{carve->take(config.tx_buffer_bytes), config.tx_buffer_bytes,
+                      carve->take(config.rx_buffer_bytes), config.rx_buffer_bytes,
+                      carve->take(work_bytes(config)),     work_bytes(config)};
         ListenerEntry* listeners = reinterpret_cast<ListenerEntry*>(
-            carve.take(sizeof(ListenerEntry) * kEventTypeCount * config.listeners_per_event));
+            carve->take(sizeof(ListenerEntry) * kEventTypeCount * config.listeners_per_event));
         slot->bind(core, i, b, listeners);
     }
+}
+
+void place_requests(ClientCore* core, Carver* carve) {
+    const Config& config = core->config;
     for (uint16_t i = 0; i < config.max_requests; ++i) {
-        RequestSlot* slot = new (carve.take(sizeof(RequestSlot))) RequestSlot();
+        RequestSlot* slot = new (carve->take(sizeof(RequestSlot))) RequestSlot();
         if (i == 0) core->requests = slot;
-        SlotBuffers b{carve.take(config.tx_buffer_bytes),   config.tx_buffer_bytes,
-                      carve.take(config.rx_buffer_bytes),   config.rx_buffer_bytes,
-                      carve.take(config.work_buffer_bytes), config.work_buffer_bytes};
+        SlotBuffers b{carve->take(config.tx_buffer_bytes),   config.tx_buffer_bytes,
+                      carve->take(config.rx_buffer_bytes),   config.rx_buffer_bytes,
+                      carve->take(config.work_buffer_bytes), config.work_buffer_bytes};
         slot->bind(core, i, b);
     }
-    // The framers' one allocation each (wslay's frame context) happens here, at init.
-    for (uint16_t i = 0; i < config.max_sessions; ++i) {
-        if (session_at(core, i)->init_framer() != Error::ok) {
-            deinit();
-            return Error::no_resources;
-        }
+}
+
+// The framers' one allocation each (wslay's frame context) happens here, at init.
+bool init_framers(ClientCore* core) {
+    for (uint16_t i = 0; i < core->config.max_sessions; ++i) {
+        if (session_at(core, i)->init_framer() != Error::ok) return false;
     }
-    return Error::ok;
+    return true;
+}
+
+}  // namespace
+
+Error Client::init(const Config& config, const ClientOptions& options, const cws_port& port,
+                   void* memory, size_t memory_size, const char** why) {
+    if (impl_ != nullptr) {
+        return answer(why, Error::invalid_config, "already initialised: call deinit() first");
+    }
+    const char* fault = arguments_fault(config, options, port, memory, memory_size);
+    if (fault != nullptr) return answer(why, Error::invalid_config, fault);
+    Carver carve{static_cast<uint8_t*>(memory)};
+    Impl* core = place_core(&carve, config, options, port);
+    fault = start_core(core);
+    if (fault != nullptr) {
+        core->~Impl();
+        return answer(why, Error::invalid_config, fault);
+    }
+    core->guard.configure(options.limit_micro_usd, options.on_limit_reached, options.limit_user);
+    impl_ = core;
+    place_sessions(core, &carve);
+    place_requests(core, &carve);
+    if (!init_framers(core)) {
+        deinit();
+        return answer(why, Error::no_resources, "no heap for a session's frame parser (wslay)");
+    }
+    return answer(why, Error::ok, "");
 }
 
 void Client::deinit() {

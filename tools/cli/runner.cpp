@@ -174,9 +174,9 @@ int setup(Runtime* rt, const Args& a, const Output& out, uint32_t sessions) {
         print_error(out, kNoSession, Error::no_resources, "out of memory", 13, 0);
         return kExitUsage;
     }
-    Error e = rt->client.init(cfg, opt, rt->port_ops, rt->client_mem, need);
+    const char* why = "";
+    Error e = rt->client.init(cfg, opt, rt->port_ops, rt->client_mem, need, &why);
     if (e != Error::ok) {
-        const char* why = "the client refused this configuration";
         print_error(out, kNoSession, e, why, strlen(why), 0);
         return kExitUsage;
     }

@@ -124,12 +124,12 @@ struct Harness {
         options.limit_user = this;
     }
 
-    consensus::Error init() {
+    consensus::Error init(const char** why = nullptr) {
         memory.assign(consensus::Client::required_bytes(config) + 16, 0);
         uintptr_t p = reinterpret_cast<uintptr_t>(memory.data());
         uint8_t* aligned = memory.data() + ((16 - (p % 16)) % 16);
         return client.init(config, options, fp.port(), aligned,
-                           consensus::Client::required_bytes(config));
+                           consensus::Client::required_bytes(config), why);
     }
 
     void spin(int n = 8) {

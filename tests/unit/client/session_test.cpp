@@ -3,6 +3,7 @@
 #include "unit/client/client_fixture.h"
 // CppUTest last: it redefines new.
 #include "CppUTest/TestHarness.h"
+#include "common/check_err.h"
 
 using namespace consensus;
 using namespace clienttest;
@@ -16,6 +17,35 @@ const char kSessionStart[] =
 const char kExpired[] =
     "{\"type\":\"session_expired\",\"reason\":\"time_limit_reached\",\"finalUsage\":"
     "{\"durationMinutes\":5,\"dataMB\":0.01}}";
+
+// What a test listener did from inside its callback (client.h, "Calling the
+// library from inside a callback").
+struct Reentry {
+    Harness* h = nullptr;
+    Session other;             // a second session, or the one opened from inside
+    Error result = Error::ok;  // what the call made from inside returned
+    int calls = 0;
+    size_t ended_seen = 0;  // `ended` events recorded when the call returned
+    bool flag = false;
+    int counted = 0;
+};
+
+void count_calls(void* user, Session&, const Event&) {
+    ++*static_cast<int*>(user);
+}
+
+// Removes itself from the message listeners, from inside its own call.
+void remove_self(void* user, Session& self, const Event&) {
+    Reentry* r = static_cast<Reentry*>(user);
+    ++r->calls;
+    r->flag = self.off(EventType::message, remove_self, user);
+}
+
+// On its first call, adds count_calls (on r->counted) to the event being delivered.
+void add_counter(void* user, Session& self, const Event&) {
+    Reentry* r = static_cast<Reentry*>(user);
+    if (r->calls++ == 0) r->result = self.on(EventType::message, count_calls, &r->counted);
+}
 
 }  // namespace
 
@@ -44,13 +74,16 @@ TEST_GROUP(session) {
     }
     // Opens a managed session through token + upgrade + session_start.
     void open(SessionOptions o, const std::string& token = "t1") {
+        open_into(s, o, token);
+    }
+    void open_into(Session & out, SessionOptions o, const std::string& token) {
         script_token(token);
-        CHECK(h.client.open_session(TokenParams(), o, &s) == Error::ok);
+        CHECK(h.client.open_session(TokenParams(), o, &out) == Error::ok);
         h.spin();
         const size_t ws = next_stream++;
         accept_upgrade(ws, frame(0x1, kSessionStart));
         h.spin();
-        CHECK(s.state() == SessionState::open);
+        CHECK(out.state() == SessionState::open);
     }
     void open() {
         open(h.session_options());
@@ -561,4 +594,211 @@ TEST(session, ListenersAreAddedAndRemovedExactly) {
     LONGS_EQUAL(3, calls);
     CHECK(s.off(EventType::message, fn, &calls));
     CHECK_FALSE(s.off(EventType::message, fn, &calls));
+}
+
+// ---- calls from inside a listener (client.h, "Calling the library from inside a callback")
+
+TEST(session, SendFromInsideTheOpenListener) {
+    script_token("t1");
+    CHECK_ERR(Error::ok, h.client.open_session(TokenParams(), h.session_options(), &s));
+    Reentry r;
+    auto send_hi = [](void* u, Session& self, const Event&) {
+        Reentry* got = static_cast<Reentry*>(u);
+        ++got->calls;
+        got->result = self.send_text("hi", 2);
+    };
+    CHECK_ERR(Error::ok, s.on(EventType::open, send_hi, &r));
+    h.spin();
+    accept_upgrade(1);
+    h.fp.stream(1).take_sent();  // the upgrade request
+    h.spin();
+    LONGS_EQUAL(1, r.calls);
+    CHECK_ERR(Error::ok, r.result);
+    const std::vector<wstest::ClientFrame> f = client_frames(h.fp.stream(1).sent());
+    LONGS_EQUAL(1, f.size());
+    LONGS_EQUAL(1, f[0].opcode);
+    STRCMP_EQUAL("hi", wstest::str_of(f[0].payload.data(), f[0].payload.size()).c_str());
+}
+
+TEST(session, SendFromInsideAMessageListenerLeavesAfterTheReadPass) {
+    open();
+    Reentry r;
+    auto echo = [](void* u, Session& self, const Event& ev) {
+        Reentry* got = static_cast<Reentry*>(u);
+        ++got->calls;
+        got->result = self.send_binary(ev.data, ev.size);  // the view is valid until we return
+    };
+    CHECK_ERR(Error::ok, s.on(EventType::message, echo, &r));
+    ws().take_sent();
+    const int writes = ws().send_calls;
+    ws().push(frame(0x1, "one") + frame(0x2, "two"));
+    h.spin();
+    LONGS_EQUAL(2, r.calls);
+    LONGS_EQUAL(writes + 1, ws().send_calls);  // both echoes in one write
+    CHECK_ERR(Error::ok, r.result);
+    const std::vector<wstest::ClientFrame> f = client_frames(ws().sent());
+    LONGS_EQUAL(2, f.size());
+    STRCMP_EQUAL("one", wstest::str_of(f[0].payload.data(), f[0].payload.size()).c_str());
+    STRCMP_EQUAL("two", wstest::str_of(f[1].payload.data(), f[1].payload.size()).c_str());
+}
+
+TEST(session, CloseFromInsideAMessageListenerStartsTheHandshake) {
+    open();
+    Reentry r;
+    auto close_now = [](void* u, Session& self, const Event&) {
+        Reentry* got = static_cast<Reentry*>(u);
+        if (got->calls++ == 0) got->result = self.close(1000, "enough");
+    };
+    CHECK_ERR(Error::ok, s.on(EventType::message, close_now, &r));
+    ws().take_sent();
+    ws().push(frame(0x1, "a") + frame(0x1, "b"));
+    h.spin();
+    CHECK_ERR(Error::ok, r.result);
+    CHECK(s.state() == SessionState::closing);
+    LONGS_EQUAL(2, r.calls);  // "b" came in the same read: still delivered
+    STRCMP_EQUAL("b", h.find(EventType::message, 2)->text.c_str());
+    const std::vector<wstest::ClientFrame> f = client_frames(ws().sent());
+    LONGS_EQUAL(1, f.size());
+    LONGS_EQUAL(8, f[0].opcode);
+    ws().push(close_frame(1000, "enough"));
+    h.spin();
+    CHECK(h.find(EventType::close)->initiator == Initiator::caller);
+    CHECK_ERR(Error::ok, h.find(EventType::ended)->error);
+}
+
+TEST(session, CloseFromInsideReconnectingEndsBeforeItReturns) {
+    open();
+    Reentry r;
+    r.h = &h;
+    auto stop = [](void* u, Session& self, const Event&) {
+        Reentry* got = static_cast<Reentry*>(u);
+        got->result = self.close(1000, nullptr);
+        got->ended_seen = got->h->count(EventType::ended);
+    };
+    CHECK_ERR(Error::ok, s.on(EventType::reconnecting, stop, &r));
+    ws().push_eof();
+    h.spin();
+    CHECK_ERR(Error::ok, r.result);
+    LONGS_EQUAL(1, r.ended_seen);  // `ended` fired inside close()
+    const size_t opens = h.fp.open_calls();
+    h.run_for(5000, 100);
+    LONGS_EQUAL(opens, h.fp.open_calls());
+    CHECK(s.public_state() == PublicState::closed_by_caller);
+}
+
+TEST(session, CloseFromInsideACloseListenerAfterANetworkLossEndsAtOnce) {
+    open();
+    Reentry r;
+    auto stop = [](void* u, Session& self, const Event&) {
+        static_cast<Reentry*>(u)->result = self.close(1000, nullptr);
+    };
+    CHECK_ERR(Error::ok, s.on(EventType::close, stop, &r));
+    ws().push_eof();
+    h.spin();
+    CHECK_ERR(Error::ok, r.result);
+    LONGS_EQUAL(1, h.count(EventType::close));
+    LONGS_EQUAL(0, h.count(EventType::reconnecting));
+    CHECK_ERR(Error::ok, h.find(EventType::ended)->error);
+}
+
+TEST(session, CloseFromInsideACloseListenerAfterAServerCloseEndsAfterTheCloseTimeout) {
+    open();
+    Reentry r;
+    auto stop = [](void* u, Session& self, const Event&) {
+        Reentry* got = static_cast<Reentry*>(u);
+        if (got->calls++ == 0) got->result = self.close(1000, nullptr);
+    };
+    CHECK_ERR(Error::ok, s.on(EventType::close, stop, &r));
+    ws().push(close_frame(1011, "oops"));
+    h.spin();
+    CHECK_ERR(Error::ok, r.result);
+    CHECK(s.state() == SessionState::closing);
+    LONGS_EQUAL(0, h.count(EventType::reconnecting));
+    const size_t opens = h.fp.open_calls();
+    h.fp.advance(h.options.close_timeout_ms);
+    h.spin();
+    CHECK(s.state() == SessionState::closed);
+    LONGS_EQUAL(2, h.count(EventType::close));  // the server's, then ours
+    CHECK(h.find(EventType::close, 1)->initiator == Initiator::caller);
+    CHECK_ERR(Error::ok, h.find(EventType::ended)->error);
+    LONGS_EQUAL(opens, h.fp.open_calls());
+}
+
+TEST(session, OffOfItselfInsideItsOwnCallback) {
+    open(SessionOptions());
+    Reentry r;
+    int counted = 0;
+    CHECK_ERR(Error::ok, s.on(EventType::message, remove_self, &r));
+    CHECK_ERR(Error::ok, s.on(EventType::message, count_calls, &counted));
+    ws().push(frame(0x1, "x") + frame(0x1, "y"));
+    h.spin();
+    LONGS_EQUAL(1, r.calls);
+    CHECK(r.flag);            // off() found it
+    LONGS_EQUAL(2, counted);  // the next listener still ran, both times
+}
+
+TEST(session, OnInsideACallbackMayReceiveTheEventBeingDelivered) {
+    open(SessionOptions());
+    Reentry r;
+    CHECK_ERR(Error::ok, s.on(EventType::message, add_counter, &r));
+    ws().push(frame(0x1, "x"));
+    h.spin();
+    CHECK_ERR(Error::ok, r.result);
+    LONGS_EQUAL(1, r.counted);  // added into a later slot: called for "x" too
+    ws().push(frame(0x1, "y"));
+    h.spin();
+    LONGS_EQUAL(2, r.counted);
+}
+
+TEST(session, ListenerMayUseAnotherSessionAndReadTheClient) {
+    open();
+    Reentry r;
+    r.h = &h;
+    open_into(r.other, h.session_options(), "t2");
+    auto relay = [](void* u, Session&, const Event& ev) {
+        Reentry* got = static_cast<Reentry*>(u);
+        got->result = got->other.send_text(reinterpret_cast<const char*>(ev.data), ev.size);
+        const Client& c = got->h->client;
+        got->flag = got->other.state() == SessionState::open && !c.stand_down() &&
+                    !c.budget().limited && c.next_timeout_ms() >= 0;
+    };
+    CHECK_ERR(Error::ok, s.on(EventType::message, relay, &r));
+    FakeStream& first = h.fp.stream(1);
+    ws().take_sent();
+    first.push(frame(0x1, "relay me"));
+    h.spin();
+    CHECK_ERR(Error::ok, r.result);
+    CHECK(r.flag);
+    const std::vector<wstest::ClientFrame> f = client_frames(ws().sent());
+    LONGS_EQUAL(1, f.size());
+    STRCMP_EQUAL("relay me", wstest::str_of(f[0].payload.data(), f[0].payload.size()).c_str());
+}
+
+TEST(session, OpenSessionFromInsideEndedMayTakeThatVerySlot) {
+    h.client.deinit();
+    h.config.max_sessions = 1;
+    CHECK_ERR(Error::ok, h.init());
+    open(SessionOptions());
+    Reentry r;
+    r.h = &h;
+    int later = 0;
+    auto reopen = [](void* u, Session& self, const Event&) {
+        Reentry* got = static_cast<Reentry*>(u);
+        got->result =
+            got->h->client.open_session(TokenParams(), got->h->session_options(), &got->other);
+        got->flag = self.valid();
+    };
+    CHECK_ERR(Error::ok, s.on(EventType::ended, reopen, &r));
+    CHECK_ERR(Error::ok, s.on(EventType::ended, count_calls, &later));
+    FakeStream& first = ws();
+    script_token("t2");
+    CHECK_ERR(Error::ok, s.close(1000, nullptr));
+    first.push(close_frame(1000, ""));
+    h.spin();
+    CHECK_ERR(Error::ok, r.result);
+    LONGS_EQUAL(s.index(), r.other.index());  // the one slot, again
+    CHECK_FALSE(r.flag);                      // the old handle went stale at once
+    CHECK_FALSE(s.valid());
+    LONGS_EQUAL(0, later);  // the slot's listeners were replaced mid-event
+    STRCMP_CONTAINS("GET /ws-connect?token=t2 ", h.fp.stream(3).sent().c_str());
 }

@@ -3,6 +3,7 @@
 #include "unit/client/client_fixture.h"
 // CppUTest last: it redefines new.
 #include "CppUTest/TestHarness.h"
+#include "common/check_err.h"
 
 using namespace consensus;
 using namespace clienttest;
@@ -329,38 +330,182 @@ TEST(token, FreeTokenCostsNothing) {
     LONGS_EQUAL(0, h.client.budget().spent_micro_usd);
 }
 
-TEST_GROUP(client_init){};
+// ---- calls from inside a callback (client.h, "Calling the library from inside a callback")
 
-TEST(client_init, MissingPaymentHookIsInvalidConfig) {
-    Harness h;
-    h.options.payment_hook = nullptr;
-    CHECK(h.init() == Error::invalid_config);
+namespace {
+
+// What a test callback did from inside, and what it got back.
+struct Inside {
+    Harness* h = nullptr;
+    Error result = Error::invalid_handle;
+    Session session;
+    int calls = 0;
+};
+
+Inside g_inside;  // the payment hook's user is the Harness: the hooks find this here
+
+PaymentDecision complete_inside(void*, const PaymentChallenge&, PaymentTicket ticket,
+                                PaymentHeaderOut*) {
+    ++g_inside.calls;
+    g_inside.result = g_inside.h->client.complete_payment(ticket, "c2ln", 4);
+    return PaymentDecision::refused;  // ignored: the ticket was already answered
 }
 
-TEST(client_init, BadServerUrlIsInvalidConfig) {
-    Harness h;
-    h.options.server_url = "ftp://example.com";
-    CHECK(h.init() == Error::invalid_config);
-    Harness h2;
-    h2.options.server_url = "ws://example.com";  // the token endpoint is HTTP(S)
-    CHECK(h2.init() == Error::invalid_config);
+PaymentDecision refuse_inside(void*, const PaymentChallenge&, PaymentTicket ticket,
+                              PaymentHeaderOut*) {
+    ++g_inside.calls;
+    g_inside.result = g_inside.h->client.refuse_payment(ticket);
+    return PaymentDecision::decline;  // ignored: the ticket was already answered
 }
 
-TEST(client_init, TooLittleMemoryIsInvalidConfig) {
-    Harness h;
-    Config c;
-    alignas(16) static uint8_t small[64];
-    CHECK(h.client.init(c, h.options, h.fp.port(), small, sizeof small) == Error::invalid_config);
+}  // namespace
+
+TEST(token, CompletePaymentFromInsideTheHookPaysAndTheAnswerIsIgnored) {
+    h.client.deinit();
+    g_inside = Inside{};
+    g_inside.h = &h;
+    h.options.payment_hook = complete_inside;
+    CHECK_ERR(Error::ok, h.init());
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    h.fp.stream(1).push(vector_text("paid-200.http"));
+    CHECK_ERR(Error::ok, request());
+    h.spin();
+    LONGS_EQUAL(1, g_inside.calls);
+    CHECK_ERR(Error::ok, g_inside.result);
+    CHECK_ERR(Error::ok, h.token_result.error);
+    CHECK(h.token_result.paid);
+    STRCMP_CONTAINS("PAYMENT-SIGNATURE: c2ln\r\n", h.fp.stream(1).sent().c_str());
 }
 
-TEST(client_init, ImpossibleKnobsAreInvalidConfig) {
-    Harness h;
-    h.config.tx_buffer_bytes = 512;  // cannot carry a payment header
-    CHECK(h.init() == Error::invalid_config);
+TEST(token, RefusePaymentFromInsideTheHookIsPaymentRefused) {
+    h.client.deinit();
+    g_inside = Inside{};
+    g_inside.h = &h;
+    h.options.payment_hook = refuse_inside;
+    CHECK_ERR(Error::ok, h.init());
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    CHECK_ERR(Error::ok, request());
+    h.spin();
+    CHECK_ERR(Error::ok, g_inside.result);
+    CHECK_ERR(Error::payment_refused, h.token_result.error);  // not payment_required
+    LONGS_EQUAL(1, h.fp.opened());
 }
 
-TEST(client_init, BrokenEntropyIsInvalidConfig) {
-    Harness h;
-    h.fp.random_fails = true;
-    CHECK(h.init() == Error::invalid_config);
+TEST(token, ConnectFromInsideTheTokenCallback) {
+    Inside in;
+    in.h = &h;
+    auto connect_now = [](void* u, const TokenResult& r) {
+        Inside* got = static_cast<Inside*>(u);
+        ++got->calls;
+        got->result = got->h->client.connect(*r.auth, SessionOptions(), &got->session);
+    };
+    h.fp.stream(0).push(response(200, "OK", token_body("tok-1")));
+    CHECK_ERR(Error::ok, h.client.request_token(TokenParams(), connect_now, &in));
+    h.spin();
+    LONGS_EQUAL(1, in.calls);
+    CHECK_ERR(Error::ok, in.result);  // r.auth was valid inside the callback
+    STRCMP_CONTAINS("GET /ws-connect?token=tok-1 ", h.fp.stream(1).sent().c_str());
+    CHECK(in.session.state() == SessionState::upgrading);
+}
+
+TEST(token, RequestTokenFromInsideItsCallbackFindsItsSlotStillTaken) {
+    Inside in;
+    in.h = &h;
+    auto again = [](void* u, const TokenResult&) {
+        Inside* got = static_cast<Inside*>(u);
+        got->result = got->h->client.request_token(TokenParams(), &Harness::token_cb, got->h);
+    };
+    h.fp.stream(0).push(response(200, "OK", token_body("tok-1")));
+    CHECK_ERR(Error::ok, h.client.request_token(TokenParams(), again, &in));
+    h.spin();
+    CHECK_ERR(Error::no_resources, in.result);  // max_requests = 1
+    CHECK_ERR(Error::ok, request());            // free once the callback returned
+}
+
+// ---- complete_payment / refuse_payment errors, budget before init ---------------
+
+TEST(token, PaymentCallsBeforeInitAreInvalidConfig) {
+    Client none;
+    CHECK_ERR(Error::invalid_config, none.complete_payment(PaymentTicket{}, "x", 1));
+    CHECK_ERR(Error::invalid_config, none.refuse_payment(PaymentTicket{}));
+}
+
+TEST(token, TicketsOfNoWaitingPurchaseAreInvalidHandle) {
+    PaymentTicket unknown_slot{0x7fff};  // session slot 32767: not in this client
+    CHECK_ERR(Error::invalid_handle, h.client.complete_payment(unknown_slot, "x", 1));
+    CHECK_ERR(Error::invalid_handle, h.client.refuse_payment(unknown_slot));
+    PaymentTicket idle{0x8000};  // request slot 0, idle
+    CHECK_ERR(Error::invalid_handle, h.client.refuse_payment(idle));
+    h.mode = HookMode::pending;
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    CHECK_ERR(Error::ok, request());
+    h.spin();
+    CHECK_ERR(Error::ok, h.client.refuse_payment(h.last_ticket));
+    CHECK_ERR(Error::invalid_handle, h.client.refuse_payment(h.last_ticket));  // answered
+    CHECK_ERR(Error::invalid_handle, h.client.complete_payment(h.last_ticket, "x", 1));
+
+    h.fp.stream(1).push(vector_text("402-hybrid.http"));  // timed out
+    CHECK_ERR(Error::ok, request());
+    h.spin();
+    h.fp.advance(h.options.request_timeout_ms);
+    h.spin();
+    CHECK_ERR(Error::timeout, h.token_result.error);
+    CHECK_ERR(Error::invalid_handle, h.client.complete_payment(h.last_ticket, "x", 1));
+
+    h.fp.stream(2).push(vector_text("402-hybrid.http"));  // a session closed while paying
+    Session s;
+    CHECK_ERR(Error::ok, h.client.open_session(TokenParams(), SessionOptions(), &s));
+    h.spin();
+    CHECK(s.state() == SessionState::paying);
+    CHECK_ERR(Error::ok, s.close(1000, nullptr));
+    CHECK_ERR(Error::invalid_handle, h.client.complete_payment(h.last_ticket, "x", 1));
+}
+
+TEST(token, OverlongPaymentHeaderIsMessageTooLargeAndRefusesThePurchase) {
+    h.mode = HookMode::pending;
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    CHECK_ERR(Error::ok, request());
+    h.spin();
+    const std::string header(h.config.max_payment_header + 1, 'A');
+    CHECK_ERR(Error::message_too_large,
+              h.client.complete_payment(h.last_ticket, header.data(), header.size()));
+    LONGS_EQUAL(1, h.token_callbacks);  // before complete_payment returned
+    CHECK_ERR(Error::payment_refused, h.token_result.error);
+    CHECK_ERR(Error::invalid_handle,
+              h.client.complete_payment(h.last_ticket, header.data(), 8));  // spent
+    LONGS_EQUAL(1, h.fp.opened());
+}
+
+TEST(token, EmptyPaymentHeaderIsOkButThePurchaseIsRefused) {
+    h.mode = HookMode::pending;
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    CHECK_ERR(Error::ok, request());
+    h.spin();
+    CHECK_ERR(Error::ok, h.client.complete_payment(h.last_ticket, nullptr, 0));
+    LONGS_EQUAL(1, h.token_callbacks);
+    CHECK_ERR(Error::payment_refused, h.token_result.error);
+    LONGS_EQUAL(1, h.fp.opened());
+}
+
+TEST(token, BudgetBeforeInitAndAfterDeinitIsEmpty) {
+    Client none;
+    none.reset_budget();  // a no-op
+    const Budget b = none.budget();
+    CHECK_FALSE(b.limited);
+    LONGS_EQUAL(0, b.limit_micro_usd);
+    LONGS_EQUAL(0, b.spent_micro_usd);
+    LONGS_EQUAL(0, b.remaining_micro_usd);
+    CHECK_FALSE(none.stand_down());
+
+    h.client.deinit();
+    h.options.limit_micro_usd = 7000;
+    CHECK_ERR(Error::ok, h.init());
+    CHECK_ERR(Error::budget_exhausted, request());
+    CHECK(h.client.stand_down());
+    h.client.deinit();
+    CHECK_FALSE(h.client.stand_down());
+    CHECK_FALSE(h.client.budget().limited);
+    CHECK_ERR(Error::ok, h.init());  // a new init starts a new budget
+    CHECK_FALSE(h.client.stand_down());
+    LONGS_EQUAL(7000, h.client.budget().remaining_micro_usd);
 }

@@ -92,6 +92,10 @@ t=usage.above_cap
 run $t 2 token --server "$URL" --megabytes 10241 --json && has $t out 'invalid_params' && ok $t
 t=usage.bad_env_url
 CONSENSUS_SERVER_URL=ftp://x run $t 2 token --json && has $t out 'CONSENSUS_SERVER_URL' && ok $t
+t=usage.init_reason
+run $t 2 token --server "$URL/$(printf '%0600d' 0)" --json &&
+    has $t out '"code":"invalid_config","message":"options.server_url is longer than kMaxUrl' &&
+    ok $t
 t=usage.unreadable_ca
 run $t 2 token --server "$URL" --ca "$TMP/no-such.pem" --json && has $t out 'invalid_config' &&
     ok $t
