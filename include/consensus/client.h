@@ -83,9 +83,9 @@ struct SessionOptions {
 //    read in the same pass are still delivered;
 //  - close() on a session that is not open (from `error`, `token`,
 //    `reconnecting`, ...): it ends at once, `ended` firing before close() returns;
-//  - close() from `close`: cancels the reconnect. After a network loss the
-//    session ends at once; after the server's close frame it ends when
-//    close_timeout_ms has passed, with a second `close` (initiator caller);
+//  - close() from `close`: cancels the reconnect; the link is already gone
+//    (network loss or the server's close frame), so the session ends at once
+//    with no second `close`;
 //  - read the client: budget, stand_down, next_timeout_ms;
 //  - start work: request_token, open_session, connect. A TokenCallback's own
 //    request slot is still taken while it runs (request_token there is

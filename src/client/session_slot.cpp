@@ -529,8 +529,9 @@ Error SessionSlot::close(uint16_t code, const char* reason) {
     if (is_free() || closing()) return Error::ok;
     our_close_code_ = code;
     copy_reason(our_close_reason_, reason != nullptr ? reason : "", reason_len);
-    if (stage_ != Stage::open) {
-        // Nothing open: cancel the purchase, connect or reconnect.
+    if (stage_ != Stage::open || !link_.conn().is_open()) {
+        // Nothing open (a purchase, a connect, a reconnect wait, or a link
+        // already gone, as inside a close listener): end here.
         end(Error::ok, Stage::closed_by_caller);
         return Error::ok;
     }
