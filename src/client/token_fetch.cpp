@@ -37,8 +37,10 @@ bool TokenFetch::begin_attempt(const char* payment, size_t payment_size) {
     // The request is written first: `payment` may live in the work area that
     // the response reader is about to reuse.
     TxBuffer& tx = link_->fresh_tx();
+    ExtraHeader extra;
+    if (payment != nullptr) extra = ExtraHeader{kPaymentSignatureHeader, {payment, payment_size}};
     const size_t n = write_token_request(reinterpret_cast<char*>(tx.data), tx.capacity,
-                                         core_->server, params_of(*auth_), payment, payment_size);
+                                         core_->server, params_of(*auth_), extra);
     if (n == 0) {
         fail(Error::message_too_large, "token request does not fit the send buffer");
         return false;

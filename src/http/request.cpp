@@ -24,7 +24,7 @@ uint32_t dimension(int32_t v) {
 }  // namespace
 
 size_t write_token_request(char* out, size_t cap, const Url& base, const TokenParams& params,
-                           const char* payment, size_t payment_len) {
+                           const ExtraHeader& extra) {
     if (out == nullptr) return 0;
     BoundedWriter w(out, cap);
     w.put("GET ");
@@ -42,9 +42,9 @@ size_t write_token_request(char* out, size_t cap, const Url& base, const TokenPa
     w.optional_header("x-node-region", params.node_region);
     w.optional_header("x-node-domain", params.node_domain);
     w.optional_header("x-node-exclude", params.node_exclude);
-    if (payment != nullptr) {
-        if (payment_len == 0) return 0;
-        w.header("PAYMENT-SIGNATURE", make_view(payment, payment_len));
+    if (extra.name != nullptr) {
+        if (extra.value.size == 0) return 0;
+        w.header(extra.name, extra.value);
     }
     w.put("Connection: close\r\n\r\n");
     return w.result();

@@ -9,17 +9,24 @@
 
 namespace consensus {
 
+/// One more request header from the layer above (the x402 payment);
+/// name == nullptr: none. A named header with an empty value is refused.
+struct ExtraHeader {
+    const char* name = nullptr;
+    StrView value;
+};
+
 /// Writes
 ///   GET <base path without trailing '/'>/ws?model=M&minutes=N&megabytes=N HTTP/1.1
 /// then Host, Accept: application/json, User-Agent, x-node-region/-domain/-exclude
-/// when set (non-null, non-empty), PAYMENT-SIGNATURE when payment != nullptr,
-/// Connection: close and the blank line. A query in base.target is not used
+/// when set (non-null, non-empty), the extra header when named, Connection:
+/// close and the blank line. A query in base.target is not used
 /// (check url_is_base() when accepting the base URL).
 /// Returns the bytes written (no NUL), or 0 when they do not fit in `cap`
 /// (the caller reports message_too_large) or when a header value fails
 /// header_value_ok() (never sent: it could inject headers). `params` is merged
 /// and validated. Memory: none beyond `out`.
 size_t write_token_request(char* out, size_t cap, const Url& base, const TokenParams& params,
-                           const char* payment, size_t payment_len);
+                           const ExtraHeader& extra = ExtraHeader{});
 
 }  // namespace consensus

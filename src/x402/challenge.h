@@ -12,6 +12,8 @@ namespace consensus {
 /// indexed by PaymentHeader.
 constexpr const char* kPaymentHeaderNames[] = {"payment-required"};
 enum PaymentHeader : size_t { kPaymentRequired = 0 };
+/// The request header that carries the payment (x402 v2).
+constexpr char kPaymentSignatureHeader[] = "PAYMENT-SIGNATURE";
 
 /// Decodes a PAYMENT-REQUIRED header value (standard base64 with padding:
 /// [A-Za-z0-9+/]*={0,2}, length a multiple of 4; anything else, e.g. base64url

@@ -21,6 +21,15 @@ TokenParams defaults() {
     return merge_params(TokenParams{}, TokenParams{});
 }
 
+// The token request as the purchase writes it: the payment, when there is
+// one, as x402's PAYMENT-SIGNATURE header.
+size_t write_request(char* out, size_t cap, const Url& base, const TokenParams& params,
+                     const char* payment, size_t payment_len) {
+    ExtraHeader extra;
+    if (payment != nullptr) extra = ExtraHeader{"PAYMENT-SIGNATURE", {payment, payment_len}};
+    return write_token_request(out, cap, base, params, extra);
+}
+
 }  // namespace
 
 TEST_GROUP(request) {
@@ -28,8 +37,8 @@ TEST_GROUP(request) {
 };
 
 TEST(request, DefaultRequestBytes) {
-    size_t n = write_token_request(buf, sizeof(buf), url_of("https://consensus.canister.software"),
-                                   defaults(), nullptr, 0);
+    size_t n = write_request(buf, sizeof(buf), url_of("https://consensus.canister.software"),
+                             defaults(), nullptr, 0);
     const char* expected =
         "GET /ws?model=hybrid&minutes=5&megabytes=50 HTTP/1.1\r\n"
         "Host: consensus.canister.software\r\n"
@@ -43,8 +52,8 @@ TEST(request, DefaultRequestBytes) {
 TEST(request, RequestLineMatchesCapturedVector) {
     // MANIFEST.json: the capture sent "GET /ws?model=hybrid&minutes=5&megabytes=50 HTTP/1.1"
     // to Host 127.0.0.1:18402 and got 402-hybrid.http back.
-    size_t n = write_token_request(buf, sizeof(buf), url_of("http://127.0.0.1:18402/"), defaults(),
-                                   nullptr, 0);
+    size_t n =
+        write_request(buf, sizeof(buf), url_of("http://127.0.0.1:18402/"), defaults(), nullptr, 0);
     CHECK(n > 0);
     const char* head =
         "GET /ws?model=hybrid&minutes=5&megabytes=50 HTTP/1.1\r\nHost: 127.0.0.1:18402\r\n";
@@ -56,12 +65,11 @@ TEST(request, PathPrefixWithoutTrailingSlash) {
     p.model = Model::time;
     p.minutes = 1440;
     p.megabytes = 0;
-    size_t n =
-        write_token_request(buf, sizeof(buf), url_of("https://h:8443/api/v2//"), p, nullptr, 0);
+    size_t n = write_request(buf, sizeof(buf), url_of("https://h:8443/api/v2//"), p, nullptr, 0);
     buf[n] = '\0';
     STRCMP_CONTAINS("GET /api/v2/ws?model=time&minutes=1440&megabytes=0 HTTP/1.1\r\n", buf);
     STRCMP_CONTAINS("\r\nHost: h:8443\r\n", buf);
-    n = write_token_request(buf, sizeof(buf), url_of("http://[::1]:9/x?q=1"), p, nullptr, 0);
+    n = write_request(buf, sizeof(buf), url_of("http://[::1]:9/x?q=1"), p, nullptr, 0);
     buf[n] = '\0';
     STRCMP_CONTAINS("GET /x/ws?model=time", buf);  // the base query is not used
     STRCMP_CONTAINS("\r\nHost: [::1]:9\r\n", buf);
@@ -73,7 +81,7 @@ TEST(request, NodeHeadersAndPayment) {
     p.node_domain = "";  // empty: not sent
     p.node_exclude = "node-a,node-b";
     const char* pay = "eyJ4NDAyVmVyc2lvbiI6Mn0=";
-    size_t n = write_token_request(buf, sizeof(buf), url_of("http://h"), p, pay, strlen(pay));
+    size_t n = write_request(buf, sizeof(buf), url_of("http://h"), p, pay, strlen(pay));
     const char* expected =
         "GET /ws?model=hybrid&minutes=5&megabytes=50 HTTP/1.1\r\n"
         "Host: h\r\n"
@@ -86,7 +94,7 @@ TEST(request, NodeHeadersAndPayment) {
     LONGS_EQUAL(strlen(expected), n);
     CHECK(memcmp(expected, buf, n) == 0);
     p.node_domain = "d.example";
-    n = write_token_request(buf, sizeof(buf), url_of("http://h"), p, nullptr, 0);
+    n = write_request(buf, sizeof(buf), url_of("http://h"), p, nullptr, 0);
     buf[n] = '\0';
     STRCMP_CONTAINS("x-node-region: eu-central\r\nx-node-domain: d.example\r\nx-node-exclude:",
                     buf);
@@ -97,29 +105,29 @@ TEST(request, EveryTooSmallCapacityFails) {
     p.node_region = "eu";
     const char* pay = "abc=";
     Url u = url_of("https://consensus.canister.software/");
-    size_t full = write_token_request(buf, sizeof(buf), u, p, pay, 4);
+    size_t full = write_request(buf, sizeof(buf), u, p, pay, 4);
     CHECK(full > 0);
     char small[512];
     for (size_t cap = 0; cap < full; ++cap) {
         memset(small, 'Z', sizeof(small));
-        LONGS_EQUAL(0, write_token_request(small, cap, u, p, pay, 4));
+        LONGS_EQUAL(0, write_request(small, cap, u, p, pay, 4));
         for (size_t k = cap; k < sizeof(small); ++k) CHECK(small[k] == 'Z');  // no overflow
     }
-    LONGS_EQUAL(full, write_token_request(small, full, u, p, pay, 4));
+    LONGS_EQUAL(full, write_request(small, full, u, p, pay, 4));
     CHECK(memcmp(small, buf, full) == 0);
-    LONGS_EQUAL(0, write_token_request(nullptr, 100, u, p, nullptr, 0));
+    LONGS_EQUAL(0, write_request(nullptr, 100, u, p, nullptr, 0));
 }
 
 TEST(request, HeaderInjectionIsRefused) {
     Url u = url_of("http://h");
     const char* bad = "abc\r\nX-Evil: 1";
-    LONGS_EQUAL(0, write_token_request(buf, sizeof(buf), u, defaults(), bad, strlen(bad)));
-    LONGS_EQUAL(0, write_token_request(buf, sizeof(buf), u, defaults(), "a\0b", 3));
-    LONGS_EQUAL(0, write_token_request(buf, sizeof(buf), u, defaults(), " ab", 3));
-    LONGS_EQUAL(0, write_token_request(buf, sizeof(buf), u, defaults(), "", 0));
+    LONGS_EQUAL(0, write_request(buf, sizeof(buf), u, defaults(), bad, strlen(bad)));
+    LONGS_EQUAL(0, write_request(buf, sizeof(buf), u, defaults(), "a\0b", 3));
+    LONGS_EQUAL(0, write_request(buf, sizeof(buf), u, defaults(), " ab", 3));
+    LONGS_EQUAL(0, write_request(buf, sizeof(buf), u, defaults(), "", 0));
     TokenParams p = defaults();
     p.node_exclude = "a\nb";
-    LONGS_EQUAL(0, write_token_request(buf, sizeof(buf), u, p, nullptr, 0));
+    LONGS_EQUAL(0, write_request(buf, sizeof(buf), u, p, nullptr, 0));
 }
 
 TEST(request, HeaderValueCheck) {
