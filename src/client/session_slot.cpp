@@ -254,8 +254,7 @@ void SessionSlot::on_upgraded() {
     ever_opened_ = true;
     reconnects_in_row_ = 0;
     expired_ = false;
-    ping_outstanding_ = false;
-    last_rx_ = now_;
+    keepalive_.start(now_, core_->options.ping_interval_ms);
     close_code_ = ws::kCloseNoStatus;
     close_reason_[0] = '\0';
     Event ev = blank_event(EventType::open);
@@ -269,10 +268,7 @@ void SessionSlot::on_upgraded() {
 long SessionSlot::recv_frames(void* self, uint8_t* buf, size_t len) {
     SessionSlot* s = static_cast<SessionSlot*>(self);
     const long n = s->link_.recv(buf, len);
-    if (n > 0) {  // any inbound byte is proof of life
-        s->last_rx_ = s->now_;
-        s->ping_outstanding_ = false;
-    }
+    if (n > 0) s->keepalive_.on_rx(s->now_);  // any inbound byte is proof of life
     return n;
 }
 
@@ -362,21 +358,20 @@ bool SessionSlot::write_owed_close() {
 }
 
 void SessionSlot::keepalive(uint64_t now) {
-    const uint32_t interval = core_->options.ping_interval_ms;
-    if (interval == 0) return;
-    if (ping_outstanding_) {
-        if (now - ping_sent_ >= interval) {
-            // No proof of life for two intervals: a half-open link.
+    switch (keepalive_.due(now)) {
+        case Keepalive::Due::nothing:
+            return;
+        case Keepalive::Due::ping:
+            if (framer_.write_ping(link_.tx(), nullptr, 0) == Error::ok) {
+                keepalive_.on_ping_sent(now);
+                flush();
+            }
+            return;
+        case Keepalive::Due::dead:  // no proof of life for two intervals: a half-open link
             link_.close();
             emit_close(Initiator::network, ws::kCloseAbnormal, "keepalive timeout");
             schedule_reconnect(Error::timeout, now);
-        }
-        return;
-    }
-    if (now - last_rx_ >= interval && framer_.write_ping(link_.tx(), nullptr, 0) == Error::ok) {
-        ping_outstanding_ = true;
-        ping_sent_ = now;
-        flush();
+            return;
     }
 }
 
@@ -587,11 +582,8 @@ uint64_t SessionSlot::next_deadline() const {
         case Stage::closing:
         case Stage::waiting_to_reconnect:
             return deadline_;
-        case Stage::open: {
-            const uint32_t interval = core_->options.ping_interval_ms;
-            if (interval == 0) return UINT64_MAX;
-            return (ping_outstanding_ ? ping_sent_ : last_rx_) + interval;
-        }
+        case Stage::open:
+            return keepalive_.deadline();
         case Stage::closed:
         case Stage::closed_by_caller:
             return UINT64_MAX;

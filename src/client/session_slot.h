@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/keepalive.h"
 #include "client/link.h"
 #include "client/listeners.h"
 #include "client/slot_buffers.h"
@@ -117,6 +118,7 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     Link link_;          // this session's connection and buffers
     TokenFetch fetch_;   // runs over link_ while purchasing
     ws::Framer framer_;  // its message buffer is the link's work area
+    Keepalive keepalive_;
     Url url_{};
     TokenAuth auth_{};
 
@@ -124,13 +126,10 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     bool renew_ = false;
     bool expired_ = false;        // the server said session_expired
     bool want_writable_ = false;  // a send was refused with would_block
-    bool ping_outstanding_ = false;
     bool ever_opened_ = false;
-    uint32_t attempt_ = 0;            // connection attempts so far (open reports it)
-    uint32_t reconnects_in_row_ = 0;  // reset by a successful open
-    uint64_t deadline_ = 0;           // open timeout, reconnect time or close timeout
-    uint64_t last_rx_ = 0;
-    uint64_t ping_sent_ = 0;
+    uint32_t attempt_ = 0;                        // connection attempts so far (open reports it)
+    uint32_t reconnects_in_row_ = 0;              // reset by a successful open
+    uint64_t deadline_ = 0;                       // open timeout, reconnect time or close timeout
     uint64_t now_ = 0;                            // the step's time, for callbacks from the framer
     uint16_t close_code_ = ws::kCloseNoStatus;    // what the server's close frame said
     uint16_t our_close_code_ = ws::kCloseNormal;  // what close() asked for
