@@ -301,11 +301,15 @@ fi
 # ---- TLS failures at the connect_url ------------------------------------------------
 # tests/hostile/hostile_server.py serves the token and the session: a failure at
 # the connect_url is reported with its cause, and exits 4 (never opened).
-# start_hostile [--tls CERT KEY]: sets HPORT.
+# start_hostile [--tls CERT KEY]: sets HPORT. The server lives while its stdin
+# (a FIFO this script holds open) does; cleanup kills it.
 start_hostile() {
+    local fifo="$TMP/hostile.in.${#HOSTILE_PIDS[@]}" fd
+    mkfifo "$fifo"
     : >"$TMP/hostile.out"
-    sleep 120 | python3 "$ROOT/tests/hostile/hostile_server.py" "$@" >"$TMP/hostile.out" 2>/dev/null &
+    python3 "$ROOT/tests/hostile/hostile_server.py" "$@" <"$fifo" >"$TMP/hostile.out" 2>/dev/null &
     HOSTILE_PIDS+=($!)
+    exec {fd}>"$fifo"
     HPORT=
     for _ in $(seq 1 100); do
         HPORT=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$TMP/hostile.out")
