@@ -25,7 +25,7 @@ void TokenFetch::start(TokenAuth* auth, uint64_t quote, uint64_t now) {
     auth_ = auth;
     quote_ = quote;
     paid_ = false;
-    payment_sent_ = false;
+    paid_attempt_ = false;
     error_ = Error::ok;
     http_status_ = 0;
     message_[0] = '\0';
@@ -91,7 +91,12 @@ void TokenFetch::step(uint64_t now) {
 }
 
 bool TokenFetch::send_request() {
-    switch (link_->flush()) {
+    const size_t unsent = link_->tx().pending();
+    const Link::Flush f = link_->flush();
+    // Once a byte of the paid request has left, the payment may settle
+    // whatever comes back (or nothing): it is spent for the guard now.
+    if (paid_attempt_ && link_->tx().pending() < unsent) charge();
+    switch (f) {
         case Link::Flush::done:
             link_->conn().set_interest(true, false);
             return true;
@@ -135,7 +140,7 @@ void TokenFetch::on_response() {
     http_status_ = reader.status();
     link_->close();  // the server answers with Connection: close
     if (http_status_ == 402) {
-        if (!payment_sent_) {
+        if (!paid_attempt_) {
             on_challenge();
             return;
         }
@@ -211,7 +216,7 @@ void TokenFetch::on_challenge() {
                 fail(Error::payment_refused, "payment hook returned no usable header");
                 return;
             }
-            payment_sent_ = true;
+            paid_attempt_ = true;
             begin_attempt(out.data, out.size);
             return;
         case PaymentDecision::pending:
@@ -237,7 +242,7 @@ Error TokenFetch::complete_payment(uint32_t ticket_id, const char* header, size_
         fail(Error::payment_refused, "payment header longer than max_payment_header");
         return Error::message_too_large;
     }
-    payment_sent_ = true;
+    paid_attempt_ = true;
     begin_attempt(header, size);
     return Error::ok;
 }
@@ -261,15 +266,19 @@ void TokenFetch::fail(Error e, const char* detail) {
     owner_->on_fetch_done();
 }
 
+void TokenFetch::charge() {
+    core_->guard.charge(quote_);
+    quote_ = 0;  // nothing reserved any more: a failure releases nothing
+}
+
 void TokenFetch::finish_ok() {
-    if (payment_sent_) {
-        paid_ = true;
-        core_->guard.charge(quote_);
-        owner_->on_payment(true);
-    } else {
-        core_->guard.release(quote_);  // a free server charged nothing
-    }
+    // A paid attempt was charged when its request left (send_request).
+    core_->guard.release(quote_);  // a free server charged nothing
     quote_ = 0;
+    if (paid_attempt_) {
+        paid_ = true;
+        owner_->on_payment(true);
+    }
     state_ = State::done;
     owner_->on_fetch_done();
 }

@@ -29,7 +29,9 @@ class TokenFetch {
     void bind(ClientCore* core, Link* link, TokenFetchOwner* owner, uint16_t ticket_slot);
     /// Starts a purchase with resolved, validated params stored in *auth
     /// (model, minutes, megabytes, node headers); the result lands in *auth.
-    /// The caller has reserved `quote` with the spend guard.
+    /// The caller has reserved `quote` with the spend guard. The reservation is
+    /// charged as soon as a byte of the paid request has left (whatever the
+    /// answer, the payment may settle), and released when no paid byte left.
     void start(TokenAuth* auth, uint64_t quote, uint64_t now);
     void step(uint64_t now);
     void abort();  // stops at once; releases the reservation
@@ -52,6 +54,7 @@ class TokenFetch {
     void on_challenge();
     void fail(Error e, const char* detail);
     void finish_ok();
+    void charge();
     bool send_request();
     void read_response(uint64_t now);
     void fail_transport(const char* detail);
@@ -69,7 +72,7 @@ class TokenFetch {
     State state_ = State::idle;
     Error error_ = Error::ok;
     int http_status_ = 0;
-    bool payment_sent_ = false;
+    bool paid_attempt_ = false;  // this attempt carries a payment header
     bool paid_ = false;
     uint64_t quote_ = 0;
     uint64_t deadline_ = 0;

@@ -310,6 +310,13 @@ def token_case(case, conn, headers):
                                                      ("Content-Length", "2")], b"{}"))
         else:
             conn.send(json_200(token_body(case, host, "ws")))
+    elif case.startswith("paid500_"):  # 402, then 500 for every paid request
+        if "payment-signature" not in headers:
+            conn.send(http(402, "Payment Required", [("PAYMENT-REQUIRED", CHALLENGE),
+                                                     ("Content-Length", "2")], b"{}"))
+        else:
+            conn.send(http(500, "Internal Server Error", [("Content-Length", "20")],
+                           b'{"error":"exploded"}'))
     elif case.startswith("wssat_"):  # wssat_<port>_<case>: a session on another server
         _, port, rest = case.split("_", 2)
         url = "wss://localhost:%s/%s/sock?token=t" % (port, rest)

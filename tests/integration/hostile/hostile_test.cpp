@@ -354,6 +354,25 @@ TEST(HostileFrames, PaidViolationLoopStopsAtTheSpendLimit) {
     CHECK(last_err->phase == Phase::token);
 }
 
+// Rule: once a payment header has left the device, its amount is spent,
+// whatever comes back. A server that takes the payment and answers 500 gets
+// one payment from a budget of one purchase (it got 36 in 8 s before).
+TEST(HostileFrames, PaymentAnsweredWith500IsSpent) {
+    const size_t before = hostile::log_lines(g_log, "\"payment\": true").size();
+    RunSpec s = spec_for("paid500_loop");
+    s.limit_micro_usd = 10000;
+    s.max_reconnects = UINT32_MAX;
+    const Outcome o = session(s);
+    CHECK(o.ended);
+    CHECK_ERR(Error::budget_exhausted, o.end_error);
+    const Ev* first = o.first(EventType::error);
+    CHECK(first != nullptr);
+    CHECK_ERR(Error::http_status, first->error);
+    LONGS_EQUAL(500, first->http_status);
+    const size_t paid = hostile::log_lines(g_log, "\"payment\": true").size() - before;
+    LONGS_EQUAL(1, paid);
+}
+
 TEST_GROUP(HostileToken){};
 
 TEST(HostileToken, ChunkedResponse) {

@@ -320,6 +320,49 @@ TEST(token, PaidTokenIsChargedAndResetRestoresTheBudget) {
     LONGS_EQUAL(0, h.client.budget().spent_micro_usd);
 }
 
+// Once the paid request has left, the payment may settle whatever the server
+// answers: a 500, a second 402, a reset or a timeout still count as spent.
+TEST(token, PaymentThatLeftIsSpentWhateverTheAnswer) {
+    const std::string answers[] = {
+        response(500, "Internal Server Error", "{\"error\":\"exploded\"}"),
+        vector_text("402-settle-failed.http"),
+        "HTTP/1.1 200 OK\r\nContent-Le",  // then EOF: a truncated answer
+    };
+    uint64_t spent = 0;
+    for (const std::string& answer : answers) {
+        h.client.deinit();
+        h.options.limit_micro_usd = 10000;
+        CHECK(h.init() == Error::ok);
+        const size_t first = h.fp.opened();
+        h.fp.stream(first).push(vector_text("402-hybrid.http"));
+        h.fp.stream(first + 1).push(answer);
+        h.fp.stream(first + 1).push_eof();
+        CHECK(request() == Error::ok);
+        h.spin();
+        CHECK(h.token_result.error != Error::ok);
+        LONGS_EQUAL(7500, h.client.budget().spent_micro_usd);
+        CHECK(request() == Error::budget_exhausted);  // 2500 left: no second payment
+        spent += h.client.budget().spent_micro_usd;
+    }
+    LONGS_EQUAL(3 * 7500, spent);
+}
+
+// A payment that never left (the connection for the paid request failed) is
+// released: nothing can settle it.
+TEST(token, PaymentThatNeverLeftIsReleased) {
+    h.client.deinit();
+    h.options.limit_micro_usd = 10000;
+    CHECK(h.init() == Error::ok);
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    h.fp.stream(1).connect_fails = true;
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK(h.token_result.error != Error::ok);
+    LONGS_EQUAL(1, h.hook_calls);
+    LONGS_EQUAL(0, h.client.budget().spent_micro_usd);
+    LONGS_EQUAL(10000, h.client.budget().remaining_micro_usd);
+}
+
 TEST(token, FreeTokenCostsNothing) {
     h.client.deinit();
     h.options.limit_micro_usd = 10000;
