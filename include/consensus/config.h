@@ -86,6 +86,16 @@ struct ClientOptions {
     uint64_t limit_micro_usd = 0;
     LimitReachedHook on_limit_reached = nullptr;
     void* limit_user = nullptr;
+    /// Where a bought token may be presented. By default its connect_url must
+    /// name the token server's own host (any port), as the service's does; a
+    /// token bought over https is presented only over wss. A connect_url that
+    /// breaks this fails the purchase with bad_response naming the host, and
+    /// nothing is sent to it. connect_hosts widens the hosts (exact names or
+    /// IP literals, case-insensitive, no wildcards; the strings must outlive
+    /// the client). Client::connect() with the caller's own TokenAuth is not
+    /// checked: the caller chose it.
+    const char* const* connect_hosts = nullptr;
+    size_t connect_host_count = 0;
     /// Trusted CAs for https/wss: a PEM buffer (NUL-terminated, len includes
     /// the NUL) or a file path. The chain is parsed once per client, on first use.
     const char* ca_pem = nullptr;

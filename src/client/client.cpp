@@ -145,6 +145,16 @@ Error ClientCore::open(Connection& conn, const Url& url, const char** why) {
     return conn.open(port, shared, host, url.port);
 }
 
+const char* ClientCore::connect_url_refusal(const Url& url) const {
+    if (server.tls && !url.tls) return "a token bought over TLS is only presented over TLS";
+    if (view_iequals(url.host, server.host)) return nullptr;
+    for (size_t i = 0; i < options.connect_host_count; ++i) {
+        const char* allowed = options.connect_hosts[i];
+        if (allowed != nullptr && view_iequals(url.host, allowed)) return nullptr;
+    }
+    return "not the token server's host, nor one in ClientOptions::connect_hosts";
+}
+
 Session ClientCore::make_handle(SessionSlot* slot) {
     Session s;
     s.slot_ = slot;

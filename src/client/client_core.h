@@ -39,6 +39,11 @@ struct ClientCore {
     HttpLimits http_limits() const {
         return HttpLimits{config.max_header_line, config.max_headers, config.max_body_bytes};
     }
+    /// The owner's policy for a bought token's connect_url: its host is the
+    /// token server's (or listed in options.connect_hosts), and a token
+    /// bought over TLS is presented only over TLS. nullptr when allowed, else
+    /// why not (static text).
+    const char* connect_url_refusal(const Url& url) const;
     /// Opens conn to the URL's host and port, with TLS when the URL says so.
     /// On failure *why names a cause when there is one beyond the error
     /// (a host name too long, the CA not loadable); else it is left as given.

@@ -4,6 +4,8 @@
 
 #include "client/client_core.h"
 #include "core/strview.h"
+#include "core/url.h"
+#include "core/writer.h"
 #include "http/request.h"
 #include "json/token_json.h"
 #include "x402/challenge.h"
@@ -131,6 +133,27 @@ void TokenFetch::read_response(uint64_t now) {
     }
 }
 
+// The owner's policy on where a bought token may be presented: nothing is
+// ever sent to a refused connect_url (it is bad_response naming the host).
+bool TokenFetch::connect_url_allowed() {
+    Url url;
+    if (parse_url(auth_->connect_url, strlen(auth_->connect_url), &url) != Error::ok ||
+        !url.websocket) {
+        fail(Error::bad_response, "connect_url is not a ws:// or wss:// URL");
+        return false;
+    }
+    const char* refusal = core_->connect_url_refusal(url);
+    if (refusal == nullptr) return true;
+    BoundedWriter w(message_, sizeof message_ - 1);
+    w.put("connect_url host ");
+    w.put(url.host);
+    w.put(": ");
+    w.put(refusal);
+    message_[w.result()] = '\0';  // 0 (nothing) when it did not fit: then the plain reason
+    fail(Error::bad_response, refusal);
+    return false;
+}
+
 void TokenFetch::fail_transport(const char* detail) {
     fail(link_->transport_error(), detail);
 }
@@ -169,6 +192,7 @@ void TokenFetch::on_response() {
             fail(e, "invalid token response");
             return;
         }
+        if (!connect_url_allowed()) return;
         finish_ok();
         return;
     }

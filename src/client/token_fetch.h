@@ -58,6 +58,7 @@ class TokenFetch {
     bool send_request();
     void read_response(uint64_t now);
     void fail_transport(const char* detail);
+    bool connect_url_allowed();
     // The work area: [reader: kept headers and body | decoded challenge, JSON scratch].
     size_t decode_area_offset() const { return link_->work_size() / 2; }
     char* decode_area() const {

@@ -57,14 +57,18 @@ inline bool view_equals(StrView v, const char* lit) {
     return v.size == n && (n == 0 || memcmp(v.data, lit, n) == 0);
 }
 
-/// ASCII case-insensitive equality with a literal (header names, schemes).
-inline bool view_iequals(StrView v, const char* lit) {
-    size_t n = strlen(lit);
-    if (v.size != n) return false;
-    for (size_t i = 0; i < n; ++i) {
-        if (ascii_lower(v.data[i]) != ascii_lower(lit[i])) return false;
+/// ASCII case-insensitive equality of two views (host names).
+inline bool view_iequals(StrView a, StrView b) {
+    if (a.size != b.size) return false;
+    for (size_t i = 0; i < a.size; ++i) {
+        if (ascii_lower(a.data[i]) != ascii_lower(b.data[i])) return false;
     }
     return true;
+}
+
+/// ASCII case-insensitive equality with a literal (header names, schemes).
+inline bool view_iequals(StrView v, const char* lit) {
+    return view_iequals(v, make_view(lit, strlen(lit)));
 }
 
 /// The view without leading/trailing spaces and tabs (HTTP optional whitespace).

@@ -286,7 +286,12 @@ def token_case(case, conn, headers):
         conn.send(json_200(b'{"token": "abc", "connect_url": "ws://x/'))
     elif case == "tok_escapes":
         conn.send(json_200(b'{"token":"a\\"b\\\\c\\/\\u00e9\\ud83d\\ude00",'
-                           b'"connect_url":"ws://localhost/x?t=\\u0041","expires_in":30}'))
+                           b'"connect_url":"ws://127.0.0.1/x?t=\\u0041","expires_in":30}'))
+    elif case == "tok_elsewhere":  # a connect_url on a host the client never asked
+        conn.send(json_200(b'{"token":"t","connect_url":"ws://evil.example:22/x?token=t",'
+                           b'"expires_in":60}'))
+    elif case == "tok_tls_downgrade":  # over https, a token to present in clear
+        conn.send(json_200(token_body(case, host, "ws")))
     elif case == "tok_number":
         conn.send(json_200(b'{"token":12345,"connect_url":"ws://localhost/x"}'))
     elif case == "tok_dup_keys":

@@ -397,7 +397,21 @@ TEST(HostileToken, EscapesAndUnicodeInToken) {
     const Outcome o = token("tok_escapes");
     CHECK_ERR(Error::ok, o.token.error);
     STRCMP_EQUAL("a\"b\\c/\xc3\xa9\xf0\x9f\x98\x80", o.token_text.c_str());
-    STRCMP_EQUAL("ws://localhost/x?t=A", o.connect_url.c_str());
+    STRCMP_EQUAL("ws://127.0.0.1/x?t=A", o.connect_url.c_str());
+}
+// Rule: a connect_url names the token server's host (ClientOptions::
+// connect_hosts widens it); anything else is bad_response naming the host,
+// and nothing is sent there (the session ends without an upgrade).
+TEST(HostileToken, ConnectUrlElsewhereIsRefused) {
+    check_token_error("tok_elsewhere", Error::bad_response, 200);
+    const Outcome o = session("tok_elsewhere");
+    CHECK(o.ended);
+    LONGS_EQUAL(0, o.count(EventType::token));
+    const Ev* err = o.first(EventType::error);
+    CHECK(err != nullptr);
+    CHECK_ERR(Error::bad_response, err->error);
+    CHECK(err->phase == Phase::token);
+    CHECK(err->text.find("evil.example") != std::string::npos);
 }
 TEST(HostileToken, TokenAsNumber) {
     check_token_error("tok_number", Error::bad_response, 200);

@@ -163,6 +163,20 @@ TEST(TlsFail, SessionOnPlainTcpWithWssUrl) {
     check_session_fails(kPlain, Error::tls_failed);
 }
 
+// Rule: a token bought over TLS is presented only over TLS. An https token
+// server answering a ws:// connect_url gets bad_response and no upgrade.
+TEST(TlsFail, TokenOverTlsIsNeverPresentedInClear) {
+    const Outcome o = session(spec(https(kGood, "tok_tls_downgrade")));
+    CHECK(o.ended);
+    LONGS_EQUAL(0, o.count(EventType::token));
+    LONGS_EQUAL(0, o.count(EventType::open));
+    const Ev* err = o.first(EventType::error);
+    CHECK(err != nullptr);
+    CHECK_ERR(Error::bad_response, err->error);
+    CHECK(err->phase == Phase::token);
+    CHECK(err->text.find("only presented over TLS") != std::string::npos);
+}
+
 // The server answers the upgrade request with a record that does not
 // decrypt: the TLS failure is reported as itself (tls_failed, phase open),
 // as a TLS failure on the token request is, not as a lost connection.

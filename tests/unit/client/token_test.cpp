@@ -363,6 +363,42 @@ TEST(token, PaymentThatNeverLeftIsReleased) {
     LONGS_EQUAL(10000, h.client.budget().remaining_micro_usd);
 }
 
+// ---- where a bought token may be presented (ClientOptions::connect_hosts)
+
+TEST(token, ConnectUrlOnAnotherHostIsRefusedNamingIt) {
+    h.fp.stream(0).push(response(200, "OK", token_body("t", "evil.example:22")));
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK_ERR(Error::bad_response, h.token_result.error);
+    STRCMP_CONTAINS("evil.example", h.token_message.c_str());
+    CHECK(h.token_result.auth == nullptr);
+    LONGS_EQUAL(1, h.fp.open_calls());  // the token server only
+}
+
+TEST(token, ConnectUrlHostComparesWithoutCaseAndAnyPort) {
+    h.fp.stream(0).push(response(200, "OK", token_body("t", "127.0.0.1:4443")));
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK_ERR(Error::ok, h.token_result.error);
+}
+
+TEST(token, ConnectHostsWidenThePolicy) {
+    h.client.deinit();
+    const char* const hosts[] = {"Nodes.Example"};
+    h.options.connect_hosts = hosts;
+    h.options.connect_host_count = 1;
+    CHECK(h.init() == Error::ok);
+    h.fp.stream(0).push(response(200, "OK", token_body("t", "nodes.example")));
+    h.fp.stream(1).push(response(200, "OK", token_body("t", "other.example")));
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK_ERR(Error::ok, h.token_result.error);
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK_ERR(Error::bad_response, h.token_result.error);
+    STRCMP_CONTAINS("other.example", h.token_message.c_str());
+}
+
 TEST(token, FreeTokenCostsNothing) {
     h.client.deinit();
     h.options.limit_micro_usd = 10000;
