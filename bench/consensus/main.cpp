@@ -343,6 +343,7 @@ const char* connect_all(Bench& b, Client& client, const cws_port& port) {
         consensus::SessionOptions so;
         so.listener = on_event;
         so.user = &c;
+        so.await_session_start = false;  // the bench's echo server sends no session_start
         const Error e = client.connect(auth, so, &c.session);
         if (e != Error::ok) return consensus::error_name(e);
     }

@@ -42,7 +42,8 @@ using TokenCallback = void (*)(void* user, const TokenResult& result);
 /// Where a session is now (Session::state()). Every value is entered:
 /// requesting_token (GET /ws) -> paying (the payment hook has the challenge)
 /// -> connecting (TCP) -> tls_handshake (wss only) -> upgrading (the upgrade
-/// request is out) -> open -> closing (the caller closed; the server's close
+/// request is out) -> starting (the 101 came; the service's session_start is
+/// awaited) -> open (usable) -> closing (the caller closed; the server's close
 /// frame is awaited, bounded by close_timeout_ms) -> closed; after a failure or
 /// a lost link, waiting_to_reconnect, then requesting_token again. A session on
 /// a caller's token (Client::connect) starts at connecting.
@@ -52,6 +53,7 @@ enum class SessionState : uint8_t {
     connecting,
     tls_handshake,
     upgrading,
+    starting,
     open,
     closing,
     waiting_to_reconnect,
@@ -66,6 +68,10 @@ struct SessionOptions {
     Listener listener = nullptr;  // registered for every event type
     void* user = nullptr;
     bool renew = false;  // after session_expired, buy a new session and continue
+    /// Open at the service's session_start message (default), or, false, at
+    /// the 101 for a WebSocket server that sends none (not the Consensus
+    /// service: it drops what arrives before session_start).
+    bool await_session_start = true;
 };
 
 // Calling the library from inside a callback (a Listener, a TokenCallback, the
@@ -102,7 +108,8 @@ struct SessionOptions {
 /// A handle to a session slot. Copyable; stale handles return invalid_handle.
 class Session {
   public:
-    /// Sends one text / binary message. Errors: not_open (not open now),
+    /// Sends one text / binary message. Errors: not_open (not open now, or
+    /// not yet: before the `open` event, the service would drop it),
     /// would_block (frame does not fit the send buffer: wait for `writable`),
     /// message_too_large (payload + 14 > tx_buffer_bytes), invalid_handle.
     Error send_text(const char* data, size_t size);

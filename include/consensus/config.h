@@ -80,6 +80,24 @@ struct ClientOptions {
     /// Keepalive: ping after this long without inbound data; the link is dead
     /// when nothing arrives within another interval. 0 = off.
     uint32_t ping_interval_ms = 20000;
+    /// The service starts a session with its session_start message, and drops
+    /// what the client sends before it: a session is open (usable) only then.
+    /// Bound on waiting for it after the 101; past it the attempt fails with
+    /// timeout (phase open). SessionOptions::await_session_start turns the
+    /// wait off for WebSocket servers that are not the service.
+    uint32_t start_timeout_ms = 10000;
+    /// Paid tokens in a row that gave no working session before the session
+    /// stops with paid_attempts_exhausted (0: no bound). A paid token counts
+    /// when it is given up (a new one is bought) without having served, open,
+    /// the smaller of min_served_ms and a tenth of the time bought: it never
+    /// reached session_start, was refused (401), or its session ended
+    /// abnormally or expired before that. A token never presented (the
+    /// connect_url could not be reached) is reused, not counted, while it is
+    /// valid. The spend guard applies on top. (The JavaScript SDK pays again
+    /// on every reconnect, without limit.)
+    uint32_t max_paid_attempts = 3;
+    /// See max_paid_attempts.
+    uint32_t min_served_ms = 30000;
     /// How long close() waits for the server's close frame.
     uint32_t close_timeout_ms = 2000;
     /// Spend guard (0 = no limit).

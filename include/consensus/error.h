@@ -32,6 +32,7 @@ enum class Error : uint8_t {
     closed,             // the connection was closed (by the peer or the network)
     no_resources,       // all session/request slots or listener slots are in use
     invalid_handle,     // the session handle is stale or empty
+    paid_attempts_exhausted,  // max_paid_attempts paid tokens in a row gave no working session
 };
 
 /// Stable lower-case name of an error ("invalid_params", ...). Never null.

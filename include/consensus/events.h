@@ -12,11 +12,11 @@
 namespace consensus {
 
 enum class EventType : uint8_t {
-    open,             // the WebSocket is open (attempt: 1 = first)
-    message,          // a whole message (data, size, binary)
-    close,            // the connection ended (code, reason, initiator)
-    error,            // a failure (error, http_status, text)
-    session_start,    // the server's session_start message, parsed
+    open,           // the session is usable: the service's session_start came (attempt: 1 = first)
+    message,        // a whole message (data, size, binary)
+    close,          // the connection ended (code, reason, initiator)
+    error,          // a failure (error, http_status, text)
+    session_start,  // the server's session_start message, parsed
     session_expired,  // the server's session_expired message (or its expiry close)
     reconnecting,     // a reconnect is scheduled (attempt, in_ms)
     token,            // a token was obtained for this session (token, connect_url)

@@ -543,6 +543,8 @@ const char* session_state_name(SessionState s) {
             return "tls_handshake";
         case SessionState::upgrading:
             return "upgrading";
+        case SessionState::starting:
+            return "starting";
         case SessionState::open:
             return "open";
         case SessionState::closing:

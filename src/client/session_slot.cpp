@@ -29,6 +29,15 @@ bool expired_by(uint64_t now, uint64_t deadline) {
     return static_cast<int64_t>(now - deadline) >= 0;
 }
 
+// What a paid session must serve, open, to count as working: the smaller of
+// min_served_ms and a tenth of the time bought (the data model buys 24 h).
+uint64_t min_served_for(const TokenParams& p, uint32_t min_served_ms) {
+    constexpr uint64_t kDataModelMs = 24ull * 60 * 60 * 1000;
+    const uint64_t bought =
+        p.model == Model::data ? kDataModelMs : static_cast<uint64_t>(p.minutes) * 60000u;
+    return bought / 10 < min_served_ms ? bought / 10 : min_served_ms;
+}
+
 template <size_t N>
 void copy_reason(char (&out)[N], const char* reason, size_t len) {
     copy_cut(out, N, reason, len);
@@ -70,6 +79,12 @@ void SessionSlot::begin(const SessionOptions& options) {
         }
     }
     renew_ = options.renew;
+    await_start_ = options.await_session_start;
+    presented_ = false;
+    token_paid_ = false;
+    paid_failures_ = 0;
+    opened_at_ = 0;
+    min_served_ms_ = 0;
     expired_ = false;
     want_writable_ = false;
     ever_opened_ = false;
@@ -83,6 +98,7 @@ Error SessionSlot::start_managed(const TokenParams& params, const SessionOptions
     memset(&auth_, 0, sizeof auth_);
     store_params(params, &auth_);
     auth_.has_params = true;
+    min_served_ms_ = min_served_for(params, core_->options.min_served_ms);
     begin_purchase(now);
     return Error::ok;
 }
@@ -133,7 +149,10 @@ void SessionSlot::on_payment(bool paid) {
 }
 
 void SessionSlot::on_fetch_done() {
+    token_paid_ = fetch_.charged();
+    presented_ = false;
     if (fetch_.state() != TokenFetch::State::done) {
+        auth_.token[0] = '\0';  // no token to reuse
         attempt_failed(fetch_.error(), Phase::token, fetch_.http_status(), fetch_.message());
         return;
     }
@@ -150,6 +169,7 @@ void SessionSlot::on_fetch_done() {
 
 void SessionSlot::begin_connect(uint64_t now) {
     now_ = now;
+    opened_at_ = 0;
     deadline_ = now + core_->options.open_timeout_ms;
     if (parse_url(auth_.connect_url, strlen(auth_.connect_url), &url_) != Error::ok ||
         !url_.websocket) {
@@ -199,7 +219,9 @@ void SessionSlot::send_upgrade() {
 }
 
 void SessionSlot::step_upgrading() {
+    const size_t unsent = link_.tx().pending();
     const Link::Flush f = link_.flush();
+    if (link_.tx().pending() < unsent) presented_ = true;  // the token is used up now
     if (f == Link::Flush::failed) {
         attempt_failed(link_.transport_error(), Phase::open, 0,
                        "connection lost while sending the upgrade");
@@ -228,7 +250,10 @@ void SessionSlot::step_upgrading() {
 
 void SessionSlot::upgrade_refused() {
     const int status = link_.reader().status();
-    if (status == 401) {
+    const uint64_t expiry = auth_.obtained_ms + uint64_t{auth_.expires_in_s} * 1000u;
+    if (status == 401 && expired_by(now_, expiry)) {
+        attempt_failed(Error::token_expired, Phase::open, status, "the token had expired");
+    } else if (status == 401) {
         attempt_failed(Error::token_rejected, Phase::open, status, "the server refused the token");
     } else {
         attempt_failed(Error::handshake_failed, Phase::open, status,
@@ -250,17 +275,28 @@ void SessionSlot::on_upgraded() {
         return;
     }
     link_.tx().clear();
-    stage_ = Stage::open;
-    ever_opened_ = true;
-    reconnects_in_row_ = 0;
     expired_ = false;
     keepalive_.start(now_, core_->options.ping_interval_ms);
     close_code_ = ws::kCloseNoStatus;
     close_reason_[0] = '\0';
+    if (await_start_) {
+        stage_ = Stage::starting;
+        deadline_ = now_ + core_->options.start_timeout_ms;
+    } else {
+        opened();
+    }
+    if (live()) step_open(now_);  // frames may have come with the 101
+}
+
+// The session is usable: at the service's session_start (or the 101).
+void SessionSlot::opened() {
+    stage_ = Stage::open;
+    ever_opened_ = true;
+    reconnects_in_row_ = 0;
+    opened_at_ = now_;
     Event ev = blank_event(EventType::open);
     ev.attempt = attempt_;
     emit(ev);
-    if (stage_ == Stage::open) step_open(now_);
 }
 
 // ---- open -----------------------------------------------------------------
@@ -293,6 +329,11 @@ void SessionSlot::receive_frames() {
                 finish_close(close_code_, close_reason_);
                 return;
             }
+            if (stage_ == Stage::starting) {
+                attempt_failed(Error::closed, Phase::open, 0,
+                               "the server closed the WebSocket before session_start");
+                return;
+            }
             link_.close();
             emit_close(Initiator::server, close_code_, close_reason_);
             after_server_close();
@@ -306,6 +347,10 @@ void SessionSlot::on_protocol_violation() {
     flush();
     const Error e =
         code == ws::kCloseMessageTooBig ? Error::message_too_large : Error::protocol_error;
+    if (stage_ == Stage::starting) {
+        attempt_failed(e, Phase::open, 0, "the server broke the WebSocket protocol");
+        return;
+    }
     emit_error(e, Phase::session, 0, "the server broke the WebSocket protocol");
     connection_lost(Initiator::server, code, "protocol violation", e);
 }
@@ -314,11 +359,7 @@ void SessionSlot::after_server_close() {
     if (stage_ != Stage::open) return;  // a listener already closed or ended it
     if (expired_ || is_expiry_close(close_code_, close_reason_)) {
         if (renew_) {
-            Event ev = blank_event(EventType::reconnecting);
-            ev.attempt = attempt_ + 1;
-            ev.in_ms = 0;
-            emit(ev);
-            begin_purchase(now_);
+            schedule_reconnect(Error::ok, now_);  // a renewal waits like any purchase
         } else {
             end(Error::ok);
         }
@@ -333,7 +374,7 @@ void SessionSlot::step_open(uint64_t now) {
         return;
     }
     if (link_.readable()) receive_frames();
-    if (stage_ != Stage::open && !closing()) return;
+    if (!live()) return;
     framer_.flush_control(link_.tx());
     if (stage_ == Stage::closing_unsent && write_owed_close()) stage_ = Stage::closing;
     flush();
@@ -342,14 +383,14 @@ void SessionSlot::step_open(uint64_t now) {
         return;
     }
     if (stage_ == Stage::open) keepalive(now);
-    if (stage_ != Stage::open && !closing()) return;
+    if (!live()) return;
     const bool tx_pending = link_.tx().pending() > 0;
     if (want_writable_ && !tx_pending && stage_ == Stage::open) {
         want_writable_ = false;
         Event ev = blank_event(EventType::writable);
         emit(ev);
     }
-    if (stage_ == Stage::open || closing()) link_.conn().set_interest(true, tx_pending);
+    link_.conn().set_interest(true, tx_pending);
 }
 
 bool SessionSlot::write_owed_close() {
@@ -383,6 +424,7 @@ void SessionSlot::on_message(bool binary, const uint8_t* data, size_t len) {
             parse_server_message(reinterpret_cast<const char*>(data), len, scratch, link_.rx_size(),
                                  &start_info_, &expired_info_);
         if (kind == ServerMessage::session_start) {
+            if (stage_ == Stage::starting) opened();
             Event ev = blank_event(EventType::session_start);
             ev.start = &start_info_;
             emit(ev);
@@ -424,6 +466,32 @@ void SessionSlot::flush() {
 
 // ---- failures, reconnects, the end ------------------------------------------
 
+// A token never presented (its upgrade request never left) can still open a
+// session while it stays valid through the next open: no need to buy again.
+bool SessionSlot::token_reusable(uint64_t at) const {
+    if (presented_ || auth_.token[0] == '\0') return false;
+    const uint64_t expiry = auth_.obtained_ms + uint64_t{auth_.expires_in_s} * 1000u;
+    return !expired_by(at + core_->options.open_timeout_ms, expiry);
+}
+
+// Judges the last paid token once: it gave a working session or it did not.
+void SessionSlot::settle_paid_token(bool worked) {
+    if (!token_paid_) return;
+    token_paid_ = false;
+    paid_failures_ = worked ? 0 : paid_failures_ + 1;
+}
+
+// Before paying again: stop once max_paid_attempts paid tokens in a row gave
+// no working session (a server taking payments without serving).
+bool SessionSlot::paid_attempts_spent() {
+    const uint32_t max = core_->options.max_paid_attempts;
+    if (max == 0 || paid_failures_ < max) return false;
+    emit_error(Error::paid_attempts_exhausted, ever_opened_ ? Phase::session : Phase::open, 0,
+               "paid tokens in a row gave no working session: max_paid_attempts reached");
+    if (!is_free()) end(Error::paid_attempts_exhausted);
+    return true;
+}
+
 void SessionSlot::attempt_failed(Error e, Phase phase, int http_status, const char* detail) {
     link_.close();
     emit_error(e, phase, http_status, detail);
@@ -442,6 +510,11 @@ void SessionSlot::connection_lost(Initiator who, uint16_t code, const char* reas
 // record that does not decrypt) gets a typed error event of its own; a reset
 // or an EOF is just a lost link.
 void SessionSlot::link_lost() {
+    if (stage_ == Stage::starting) {
+        attempt_failed(link_.transport_error(), Phase::open, 0,
+                       "connection lost before session_start");
+        return;
+    }
     const Error e = link_.conn().last_error();
     if (e != Error::tls_failed) {
         connection_lost(Initiator::network, ws::kCloseAbnormal, "connection lost", Error::closed);
@@ -467,6 +540,12 @@ void SessionSlot::schedule_reconnect(Error why, uint64_t now) {
     if (!auth_.has_params) {
         end(why);  // a bare token cannot be bought again, and it is single use
         return;
+    }
+    if (opened_at_ != 0 && now - opened_at_ >= min_served_ms_) settle_paid_token(true);
+    opened_at_ = 0;
+    if (!token_reusable(now + core_->options.reconnect_interval_ms)) {
+        settle_paid_token(false);
+        if (paid_attempts_spent()) return;
     }
     if (reconnects_in_row_ >= core_->options.max_reconnects) {
         end(why);
@@ -524,7 +603,7 @@ Error SessionSlot::close(uint16_t code, const char* reason) {
     if (is_free() || closing()) return Error::ok;
     our_close_code_ = code;
     copy_reason(our_close_reason_, reason != nullptr ? reason : "", reason_len);
-    if (stage_ != Stage::open || !link_.conn().is_open()) {
+    if ((stage_ != Stage::open && stage_ != Stage::starting) || !link_.conn().is_open()) {
         // Nothing open (a purchase, a connect, a reconnect wait, or a link
         // already gone, as inside a close listener): end here.
         end(Error::ok, Stage::closed_by_caller);
@@ -559,6 +638,13 @@ void SessionSlot::step(uint64_t now) {
                 step_upgrading();
             }
             return;
+        case Stage::starting:
+            if (expired_by(now, deadline_)) {
+                attempt_failed(Error::timeout, Phase::open, 0, "no session_start from the server");
+            } else {
+                step_open(now);
+            }
+            return;
         case Stage::open:
             step_open(now);
             return;
@@ -567,7 +653,13 @@ void SessionSlot::step(uint64_t now) {
             step_closing(now);
             return;
         case Stage::waiting_to_reconnect:
-            if (expired_by(now, deadline_)) begin_purchase(now);
+            if (!expired_by(now, deadline_)) return;
+            if (token_reusable(now)) {
+                ++attempt_;  // the last token was never presented: no new purchase
+                begin_connect(now);
+            } else {
+                begin_purchase(now);
+            }
             return;
     }
 }
@@ -578,6 +670,7 @@ uint64_t SessionSlot::next_deadline() const {
             return fetch_.deadline();
         case Stage::connecting:
         case Stage::upgrading:
+        case Stage::starting:
         case Stage::closing_unsent:
         case Stage::closing:
         case Stage::waiting_to_reconnect:
@@ -600,6 +693,8 @@ SessionState SessionSlot::state() const {
                                               : SessionState::connecting;
         case Stage::upgrading:
             return SessionState::upgrading;
+        case Stage::starting:
+            return SessionState::starting;
         case Stage::open:
             return SessionState::open;
         case Stage::closing_unsent:
@@ -629,6 +724,7 @@ PublicState SessionSlot::public_state() const {
         case Stage::purchasing:
         case Stage::connecting:
         case Stage::upgrading:
+        case Stage::starting:
             return ever_opened_ ? PublicState::reconnecting : PublicState::connecting;
     }
     return PublicState::closed;

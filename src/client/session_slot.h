@@ -3,11 +3,18 @@
 // keeps the link alive and reconnects with a fresh token. An explicit state
 // machine (Stage) driven by step() from poll():
 //
-//   purchasing -> connecting -> upgrading -> open -> closing_unsent -> closing
-//        ^            |             |         |                           |
-//        |            v             v         v                           v
-//        +--- waiting_to_reconnect <---------+               closed_by_caller
+//   purchasing -> connecting -> upgrading -> starting -> open -> closing_unsent -> closing
+//     ^    ^          |             |           |         |                          |
+//     |    |          v             v           v         v                          v
+//     |    +------- waiting_to_reconnect <-----------------+              closed_by_caller
+//     |                 |
+//     +-----------------+ (to connecting instead when the last token was never
+//                          presented and is still valid)
 //   (any stage) -> closed: the end, not asked for by the caller
+//
+// starting: the 101 came, the service's session_start is awaited (the service
+// drops what arrives before it); open means usable. Paid tokens that give no
+// working session are counted (paid_failures_) and bounded.
 //
 // The public SessionState is derived: purchasing is requesting_token or
 // paying (the purchase says which), connecting is connecting or tls_handshake
@@ -74,7 +81,8 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
         purchasing,            // fetch_ runs: GET /ws and the payment step
         connecting,            // TCP, then TLS
         upgrading,             // the upgrade request is out; the 101 awaited
-        open,                  // frames flow
+        starting,              // the 101 came; session_start awaited (bounded)
+        open,                  // frames flow; the caller may send
         closing_unsent,        // close() was called; its frame waits for room in tx
         closing,               // our close frame is out; the server's awaited (bounded)
         waiting_to_reconnect,  // a new attempt starts at deadline_
@@ -90,6 +98,11 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     void step_upgrading();
     void on_upgraded();
     void upgrade_refused();
+    void opened();
+    bool live() const { return stage_ == Stage::starting || stage_ == Stage::open || closing(); }
+    bool token_reusable(uint64_t now) const;
+    void settle_paid_token(bool worked);
+    bool paid_attempts_spent();
     void step_open(uint64_t now);
     void step_closing(uint64_t now);
     bool write_owed_close();
@@ -124,6 +137,12 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
 
     Stage stage_ = Stage::closed;
     bool renew_ = false;
+    bool await_start_ = true;     // open at session_start, not at the 101
+    bool presented_ = false;      // the token's upgrade request left: it is used up
+    bool token_paid_ = false;     // the token was paid for and not yet judged
+    uint32_t paid_failures_ = 0;  // paid tokens in a row that gave no working session
+    uint64_t opened_at_ = 0;      // when the session opened (0: not open this attempt)
+    uint64_t min_served_ms_ = 0;  // what a paid session must serve to count as working
     bool expired_ = false;        // the server said session_expired
     bool want_writable_ = false;  // a send was refused with would_block
     bool ever_opened_ = false;

@@ -28,6 +28,7 @@ void TokenFetch::start(TokenAuth* auth, uint64_t quote, uint64_t now) {
     quote_ = quote;
     paid_ = false;
     paid_attempt_ = false;
+    charged_ = false;
     error_ = Error::ok;
     http_status_ = 0;
     message_[0] = '\0';
@@ -291,6 +292,8 @@ void TokenFetch::fail(Error e, const char* detail) {
 }
 
 void TokenFetch::charge() {
+    if (charged_) return;
+    charged_ = true;
     core_->guard.charge(quote_);
     quote_ = 0;  // nothing reserved any more: a failure releases nothing
 }

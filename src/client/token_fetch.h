@@ -47,6 +47,8 @@ class TokenFetch {
     int http_status() const { return http_status_; }
     const char* message() const { return message_; }
     bool paid() const { return paid_; }
+    /// A payment left the device in this purchase (spent for the guard).
+    bool charged() const { return charged_; }
 
   private:
     bool begin_attempt(const char* payment, size_t payment_size);
@@ -74,6 +76,7 @@ class TokenFetch {
     Error error_ = Error::ok;
     int http_status_ = 0;
     bool paid_attempt_ = false;  // this attempt carries a payment header
+    bool charged_ = false;       // its payment has left the device
     bool paid_ = false;
     uint64_t quote_ = 0;
     uint64_t deadline_ = 0;

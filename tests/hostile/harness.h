@@ -168,7 +168,11 @@ struct RunSpec {
     bool close_after_replies = false;  // close(1000) once every send came back
     uint32_t close_on_open = 0;        // close(1000) from the listener of the N-th open
     uint64_t limit_micro_usd = 0;      // spend guard (0 = none)
-    int64_t bound_ms = 20000;          // the run's own hang guard
+    // These servers are WebSocket servers, not the service: their cases send
+    // frames right after the 101 and no session_start (unless a case does).
+    bool await_session_start = false;
+    uint32_t max_paid_attempts = 3;
+    int64_t bound_ms = 20000;  // the run's own hang guard
 };
 
 /// Pays every challenge with a fixed (well-formed, unverified) header.
@@ -202,6 +206,7 @@ class Runner {
         options_.ping_interval_ms = spec_.ping_interval_ms;
         options_.close_timeout_ms = 1000;
         options_.limit_micro_usd = spec_.limit_micro_usd;
+        options_.max_paid_attempts = spec_.max_paid_attempts;
         if (!spec_.ca_file.empty()) options_.ca_file = spec_.ca_file.c_str();
         return block_.allocate(config_, 4) &&
                block_.init(config_, options_) == consensus::Error::ok;
@@ -212,6 +217,7 @@ class Runner {
         consensus::SessionOptions so;
         so.listener = on_event;
         so.user = this;
+        so.await_session_start = spec_.await_session_start;
         start_ = now_ms();
         const consensus::Error e = block_.client().open_session(spec_.params, so, &session_);
         if (e != consensus::Error::ok) {
@@ -234,6 +240,7 @@ class Runner {
         consensus::SessionOptions so;
         so.listener = on_event;
         so.user = this;
+        so.await_session_start = spec_.await_session_start;
         start_ = now_ms();
         const consensus::Error e = block_.client().connect(auth, so, &session_);
         if (e != consensus::Error::ok) {

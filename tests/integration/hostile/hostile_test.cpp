@@ -338,12 +338,14 @@ TEST(HostileFrames, ViolationAfterOpenIsRetriedWithNewTokens) {
     }
 }
 
-// The same loop on a paying server: the spend guard ends it (3 purchases of
-// 7500 micro-USD fit in 22500; the fourth is refused before any traffic).
+// The same loop on a paying server: with the paid-attempt bound off, the
+// spend guard ends it (3 purchases of 7500 micro-USD fit in 22500; the fourth
+// is refused before any traffic).
 TEST(HostileFrames, PaidViolationLoopStopsAtTheSpendLimit) {
     RunSpec s = spec_for("paid_rsv1");
     s.limit_micro_usd = 22500;
     s.max_reconnects = UINT32_MAX;
+    s.max_paid_attempts = 0;
     const Outcome o = session(s);
     CHECK(o.ended);
     CHECK_ERR(Error::budget_exhausted, o.end_error);
@@ -371,6 +373,19 @@ TEST(HostileFrames, PaymentAnsweredWith500IsSpent) {
     LONGS_EQUAL(500, first->http_status);
     const size_t paid = hostile::log_lines(g_log, "\"payment\": true").size() - before;
     LONGS_EQUAL(1, paid);
+}
+
+// Rule: paid sessions in a row that end abnormally before serving their
+// minimum count against max_paid_attempts (default 3), with no spend limit.
+TEST(HostileFrames, PaidViolationLoopStopsAfterThreePaidAttempts) {
+    RunSpec s = spec_for("paid_rsv1");
+    s.max_reconnects = UINT32_MAX;
+    const Outcome o = session(s);
+    CHECK(o.ended);
+    CHECK_ERR(Error::paid_attempts_exhausted, o.end_error);
+    LONGS_EQUAL(3, o.count(EventType::open));
+    LONGS_EQUAL(3, o.count(EventType::token));
+    CHECK(o.last(EventType::error)->phase == Phase::session);
 }
 
 TEST_GROUP(HostileToken){};

@@ -68,8 +68,9 @@ TEST_GROUP(session) {
         h.fp.stream(next_stream).push_eof();
         ++next_stream;
     }
-    // Answers the upgrade request found on stream i with a 101 (+ extra bytes).
-    void accept_upgrade(size_t i, const std::string& then = "") {
+    // Answers the upgrade request found on stream i with a 101 and, by
+    // default, the service's session_start (pass "" for a bare 101).
+    void accept_upgrade(size_t i, const std::string& then = frame(0x1, kSessionStart)) {
         h.fp.stream(i).push(switching_protocols(h.fp.stream(i).sent()) + then);
     }
     // Opens a managed session through token + upgrade + session_start.
@@ -141,8 +142,15 @@ TEST(session, SendIsRefusedUntilOpenAndMaskedAfter) {
     CHECK(h.client.open_session(TokenParams(), h.session_options(), &s) == Error::ok);
     CHECK(s.send_text("early", 5) == Error::not_open);
     h.spin();
-    accept_upgrade(1);
+    accept_upgrade(1, "");
     h.spin();
+    // The 101 came, session_start not yet: the service would drop a message.
+    CHECK(s.state() == SessionState::starting);
+    CHECK(s.send_text("early", 5) == Error::not_open);
+    LONGS_EQUAL(0, h.count(EventType::open));
+    h.fp.stream(1).push(frame(0x1, kSessionStart));
+    h.spin();
+    CHECK(s.state() == SessionState::open);
     h.fp.stream(1).take_sent();
     CHECK(s.send_text("hello", 5) == Error::ok);
     CHECK(s.send_binary(reinterpret_cast<const uint8_t*>("\x00\x01"), 2) == Error::ok);
@@ -306,6 +314,14 @@ TEST(session, RenewBuysANewSessionAfterExpiry) {
     h.spin();
     LONGS_EQUAL(1, h.count(EventType::reconnecting));
     CHECK(h.find(EventType::ended) == nullptr);
+    // A renewal is a purchase like any other: it waits the reconnect interval.
+    LONGS_EQUAL(2000, h.find(EventType::reconnecting)->in_ms);
+    const size_t opens = h.fp.open_calls();
+    h.fp.advance(1999);
+    h.spin();
+    LONGS_EQUAL(opens, h.fp.open_calls());
+    h.fp.advance(1);
+    h.spin();
     STRCMP_CONTAINS("GET /ws-connect?token=t2 ", h.fp.stream(3).sent().c_str());
 }
 

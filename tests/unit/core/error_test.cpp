@@ -1,6 +1,7 @@
+#include "consensus/error.h"
+
 #include <string.h>
 
-#include "consensus/error.h"
 #include "CppUTest/TestHarness.h"
 
 using consensus::Error;
@@ -13,11 +14,13 @@ TEST(error, NamesAreStableAndUnique) {
     STRCMP_EQUAL("payment_required", error_name(Error::payment_required));
     STRCMP_EQUAL("token_rejected", error_name(Error::token_rejected));
     STRCMP_EQUAL("would_block", error_name(Error::would_block));
-    for (int a = 0; a <= static_cast<int>(Error::invalid_handle); ++a) {
+    STRCMP_EQUAL("paid_attempts_exhausted", error_name(Error::paid_attempts_exhausted));
+    constexpr int kLast = static_cast<int>(Error::paid_attempts_exhausted);
+    for (int a = 0; a <= kLast; ++a) {
         const char* na = error_name(static_cast<Error>(a));
         STRCMP_NOCASE_CONTAINS("", na);
         CHECK(strcmp(na, "unknown") != 0);
-        for (int b = a + 1; b <= static_cast<int>(Error::invalid_handle); ++b) {
+        for (int b = a + 1; b <= kLast; ++b) {
             CHECK(strcmp(na, error_name(static_cast<Error>(b))) != 0);
         }
     }

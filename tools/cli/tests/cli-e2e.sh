@@ -278,7 +278,7 @@ run $t 0 connect --server "$URL" --model time --minutes 1 --megabytes 0 --send x
 t=connect.expiry_renew
 # --renew: a new session is bought after the expiry, then our close ends the run.
 run $t 0 connect --server "$URL" --model time --minutes 1 --megabytes 0 --send x --wait-ms 300 \
-    --renew --json && has $t out '"type":"session_expired"' &&
+    --renew --reconnect-ms 100 --json && has $t out '"type":"session_expired"' &&
     has $t out '{"type":"open","attempt":2}' && ok $t
 stop_dev
 
