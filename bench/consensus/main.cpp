@@ -92,7 +92,11 @@ bool parse_u64(const char* s, uint64_t min, uint64_t max, uint64_t* out) {
 bool parse_option(const char* opt, const char* val, Args* a) {
     if (strcmp(opt, "--url") == 0) return (a->url = val) != nullptr;
     if (strcmp(opt, "--ca") == 0) return (a->ca = val) != nullptr;
-    if (strcmp(opt, "--size") == 0) return parse_u64(val, 1, 1u << 26, &a->size);
+    // A message goes out as one frame (size + 14) in the send buffer, at most
+    // consensus::kMaxBufferBytes.
+    if (strcmp(opt, "--size") == 0) {
+        return parse_u64(val, 1, consensus::kMaxBufferBytes - 14, &a->size);
+    }
     if (strcmp(opt, "--count") == 0) return parse_u64(val, 1, UINT64_MAX / 2, &a->count);
     if (strcmp(opt, "--window") == 0) return parse_u64(val, 1, 1u << 20, &a->window);
     if (strcmp(opt, "--conns") == 0) return parse_u64(val, 1, 0x7fff, &a->conns);

@@ -134,7 +134,12 @@ class Session {
 
 class Client {
   public:
-    /// Bytes Client::init needs for this config (alignment 16).
+    /// Bytes Client::init needs for this config (alignment 16): exact, a
+    /// multiple of 16. SIZE_MAX when the layout does not fit size_t (possible
+    /// on 32-bit targets, e.g. 32767 sessions of large buffers): never a
+    /// wrapped value, so `memory_size < required_bytes(config)` stays a safe
+    /// test, and init refuses such a config whatever memory_size says.
+    /// Computed for any Config, also one that breaks a rule of init.
     static size_t required_bytes(const Config& config);
 
     /// Lays the client out in `memory` (>= required_bytes, 16-aligned).
@@ -148,11 +153,17 @@ class Client {
     ///   invalid_config  a Config knob breaks its rule, checked in this order:
     ///                   max_sessions + max_requests >= 1, max_sessions and
     ///                   max_requests <= 32767, tx_buffer_bytes >=
-    ///                   max_payment_header + 1024, rx_buffer_bytes >= 256,
-    ///                   work_buffer_bytes >= 2048 and >= 2 x max_payment_header,
-    ///                   max_message_bytes >= 125, listeners_per_event >= 1,
-    ///                   max_header_line >= 256, max_headers >= 8,
-    ///                   max_payment_header >= 64 (*why names the knob)
+    ///                   max_payment_header + 1024 and <= 16 MiB,
+    ///                   rx_buffer_bytes >= 256 and <= 16 MiB,
+    ///                   work_buffer_bytes >= 2048, >= 2 x max_payment_header
+    ///                   and <= 16 MiB, max_message_bytes >= 125 and <= 16 MiB,
+    ///                   listeners_per_event >= 1 and <= 16,
+    ///                   max_header_line >= 256 and <= 8 MiB,
+    ///                   max_headers >= 8 and <= 1024, max_body_bytes <= 8 MiB,
+    ///                   max_payment_header >= 64 and <= 64 KiB (*why names
+    ///                   the knob; the bounds are config.h's constants)
+    ///   invalid_config  the layout does not fit size_t (required_bytes is
+    ///                   SIZE_MAX), whatever memory_size is
     ///   invalid_config  memory is null, not 16-byte aligned, or memory_size
     ///                   is less than required_bytes(config)
     ///   invalid_config  options.server_url is null, longer than kMaxUrl,

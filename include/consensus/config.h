@@ -16,36 +16,77 @@ namespace consensus {
 constexpr size_t kMaxToken = 128;
 constexpr size_t kMaxUrl = 512;
 
+/// Upper bounds of the Config knobs: Client::init refuses a knob above its
+/// bound (invalid_config, *why names the knob). They keep every size the
+/// library computes far from wrapping, in 32 bits too: one slot's buffers
+/// stay under 64 MiB, and JSON offsets (jsmn's int) under 2 GiB.
+/// max_sessions, max_requests: a payment ticket has 15 bits for the slot.
+constexpr uint16_t kMaxSlots = 32767;
+/// tx_buffer_bytes, rx_buffer_bytes, work_buffer_bytes, max_message_bytes:
+/// 16 MiB each, as the dev server's own message limit. Far beyond what an
+/// embedded client should hold in one piece; a session at the bound costs
+/// 48 MiB of buffers.
+constexpr uint32_t kMaxBufferBytes = 16u * 1024 * 1024;
+/// max_header_line, max_body_bytes: half the largest work area, where the
+/// response reader keeps header values and the body. A larger limit could
+/// never be met.
+constexpr uint32_t kMaxHttpLimitBytes = kMaxBufferBytes / 2;
+/// max_headers: a token response has about ten.
+constexpr uint16_t kMaxHeaderCount = 1024;
+/// max_payment_header: HTTP servers refuse request headers far smaller
+/// (Node.js: 16 KiB for all of them).
+constexpr uint32_t kMaxPaymentHeader = 64u * 1024;
+/// listeners_per_event: 11 x 16 slots of 16 B (x86_64) per session.
+constexpr uint8_t kMaxListenersPerEvent = 16;
+
+/// Each knob: its range (init refuses a value outside it) and its byte cost
+/// in the caller's block (docs/MEMORY.md). All knobs within range, the layout
+/// may still not fit size_t on a 32-bit target: init refuses that too.
 struct Config {
-    /// Concurrent sessions. Each costs 3,752 B of state (x86_64) + tx_buffer_bytes
+    /// Concurrent sessions, 0..32767 (kMaxSlots); max_sessions + max_requests
+    /// >= 1. Each costs 3,752 B of state (x86_64) + tx_buffer_bytes
     /// + rx_buffer_bytes + max(max_message_bytes, work_buffer_bytes) + 16 B per
     /// listener slot (11 event types x listeners_per_event).
     uint16_t max_sessions = 1;
-    /// Concurrent stand-alone token requests (request_token). Each costs
-    /// 2,520 B of state (x86_64) + tx_buffer_bytes + rx_buffer_bytes + work_buffer_bytes.
+    /// Concurrent stand-alone token requests (request_token), 0..32767
+    /// (kMaxSlots). Each costs 2,520 B of state (x86_64) + tx_buffer_bytes
+    /// + rx_buffer_bytes + work_buffer_bytes.
     uint16_t max_requests = 1;
     /// Outgoing bytes staged per connection: HTTP requests and WebSocket frames.
     /// A message needs payload + 14 bytes of room, else send() is would_block.
+    /// max_payment_header + 1024 .. 16 MiB (kMaxBufferBytes); costs its size
+    /// per session and per request.
     uint32_t tx_buffer_bytes = 4096;
-    /// Socket read chunk per connection.
+    /// Socket read chunk per connection. 256 .. 16 MiB (kMaxBufferBytes); costs
+    /// its size per session and per request.
     uint32_t rx_buffer_bytes = 2048;
     /// Largest message received whole (reassembly buffer, per session). Larger
     /// messages close the session with 1009 and message_too_large.
+    /// 125 .. 16 MiB (kMaxBufferBytes); costs what it exceeds work_buffer_bytes
+    /// by, per session.
     uint32_t max_message_bytes = 16384;
     /// HTTP work area per connection (kept headers, body, decoded challenge,
     /// JSON tokens). Shared with the message buffer: a session takes the larger.
+    /// max(2048, 2 x max_payment_header) .. 16 MiB (kMaxBufferBytes); costs its
+    /// size per request, and per session when larger than max_message_bytes.
     uint32_t work_buffer_bytes = 8192;
     /// Longest HTTP header line (name + value); the x402 challenge needs ~1 KiB.
+    /// 256 .. 8 MiB (kMaxHttpLimitBytes); a limit, no memory of its own.
     uint32_t max_header_line = 4096;
-    /// Most HTTP response headers accepted.
+    /// Most HTTP response headers accepted. 8 .. 1024 (kMaxHeaderCount); a
+    /// limit, no memory of its own.
     uint16_t max_headers = 64;
-    /// Longest HTTP response body kept (token JSON, error JSON).
+    /// Longest HTTP response body kept (token JSON, error JSON). 0 .. 8 MiB
+    /// (kMaxHttpLimitBytes); a limit: the body is kept in the work area.
     uint32_t max_body_bytes = 4096;
     /// Longest PAYMENT-SIGNATURE value the hook may produce. No memory of its
     /// own: the header is staged in the work area and the send buffer, so init
     /// requires work_buffer_bytes >= 2 x this and tx_buffer_bytes >= this + 1 KiB.
+    /// 64 .. 64 KiB (kMaxPaymentHeader).
     uint32_t max_payment_header = 2048;
-    /// Listener slots per session and event type.
+    /// Listener slots per session and event type. 1 .. 16
+    /// (kMaxListenersPerEvent); costs 176 B (11 x 16 B, x86_64) each, per
+    /// session, rounded up to 16 B.
     uint8_t listeners_per_event = 2;
 };
 

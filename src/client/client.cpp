@@ -6,6 +6,7 @@
 #include "client/client_core.h"
 #include "client/request_slot.h"
 #include "client/session_slot.h"
+#include "core/checked_size.h"
 #include "core/strview.h"
 
 namespace consensus {
@@ -18,22 +19,45 @@ constexpr size_t align_up(size_t n) {
     return (n + kAlign - 1) & ~(kAlign - 1);
 }
 
+// The layout's sizes, checked: a Config whose layout does not fit size_t
+// gives a CheckedSize that does not fit (the last rule of kConfigRules).
+CheckedSize aligned(size_t n) {
+    return CheckedSize(n).align_up(kAlign);
+}
+
 size_t work_bytes(const Config& c) {
     return c.work_buffer_bytes > c.max_message_bytes ? c.work_buffer_bytes : c.max_message_bytes;
 }
 
-size_t listener_bytes(const Config& c) {
-    return align_up(sizeof(ListenerEntry) * kEventTypeCount * c.listeners_per_event);
+CheckedSize listener_size(const Config& c) {
+    return CheckedSize(sizeof(ListenerEntry))
+        .times(kEventTypeCount)
+        .times(c.listeners_per_event)
+        .align_up(kAlign);
 }
 
+CheckedSize session_size(const Config& c) {
+    return aligned(sizeof(SessionSlot))
+        .add(aligned(c.tx_buffer_bytes))
+        .add(aligned(c.rx_buffer_bytes))
+        .add(aligned(work_bytes(c)))
+        .add(listener_size(c));
+}
+
+CheckedSize request_size(const Config& c) {
+    return aligned(sizeof(RequestSlot))
+        .add(aligned(c.tx_buffer_bytes))
+        .add(aligned(c.rx_buffer_bytes))
+        .add(aligned(c.work_buffer_bytes));
+}
+
+// Slot strides once init has accepted the Config (the whole layout fits).
 size_t session_bytes(const Config& c) {
-    return align_up(sizeof(SessionSlot)) + align_up(c.tx_buffer_bytes) +
-           align_up(c.rx_buffer_bytes) + align_up(work_bytes(c)) + listener_bytes(c);
+    return session_size(c).value();
 }
 
 size_t request_bytes(const Config& c) {
-    return align_up(sizeof(RequestSlot)) + align_up(c.tx_buffer_bytes) +
-           align_up(c.rx_buffer_bytes) + align_up(c.work_buffer_bytes);
+    return request_size(c).value();
 }
 
 // Bump allocation inside the caller's block; sizes were checked up front.
@@ -52,31 +76,59 @@ struct ConfigRule {
     const char* why;
 };
 
+// A ticket names its slot in 15 bits (client_core.h).
+static_assert(kMaxSlots < kTicketRequestBit, "a slot index must fit a ticket");
+
 // Checked in order; init() reports the first rule broken. Sums are taken in
-// 64 bits so that a huge max_payment_header cannot wrap past a rule.
+// 64 bits so that a huge max_payment_header cannot wrap past a rule. Each
+// knob's minimum comes before its maximum (config.h documents both); the
+// reasons spell out the constants of config.h.
 constexpr ConfigRule kConfigRules[] = {
     {[](const Config& c) { return c.max_sessions + c.max_requests > 0; },
      "max_sessions + max_requests must be >= 1"},
-    {[](const Config& c) { return c.max_sessions <= 0x7fff; }, "max_sessions must be <= 32767"},
-    {[](const Config& c) { return c.max_requests <= 0x7fff; }, "max_requests must be <= 32767"},
+    {[](const Config& c) { return c.max_sessions <= kMaxSlots; }, "max_sessions must be <= 32767"},
+    {[](const Config& c) { return c.max_requests <= kMaxSlots; }, "max_requests must be <= 32767"},
     // The token request carries the payment header and must fit the send buffer.
     {[](const Config& c) { return c.tx_buffer_bytes >= uint64_t{c.max_payment_header} + 1024; },
      "tx_buffer_bytes must be >= max_payment_header + 1024"},
+    {[](const Config& c) { return c.tx_buffer_bytes <= kMaxBufferBytes; },
+     "tx_buffer_bytes must be <= 16 MiB (16777216)"},
     {[](const Config& c) { return c.rx_buffer_bytes >= 256; }, "rx_buffer_bytes must be >= 256"},
+    {[](const Config& c) { return c.rx_buffer_bytes <= kMaxBufferBytes; },
+     "rx_buffer_bytes must be <= 16 MiB (16777216)"},
     {[](const Config& c) { return c.work_buffer_bytes >= 2048; },
      "work_buffer_bytes must be >= 2048"},
     // The work area's second half holds the decoded x402 challenge, its first
     // half the hook's header.
     {[](const Config& c) { return c.work_buffer_bytes >= 2 * uint64_t{c.max_payment_header}; },
      "work_buffer_bytes must be >= 2 x max_payment_header"},
+    {[](const Config& c) { return c.work_buffer_bytes <= kMaxBufferBytes; },
+     "work_buffer_bytes must be <= 16 MiB (16777216)"},
     {[](const Config& c) { return c.max_message_bytes >= 125; },
      "max_message_bytes must be >= 125"},
+    {[](const Config& c) { return c.max_message_bytes <= kMaxBufferBytes; },
+     "max_message_bytes must be <= 16 MiB (16777216)"},
     {[](const Config& c) { return c.listeners_per_event >= 1; },
      "listeners_per_event must be >= 1"},
+    {[](const Config& c) { return c.listeners_per_event <= kMaxListenersPerEvent; },
+     "listeners_per_event must be <= 16"},
     {[](const Config& c) { return c.max_header_line >= 256; }, "max_header_line must be >= 256"},
+    {[](const Config& c) { return c.max_header_line <= kMaxHttpLimitBytes; },
+     "max_header_line must be <= 8 MiB (8388608)"},
     {[](const Config& c) { return c.max_headers >= 8; }, "max_headers must be >= 8"},
+    {[](const Config& c) { return c.max_headers <= kMaxHeaderCount; },
+     "max_headers must be <= 1024"},
+    {[](const Config& c) { return c.max_body_bytes <= kMaxHttpLimitBytes; },
+     "max_body_bytes must be <= 8 MiB (8388608)"},
     {[](const Config& c) { return c.max_payment_header >= 64; },
      "max_payment_header must be >= 64"},
+    {[](const Config& c) { return c.max_payment_header <= kMaxPaymentHeader; },
+     "max_payment_header must be <= 64 KiB (65536)"},
+    // Every knob within bounds, the slots times their size may still exceed
+    // the address space of a 32-bit target (32767 sessions of 48 MiB).
+    {[](const Config& c) { return Client::required_bytes(c) != SIZE_MAX; },
+     "the memory layout does not fit size_t (Client::required_bytes is SIZE_MAX): fewer slots "
+     "or smaller buffers"},
 };
 
 // The first Config rule broken, or nullptr.
@@ -188,9 +240,13 @@ RequestSlot* request_at(ClientCore* core, size_t i) {
 
 struct Client::Impl : ClientCore {};
 
+// SIZE_MAX when the layout does not fit size_t: no real layout is that big,
+// since every real one is a multiple of 16 (SIZE_MAX is odd).
 size_t Client::required_bytes(const Config& c) {
-    return align_up(sizeof(Impl)) + c.max_sessions * session_bytes(c) +
-           c.max_requests * request_bytes(c);
+    return aligned(sizeof(Impl))
+        .add(session_size(c).times(c.max_sessions))
+        .add(request_size(c).times(c.max_requests))
+        .value();
 }
 
 namespace {

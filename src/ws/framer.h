@@ -85,8 +85,10 @@ class Framer {
     Framer(const Framer&) = delete;
     Framer& operator=(const Framer&) = delete;
 
-    /// Bytes a client frame with an n-byte payload takes in the TxBuffer.
+    /// Bytes a client frame with an n-byte payload takes in the TxBuffer;
+    /// SIZE_MAX when that does not fit size_t (no TxBuffer is that large).
     static constexpr size_t frame_size(size_t n) {
+        if (n > SIZE_MAX - kMaxHeader) return SIZE_MAX;
         return (n < 126 ? 2 : n <= 0xFFFF ? 4 : 10) + 4 + n;
     }
 

@@ -2,6 +2,9 @@
 // reason init() hands back through `why`.
 #include <wslay/wslay.h>
 
+#include "client/client_core.h"
+#include "client/request_slot.h"
+#include "client/session_slot.h"
 #include "unit/client/client_fixture.h"
 // CppUTest last: it redefines new.
 #include "CppUTest/TestHarness.h"
@@ -15,6 +18,65 @@ using namespace clienttest;
 namespace {
 int g_framer_allocs_left = -1;  // -1: never refuse; n: refuse after n successes
 }  // namespace
+
+// The layout of docs/MEMORY.md, computed again here in 64 bits (no Config
+// comes near 2^64: < 2^17 slots of < 2^34 bytes each).
+uint64_t align16(uint64_t n) {
+    return (n + 15) / 16 * 16;
+}
+
+uint64_t layout_bytes(const Config& c) {
+    const uint64_t work =
+        c.work_buffer_bytes > c.max_message_bytes ? c.work_buffer_bytes : c.max_message_bytes;
+    const uint64_t listeners =
+        uint64_t{sizeof(ListenerEntry)} * kEventTypeCount * c.listeners_per_event;
+    const uint64_t session = align16(sizeof(SessionSlot)) + align16(c.tx_buffer_bytes) +
+                             align16(c.rx_buffer_bytes) + align16(work) + align16(listeners);
+    const uint64_t request = align16(sizeof(RequestSlot)) + align16(c.tx_buffer_bytes) +
+                             align16(c.rx_buffer_bytes) + align16(c.work_buffer_bytes);
+    return align16(sizeof(ClientCore)) + c.max_sessions * session + c.max_requests * request;
+}
+
+// What required_bytes must answer: the exact size, or SIZE_MAX when it does
+// not fit size_t (a 32-bit target).
+size_t expected_required_bytes(const Config& c) {
+    const uint64_t n = layout_bytes(c);
+    return n == static_cast<size_t>(n) ? static_cast<size_t>(n) : SIZE_MAX;
+}
+
+// Every knob at its maximum, the layout at its largest.
+Config largest_config() {
+    Config c;
+    c.max_sessions = kMaxSlots;
+    c.max_requests = kMaxSlots;
+    c.tx_buffer_bytes = kMaxBufferBytes;
+    c.rx_buffer_bytes = kMaxBufferBytes;
+    c.work_buffer_bytes = kMaxBufferBytes;
+    c.max_message_bytes = kMaxBufferBytes;
+    c.max_header_line = kMaxHttpLimitBytes;
+    c.max_headers = kMaxHeaderCount;
+    c.max_body_bytes = kMaxHttpLimitBytes;
+    c.max_payment_header = kMaxPaymentHeader;
+    c.listeners_per_event = kMaxListenersPerEvent;
+    return c;
+}
+
+// Every knob at the largest value of its type.
+Config extreme_config() {
+    Config c;
+    c.max_sessions = UINT16_MAX;
+    c.max_requests = UINT16_MAX;
+    c.tx_buffer_bytes = UINT32_MAX;
+    c.rx_buffer_bytes = UINT32_MAX;
+    c.work_buffer_bytes = UINT32_MAX;
+    c.max_message_bytes = UINT32_MAX;
+    c.max_header_line = UINT32_MAX;
+    c.max_headers = UINT16_MAX;
+    c.max_body_bytes = UINT32_MAX;
+    c.max_payment_header = UINT32_MAX;
+    c.listeners_per_event = UINT8_MAX;
+    return c;
+}
 
 extern "C" int __real_wslay_frame_context_init(wslay_frame_context_ptr* ctx,
                                                const struct wslay_frame_callbacks* callbacks,
@@ -57,6 +119,35 @@ TEST_GROUP(client_init) {
         breaks(c);
         CHECK_ERR(Error::invalid_config, init_config(c));
         STRCMP_EQUAL(expected, why);
+    }
+    // A 64-byte block that claims to be `size` bytes: init must refuse before
+    // it writes a byte, whatever the size says.
+    Error init_claiming(const Config& c, size_t size) {
+        alignas(16) static uint8_t block[64];
+        return h.client.init(c, h.options, h.fp.port(), block, size, &why);
+    }
+    // Every Config rule holds: init goes on to judge the memory (too small).
+    void check_rules_hold(const Config& c) {
+        CHECK_ERR(Error::invalid_config, init_config(c));
+        STRCMP_EQUAL("memory_size is smaller than Client::required_bytes(config)", why);
+    }
+    // A knob one over its maximum, or far over it: refused with `expected`,
+    // even when the caller claims all the memory there is, and required_bytes
+    // is exact or SIZE_MAX, never wrapped.
+    void check_over(const Config& c, const char* expected) {
+        CHECK_EQUAL(expected_required_bytes(c), Client::required_bytes(c));
+        CHECK_ERR(Error::invalid_config, init_config(c));
+        STRCMP_EQUAL(expected, why);
+        CHECK_ERR(Error::invalid_config, init_claiming(c, SIZE_MAX));
+        STRCMP_EQUAL(expected, why);
+    }
+    // Initialises for real with `c` (small enough to allocate), then undoes it.
+    void check_accepted(const Config& c) {
+        CHECK_EQUAL(expected_required_bytes(c), Client::required_bytes(c));
+        h.config = c;
+        CHECK_ERR(Error::ok, h.init(&why));
+        STRCMP_EQUAL("", why);
+        h.client.deinit();
     }
 };
 
@@ -244,4 +335,172 @@ TEST(client_init, RefusedFrameParserIsNoResourcesAndInitMayBeRetried) {
     CHECK_ERR(Error::invalid_config, h.client.request_token(TokenParams(), &Harness::token_cb, &h));
     g_framer_allocs_left = -1;
     CHECK_ERR(Error::ok, h.init(&why));  // the first framer was freed (LeakSanitizer)
+}
+
+// ---- maxima: at the bound accepted, one over refused ---------------------------
+
+TEST(client_init, MostSessionsPassEveryRule) {
+    Config c;
+    c.max_sessions = kMaxSlots;
+    CHECK(Client::required_bytes(c) < SIZE_MAX);
+    CHECK_EQUAL(expected_required_bytes(c), Client::required_bytes(c));
+    check_rules_hold(c);
+}
+
+TEST(client_init, MostRequestsPassEveryRule) {
+    Config c;
+    c.max_requests = kMaxSlots;
+    CHECK(Client::required_bytes(c) < SIZE_MAX);
+    CHECK_EQUAL(expected_required_bytes(c), Client::required_bytes(c));
+    check_rules_hold(c);
+}
+
+TEST(client_init, LargestSendBufferIsAccepted) {
+    Config c;
+    c.max_requests = 0;
+    c.tx_buffer_bytes = kMaxBufferBytes;
+    check_accepted(c);
+    c.tx_buffer_bytes = kMaxBufferBytes + 1;
+    check_over(c, "tx_buffer_bytes must be <= 16 MiB (16777216)");
+}
+
+TEST(client_init, LargestReadChunkIsAccepted) {
+    Config c;
+    c.max_requests = 0;
+    c.rx_buffer_bytes = kMaxBufferBytes;
+    check_accepted(c);
+    c.rx_buffer_bytes = kMaxBufferBytes + 1;
+    check_over(c, "rx_buffer_bytes must be <= 16 MiB (16777216)");
+}
+
+TEST(client_init, LargestWorkAreaIsAccepted) {
+    Config c;
+    c.max_requests = 0;
+    c.work_buffer_bytes = kMaxBufferBytes;
+    check_accepted(c);
+    c.work_buffer_bytes = kMaxBufferBytes + 1;
+    check_over(c, "work_buffer_bytes must be <= 16 MiB (16777216)");
+}
+
+TEST(client_init, LargestMessageBoundIsAccepted) {
+    Config c;
+    c.max_requests = 0;
+    c.max_message_bytes = kMaxBufferBytes;
+    check_accepted(c);
+    c.max_message_bytes = kMaxBufferBytes + 1;
+    check_over(c, "max_message_bytes must be <= 16 MiB (16777216)");
+}
+
+TEST(client_init, MostListenerSlotsAreAccepted) {
+    Config c;
+    c.listeners_per_event = kMaxListenersPerEvent;
+    check_accepted(c);
+    c.listeners_per_event = kMaxListenersPerEvent + 1;
+    check_over(c, "listeners_per_event must be <= 16");
+}
+
+TEST(client_init, LongestHeaderLineIsAccepted) {
+    Config c;
+    c.max_header_line = kMaxHttpLimitBytes;
+    check_accepted(c);
+    c.max_header_line = kMaxHttpLimitBytes + 1;
+    check_over(c, "max_header_line must be <= 8 MiB (8388608)");
+}
+
+TEST(client_init, MostHeadersAreAccepted) {
+    Config c;
+    c.max_headers = kMaxHeaderCount;
+    check_accepted(c);
+    c.max_headers = kMaxHeaderCount + 1;
+    check_over(c, "max_headers must be <= 1024");
+}
+
+TEST(client_init, LongestBodyIsAccepted) {
+    Config c;
+    c.max_body_bytes = kMaxHttpLimitBytes;
+    check_accepted(c);
+    c.max_body_bytes = kMaxHttpLimitBytes + 1;
+    check_over(c, "max_body_bytes must be <= 8 MiB (8388608)");
+}
+
+TEST(client_init, LongestPaymentHeaderIsAccepted) {
+    Config c;
+    c.tx_buffer_bytes = 2 * kMaxPaymentHeader;  // room for the header + 1024 either way
+    c.work_buffer_bytes = 2 * kMaxPaymentHeader + 2;
+    c.max_payment_header = kMaxPaymentHeader;
+    check_accepted(c);
+    c.max_payment_header = kMaxPaymentHeader + 1;
+    check_over(c, "max_payment_header must be <= 64 KiB (65536)");
+}
+
+// ---- extreme values: refused, nothing wraps ---------------------------------------
+
+TEST(client_init, EachKnobAtTheLargestValueOfItsTypeIsRefused) {
+    struct Extreme {
+        void (*set)(Config&);
+        const char* why;
+    };
+    const Extreme extremes[] = {
+        {[](Config& c) { c.max_sessions = UINT16_MAX; }, "max_sessions must be <= 32767"},
+        {[](Config& c) { c.max_requests = UINT16_MAX; }, "max_requests must be <= 32767"},
+        {[](Config& c) { c.tx_buffer_bytes = UINT32_MAX; },
+         "tx_buffer_bytes must be <= 16 MiB (16777216)"},
+        {[](Config& c) { c.rx_buffer_bytes = UINT32_MAX; },
+         "rx_buffer_bytes must be <= 16 MiB (16777216)"},
+        {[](Config& c) { c.work_buffer_bytes = UINT32_MAX; },
+         "work_buffer_bytes must be <= 16 MiB (16777216)"},
+        // The armhf crash: required_bytes wrapped to a small size, init said ok.
+        {[](Config& c) { c.max_message_bytes = UINT32_MAX; },
+         "max_message_bytes must be <= 16 MiB (16777216)"},
+        {[](Config& c) { c.listeners_per_event = UINT8_MAX; }, "listeners_per_event must be <= 16"},
+        {[](Config& c) { c.max_header_line = UINT32_MAX; },
+         "max_header_line must be <= 8 MiB (8388608)"},
+        {[](Config& c) { c.max_headers = UINT16_MAX; }, "max_headers must be <= 1024"},
+        {[](Config& c) { c.max_body_bytes = UINT32_MAX; },
+         "max_body_bytes must be <= 8 MiB (8388608)"},
+        // No send buffer can hold it: the send buffer's rule comes first.
+        {[](Config& c) { c.max_payment_header = UINT32_MAX; },
+         "tx_buffer_bytes must be >= max_payment_header + 1024"},
+    };
+    for (const Extreme& e : extremes) {
+        Config c;
+        e.set(c);
+        check_over(c, e.why);
+    }
+}
+
+TEST(client_init, EveryKnobAtTheLargestValueOfItsTypeAtOnceIsRefused) {
+    const Config c = extreme_config();
+    if (sizeof(size_t) < sizeof(uint64_t)) CHECK_EQUAL(SIZE_MAX, Client::required_bytes(c));
+    check_over(c, "max_sessions must be <= 32767");
+}
+
+TEST(client_init, TheLargestLayoutFitsSizeTOrIsRefused) {
+    const Config c = largest_config();
+    const uint64_t exact = layout_bytes(c);
+    if (exact != static_cast<size_t>(exact)) {
+        // 32-bit: 32767 sessions and 32767 requests of 48 MiB each are ~3 TiB.
+        CHECK_EQUAL(SIZE_MAX, Client::required_bytes(c));
+        const char* expected =
+            "the memory layout does not fit size_t (Client::required_bytes is SIZE_MAX): fewer "
+            "slots or smaller buffers";
+        CHECK_ERR(Error::invalid_config, init_claiming(c, SIZE_MAX));
+        STRCMP_EQUAL(expected, why);
+        CHECK_ERR(Error::invalid_config, init_config(c));
+        STRCMP_EQUAL(expected, why);
+    } else {
+        // 64-bit: it fits; only the memory is missing.
+        CHECK_EQUAL(exact, Client::required_bytes(c));
+        check_rules_hold(c);
+    }
+}
+
+TEST(client_init, RequiredBytesIsAMultipleOf16OrSizeMax) {
+    // SIZE_MAX is odd, so it never names a real layout.
+    const Config configs[] = {Config(), largest_config(), extreme_config()};
+    for (const Config& c : configs) {
+        const size_t n = Client::required_bytes(c);
+        CHECK_EQUAL(expected_required_bytes(c), n);
+        CHECK(n == SIZE_MAX || n % 16 == 0);
+    }
 }

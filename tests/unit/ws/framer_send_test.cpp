@@ -153,6 +153,14 @@ TEST(framer_send, MessageTooLargeWhenItCanNeverFit) {
     CHECK(fr.write_message(small, false, p.data(), SIZE_MAX - 10) == Error::message_too_large);
 }
 
+TEST(framer_send, FrameSizeSaturatesInsteadOfWrapping) {
+    CHECK_EQUAL(SIZE_MAX, Framer::frame_size(SIZE_MAX - Framer::kMaxHeader));      // fits exactly
+    CHECK_EQUAL(SIZE_MAX, Framer::frame_size(SIZE_MAX - Framer::kMaxHeader + 1));  // would be 0
+    CHECK_EQUAL(SIZE_MAX, Framer::frame_size(SIZE_MAX - 5));                       // would be 8
+    CHECK_EQUAL(SIZE_MAX, Framer::frame_size(SIZE_MAX));
+    CHECK_EQUAL(size_t{65536 + 14}, Framer::frame_size(65536));
+}
+
 TEST(framer_send, NullDataWithLengthIsInvalid) {
     CHECK(fr.write_message(tx, false, nullptr, 3) == Error::invalid_params);
     CHECK(fr.write_message(tx, false, nullptr, 0) == Error::ok);
