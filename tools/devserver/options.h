@@ -15,6 +15,14 @@ struct TestControl {
     int close_code = 1011;  // for Kind::Close
 };
 
+// Ways the real service behaves when clients break, applied to every session.
+struct ServiceModes {
+    bool refuse_upgrades = false;     // every /ws-connect upgrade gets a bare 401
+    int connect_url_port = 0;         // the connect_url's port (0: the request's own)
+    bool settle_fail = false;         // paid requests get a settlement failure
+    std::string settle_fail_details;  // its errorMessage
+};
+
 struct Options {
     std::string host = "127.0.0.1";
     int port = 0;  // 0: the kernel picks a free port
@@ -26,6 +34,7 @@ struct Options {
     std::string log_file;
     size_t max_message_bytes = 16 * 1024 * 1024;
     TestControl control;
+    ServiceModes modes;
     bool help = false;
 };
 

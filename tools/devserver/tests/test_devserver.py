@@ -7,6 +7,7 @@ client is written out below).
 """
 import argparse
 import base64
+import hashlib
 import http.client
 import json
 import os
@@ -495,6 +496,113 @@ class TestControls(unittest.TestCase):
         finally:
             self.assertEqual(srv.stop(), 0)
 
+
+
+def free_port():
+    """A loopback port where nothing listens (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServiceModes(unittest.TestCase):
+    """The real service's behaviour where clients break; each mode hits every session."""
+
+    def events(self, srv, name, sid=None):
+        return [e for e in srv.log()
+                if e["event"] == name and (sid is None or e.get("session") == sid)]
+
+    def session_id(self, srv, token):
+        return [e for e in srv.log() if e["event"] == "upgrade" and e["token"] == token][0]["session"]
+
+    def test_refuse_upgrades(self):
+        srv = DevServer("--refuse-upgrades")  # paid: the money is taken, the token is good
+        try:
+            refused = vector_text("ws-401-unknown-token.http").encode()
+            tokens = [srv.buy()["token"] for _ in range(2)]
+            for tok in tokens + tokens[:1]:  # every session, and the used token again
+                ws = WsClient(srv.port, "/ws-connect?token=" + tok, expect_101=False)
+                self.assertEqual(ws.read_all_until_eof(), refused)  # no body, no close frame
+            log = srv.log()
+            self.assertEqual([(e["token"], e["token_valid"]) for e in log
+                              if e["event"] == "upgrade_refused"],
+                             [(tokens[0], True), (tokens[1], True), (tokens[0], False)])
+            self.assertEqual([e["status"] for e in log if e["event"] == "upgrade"], [401] * 3)
+            self.assertEqual([e["paid"] for e in log if e["event"] == "token_request"
+                              and e["status"] == 200], [True, True])
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
+    def test_connect_url_port(self):
+        port = free_port()
+        srv = DevServer("--connect-url-port", str(port))
+        try:
+            tok = srv.buy()
+            self.assertEqual(tok["connect_url"],
+                             "ws://127.0.0.1:%d/ws-connect?token=%s" % (port, tok["token"]))
+            with self.assertRaises(ConnectionRefusedError):  # nothing listens there
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+            ws = WsClient(srv.port, "/ws-connect?token=" + tok["token"])  # valid on the real port
+            self.assertEqual(ws.recv_json()["type"], "session_start")
+            for host, url_host in (("example.test:9", "example.test"),
+                                   ("example.test", "example.test"),
+                                   ("[::1]:9", "[::1]")):
+                with self.subTest(host=host):
+                    tok = srv.buy(headers={"Host": host})
+                    self.assertEqual(tok["connect_url"], "ws://%s:%d/ws-connect?token=%s"
+                                     % (url_host, port, tok["token"]))
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
+    def test_settle_fail(self):
+        details = "insufficient funds: \"balance\" 0"
+        srv = DevServer("--settle-fail", details)
+        try:
+            # no payment, or one that does not match: the usual challenge
+            status, hdrs, _ = srv.get(QUERY, host=VECTOR_HOST)
+            self.assertEqual(status, 402)
+            self.assertEqual(json.loads(base64.b64decode(dict(hdrs)["PAYMENT-REQUIRED"]))["error"],
+                             "Payment required")
+            # a good payment: verified, the handler runs, settlement fails
+            sig = vector_header("paid-request.http", "PAYMENT-SIGNATURE")
+            status, hdrs, body = srv.get(QUERY, {"PAYMENT-SIGNATURE": sig}, host=VECTOR_HOST)
+            vec = vector_json("402-settle-failed.json")
+            self.assertEqual(status, vec["status"])
+            self.assertEqual([k for k, _ in hdrs], vec["headerNames"])  # no PAYMENT-REQUIRED
+            self.assertEqual(json.loads(body), vec["body"])
+            self.assertEqual(body, b"{}")
+            hdrs = dict(hdrs)
+            self.assertEqual(hdrs["Cache-Control"], "no-store")
+            # the ETag is that of the discarded token body (9b: 155 bytes, as in the vector)
+            failed = [e for e in srv.log() if e["event"] == "settle_failed"]
+            self.assertEqual([e["details"] for e in failed], [details])
+            lost = failed[0]["discarded_token"]
+            token_body = json.dumps({"token": lost, "connect_url": "ws://%s/ws-connect?token=%s"
+                                     % (VECTOR_HOST, lost), "expires_in": 60},
+                                    separators=(",", ":")).encode()
+            digest = base64.b64encode(hashlib.sha1(token_body).digest()).decode()
+            self.assertEqual(hdrs["ETag"], 'W/"%x-%s"' % (len(token_body), digest[:27]))
+            self.assertTrue(hdrs["ETag"].startswith('W/"9b-'), hdrs["ETag"])
+            receipt = json.loads(base64.b64decode(hdrs["PAYMENT-RESPONSE"]))
+            expected = dict(vec["decodedHeaders"]["PAYMENT-RESPONSE"])
+            expected["errorMessage"] = details
+            expected["payer"] = "0x2f5c34fbc99dd9f01ace001cd3c0599843b8a4b3"  # of our payment
+            self.assertEqual(list(receipt), list(expected))
+            self.assertEqual(receipt, expected)
+            self.assertEqual([e for e in srv.log() if e["event"] == "token_request"][-1]["status"],
+                             402)
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
+    def test_bad_mode_values_are_usage_errors(self):
+        for args in (["--connect-url-port", "0"], ["--connect-url-port", "65536"],
+                     ["--settle-fail"]):
+            with self.subTest(args=args):
+                bad = subprocess.run([ARGS.server, *args], capture_output=True, text=True)
+                self.assertEqual(bad.returncode, 2)
+        out = subprocess.run([ARGS.server, "--help"], capture_output=True, text=True).stdout
+        for name in ("--refuse-upgrades", "--connect-url-port", "--settle-fail"):
+            self.assertIn(name, out)
 
 class Tls(unittest.TestCase):
     def test_https_and_wss(self):
