@@ -155,6 +155,7 @@ SessionSpec make_spec(const SessionParams& params, ServerContext& ctx) {
     spec.limits = limits_for(params, ctx.options.time_scale);
     spec.pricing = pricing_for(params);
     spec.max_message_bytes = ctx.options.max_message_bytes;
+    spec.modes = ctx.options.modes;
     if (!ctx.control_used) {  // test controls apply to the first session only
         spec.control = ctx.options.control;
         ctx.control_used = true;

@@ -515,6 +515,50 @@ class ServiceModes(unittest.TestCase):
     def session_id(self, srv, token):
         return [e for e in srv.log() if e["event"] == "upgrade" and e["token"] == token][0]["session"]
 
+    def test_start_delay_ms_drops_early_messages(self):
+        srv = DevServer("--free", "--start-delay-ms", "800")
+        try:
+            tok = srv.buy()["token"]
+            t0 = time.monotonic()  # before the upgrade request: the server's clock starts later
+            ws = WsClient(srv.port, "/ws-connect?token=" + tok)
+            self.assertTrue(ws.response.startswith("HTTP/1.1 101 "))
+            ws.send("early")
+            ws.send(b"\x01\x02\x03", opcode=2)
+            ws.send(b"still there?", opcode=9)  # control frames are not messages: answered
+            self.assertEqual(ws.recv_frame(), (10, b"still there?"))
+            start = ws.recv_json()  # the first data frame: no echo of "early" came before it
+            elapsed = time.monotonic() - t0
+            self.assertEqual(start["type"], "session_start")
+            self.assertGreaterEqual(elapsed, 0.799)  # 1 ms: the server's clock has ms steps
+            self.assertLess(elapsed, 5)
+            ws.send("late")
+            self.assertEqual(ws.recv_frame(), (1, b"late"))
+            ws.close(1000)
+            self.assertEqual(ws.recv_frame()[0], 8)
+            self.assertEqual(ws.read_all_until_eof(), b"")
+            sid = self.session_id(srv, tok)
+            dropped = self.events(srv, "dropped_before_start", sid)
+            self.assertEqual([(d["bytes"], d["binary"]) for d in dropped], [(5, False), (3, True)])
+            self.assertEqual([m["bytes"] for m in self.events(srv, "message", sid)], [4])
+            close = self.events(srv, "close", sid)[0]
+            self.assertEqual((close["bytes_in"], close["bytes_out"]), (4, 4))  # not metered
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
+    def test_no_session_start(self):
+        srv = DevServer("--free", "--no-session-start")
+        try:
+            tok = srv.buy()["token"]
+            ws = WsClient(srv.port, "/ws-connect?token=" + tok)
+            self.assertTrue(ws.response.startswith("HTTP/1.1 101 "))
+            self.assertTrue(ws.nothing_arrives(0.5))
+            ws.send("anyone?")
+            self.assertEqual(ws.recv_frame(), (1, b"anyone?"))  # the first frame is the echo
+            starts = self.events(srv, "session_start", self.session_id(srv, tok))
+            self.assertEqual([s["sent"] for s in starts], [False])
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
     def test_refuse_upgrades(self):
         srv = DevServer("--refuse-upgrades")  # paid: the money is taken, the token is good
         try:
@@ -594,14 +638,77 @@ class ServiceModes(unittest.TestCase):
         finally:
             self.assertEqual(srv.stop(), 0)
 
+    def expiry(self, ws, minutes):
+        expired = ws.recv_json()
+        self.assertEqual(expired["type"], "session_expired")
+        self.assertEqual(expired["reason"], "time_limit_reached")
+        self.assertEqual(list(expired["finalUsage"]), ["durationMinutes", "dataMB"])
+        self.assertAlmostEqual(expired["finalUsage"]["durationMinutes"], minutes, delta=0.003)
+        op, payload = ws.recv_frame()
+        self.assertEqual((op, close_code(payload)), (8, (1000, "Time limit reached")))
+        ws.close(1000)
+        self.assertEqual(ws.read_all_until_eof(), b"")
+
+    def test_expire_after_ms(self):
+        srv = DevServer("--free", "--expire-after-ms", "600")
+        try:
+            for _ in range(2):  # every session
+                tok = srv.buy()["token"]  # hybrid: 5 minutes bought
+                ws = WsClient(srv.port, "/ws-connect?token=" + tok)
+                start = ws.recv_json()
+                t0 = time.monotonic()
+                self.assertEqual(start["limits"]["timeSeconds"], 300)
+                ws.send("x")
+                self.assertEqual(ws.recv_frame(), (1, b"x"))
+                self.expiry(ws, 0.01)  # 600 ms
+                self.assertGreater(time.monotonic() - t0, 0.55)
+                self.assertLess(time.monotonic() - t0, 5)
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
+    def test_expire_after_ms_counts_from_a_delayed_session_start(self):
+        srv = DevServer("--free", "--start-delay-ms", "500", "--expire-after-ms", "300")
+        try:
+            tok = srv.buy()["token"]
+            t0 = time.monotonic()
+            ws = WsClient(srv.port, "/ws-connect?token=" + tok)
+            self.assertEqual(ws.recv_json()["type"], "session_start")
+            t1 = time.monotonic()
+            self.expiry(ws, 0.005)  # 300 ms after session_start, not after the 101
+            self.assertGreaterEqual(time.monotonic() - t0, 0.799)
+            self.assertGreater(time.monotonic() - t1, 0.25)
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
+    def test_close_after_start(self):
+        srv = DevServer("--free", "--close-after-start", "1011")
+        try:
+            for _ in range(2):  # every session
+                tok = srv.buy()["token"]
+                ws = WsClient(srv.port, "/ws-connect?token=" + tok)
+                self.assertEqual(ws.recv_json()["type"], "session_start")
+                op, payload = ws.recv_frame()
+                self.assertEqual((op, close_code(payload)),
+                                 (8, (1011, "Closed by --close-after-start")))
+                ws.close(1011)
+                self.assertEqual(ws.read_all_until_eof(), b"")
+            closes = self.events(srv, "close")
+            self.assertEqual([(c["code"], c["initiator"]) for c in closes], [(1011, "server")] * 2)
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
     def test_bad_mode_values_are_usage_errors(self):
-        for args in (["--connect-url-port", "0"], ["--connect-url-port", "65536"],
-                     ["--settle-fail"]):
+        for args in (["--start-delay-ms", "-1"], ["--start-delay-ms", "soon"],
+                     ["--connect-url-port", "0"], ["--connect-url-port", "65536"],
+                     ["--expire-after-ms", "-5"], ["--close-after-start", "999"],
+                     ["--close-after-start", "5000"], ["--settle-fail"]):
             with self.subTest(args=args):
                 bad = subprocess.run([ARGS.server, *args], capture_output=True, text=True)
                 self.assertEqual(bad.returncode, 2)
         out = subprocess.run([ARGS.server, "--help"], capture_output=True, text=True).stdout
-        for name in ("--refuse-upgrades", "--connect-url-port", "--settle-fail"):
+        for name in ("--start-delay-ms", "--no-session-start", "--refuse-upgrades",
+                     "--connect-url-port", "--settle-fail", "--expire-after-ms",
+                     "--close-after-start"):
             self.assertIn(name, out)
 
 class Tls(unittest.TestCase):
