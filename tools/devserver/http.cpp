@@ -191,11 +191,16 @@ std::string http_response(int status, const KeyValues& headers, const std::strin
 
 std::string express_json(int status, const KeyValues& before, const KeyValues& after,
                          const std::string& body) {
+    return express_json(status, before, after, body, body);
+}
+
+std::string express_json(int status, const KeyValues& before, const KeyValues& after,
+                         const std::string& body, const std::string& etag_body) {
     KeyValues h = {{"X-Powered-By", "Express"},
                    {"Content-Type", "application/json; charset=utf-8"}};
     h.insert(h.end(), before.begin(), before.end());
     h.emplace_back("Content-Length", std::to_string(body.size()));
-    h.emplace_back("ETag", express_etag(body));
+    h.emplace_back("ETag", express_etag(etag_body));
     h.insert(h.end(), after.begin(), after.end());
     h.emplace_back("Date", http_date());
     h.emplace_back("Connection", "close");

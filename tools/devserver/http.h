@@ -71,4 +71,9 @@ std::string http_response(int status, const KeyValues& headers, const std::strin
 std::string express_json(int status, const KeyValues& before, const KeyValues& after,
                          const std::string& body);
 
+// The same with the ETag of `etag_body` instead of the body's own: a failed
+// settlement keeps the ETag of the discarded 200 body (402-settle-failed.http).
+std::string express_json(int status, const KeyValues& before, const KeyValues& after,
+                         const std::string& body, const std::string& etag_body);
+
 }  // namespace devserver

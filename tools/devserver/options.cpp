@@ -65,6 +65,19 @@ bool apply(Options& o, const std::string& name, const char* v, std::string& erro
     } else if (name == "--close-code") {
         ok = to_int(v, 1000, 4999, n);
         o.control.close_code = static_cast<int>(n);
+    } else if (name == "--start-delay-ms") {
+        ok = to_int(v, 0, 3600 * 1000, o.modes.start_delay_ms);
+    } else if (name == "--connect-url-port") {
+        ok = to_int(v, 1, 65535, n);
+        o.modes.connect_url_port = static_cast<int>(n);
+    } else if (name == "--settle-fail") {
+        o.modes.settle_fail = true;
+        o.modes.settle_fail_details = v;
+    } else if (name == "--expire-after-ms") {
+        ok = to_int(v, 0, INT32_MAX, o.modes.expire_after_ms);
+    } else if (name == "--close-after-start") {
+        ok = to_int(v, 1000, 4999, n);
+        o.modes.close_after_start = static_cast<int>(n);
     } else {
         error = "unknown option " + name;
         return false;
@@ -85,6 +98,10 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
             out.free_mode = true;
         } else if (arg == "--tls") {
             out.tls = true;
+        } else if (arg == "--no-session-start") {
+            out.modes.no_session_start = true;
+        } else if (arg == "--refuse-upgrades") {
+            out.modes.refuse_upgrades = true;
         } else if (arg.rfind("--", 0) == 0 && i + 1 < argc) {
             if (!apply(out, arg, argv[++i], error)) return false;
         } else {
@@ -132,6 +149,25 @@ const char* usage_text() {
            "  --drop-after N      drop its TCP connection (no close frame) after N echoes\n"
            "  --freeze-after N    stop reading and writing after N echoes, TCP kept open\n"
            "  --close-after N     close it with --close-code C (default 1011) after N echoes\n"
+           "\n"
+           "For tests (the real service where clients break, applied to EVERY session):\n"
+           "  --start-delay-ms N  send session_start N ms after the 101 (the real service\n"
+           "                      first hands the session to a node); messages the client\n"
+           "                      sends before it are dropped: not echoed, not metered\n"
+           "  --no-session-start  never send session_start (a broken server); the session\n"
+           "                      still starts (after --start-delay-ms) and echoes\n"
+           "  --refuse-upgrades   sell tokens as usual, but answer every /ws-connect upgrade\n"
+           "                      as a used token: \"HTTP/1.1 401 Unauthorized\", then EOF\n"
+           "  --connect-url-port P  connect_url names port P (same scheme and host); the\n"
+           "                      token is still valid on the real port\n"
+           "  --settle-fail TEXT  paid requests get a failed settlement as @x402/express\n"
+           "                      sends it: 402, PAYMENT-RESPONSE {success:false,\n"
+           "                      errorMessage:TEXT}, no PAYMENT-REQUIRED, body {}\n"
+           "  --expire-after-ms N expire each session N ms after session_start (or at its\n"
+           "                      own time limit, if sooner): session_expired\n"
+           "                      time_limit_reached, then close 1000 \"Time limit reached\"\n"
+           "  --close-after-start C  close each session with code C right after\n"
+           "                      session_start\n"
            "\n"
            "Prints \"READY <port>\" on stdout once listening. SIGTERM/SIGINT exit 0.\n"
            "Metering counts WebSocket payload bytes received plus payload bytes echoed.\n";

@@ -15,6 +15,18 @@ struct TestControl {
     int close_code = 1011;  // for Kind::Close
 };
 
+// Ways the real service behaves when clients break, applied to every session.
+struct ServiceModes {
+    int64_t start_delay_ms = 0;       // session_start this long after the 101; earlier data dropped
+    bool no_session_start = false;    // never send session_start
+    bool refuse_upgrades = false;     // every /ws-connect upgrade gets a bare 401
+    int connect_url_port = 0;         // the connect_url's port (0: the request's own)
+    bool settle_fail = false;         // paid requests get a settlement failure
+    std::string settle_fail_details;  // its errorMessage
+    int64_t expire_after_ms = -1;     // expire this long after session_start (-1: off)
+    int close_after_start = 0;        // close code sent right after session_start (0: off)
+};
+
 struct Options {
     std::string host = "127.0.0.1";
     int port = 0;  // 0: the kernel picks a free port
@@ -26,6 +38,7 @@ struct Options {
     std::string log_file;
     size_t max_message_bytes = 16 * 1024 * 1024;
     TestControl control;
+    ServiceModes modes;
     bool help = false;
 };
 

@@ -48,11 +48,42 @@ bool read_params(const HttpRequest& req, SessionParams& out) {
                         megabytes ? *megabytes : kNone, out);
 }
 
+// `auth` ("host", "host:port", "[v6]" or "[v6]:port") with its port set to `port`.
+std::string with_port(const std::string& auth, int port) {
+    size_t end = auth.size();
+    if (!auth.empty() && auth[0] == '[') {
+        size_t bracket = auth.find(']');
+        if (bracket != std::string::npos) end = bracket + 1;
+    } else {
+        size_t colon = auth.rfind(':');
+        if (colon != std::string::npos) end = colon;
+    }
+    return auth.substr(0, end) + ":" + std::to_string(port);
+}
+
 std::string token_body(const std::string& token, const HttpRequest& req, const ServerContext& ctx) {
-    std::string url = std::string(ctx.options.tls ? "wss://" : "ws://") + authority(req, ctx) +
-                      "/ws-connect?token=" + token;
+    int port = ctx.options.modes.connect_url_port;
+    std::string host = port != 0 ? with_port(authority(req, ctx), port) : authority(req, ctx);
+    std::string url =
+        std::string(ctx.options.tls ? "wss://" : "ws://") + host + "/ws-connect?token=" + token;
     return "{\"token\":" + json_quote(token) + ",\"connect_url\":" + json_quote(url) +
            ",\"expires_in\":" + std::to_string(ctx.options.token_ttl_s) + "}";
+}
+
+// --settle-fail: the handler ran and minted `token`, then the facilitator refused
+// to settle. @x402/express then discards the body (keeping its ETag) and sends
+// PAYMENT-RESPONSE {success:false}, no PAYMENT-REQUIRED, body {}.
+std::string settle_failure(const HttpRequest& req, ServerContext& ctx, const PaymentCheck& check,
+                           const std::string& token) {
+    const std::string& details = ctx.options.modes.settle_fail_details;
+    log_token_request(req, ctx, false, 402, "");
+    ctx.log.write("settle_failed",
+                  {{"details", json_quote(details)}, {"discarded_token", json_quote(token)}});
+    return express_json(
+        402, {},
+        {{"PAYMENT-RESPONSE", base64_encode(settle_failed_json(check.payer, details))},
+         {"Cache-Control", "no-store"}},
+        "{}", token_body(token, req, ctx));
 }
 
 std::string sell_token(const HttpRequest& req, ServerContext& ctx, const SessionParams& params,
@@ -73,6 +104,7 @@ std::string sell_token(const HttpRequest& req, ServerContext& ctx, const Session
                             {}, "{}");
     }
     std::string token = ctx.tokens.issue(params, now_ms);
+    if (ctx.options.modes.settle_fail) return settle_failure(req, ctx, check, token);
     log_token_request(req, ctx, true, 200, token);
     return express_json(200, {},
                         {{"PAYMENT-RESPONSE", base64_encode(settle_json(check.payer))},
@@ -123,6 +155,7 @@ SessionSpec make_spec(const SessionParams& params, ServerContext& ctx) {
     spec.limits = limits_for(params, ctx.options.time_scale);
     spec.pricing = pricing_for(params);
     spec.max_message_bytes = ctx.options.max_message_bytes;
+    spec.modes = ctx.options.modes;
     if (!ctx.control_used) {  // test controls apply to the first session only
         spec.control = ctx.options.control;
         ctx.control_used = true;
@@ -147,7 +180,12 @@ UpgradeResult handle_upgrade(const HttpRequest& req, ServerContext& ctx, int64_t
         return r;
     }
     SessionParams params;
-    if (!ctx.tokens.redeem(tok, now_ms, params)) {
+    bool valid = ctx.tokens.redeem(tok, now_ms, params);
+    if (ctx.options.modes.refuse_upgrades) {  // the token is used up all the same
+        ctx.log.write("upgrade_refused",
+                      {{"token", json_quote(tok)}, {"token_valid", valid ? "true" : "false"}});
+    }
+    if (!valid || ctx.options.modes.refuse_upgrades) {
         log_upgrade(req, ctx, tok, 401, "");
         r.kind = UpgradeResult::Kind::Reply;
         r.response = "HTTP/1.1 401 Unauthorized\r\n\r\n";

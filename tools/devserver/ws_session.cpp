@@ -31,8 +31,33 @@ bool WsSession::start(int64_t now_ms) {
     cbs.on_msg_recv_callback = msg_cb;
     if (wslay_event_context_server_init(&ctx_, &cbs, this) != 0) return false;
     wslay_event_config_set_max_recv_msg_length(ctx_, spec_.max_message_bytes);
-    now_ms_ = started_ms_ = now_ms;
-    expires_ms_ = now_ms + static_cast<int64_t>(std::llround(spec_.limits.time_seconds * 1000));
+    now_ms_ = now_ms;
+    start_at_ms_ = now_ms + spec_.modes.start_delay_ms;
+    if (spec_.modes.start_delay_ms == 0) begin();
+    return true;
+}
+
+void WsSession::begin() {
+    started_ = true;
+    started_ms_ = now_ms_;
+    int64_t limit_ms = static_cast<int64_t>(std::llround(spec_.limits.time_seconds * 1000));
+    if (spec_.modes.expire_after_ms >= 0) {  // --expire-after-ms: sooner, never later
+        limit_ms = std::min(limit_ms, spec_.modes.expire_after_ms);
+    }
+    expires_ms_ = now_ms_ + limit_ms;
+    bool send_start = !spec_.modes.no_session_start;
+    log_.write("session_start",
+               {{"session", json_quote(spec_.id)}, {"sent", send_start ? "true" : "false"}});
+    if (send_start) queue_session_start();
+    if (spec_.modes.close_after_start != 0) {
+        server_close(spec_.modes.close_after_start, "Closed by --close-after-start",
+                     "close_after_start");
+        return;
+    }
+    if (spec_.control.kind != TestControl::Kind::None && spec_.control.after == 0) after_echo();
+}
+
+void WsSession::queue_session_start() {
     const Pricing& pr = spec_.pricing;
     queue_text("{\"type\":\"session_start\",\"sessionId\":" + json_quote(spec_.id) +
                ",\"model\":" + json_quote(spec_.params.model_name) +
@@ -41,8 +66,6 @@ bool WsSession::start(int64_t now_ms) {
                ",\"dataMB\":" + js_number(spec_.limits.data_mb) + "},\"pricing\":{\"totalCost\":" +
                js_number(pr.total_cost) + ",\"pricePerMinute\":" + js_number(pr.per_minute) +
                ",\"pricePerMB\":" + js_number(pr.per_mb) + "}}");
-    if (spec_.control.kind != TestControl::Kind::None && spec_.control.after == 0) after_echo();
-    return true;
 }
 
 void WsSession::queue_text(const std::string& text) {
@@ -104,6 +127,12 @@ void WsSession::on_message(const wslay_event_on_msg_recv_arg& arg) {
 void WsSession::on_data(const wslay_event_on_msg_recv_arg& arg) {
     if (expired_ || action_ != Action::None || close_logged_) return;
     bool binary = arg.opcode == WSLAY_BINARY_FRAME;
+    if (!started_) {  // the real service drops what comes before session_start
+        log_.write("dropped_before_start", {{"session", json_quote(spec_.id)},
+                                            {"bytes", std::to_string(arg.msg_length)},
+                                            {"binary", binary ? "true" : "false"}});
+        return;
+    }
     bytes_in_ += arg.msg_length;
     log_.write("message", {{"session", json_quote(spec_.id)},
                            {"bytes", std::to_string(arg.msg_length)},
@@ -202,6 +231,8 @@ void WsSession::pump(int64_t now_ms, bool peer_eof) {
             failed_ = true;
             return;
         }
+        // After the reads: whatever arrived until now came before session_start.
+        if (!started_ && !close_logged_ && now_ms >= start_at_ms_) begin();
     }
     for (int i = 0; i < 2 && !failed_; ++i) {  // second round: the deferred close frame
         if (wslay_event_want_write(ctx_) && wslay_event_send(ctx_) != 0) failed_ = true;
@@ -211,7 +242,8 @@ void WsSession::pump(int64_t now_ms, bool peer_eof) {
 
 int64_t WsSession::next_deadline_ms() const {
     if (failed_ || action_ != Action::None) return INT64_MAX;
-    return expired_ || close_logged_ ? close_deadline_ms_ : expires_ms_;
+    if (expired_ || close_logged_) return close_deadline_ms_;
+    return started_ ? expires_ms_ : start_at_ms_;
 }
 
 bool WsSession::output_queued() const {

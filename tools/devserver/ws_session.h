@@ -1,6 +1,7 @@
-// One WebSocket session after the 101: session_start, echo, metering, expiry
-// and the test-control actions. wslay's event API frames it; bytes come from
-// and go to the connection's buffers, so this class never touches a socket.
+// One WebSocket session after the 101: session_start, echo, metering, expiry,
+// the test-control actions and the service modes (ServiceModes). wslay's event
+// API frames it; bytes come from and go to the connection's buffers, so this
+// class never touches a socket.
 #pragma once
 
 #include <wslay/wslay.h>
@@ -21,6 +22,7 @@ struct SessionSpec {
     Pricing pricing;
     TestControl control;  // Kind::None except for the first session
     size_t max_message_bytes = 0;
+    ServiceModes modes;
 };
 
 class WsSession {
@@ -36,7 +38,8 @@ class WsSession {
     WsSession(const WsSession&) = delete;
     WsSession& operator=(const WsSession&) = delete;
 
-    // Creates the wslay context and queues session_start. False on allocation failure.
+    // Creates the wslay context and, without --start-delay-ms, starts the session
+    // (queues session_start). False on allocation failure.
     bool start(int64_t now_ms);
 
     // Consumes `in` (peer_eof: nothing more will arrive), fires timers, and
@@ -64,6 +67,8 @@ class WsSession {
                        void* user);
     void on_message(const wslay_event_on_msg_recv_arg& arg);
     void on_data(const wslay_event_on_msg_recv_arg& arg);
+    void begin();
+    void queue_session_start();
     void after_echo();
     void expire(bool time_limit);
     void server_close(int code, const std::string& reason, const char* why);
@@ -78,6 +83,7 @@ class WsSession {
     wslay_event_context_ptr ctx_ = nullptr;
     bool peer_eof_ = false;
     bool failed_ = false;
+    bool started_ = false;  // session_start is due or sent: data is echoed from now on
     bool expired_ = false;
     bool close_logged_ = false;
     bool close_pending_ = false;  // a server close waits for the data queue to drain
@@ -85,8 +91,9 @@ class WsSession {
     std::string close_reason_;
     Action action_ = Action::None;
     int64_t now_ms_ = 0;
+    int64_t start_at_ms_ = 0;  // when the session starts (101 + --start-delay-ms)
     int64_t started_ms_ = 0;
-    int64_t expires_ms_ = 0;
+    int64_t expires_ms_ = INT64_MAX;
     int64_t close_deadline_ms_ = INT64_MAX;
     uint64_t bytes_in_ = 0, bytes_out_ = 0;
     int64_t echoes_ = 0;

@@ -15,6 +15,7 @@ constexpr char kMaxTimeoutSeconds[] = "300";
 constexpr char kDescription[] = "Pay-per-use WebSockets on demand";
 constexpr char kPaymentRequired[] = "Payment required";
 constexpr char kNoMatch[] = "No matching payment requirements";
+constexpr char kSettleFailedReason[] = "invalid_exact_evm_transaction_failed";
 
 bool string_field_is(const JsonDoc& doc, int obj, const char* key, const std::string& want) {
     int t = doc.find(obj, key);
@@ -88,6 +89,13 @@ std::string settle_json(const std::string& payer) {
     std::string out = "{\"success\":true";
     if (!payer.empty()) out += ",\"payer\":" + json_quote(payer);
     return out + ",\"transaction\":\"" + random_hex(32) + "\",\"network\":\"" + kNetwork + "\"}";
+}
+
+std::string settle_failed_json(const std::string& payer, const std::string& message) {
+    std::string out = std::string("{\"success\":false,\"errorReason\":\"") + kSettleFailedReason +
+                      "\",\"errorMessage\":" + json_quote(message);
+    if (!payer.empty()) out += ",\"payer\":" + json_quote(payer);
+    return out + ",\"transaction\":\"\",\"network\":\"" + kNetwork + "\"}";
 }
 
 }  // namespace devserver

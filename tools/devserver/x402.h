@@ -32,4 +32,8 @@ PaymentCheck check_payment(bool present, const std::string& header, const std::s
 // The SettleResponse JSON (success, random transaction hash).
 std::string settle_json(const std::string& payer);
 
+// A failed SettleResponse as the facilitator in 402-settle-failed.http wrote it,
+// with `message` as its errorMessage (payer omitted when empty).
+std::string settle_failed_json(const std::string& payer, const std::string& message);
+
 }  // namespace devserver

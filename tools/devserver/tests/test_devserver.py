@@ -7,6 +7,7 @@ client is written out below).
 """
 import argparse
 import base64
+import hashlib
 import http.client
 import json
 import os
@@ -495,6 +496,220 @@ class TestControls(unittest.TestCase):
         finally:
             self.assertEqual(srv.stop(), 0)
 
+
+
+def free_port():
+    """A loopback port where nothing listens (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServiceModes(unittest.TestCase):
+    """The real service's behaviour where clients break; each mode hits every session."""
+
+    def events(self, srv, name, sid=None):
+        return [e for e in srv.log()
+                if e["event"] == name and (sid is None or e.get("session") == sid)]
+
+    def session_id(self, srv, token):
+        return [e for e in srv.log() if e["event"] == "upgrade" and e["token"] == token][0]["session"]
+
+    def test_start_delay_ms_drops_early_messages(self):
+        srv = DevServer("--free", "--start-delay-ms", "800")
+        try:
+            tok = srv.buy()["token"]
+            t0 = time.monotonic()  # before the upgrade request: the server's clock starts later
+            ws = WsClient(srv.port, "/ws-connect?token=" + tok)
+            self.assertTrue(ws.response.startswith("HTTP/1.1 101 "))
+            ws.send("early")
+            ws.send(b"\x01\x02\x03", opcode=2)
+            ws.send(b"still there?", opcode=9)  # control frames are not messages: answered
+            self.assertEqual(ws.recv_frame(), (10, b"still there?"))
+            start = ws.recv_json()  # the first data frame: no echo of "early" came before it
+            elapsed = time.monotonic() - t0
+            self.assertEqual(start["type"], "session_start")
+            self.assertGreaterEqual(elapsed, 0.799)  # 1 ms: the server's clock has ms steps
+            self.assertLess(elapsed, 5)
+            ws.send("late")
+            self.assertEqual(ws.recv_frame(), (1, b"late"))
+            ws.close(1000)
+            self.assertEqual(ws.recv_frame()[0], 8)
+            self.assertEqual(ws.read_all_until_eof(), b"")
+            sid = self.session_id(srv, tok)
+            dropped = self.events(srv, "dropped_before_start", sid)
+            self.assertEqual([(d["bytes"], d["binary"]) for d in dropped], [(5, False), (3, True)])
+            self.assertEqual([m["bytes"] for m in self.events(srv, "message", sid)], [4])
+            close = self.events(srv, "close", sid)[0]
+            self.assertEqual((close["bytes_in"], close["bytes_out"]), (4, 4))  # not metered
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
+    def test_no_session_start(self):
+        srv = DevServer("--free", "--no-session-start")
+        try:
+            tok = srv.buy()["token"]
+            ws = WsClient(srv.port, "/ws-connect?token=" + tok)
+            self.assertTrue(ws.response.startswith("HTTP/1.1 101 "))
+            self.assertTrue(ws.nothing_arrives(0.5))
+            ws.send("anyone?")
+            self.assertEqual(ws.recv_frame(), (1, b"anyone?"))  # the first frame is the echo
+            starts = self.events(srv, "session_start", self.session_id(srv, tok))
+            self.assertEqual([s["sent"] for s in starts], [False])
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
+    def test_refuse_upgrades(self):
+        srv = DevServer("--refuse-upgrades")  # paid: the money is taken, the token is good
+        try:
+            refused = vector_text("ws-401-unknown-token.http").encode()
+            tokens = [srv.buy()["token"] for _ in range(2)]
+            for tok in tokens + tokens[:1]:  # every session, and the used token again
+                ws = WsClient(srv.port, "/ws-connect?token=" + tok, expect_101=False)
+                self.assertEqual(ws.read_all_until_eof(), refused)  # no body, no close frame
+            log = srv.log()
+            self.assertEqual([(e["token"], e["token_valid"]) for e in log
+                              if e["event"] == "upgrade_refused"],
+                             [(tokens[0], True), (tokens[1], True), (tokens[0], False)])
+            self.assertEqual([e["status"] for e in log if e["event"] == "upgrade"], [401] * 3)
+            self.assertEqual([e["paid"] for e in log if e["event"] == "token_request"
+                              and e["status"] == 200], [True, True])
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
+    def test_connect_url_port(self):
+        port = free_port()
+        srv = DevServer("--connect-url-port", str(port))
+        try:
+            tok = srv.buy()
+            self.assertEqual(tok["connect_url"],
+                             "ws://127.0.0.1:%d/ws-connect?token=%s" % (port, tok["token"]))
+            with self.assertRaises(ConnectionRefusedError):  # nothing listens there
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+            ws = WsClient(srv.port, "/ws-connect?token=" + tok["token"])  # valid on the real port
+            self.assertEqual(ws.recv_json()["type"], "session_start")
+            for host, url_host in (("example.test:9", "example.test"),
+                                   ("example.test", "example.test"),
+                                   ("[::1]:9", "[::1]")):
+                with self.subTest(host=host):
+                    tok = srv.buy(headers={"Host": host})
+                    self.assertEqual(tok["connect_url"], "ws://%s:%d/ws-connect?token=%s"
+                                     % (url_host, port, tok["token"]))
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
+    def test_settle_fail(self):
+        details = "insufficient funds: \"balance\" 0"
+        srv = DevServer("--settle-fail", details)
+        try:
+            # no payment, or one that does not match: the usual challenge
+            status, hdrs, _ = srv.get(QUERY, host=VECTOR_HOST)
+            self.assertEqual(status, 402)
+            self.assertEqual(json.loads(base64.b64decode(dict(hdrs)["PAYMENT-REQUIRED"]))["error"],
+                             "Payment required")
+            # a good payment: verified, the handler runs, settlement fails
+            sig = vector_header("paid-request.http", "PAYMENT-SIGNATURE")
+            status, hdrs, body = srv.get(QUERY, {"PAYMENT-SIGNATURE": sig}, host=VECTOR_HOST)
+            vec = vector_json("402-settle-failed.json")
+            self.assertEqual(status, vec["status"])
+            self.assertEqual([k for k, _ in hdrs], vec["headerNames"])  # no PAYMENT-REQUIRED
+            self.assertEqual(json.loads(body), vec["body"])
+            self.assertEqual(body, b"{}")
+            hdrs = dict(hdrs)
+            self.assertEqual(hdrs["Cache-Control"], "no-store")
+            # the ETag is that of the discarded token body (9b: 155 bytes, as in the vector)
+            failed = [e for e in srv.log() if e["event"] == "settle_failed"]
+            self.assertEqual([e["details"] for e in failed], [details])
+            lost = failed[0]["discarded_token"]
+            token_body = json.dumps({"token": lost, "connect_url": "ws://%s/ws-connect?token=%s"
+                                     % (VECTOR_HOST, lost), "expires_in": 60},
+                                    separators=(",", ":")).encode()
+            digest = base64.b64encode(hashlib.sha1(token_body).digest()).decode()
+            self.assertEqual(hdrs["ETag"], 'W/"%x-%s"' % (len(token_body), digest[:27]))
+            self.assertTrue(hdrs["ETag"].startswith('W/"9b-'), hdrs["ETag"])
+            receipt = json.loads(base64.b64decode(hdrs["PAYMENT-RESPONSE"]))
+            expected = dict(vec["decodedHeaders"]["PAYMENT-RESPONSE"])
+            expected["errorMessage"] = details
+            expected["payer"] = "0x2f5c34fbc99dd9f01ace001cd3c0599843b8a4b3"  # of our payment
+            self.assertEqual(list(receipt), list(expected))
+            self.assertEqual(receipt, expected)
+            self.assertEqual([e for e in srv.log() if e["event"] == "token_request"][-1]["status"],
+                             402)
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
+    def expiry(self, ws, minutes):
+        expired = ws.recv_json()
+        self.assertEqual(expired["type"], "session_expired")
+        self.assertEqual(expired["reason"], "time_limit_reached")
+        self.assertEqual(list(expired["finalUsage"]), ["durationMinutes", "dataMB"])
+        self.assertAlmostEqual(expired["finalUsage"]["durationMinutes"], minutes, delta=0.003)
+        op, payload = ws.recv_frame()
+        self.assertEqual((op, close_code(payload)), (8, (1000, "Time limit reached")))
+        ws.close(1000)
+        self.assertEqual(ws.read_all_until_eof(), b"")
+
+    def test_expire_after_ms(self):
+        srv = DevServer("--free", "--expire-after-ms", "600")
+        try:
+            for _ in range(2):  # every session
+                tok = srv.buy()["token"]  # hybrid: 5 minutes bought
+                ws = WsClient(srv.port, "/ws-connect?token=" + tok)
+                start = ws.recv_json()
+                t0 = time.monotonic()
+                self.assertEqual(start["limits"]["timeSeconds"], 300)
+                ws.send("x")
+                self.assertEqual(ws.recv_frame(), (1, b"x"))
+                self.expiry(ws, 0.01)  # 600 ms
+                self.assertGreater(time.monotonic() - t0, 0.55)
+                self.assertLess(time.monotonic() - t0, 5)
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
+    def test_expire_after_ms_counts_from_a_delayed_session_start(self):
+        srv = DevServer("--free", "--start-delay-ms", "500", "--expire-after-ms", "300")
+        try:
+            tok = srv.buy()["token"]
+            t0 = time.monotonic()
+            ws = WsClient(srv.port, "/ws-connect?token=" + tok)
+            self.assertEqual(ws.recv_json()["type"], "session_start")
+            t1 = time.monotonic()
+            self.expiry(ws, 0.005)  # 300 ms after session_start, not after the 101
+            self.assertGreaterEqual(time.monotonic() - t0, 0.799)
+            self.assertGreater(time.monotonic() - t1, 0.25)
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
+    def test_close_after_start(self):
+        srv = DevServer("--free", "--close-after-start", "1011")
+        try:
+            for _ in range(2):  # every session
+                tok = srv.buy()["token"]
+                ws = WsClient(srv.port, "/ws-connect?token=" + tok)
+                self.assertEqual(ws.recv_json()["type"], "session_start")
+                op, payload = ws.recv_frame()
+                self.assertEqual((op, close_code(payload)),
+                                 (8, (1011, "Closed by --close-after-start")))
+                ws.close(1011)
+                self.assertEqual(ws.read_all_until_eof(), b"")
+            closes = self.events(srv, "close")
+            self.assertEqual([(c["code"], c["initiator"]) for c in closes], [(1011, "server")] * 2)
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
+    def test_bad_mode_values_are_usage_errors(self):
+        for args in (["--start-delay-ms", "-1"], ["--start-delay-ms", "soon"],
+                     ["--connect-url-port", "0"], ["--connect-url-port", "65536"],
+                     ["--expire-after-ms", "-5"], ["--close-after-start", "999"],
+                     ["--close-after-start", "5000"], ["--settle-fail"]):
+            with self.subTest(args=args):
+                bad = subprocess.run([ARGS.server, *args], capture_output=True, text=True)
+                self.assertEqual(bad.returncode, 2)
+        out = subprocess.run([ARGS.server, "--help"], capture_output=True, text=True).stdout
+        for name in ("--start-delay-ms", "--no-session-start", "--refuse-upgrades",
+                     "--connect-url-port", "--settle-fail", "--expire-after-ms",
+                     "--close-after-start"):
+            self.assertIn(name, out)
 
 class Tls(unittest.TestCase):
     def test_https_and_wss(self):
