@@ -298,6 +298,43 @@ else
     echo "skip tls (openssl missing)"
 fi
 
+# ---- the service's own ways (consensus-devserver's service modes) ---------------------
+# count NAME FILE PATTERN WANT: the file holds exactly WANT lines with the string.
+count() {
+    local n
+    n=$(grep -cF -- "$3" "$TMP/$2")
+    if [ "$n" -eq "$4" ]; then return 0; fi
+    bad "$1" "$2 has $n lines with $3, expected $4"
+    return 1
+}
+# session_start comes late, and what arrives before it is dropped: both
+# messages must still be delivered, every run.
+for delay in 60 400; do
+    start_dev --start-delay-ms "$delay"
+    for i in 1 2 3; do
+        t=service.late_start_${delay}ms.$i
+        run $t 0 connect --server "$URL" --demo-payer --send a --send b --wait-ms 100 --json &&
+            has $t out '{"type":"message","binary":false,"data":"a"}' &&
+            has $t out '{"type":"message","binary":false,"data":"b"}' && ok $t
+    done
+    t=service.late_start_${delay}ms.nothing_dropped
+    lacks $t dev.log '"dropped_before_start"' && ok $t
+done
+t=service.refused_upgrades
+# Every upgrade refused after payment: the CLI stops by itself after 3 payments.
+start_dev --refuse-upgrades
+run $t 4 connect --server "$URL" --demo-payer --send x --reconnect-ms 50 --json &&
+    has $t out '"code":"paid_attempts_exhausted"' && count $t out '"status":"paid"' 3 &&
+    count $t dev.log '"paid":true' 3 && ok $t
+t=service.unreachable_connect_url
+# The connect_url names a port where nothing listens: the token was never
+# presented, so the reconnects reuse it: one payment, one token.
+start_dev --connect-url-port 1
+run $t 4 connect --server "$URL" --demo-payer --send x --max-reconnects 2 --reconnect-ms 50 \
+    --json && count $t out '"type":"token"' 1 && count $t out '"status":"paid"' 1 &&
+    count $t out '"code":"connect_failed"' 3 && count $t dev.log '"paid":true' 1 && ok $t
+stop_dev
+
 # ---- TLS failures at the connect_url ------------------------------------------------
 # tests/hostile/hostile_server.py serves the token and the session: a failure at
 # the connect_url is reported with its cause, and exits 4 (never opened).
