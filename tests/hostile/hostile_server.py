@@ -256,6 +256,13 @@ CHALLENGE = base64.b64encode(json.dumps({
                  "maxTimeoutSeconds": 300, "extra": {"name": "USDC", "version": "2"}}],
 }).encode()).decode()
 
+# The service's first message on a new session.
+SESSION_START = json.dumps({
+    "type": "session_start", "sessionId": "hostile", "model": "hybrid", "served_by": "local",
+    "limits": {"timeSeconds": 300, "dataMB": 50},
+    "pricing": {"totalCost": 0.0075, "pricePerMinute": 0.0005, "pricePerMB": 0.0001},
+}).encode()
+
 # ---------------------------------------------------------------- token cases
 
 
@@ -485,6 +492,7 @@ def soak(conn):
     with LOG_LOCK:
         SOAK_COUNT[0] += 1
         how = SOAK_COUNT[0] % 3
+    conn.send(frame(0x1, SESSION_START))  # as the service: the session is usable from here
     buf = b""
     echoed = 0
     while echoed < 3:
