@@ -141,6 +141,15 @@ struct ClientOptions {
     uint32_t min_served_ms = 30000;
     /// How long close() waits for the server's close frame.
     uint32_t close_timeout_ms = 2000;
+    /// Price check before the payment hook is called: a requirement of the
+    /// 402 may ask (in USDC units, 6 decimals: 1 unit = 1 micro-USD) at most
+    /// the local quote plus price_margin_ppm parts per million of it (for the
+    /// service's price changes), and no more than the spend guard has left.
+    /// The hook sees only the requirements that pass (PaymentChallenge::json
+    /// still holds the server's whole text); when none does, the purchase
+    /// fails with price_too_high naming both amounts, and nothing is signed.
+    /// The spend guard charges what the dearest passing requirement asks.
+    uint32_t price_margin_ppm = 0;
     /// Spend guard (0 = no limit).
     uint64_t limit_micro_usd = 0;
     LimitReachedHook on_limit_reached = nullptr;

@@ -33,6 +33,8 @@ enum class Error : uint8_t {
     no_resources,       // all session/request slots or listener slots are in use
     invalid_handle,     // the session handle is stale or empty
     paid_attempts_exhausted,  // max_paid_attempts paid tokens in a row gave no working session
+    price_too_high,  // every requirement of the 402 asks more than the quote, margin and budget
+                     // allow
 };
 
 /// Stable lower-case name of an error ("invalid_params", ...). Never null.

@@ -31,6 +31,12 @@ void SpendGuard::release(uint64_t quote) {
     reserved_ = quote > reserved_ ? 0 : reserved_ - quote;
 }
 
+uint64_t SpendGuard::headroom() const {
+    if (limit_ == 0) return UINT64_MAX;
+    const uint64_t used = spent_ + reserved_;
+    return used >= limit_ ? 0 : limit_ - used;
+}
+
 Budget SpendGuard::snapshot() const {
     Budget b{};
     b.limited = limit_ != 0;

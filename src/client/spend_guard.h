@@ -16,6 +16,8 @@ class SpendGuard {
     bool reserve(uint64_t quote);
     void charge(uint64_t quote);   // a reserved quote was paid
     void release(uint64_t quote);  // a reserved quote was not paid
+    /// What a new reservation may still take (UINT64_MAX: no limit).
+    uint64_t headroom() const;
     Budget snapshot() const;
     void reset();
     bool stand_down() const { return stand_down_; }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "client/client_core.h"
+#include "client/price_policy.h"
 #include "core/strview.h"
 #include "core/url.h"
 #include "core/writer.h"
@@ -155,6 +156,36 @@ bool TokenFetch::connect_url_allowed() {
     return false;
 }
 
+// The owner's price policy, before any signer sees the challenge: drops the
+// requirements that ask too much, and reserves what the dearest kept one
+// asks. False (and the purchase failed) when none is left.
+bool TokenFetch::apply_price_policy(PaymentChallenge* challenge) {
+    const uint64_t by_quote = allowed_amount(quote_, core_->options.price_margin_ppm);
+    const uint64_t headroom = core_->guard.headroom();
+    const uint64_t by_budget = headroom > UINT64_MAX - quote_ ? UINT64_MAX : quote_ + headroom;
+    const uint64_t allowed = by_quote < by_budget ? by_quote : by_budget;
+    const PriceCheck check = keep_affordable(challenge, allowed);
+    if (check.kept == 0) {
+        BoundedWriter w(message_, sizeof message_ - 1);
+        w.put("the server asks ");
+        w.put_uint(check.lowest_asked);
+        w.put(" micro-USD, the quote is ");
+        w.put_uint(quote_);
+        if (by_budget < by_quote) {
+            w.put(", the budget allows ");
+            w.put_uint(by_budget);
+        }
+        message_[w.result()] = '\0';
+        fail(Error::price_too_high, "the server asks more than the price policy allows");
+        return false;
+    }
+    if (check.highest_kept > quote_) {
+        core_->guard.reserve(check.highest_kept - quote_);  // within the headroom: succeeds
+        quote_ = check.highest_kept;
+    }
+    return true;
+}
+
 void TokenFetch::fail_transport(const char* detail) {
     fail(link_->transport_error(), detail);
 }
@@ -226,6 +257,7 @@ void TokenFetch::on_challenge() {
         fail(e, "malformed payment challenge");
         return;
     }
+    if (!apply_price_policy(&challenge)) return;
     size_t cap = decode_area_offset();
     if (cap > core_->config.max_payment_header) cap = core_->config.max_payment_header;
     PaymentHeaderOut out{reinterpret_cast<char*>(link_->work()), cap, 0};

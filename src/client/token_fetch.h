@@ -61,6 +61,7 @@ class TokenFetch {
     void read_response(uint64_t now);
     void fail_transport(const char* detail);
     bool connect_url_allowed();
+    bool apply_price_policy(PaymentChallenge* challenge);
     // The work area: [reader: kept headers and body | decoded challenge, JSON scratch].
     size_t decode_area_offset() const { return link_->work_size() / 2; }
     char* decode_area() const {

@@ -29,6 +29,7 @@ const char* error_name(Error e) {
         case Error::no_resources: return "no_resources";
         case Error::invalid_handle: return "invalid_handle";
         case Error::paid_attempts_exhausted: return "paid_attempts_exhausted";
+        case Error::price_too_high: return "price_too_high";
     }
     return "unknown";
 }

@@ -22,8 +22,8 @@ void BoundedWriter::put(const char* s, size_t n) {
     len_ += n;
 }
 
-void BoundedWriter::put_uint(uint32_t v) {
-    char digits[10];
+void BoundedWriter::put_uint(uint64_t v) {
+    char digits[20];
     size_t n = 0;
     do {
         digits[sizeof digits - 1 - n++] = static_cast<char>('0' + v % 10);

@@ -27,7 +27,7 @@ class BoundedWriter {
     void put(StrView v) { put(v.data, v.size); }
     void put(const char* s) { put(s, strlen(s)); }
     /// Decimal digits of v.
-    void put_uint(uint32_t v);
+    void put_uint(uint64_t v);
     /// "name: value\r\n"; a value that fails header_value_ok() fails the writer.
     void header(const char* name, StrView value);
     /// header() when value is non-null and non-empty; else nothing.

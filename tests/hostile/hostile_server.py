@@ -256,6 +256,10 @@ CHALLENGE = base64.b64encode(json.dumps({
                  "maxTimeoutSeconds": 300, "extra": {"name": "USDC", "version": "2"}}],
 }).encode()).decode()
 
+# The same challenge asking a million USDC (1e12 units) for the session.
+CHALLENGE_MILLION = base64.b64encode(
+    base64.b64decode(CHALLENGE).replace(b'"amount": "7500"', b'"amount": "1000000000000"')).decode()
+
 # The service's first message on a new session.
 SESSION_START = json.dumps({
     "type": "session_start", "sessionId": "hostile", "model": "hybrid", "served_by": "local",
@@ -319,6 +323,12 @@ def token_case(case, conn, headers):
     elif case.startswith("paid_"):  # x402: 402 first, 200 for any payment header
         if "payment-signature" not in headers:
             conn.send(http(402, "Payment Required", [("PAYMENT-REQUIRED", CHALLENGE),
+                                                     ("Content-Length", "2")], b"{}"))
+        else:
+            conn.send(json_200(token_body(case, host, "ws")))
+    elif case == "tok_402_million":  # asks a million USDC; pays out a token to anyone paying
+        if "payment-signature" not in headers:
+            conn.send(http(402, "Payment Required", [("PAYMENT-REQUIRED", CHALLENGE_MILLION),
                                                      ("Content-Length", "2")], b"{}"))
         else:
             conn.send(json_200(token_body(case, host, "ws")))

@@ -428,6 +428,19 @@ TEST(HostileToken, ConnectUrlElsewhereIsRefused) {
     CHECK(err->phase == Phase::token);
     CHECK(err->text.find("evil.example") != std::string::npos);
 }
+// Rule: the amount a requirement asks is checked before the hook is called;
+// a 402 asking a million USDC for a 0.0075 USD session is price_too_high,
+// names both amounts, and no payment is made.
+TEST(HostileToken, AMillionDollarChallengeIsNeverSigned) {
+    const size_t before = hostile::log_lines(g_log, "\"case\": \"tok_402_million\"").size();
+    const Outcome o = token("tok_402_million");
+    CHECK_ERR(Error::price_too_high, o.token.error);
+    LONGS_EQUAL(402, o.token.http_status);
+    const std::vector<std::string> after =
+        hostile::log_lines(g_log, "\"case\": \"tok_402_million\"");
+    LONGS_EQUAL(before + 1, after.size());  // the unpaid request only
+    CHECK(after.back().find("\"payment\": false") != std::string::npos);
+}
 TEST(HostileToken, TokenAsNumber) {
     check_token_error("tok_number", Error::bad_response, 200);
 }

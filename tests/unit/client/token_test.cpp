@@ -363,6 +363,88 @@ TEST(token, PaymentThatNeverLeftIsReleased) {
     LONGS_EQUAL(10000, h.client.budget().remaining_micro_usd);
 }
 
+// ---- the price policy before the hook (ClientOptions::price_margin_ppm) ----------
+
+namespace {
+
+// A 402 whose requirements ask `amounts` (base64 JSON in PAYMENT-REQUIRED).
+std::string challenge_402(const std::vector<std::string>& amounts) {
+    std::string accepts;
+    for (const std::string& a : amounts) {
+        if (!accepts.empty()) accepts += ",";
+        accepts +=
+            "{\"scheme\":\"exact\",\"network\":\"eip155:84532\",\"amount\":\"" + a +
+            "\",\"asset\":\"0x036CbD53842c5426634e7929541eC2318f3dCF7e\",\"payTo\":\"0xC0De\","
+            "\"maxTimeoutSeconds\":300}";
+    }
+    const std::string json =
+        "{\"x402Version\":2,\"error\":\"Payment required\",\"resource\":"
+        "{\"url\":\"http://h/ws\"},\"accepts\":[" +
+        accepts + "]}";
+    unsigned char b64[2048];
+    size_t n = 0;
+    mbedtls_base64_encode(b64, sizeof b64, &n, reinterpret_cast<const unsigned char*>(json.data()),
+                          json.size());
+    return response(402, "Payment Required", "{}",
+                    "PAYMENT-REQUIRED: " + std::string(reinterpret_cast<char*>(b64), n) + "\r\n");
+}
+
+}  // namespace
+
+TEST(token, AskingMoreThanTheQuoteIsRefusedBeforeTheHook) {
+    h.fp.stream(0).push(challenge_402({"1000000000000"}));
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK_ERR(Error::price_too_high, h.token_result.error);
+    LONGS_EQUAL(0, h.hook_calls);  // nothing signed
+    STRCMP_CONTAINS("1000000000000", h.token_message.c_str());
+    STRCMP_CONTAINS("7500", h.token_message.c_str());
+    LONGS_EQUAL(1, h.fp.open_calls());  // no paid request
+}
+
+TEST(token, TheHookSeesOnlyTheRequirementsThatPass) {
+    h.fp.stream(0).push(challenge_402({"9000", "7500"}));
+    h.fp.stream(1).push(vector_text("paid-200.http"));
+    CHECK(request() == Error::ok);
+    h.spin();
+    LONGS_EQUAL(1, h.hook_calls);
+    LONGS_EQUAL(1, h.challenge_accepts);
+    STRCMP_EQUAL("7500", h.challenge_amount.c_str());
+    CHECK_ERR(Error::ok, h.token_result.error);
+}
+
+TEST(token, AMarginAllowsAPriceChangeAndTheGuardChargesWhatWasAsked) {
+    h.client.deinit();
+    h.options.price_margin_ppm = 20000;  // 2 %: 7500 -> 7650
+    h.options.limit_micro_usd = 100000;
+    CHECK(h.init() == Error::ok);
+    h.fp.stream(0).push(challenge_402({"7650"}));
+    h.fp.stream(1).push(vector_text("paid-200.http"));
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK_ERR(Error::ok, h.token_result.error);
+    LONGS_EQUAL(7650, h.client.budget().spent_micro_usd);
+    h.fp.stream(2).push(challenge_402({"7651"}));
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK_ERR(Error::price_too_high, h.token_result.error);
+    LONGS_EQUAL(7650, h.client.budget().spent_micro_usd);
+}
+
+TEST(token, TheBudgetBoundsWhatMayBeAsked) {
+    h.client.deinit();
+    h.options.price_margin_ppm = 1000000;  // the quote may double...
+    h.options.limit_micro_usd = 10000;     // ...but only 10000 are left
+    CHECK(h.init() == Error::ok);
+    h.fp.stream(0).push(challenge_402({"10001"}));
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK_ERR(Error::price_too_high, h.token_result.error);
+    STRCMP_CONTAINS("the budget allows 10000", h.token_message.c_str());
+    LONGS_EQUAL(0, h.hook_calls);
+    LONGS_EQUAL(0, h.client.budget().spent_micro_usd);
+}
+
 // ---- where a bought token may be presented (ClientOptions::connect_hosts)
 
 TEST(token, ConnectUrlOnAnotherHostIsRefusedNamingIt) {
