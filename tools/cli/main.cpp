@@ -53,6 +53,10 @@ constexpr const char* kUsage =
     "  --renew                   after session_expired, buy a new session and continue\n"
     "  --sessions N              N concurrent sessions, each sends every message (1)\n"
     "\n"
+    "output: without --json, each received text message is one line on stdout, binary\n"
+    "  ones are `[binary N bytes] <base64>`; events and errors go to stderr, the server's\n"
+    "  session_start and session_expired as events only.\n"
+    "\n"
     "exit status: 0 done, 2 invalid usage, 3 no token, 4 session did not open,\n"
     "             5 session lost and not restored\n";
 

@@ -248,6 +248,14 @@ void print_note(const Output& o, const char* text) {
     end_human(o);
 }
 
+bool should_print(RepeatFilter* filter, const Event& ev) {
+    const bool repeat = filter->after_status_event && ev.type == EventType::message && !ev.binary;
+    // A session_start without its info prints nothing: its frame is then shown as a message.
+    filter->after_status_event = (ev.type == EventType::session_start && ev.start != nullptr) ||
+                                 ev.type == EventType::session_expired;
+    return !repeat;
+}
+
 void print_event(const Output& o, const Event& ev) {
     int s = ev.session_index;
     switch (ev.type) {

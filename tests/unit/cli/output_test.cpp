@@ -1,5 +1,6 @@
-// consensus-ws output lines: JSON escaping, base64, and each event's line in
-// --json and human form. Output is captured with open_memstream.
+// consensus-ws output lines: JSON escaping, base64, each event's line in
+// --json and human form, and the filter that prints session_start /
+// session_expired once. Output is captured with open_memstream.
 #include "output.h"
 
 #include <stdint.h>
@@ -320,4 +321,99 @@ TEST(cli_output, TokenCommandPrintsTheServiceObject) {
         j.out.text().c_str());
     print_note(j.o, "not in json");
     STRCMP_EQUAL("", j.err.text().c_str());
+}
+
+// ---- session_start / session_expired printed once ------------------------------
+
+namespace {
+
+constexpr char kStartFrame[] = "{\"type\":\"session_start\",\"sessionId\":\"s-1\"}";
+
+Event text_message(const char* text) {
+    Event ev = blank(EventType::message);
+    ev.data = reinterpret_cast<const uint8_t*>(text);
+    ev.size = strlen(text);
+    return ev;
+}
+
+}  // namespace
+
+TEST_GROUP(cli_repeat_filter) {
+    RepeatFilter f;
+    consensus::SessionStartInfo st{};
+    consensus::SessionExpiredInfo ex{};
+    Event start() {
+        Event ev = blank(EventType::session_start);
+        ev.start = &st;
+        return ev;
+    }
+    Event expired() {
+        Event ev = blank(EventType::session_expired);
+        ev.expired = &ex;
+        return ev;
+    }
+};
+
+TEST(cli_repeat_filter, TheMessageRightAfterSessionStartIsARepeat) {
+    CHECK(should_print(&f, start()));
+    CHECK_FALSE(should_print(&f, text_message(kStartFrame)));
+    CHECK(should_print(&f, text_message("hello")));  // only that one message
+}
+
+TEST(cli_repeat_filter, TheMessageRightAfterSessionExpiredIsARepeat) {
+    CHECK(should_print(&f, expired()));
+    CHECK_FALSE(should_print(&f, text_message("{\"type\":\"session_expired\"}")));
+    CHECK(should_print(&f, blank(EventType::close)));
+}
+
+TEST(cli_repeat_filter, OtherMessagesArePrinted) {
+    CHECK(should_print(&f, text_message("hello")));
+    CHECK(should_print(&f, text_message("hello")));
+    CHECK(should_print(&f, start()));
+    CHECK(should_print(&f, blank(EventType::open)));  // not adjacent: not the same frame
+    CHECK(should_print(&f, text_message("hello")));
+}
+
+TEST(cli_repeat_filter, ABinaryMessageIsNeverARepeat) {
+    // The library parses text frames only; a binary one is always the server's data.
+    CHECK(should_print(&f, start()));
+    Event bin = text_message("x");
+    bin.binary = true;
+    CHECK(should_print(&f, bin));
+}
+
+TEST(cli_repeat_filter, ASessionStartWithoutInfoLeavesItsFrameAsAMessage) {
+    Event ev = start();
+    ev.start = nullptr;  // prints nothing, so the message must carry the frame
+    CHECK(should_print(&f, ev));
+    CHECK(should_print(&f, text_message(kStartFrame)));
+}
+
+TEST(cli_repeat_filter, HumanOutputShowsSessionStartOnceOnStderr) {
+    Out h(false);
+    strcpy(st.session_id, "s-1");
+    strcpy(st.served_by, "local");
+    st.time_seconds = 300;
+    st.data_mb = 50;
+    Event seq[] = {start(), text_message(kStartFrame), text_message("hello")};
+    for (const Event& ev : seq) {
+        if (should_print(&f, ev)) print_event(h.o, ev);
+    }
+    STRCMP_EQUAL("hello\n", h.out.text().c_str());
+    STRCMP_EQUAL("session started: id s-1, 300 s, 50 MB, served by local\n", h.err.text().c_str());
+}
+
+TEST(cli_repeat_filter, JsonOutputHasNoMessageLineForSessionStart) {
+    Out j(true);
+    strcpy(st.session_id, "s-1");
+    st.time_seconds = 300;
+    st.data_mb = -1;
+    Event seq[] = {start(), text_message(kStartFrame), text_message("hello")};
+    for (const Event& ev : seq) {
+        if (should_print(&f, ev)) print_event(j.o, ev);
+    }
+    STRCMP_EQUAL(
+        "{\"type\":\"session_start\",\"session_id\":\"s-1\",\"limits\":{\"time_seconds\":300}}\n"
+        "{\"type\":\"message\",\"binary\":false,\"data\":\"hello\"}\n",
+        j.out.text().c_str());
 }

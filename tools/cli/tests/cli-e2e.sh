@@ -143,12 +143,20 @@ run $t 0 connect --server "$URL" --demo-payer --send hello --send 'w"orld' --wai
     has $t out '{"type":"payment","status":"paid"}' &&
     has $t out '{"type":"open","attempt":1}' &&
     has $t out '"type":"session_start","session_id":"' &&
+    lacks $t out '{\"type\":\"session_start\"' &&
     has $t out '{"type":"message","binary":false,"data":"hello"}' &&
     has $t out '{"type":"message","binary":false,"data":"w\"orld"}' &&
     has $t out '"type":"close","code":1000' && has $t out '"initiator":"caller"' && ok $t
 t=connect.human
 run $t 0 connect --server "$URL" --payer "node '$HERE/test-payer.js'" --send hello --wait-ms 200 &&
     has $t out 'hello' && has $t err 'open (attempt 1)' && ok $t
+t=connect.human_session_start_once
+# session_start is an event (one stderr line), not also a received message on stdout.
+if [ "$(cat "$TMP/out")" = hello ]; then
+    has $t err 'session started: id ' && has $t err ', 300 s, 50 MB, served by ' && ok $t
+else
+    bad $t "stdout is not just the echo"
+fi
 t=connect.binary
 run $t 0 connect --server "$URL" --demo-payer --binary --send foobar --wait-ms 200 &&
     has $t out '[binary 6 bytes] Zm9vYmFy' && ok $t
@@ -162,7 +170,8 @@ if [ $st -ne 0 ]; then bad $t "exit $st"; else
         has $t out '"data":"last-without-newline"' && ok $t
 fi
 t=connect.stdin_sent_once
-m=$(grep '"type":"message"' "$TMP/out" | grep -vc 'session_start')
+# Every message line is an echo: session_start is printed as its event only.
+m=$(grep -c '"type":"message"' "$TMP/out")
 if [ "$m" -eq 3 ]; then ok $t; else bad $t "expected 3 echoes, got $m"; fi
 t=connect.stdin_sessions
 printf 'x\ny\n' | timeout 30 "$WS" connect --server "$URL" --demo-payer --sessions 2 --wait-ms 200 \
@@ -274,7 +283,11 @@ run $t 5 connect --server "$URL" --send a --wait-ms 5000 --ping-ms 200 --max-rec
 start_dev --free --time-scale 600
 t=connect.expiry
 run $t 0 connect --server "$URL" --model time --minutes 1 --megabytes 0 --send x --wait-ms 5000 \
-    --json && has $t out '{"type":"session_expired","reason":"time_limit_reached"}' && ok $t
+    --json && has $t out '{"type":"session_expired","reason":"time_limit_reached"}' &&
+    lacks $t out '{\"type\":\"session_expired\"' && ok $t
+t=connect.expiry_human
+run $t 0 connect --server "$URL" --model time --minutes 1 --megabytes 0 --send x --wait-ms 5000 &&
+    has $t err 'session expired: time_limit_reached' && lacks $t out 'session_expired' && ok $t
 t=connect.expiry_renew
 # --renew: a new session is bought after the expiry, then our close ends the run.
 run $t 0 connect --server "$URL" --model time --minutes 1 --megabytes 0 --send x --wait-ms 300 \
