@@ -55,7 +55,10 @@ constexpr const char* kUsage =
     "\n"
     "output: without --json, each received text message is one line on stdout, binary\n"
     "  ones are `[binary N bytes] <base64>`; events and errors go to stderr, the server's\n"
-    "  session_start and session_expired as events only.\n"
+    "  session_start and session_expired as events only. Server text (messages included)\n"
+    "  is escaped so it cannot act on the terminal: \\\\ \\n \\r \\t, other controls and DEL\n"
+    "  as \\xNN, C1 controls as \\u0080..\\u009f, bytes of invalid UTF-8 as \\xNN; so a\n"
+    "  message with a newline stays on one line. --json carries the exact text.\n"
     "\n"
     "exit status: 0 done, 2 invalid usage, 3 no token, 4 session did not open,\n"
     "             5 session lost and not restored\n";

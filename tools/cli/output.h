@@ -1,6 +1,8 @@
 // The CLI's output lines (TOOLS.md "--json output"). With --json every line
-// on stdout is one JSON object; otherwise received text goes to stdout as is
-// (binary as `[binary N bytes] <base64>`) and everything else to stderr in words.
+// on stdout is one JSON object; otherwise received text goes to stdout, one
+// message per line (binary as `[binary N bytes] <base64>`), and everything else
+// to stderr in words. In human form every server-provided string is escaped
+// (terminal_text.h): a server cannot move the cursor or rewrite what was printed.
 // Every function writes whole lines and flushes, so pipes see them at once.
 #pragma once
 

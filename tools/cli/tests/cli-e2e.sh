@@ -344,6 +344,31 @@ else
     echo "skip tls at the connect_url (openssl missing)"
 fi
 
+# ---- server text never reaches the terminal raw ----------------------------------
+# A hostile server's strings (error text, session id, node name, message, close
+# reason) carry ESC[2K and CR; the human output shows them escaped, one per line.
+start_hostile && hostile=$HPORT
+t=hostile.error_text_escaped
+run $t 3 token --server "http://127.0.0.1:$hostile/tok_500_escapes" &&
+    lacks $t err $'\x1b' && lacks $t err $'\r' &&
+    has $t err 'error: http_status: \x1b[2K\rOK: session opened, 0 USD charged (HTTP 500)' &&
+    ok $t
+t=hostile.error_text_json_unchanged
+run $t 3 token --server "http://127.0.0.1:$hostile/tok_500_escapes" --json &&
+    has $t out '"message":"\u001b[2K\rOK: session opened, 0 USD charged","http_status":500' &&
+    ok $t
+t=hostile.session_text_escaped
+run $t 5 connect --server "http://127.0.0.1:$hostile/ws_terminal_controls" --send x \
+    --max-reconnects 0 &&
+    lacks $t out $'\x1b' && lacks $t err $'\x1b' && lacks $t out $'\r' && lacks $t err $'\r' &&
+    lacks $t err $'\xc2\x9b' &&
+    has $t err 'session started: id \x1b[2K\rs-1, 300 s, 50 MB, served by node\u009b1' &&
+    has $t err 'closed by server: code 4000 "\x1b[2Kbye\r"' && ok $t
+t=hostile.message_is_one_line
+if [ "$(cat "$TMP/out")" = '\x1b[2K\rOK\nsecond line' ]; then ok $t; else
+    bad $t "stdout is not the one escaped message"
+fi
+
 # ---- demo ------------------------------------------------------------------------
 t=demo
 run $t 0 demo && has $t out 'hello' && has $t err 'demo: done' && ok $t
