@@ -84,8 +84,12 @@ int main(int argc, char** argv) {
     char msg[256];
     Error e = parse_args(argc, argv, getenv("CONSENSUS_SERVER_URL"), &args, msg, sizeof msg);
     if (e != Error::ok) {
-        print_error(out, kNoSession, e, msg, strlen(msg), 0);
-        if (!out.json) fputs("see consensus-ws --help\n", stderr);
+        // One line: what is wrong and where to read more (the usage would bury
+        // it). Some reasons already end with the pointer; --json lines keep theirs.
+        char line[sizeof msg + 32];
+        bool hint = !out.json && strstr(msg, "see --help") == nullptr;
+        snprintf(line, sizeof line, hint ? "%s; see consensus-ws --help" : "%s", msg);
+        print_error(out, kNoSession, e, line, strlen(line), 0);
         return kExitUsage;
     }
     switch (args.command) {
@@ -93,7 +97,7 @@ int main(int argc, char** argv) {
             fputs(kUsage, stdout);
             return kExitOk;
         case Command::version:
-            printf("consensus-ws %s\n", CONSENSUS_CLI_VERSION);
+            printf("consensus-ws %s\n", CONSENSUS_TOOLS_VERSION);
             return kExitOk;
         case Command::none:
             return kExitUsage;  // parse_args reports it; not reached

@@ -46,11 +46,16 @@ int main(int argc, char** argv) {
     devserver::Options opts;
     std::string error;
     if (!devserver::parse_options(argc, argv, opts, error)) {
-        std::fprintf(stderr, "consensus-devserver: %s\n%s", error.c_str(), devserver::usage_text());
+        // One line: the usage text would bury what is wrong.
+        std::fprintf(stderr, "consensus-devserver: %s; see --help\n", error.c_str());
         return 2;
     }
     if (opts.help) {
         std::fputs(devserver::usage_text(), stdout);
+        return 0;
+    }
+    if (opts.version) {
+        std::printf("consensus-devserver %s\n", CONSENSUS_TOOLS_VERSION);
         return 0;
     }
     raise_fd_limit();

@@ -27,6 +27,7 @@ struct Options {
     size_t max_message_bytes = 16 * 1024 * 1024;
     TestControl control;
     bool help = false;
+    bool version = false;
 };
 
 // Parses argv. Returns false and sets `error` on bad usage.

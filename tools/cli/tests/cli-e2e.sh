@@ -81,13 +81,25 @@ lacks() {
     return 1
 }
 
+# lines NAME FILE N: the file has exactly N lines.
+lines() {
+    local n
+    n=$(wc -l <"$TMP/$2")
+    if [ "$n" -eq "$3" ]; then return 0; fi
+    bad "$1" "$2 has $n lines, expected $3"
+    return 1
+}
+
 # ---- usage (2): nothing on the network ----------------------------------------
 start_dev --free
 t=usage.billed_dimension
 run $t 2 connect --server "$URL" --model time --minutes 0 --json &&
     has $t out '"type":"error","code":"invalid_params"' && ok $t
 t=usage.unknown_option
-run $t 2 connect --server "$URL" --frobnicate && has $t err 'unknown option' && ok $t
+# One line, not the usage: what is wrong and where to read more.
+run $t 2 connect --server "$URL" --frobnicate &&
+    has $t err "error: invalid_params: unknown option '--frobnicate'; see consensus-ws --help" &&
+    lines $t err 1 && lines $t out 0 && ok $t
 t=usage.above_cap
 run $t 2 token --server "$URL" --megabytes 10241 --json && has $t out 'invalid_params' && ok $t
 t=usage.bad_env_url

@@ -10,6 +10,7 @@ import base64
 import http.client
 import json
 import os
+import re
 import resource
 import select
 import signal
@@ -431,10 +432,27 @@ class FreeModeAndTtl(unittest.TestCase):
         out = subprocess.run([ARGS.server, "--help"], capture_output=True, text=True)
         self.assertEqual(out.returncode, 0)
         self.assertIn("PAYMENTS ARE NOT VERIFIED", out.stdout)
-        bad = subprocess.run([ARGS.server, "--bogus", "1"], capture_output=True, text=True)
-        self.assertEqual(bad.returncode, 2)
-        bad = subprocess.run([ARGS.server, "--tls"], capture_output=True, text=True)
-        self.assertEqual(bad.returncode, 2)
+
+    def test_version_is_the_project_version(self):
+        with open(os.path.join(HERE, "../../../CMakeLists.txt")) as f:
+            version = re.search(r"project\(consensus_ws VERSION ([0-9.]+)", f.read()).group(1)
+        out = subprocess.run([ARGS.server, "--version"], capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0)
+        self.assertEqual(out.stdout, "consensus-devserver %s\n" % version)
+        self.assertEqual(out.stderr, "")
+
+    def test_bad_arguments_get_one_line_and_exit_2(self):
+        cases = (
+            (["--bogus", "1"], "unknown option --bogus"),
+            (["--tls"], "--tls needs --cert FILE and --key FILE"),
+            (["--port", "70000"], "bad value for --port: 70000"),
+            (["--log"], "unknown or incomplete argument --log"),
+        )
+        for argv, what in cases:
+            bad = subprocess.run([ARGS.server, *argv], capture_output=True, text=True)
+            self.assertEqual(bad.returncode, 2, argv)
+            self.assertEqual(bad.stdout, "")
+            self.assertEqual(bad.stderr, "consensus-devserver: %s; see --help\n" % what)
 
 
 class TestControls(unittest.TestCase):
