@@ -5,7 +5,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "log.h"
@@ -61,7 +63,8 @@ int main(int argc, char** argv) {
     raise_fd_limit();
     devserver::EventLog log;
     if (!opts.log_file.empty() && !log.open(opts.log_file)) {
-        std::fprintf(stderr, "consensus-devserver: cannot open log %s\n", opts.log_file.c_str());
+        std::fprintf(stderr, "consensus-devserver: cannot open log %s: %s\n", opts.log_file.c_str(),
+                     std::strerror(errno));
         return 2;
     }
     if (!install_signals()) {

@@ -129,6 +129,7 @@ const char* usage_text() {
            "  --token-ttl-s N     token validity in seconds               default 60\n"
            "  --time-scale S      time runs S times faster (limits S times shorter)\n"
            "  --log FILE          one JSON line per request, upgrade, message and close\n"
+           "                      (it holds live tokens: the file is made mode 0600)\n"
            "  --max-message-bytes N  largest accepted WebSocket message   default 16777216\n"
            "\n"
            "For tests (count-based, applied to the FIRST session only):\n"
