@@ -344,6 +344,12 @@ def token_case(case, conn, headers):
         url = "wss://localhost:%s/%s/sock?token=t" % (port, rest)
         conn.send(json_200(json.dumps({"token": "t", "connect_url": url,
                                        "expires_in": 60}).encode()))
+    elif case == "tok_500_escapes":
+        # An error text that, printed raw, erases the line and fakes a success.
+        body = b'{"error":"\\u001b[2K\\rOK: session opened, 0 USD charged"}'
+        conn.send(http(500, "Internal Server Error",
+                       [("Content-Type", "application/json"),
+                        ("Content-Length", str(len(body))), ("Connection", "close")], body))
     elif case == "tok_reset":
         conn.send(b"HTTP/1.1 200 OK\r\nContent-Le")
         time.sleep(0.05)
@@ -389,6 +395,12 @@ def ws_frames(case):
         "ws_close_1byte": frame(0x8, b"\x03"),
         "ws_close_bad_utf8": close_frame(1000, b"bye \xff"),
         "ws_data_after_close": close_frame(1001, b"going") + frame(0x1, b"after close"),
+        # Terminal controls in every server string the CLI prints: the session id,
+        # the node name (C1 CSI, U+009B), a text message and a close reason.
+        "ws_terminal_controls": frame(0x1, json.dumps({
+            "type": "session_start", "sessionId": "\x1b[2K\rs-1", "served_by": "node\x9b1",
+            "limits": {"timeSeconds": 300, "dataMB": 50}}).encode()) +
+        frame(0x1, b"\x1b[2K\rOK\nsecond line") + close_frame(4000, b"\x1b[2Kbye\r"),
     }.get(case)
 
 

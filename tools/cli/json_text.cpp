@@ -12,7 +12,7 @@ bool is_continuation(uint8_t b) {
     return (b & 0xC0) == 0x80;
 }
 
-void write_escaped_byte(FILE* f, uint8_t c) {
+void write_escaped_byte(FILE* f, uint8_t c, JsonEscapes escapes) {
     switch (c) {
         case '"':
             fputs("\\\"", f);
@@ -38,7 +38,7 @@ void write_escaped_byte(FILE* f, uint8_t c) {
         default:
             break;
     }
-    if (c < 0x20) {
+    if (c < 0x20 || (c == 0x7F && escapes == JsonEscapes::terminal)) {
         fprintf(f, "\\u%04x", c);
     } else {
         fputc(c, f);
@@ -76,13 +76,17 @@ size_t utf8_sequence_length(const uint8_t* p, size_t avail) {
     return n;
 }
 
-void write_json_string(FILE* f, const char* data, size_t size) {
+bool is_utf8_c1_control(const uint8_t* p, size_t n) {
+    return n == 2 && p[0] == 0xC2 && p[1] <= 0x9F;
+}
+
+void write_json_string(FILE* f, const char* data, size_t size, JsonEscapes escapes) {
     const uint8_t* p = reinterpret_cast<const uint8_t*>(data);
     fputc('"', f);
     size_t i = 0;
     while (i < size) {
         if (p[i] < 0x80) {
-            write_escaped_byte(f, p[i]);
+            write_escaped_byte(f, p[i], escapes);
             ++i;
             continue;
         }
@@ -92,14 +96,18 @@ void write_json_string(FILE* f, const char* data, size_t size) {
             ++i;
             continue;
         }
-        fwrite(p + i, 1, n, f);
+        if (escapes == JsonEscapes::terminal && is_utf8_c1_control(p + i, n)) {
+            fprintf(f, "\\u%04x", p[i + 1]);  // C2 xx encodes U+00xx
+        } else {
+            fwrite(p + i, 1, n, f);
+        }
         i += n;
     }
     fputc('"', f);
 }
 
-void write_json_cstr(FILE* f, const char* s) {
-    write_json_string(f, s != nullptr ? s : "", s != nullptr ? strlen(s) : 0);
+void write_json_cstr(FILE* f, const char* s, JsonEscapes escapes) {
+    write_json_string(f, s != nullptr ? s : "", s != nullptr ? strlen(s) : 0, escapes);
 }
 
 bool base64_encode(const uint8_t* data, size_t size, char* out, size_t cap, size_t* written) {

@@ -9,13 +9,21 @@
 namespace consensus {
 namespace cli {
 
+/// What write_json_string escapes besides what JSON itself requires.
+enum class JsonEscapes : uint8_t {
+    json,      // only `"`, `\` and the C0 controls: the --json lines (their bytes are the contract)
+    terminal,  // also DEL and the C1 controls as \u007f, \u0080..\u009f: a JSON value
+               // printed for a human on a terminal, where those bytes act
+};
+
 /// Writes `"..."`: the bytes as a JSON string. Escapes `"` `\` and control
 /// characters (short forms \n \r \t \b \f, else \u00XX); passes valid UTF-8
 /// through; each byte of an invalid UTF-8 sequence becomes \ufffd, so the
 /// line stays valid JSON whatever the server sent.
-void write_json_string(FILE* f, const char* data, size_t size);
+void write_json_string(FILE* f, const char* data, size_t size,
+                       JsonEscapes escapes = JsonEscapes::json);
 /// Same for a NUL-terminated string (nullptr writes "").
-void write_json_cstr(FILE* f, const char* s);
+void write_json_cstr(FILE* f, const char* s, JsonEscapes escapes = JsonEscapes::json);
 
 /// Writes standard base64 with padding (RFC 4648), no quotes, no newlines.
 void write_base64(FILE* f, const uint8_t* data, size_t size);
@@ -26,6 +34,9 @@ bool base64_encode(const uint8_t* data, size_t size, char* out, size_t cap, size
 /// Length of the valid UTF-8 sequence starting at p (1..4), or 0 when the
 /// bytes at p do not start one (overlong forms and surrogates are invalid).
 size_t utf8_sequence_length(const uint8_t* p, size_t avail);
+
+/// True when p[0, n) is a C1 control, U+0080..U+009F, in UTF-8 (C2 80..C2 9F).
+bool is_utf8_c1_control(const uint8_t* p, size_t n);
 
 }  // namespace cli
 }  // namespace consensus

@@ -53,6 +53,13 @@ constexpr const char* kUsage =
     "  --renew                   after session_expired, buy a new session and continue\n"
     "  --sessions N              N concurrent sessions, each sends every message (1)\n"
     "\n"
+    "output: without --json, each received text message is one line on stdout, binary\n"
+    "  ones are `[binary N bytes] <base64>`; events and errors go to stderr, the server's\n"
+    "  session_start and session_expired as events only. Server text (messages included)\n"
+    "  is escaped so it cannot act on the terminal: \\\\ \\n \\r \\t, other controls and DEL\n"
+    "  as \\xNN, C1 controls as \\u0080..\\u009f, bytes of invalid UTF-8 as \\xNN; so a\n"
+    "  message with a newline stays on one line. --json carries the exact text.\n"
+    "\n"
     "exit status: 0 done, 2 invalid usage, 3 no token, 4 session did not open,\n"
     "             5 session lost and not restored\n";
 
@@ -77,8 +84,12 @@ int main(int argc, char** argv) {
     char msg[256];
     Error e = parse_args(argc, argv, getenv("CONSENSUS_SERVER_URL"), &args, msg, sizeof msg);
     if (e != Error::ok) {
-        print_error(out, kNoSession, e, msg, strlen(msg), 0);
-        if (!out.json) fputs("see consensus-ws --help\n", stderr);
+        // One line: what is wrong and where to read more (the usage would bury
+        // it). Some reasons already end with the pointer; --json lines keep theirs.
+        char line[sizeof msg + 32];
+        bool hint = !out.json && strstr(msg, "see --help") == nullptr;
+        snprintf(line, sizeof line, hint ? "%s; see consensus-ws --help" : "%s", msg);
+        print_error(out, kNoSession, e, line, strlen(line), 0);
         return kExitUsage;
     }
     switch (args.command) {
@@ -86,7 +97,7 @@ int main(int argc, char** argv) {
             fputs(kUsage, stdout);
             return kExitOk;
         case Command::version:
-            printf("consensus-ws %s\n", CONSENSUS_CLI_VERSION);
+            printf("consensus-ws %s\n", CONSENSUS_TOOLS_VERSION);
             return kExitOk;
         case Command::none:
             return kExitUsage;  // parse_args reports it; not reached

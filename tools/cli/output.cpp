@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "json_text.h"
+#include "terminal_text.h"
 
 namespace consensus {
 namespace cli {
@@ -75,7 +76,8 @@ void print_message(const Output& o, const Event& ev) {
         fprintf(o.out, "[binary %zu bytes] ", ev.size);
         write_base64(o.out, ev.data, ev.size);
     } else {
-        fwrite(ev.data, 1, ev.size, o.out);
+        // Escaped like every server string; a newline too, so one message stays one line.
+        write_terminal_text(o.out, reinterpret_cast<const char*>(ev.data), ev.size);
     }
     fputc('\n', o.out);
     fflush(o.out);
@@ -108,14 +110,18 @@ void print_session_start(const Output& o, const Event& ev) {
         return;
     }
     FILE* f = begin_human(o, s);
-    fprintf(f, "session started: id %s", st->session_id);
+    fputs("session started: id ", f);
+    write_terminal_cstr(f, st->session_id);
     if (st->time_seconds >= 0) fprintf(f, ", %lld s", static_cast<long long>(st->time_seconds));
     if (st->data_mb >= 0) {
         fputs(", ", f);
         write_json_number(f, st->data_mb);
         fputs(" MB", f);
     }
-    if (st->served_by[0] != '\0') fprintf(f, ", served by %s", st->served_by);
+    if (st->served_by[0] != '\0') {
+        fputs(", served by ", f);
+        write_terminal_cstr(f, st->served_by);
+    }
     end_human(o);
 }
 
@@ -134,7 +140,8 @@ void print_expired(const Output& o, const Event& ev) {
         return;
     }
     FILE* f = begin_human(o, ev.session_index);
-    fprintf(f, "session expired: %.*s", static_cast<int>(len), text);
+    fputs("session expired: ", f);
+    write_terminal_text(f, text, len);
     end_human(o);
 }
 
@@ -150,7 +157,11 @@ void print_close(const Output& o, const Event& ev) {
     }
     FILE* f = begin_human(o, ev.session_index);
     fprintf(f, "closed by %s: code %u", initiator_name(ev.initiator), unsigned{ev.code});
-    if (ev.reason.size > 0) fprintf(f, " \"%.*s\"", static_cast<int>(ev.reason.size), reason);
+    if (ev.reason.size > 0) {
+        fputs(" \"", f);
+        write_terminal_text(f, reason, ev.reason.size);
+        fputc('"', f);
+    }
     end_human(o);
 }
 
@@ -210,23 +221,30 @@ void print_error(const Output& o, int session, Error code, const char* message, 
     }
     FILE* f = begin_human(o, session);
     fprintf(f, "error: %s", error_name(code));
-    if (message_len > 0) fprintf(f, ": %.*s", static_cast<int>(message_len), message);
+    if (message_len > 0) {
+        fputs(": ", f);
+        write_terminal_text(f, message, message_len);
+    }
     if (http_status != 0) fprintf(f, " (HTTP %d)", http_status);
     end_human(o);
 }
 
 void print_token(const Output& o, int session, const char* token, const char* connect_url,
                  uint32_t expires_in_s) {
+    // Human mode prints the service's JSON object, still valid JSON, with
+    // DEL and C1 escaped as well: no byte of it acts on a terminal.
+    JsonEscapes escapes = JsonEscapes::terminal;
     if (o.json) {
         begin_json(o, session, "token");
         fputc(',', o.out);
+        escapes = JsonEscapes::json;
     } else {
         fputc('{', o.out);
     }
     fputs("\"token\":", o.out);
-    write_json_cstr(o.out, token);
+    write_json_cstr(o.out, token, escapes);
     fputs(",\"connect_url\":", o.out);
-    write_json_cstr(o.out, connect_url);
+    write_json_cstr(o.out, connect_url, escapes);
     fprintf(o.out, ",\"expires_in\":%u", expires_in_s);
     end_json(o);
 }
@@ -246,6 +264,14 @@ void print_note(const Output& o, const char* text) {
     if (o.json) return;
     fputs(text, o.err);
     end_human(o);
+}
+
+bool should_print(RepeatFilter* filter, const Event& ev) {
+    const bool repeat = filter->after_status_event && ev.type == EventType::message && !ev.binary;
+    // A session_start without its info prints nothing: its frame is then shown as a message.
+    filter->after_status_event = (ev.type == EventType::session_start && ev.start != nullptr) ||
+                                 ev.type == EventType::session_expired;
+    return !repeat;
 }
 
 void print_event(const Output& o, const Event& ev) {

@@ -1,6 +1,8 @@
 // The CLI's output lines (TOOLS.md "--json output"). With --json every line
-// on stdout is one JSON object; otherwise received text goes to stdout as is
-// (binary as `[binary N bytes] <base64>`) and everything else to stderr in words.
+// on stdout is one JSON object; otherwise received text goes to stdout, one
+// message per line (binary as `[binary N bytes] <base64>`), and everything else
+// to stderr in words. In human form every server-provided string is escaped
+// (terminal_text.h): a server cannot move the cursor or rewrite what was printed.
 // Every function writes whole lines and flushes, so pipes see them at once.
 #pragma once
 
@@ -26,6 +28,17 @@ constexpr int kNoSession = -1;
 
 /// One library event of a session (writable is not printed).
 void print_event(const Output& o, const Event& ev);
+
+/// The library reports the server's session_start and session_expired frames
+/// twice: as that event, then at once as the `message` event of the same frame.
+/// The CLI prints such a frame once, as its event. One filter per session.
+struct RepeatFilter {
+    bool after_status_event = false;  // the last event was session_start / session_expired
+};
+
+/// False for the text message event that directly follows a session_start or
+/// session_expired event (the same frame again); true for every other event.
+bool should_print(RepeatFilter* filter, const Event& ev);
 
 /// An error line: {"type":"error","code":...,"message":...[,"http_status":N]}.
 /// `http_status` 0 = none. Human: `error: <code>: <message> (HTTP N)` on stderr.

@@ -45,6 +45,7 @@ struct SessionRun {
     uint64_t wait_deadline = 0;
     size_t sent = 0;  // messages sent on this session (never resent)
     SessionSummary summary;
+    RepeatFilter repeats;  // session_start / session_expired are printed once
 };
 
 // stdin split into lines, one "current" line at a time shared by all sessions.
@@ -247,7 +248,7 @@ void on_session_event(void* user, Session& /*session*/, const Event& ev) {
     Runtime* rt = run->rt;
     Event copy = ev;
     copy.session_index = static_cast<uint16_t>(run->index);  // our index, not the slot's
-    print_event(rt->out, copy);
+    if (should_print(&run->repeats, copy)) print_event(rt->out, copy);
     summarize_event(&run->summary, ev, rt->args->renew);
 }
 

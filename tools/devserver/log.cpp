@@ -1,16 +1,42 @@
 #include "log.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include "json.h"
 
 namespace devserver {
+
+namespace {
+
+// A new file gets 0600 from open() (the umask only narrows it); an existing
+// one may be wider: narrow it. Only a regular file: --log /dev/stderr or a
+// pipe must not change the mode of a device (as root, of /dev/null for all).
+bool make_private(int fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return false;
+    return !S_ISREG(st.st_mode) || ::fchmod(fd, 0600) == 0;
+}
+
+}  // namespace
 
 EventLog::~EventLog() {
     if (file_ != nullptr) std::fclose(file_);
 }
 
 bool EventLog::open(const std::string& path) {
-    file_ = std::fopen(path.c_str(), "a");
-    return file_ != nullptr;
+    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return false;
+    if (!make_private(fd) || (file_ = ::fdopen(fd, "a")) == nullptr) {
+        int saved = errno;
+        ::close(fd);
+        errno = saved;
+        return false;
+    }
+    return true;
 }
 
 void EventLog::write(const char* event, const Fields& fields) {

@@ -14,7 +14,9 @@ using Fields = std::vector<std::pair<std::string, std::string>>;  // name, raw J
 class EventLog {
   public:
     ~EventLog();
-    // Opens (appends to) `path`. False when it cannot be opened.
+    // Opens (appends to) `path`, readable and writable by its owner only
+    // (mode 0600, an existing file included): the log holds live tokens.
+    // False, errno set, when it cannot be opened or made private.
     bool open(const std::string& path);
     bool enabled() const { return file_ != nullptr; }
     // Writes {"event":<event>, <fields...>} as one line. Values are raw JSON.

@@ -5,7 +5,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "log.h"
@@ -46,17 +48,23 @@ int main(int argc, char** argv) {
     devserver::Options opts;
     std::string error;
     if (!devserver::parse_options(argc, argv, opts, error)) {
-        std::fprintf(stderr, "consensus-devserver: %s\n%s", error.c_str(), devserver::usage_text());
+        // One line: the usage text would bury what is wrong.
+        std::fprintf(stderr, "consensus-devserver: %s; see --help\n", error.c_str());
         return 2;
     }
     if (opts.help) {
         std::fputs(devserver::usage_text(), stdout);
         return 0;
     }
+    if (opts.version) {
+        std::printf("consensus-devserver %s\n", CONSENSUS_TOOLS_VERSION);
+        return 0;
+    }
     raise_fd_limit();
     devserver::EventLog log;
     if (!opts.log_file.empty() && !log.open(opts.log_file)) {
-        std::fprintf(stderr, "consensus-devserver: cannot open log %s\n", opts.log_file.c_str());
+        std::fprintf(stderr, "consensus-devserver: cannot open log %s: %s\n", opts.log_file.c_str(),
+                     std::strerror(errno));
         return 2;
     }
     if (!install_signals()) {

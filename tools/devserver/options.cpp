@@ -94,6 +94,8 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
         std::string arg = argv[i];
         if (arg == "--help" || arg == "-h") {
             out.help = true;
+        } else if (arg == "--version") {
+            out.version = true;
         } else if (arg == "--free") {
             out.free_mode = true;
         } else if (arg == "--tls") {
@@ -126,6 +128,7 @@ const char* usage_text() {
     return "usage: consensus-devserver [--port P] [--host 127.0.0.1] [--free]\n"
            "                           [--tls --cert F --key F] [--token-ttl-s 60]\n"
            "                           [--time-scale S] [--log FILE]\n"
+           "       consensus-devserver --help | --version\n"
            "\n"
            "A local stand-in for the Consensus WebSocket service: GET /ws sells a session\n"
            "token through x402 v2 (HTTP 402), /ws-connect?token=... opens the WebSocket,\n"
@@ -143,6 +146,7 @@ const char* usage_text() {
            "  --token-ttl-s N     token validity in seconds               default 60\n"
            "  --time-scale S      time runs S times faster (limits S times shorter)\n"
            "  --log FILE          one JSON line per request, upgrade, message and close\n"
+           "                      (it holds live tokens: the file is made mode 0600)\n"
            "  --max-message-bytes N  largest accepted WebSocket message   default 16777216\n"
            "\n"
            "For tests (count-based, applied to the FIRST session only):\n"
@@ -170,6 +174,7 @@ const char* usage_text() {
            "                      session_start\n"
            "\n"
            "Prints \"READY <port>\" on stdout once listening. SIGTERM/SIGINT exit 0.\n"
+           "A bad argument exits 2 with one line on stderr.\n"
            "Metering counts WebSocket payload bytes received plus payload bytes echoed.\n";
 }
 

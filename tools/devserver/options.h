@@ -40,6 +40,7 @@ struct Options {
     TestControl control;
     ServiceModes modes;
     bool help = false;
+    bool version = false;
 };
 
 // Parses argv. Returns false and sets `error` on bad usage.

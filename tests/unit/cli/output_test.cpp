@@ -1,5 +1,7 @@
-// consensus-ws output lines: JSON escaping, base64, and each event's line in
-// --json and human form. Output is captured with open_memstream.
+// consensus-ws output lines: JSON escaping, base64, the escaping of server
+// text for a terminal, each event's line in --json and human form, and the
+// filter that prints session_start / session_expired once. Output is captured
+// with open_memstream.
 #include "output.h"
 
 #include <stdint.h>
@@ -12,6 +14,7 @@
 #include "CppUTest/TestHarness.h"
 #include "consensus/events.h"
 #include "json_text.h"
+#include "terminal_text.h"
 
 using consensus::Error;
 using consensus::Event;
@@ -42,6 +45,31 @@ std::string json_string(const char* data, size_t size) {
     Capture c;
     write_json_string(c.f, data, size);
     return c.text();
+}
+
+std::string terminal(const char* data, size_t size) {
+    Capture c;
+    write_terminal_text(c.f, data, size);
+    return c.text();
+}
+
+std::string terminal_json(const char* data, size_t size) {
+    Capture c;
+    write_json_string(c.f, data, size, JsonEscapes::terminal);
+    return c.text();
+}
+
+// True when a terminal would act on some byte of s: a C0 control, DEL, or a
+// C1 control in UTF-8 (C2 80..C2 9F).
+bool has_terminal_control(const std::string& s) {
+    for (size_t i = 0; i < s.size(); ++i) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        if (c < 0x20 || c == 0x7F) return true;
+        if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) <= 0x9F) {
+            return true;
+        }
+    }
+    return false;
 }
 
 std::string base64(const char* data) {
@@ -320,4 +348,289 @@ TEST(cli_output, TokenCommandPrintsTheServiceObject) {
         j.out.text().c_str());
     print_note(j.o, "not in json");
     STRCMP_EQUAL("", j.err.text().c_str());
+}
+
+// ---- server text on a terminal ------------------------------------------------
+
+namespace {
+
+// What a hostile server may put in any string: ESC[2K (erase the line), CR,
+// LF, DEL, the C1 control CSI (U+009B), a backslash, then valid UTF-8 (é, €)
+// that must pass unchanged. kHostileNul adds a NUL (only sized fields hold one:
+// session ids and node names are NUL-terminated copies).
+constexpr char kHostile[] = "\x1b[2K\rOK\n\x7f\xc2\x9b\\ caf\xc3\xa9 \xe2\x82\xac";
+constexpr char kHostileNul[] =
+    "\x1b[2K\rOK\n"
+    "\0"
+    "\x7f\xc2\x9b\\ caf\xc3\xa9 \xe2\x82\xac";
+constexpr char kEscaped[] = "\\x1b[2K\\rOK\\n\\x7f\\u009b\\\\ caf\xc3\xa9 \xe2\x82\xac";
+constexpr char kEscapedNul[] = "\\x1b[2K\\rOK\\n\\x00\\x7f\\u009b\\\\ caf\xc3\xa9 \xe2\x82\xac";
+// The same strings as terminal-safe JSON string contents (the human token line).
+constexpr char kJsonEscaped[] = "\\u001b[2K\\rOK\\n\\u007f\\u009b\\\\ caf\xc3\xa9 \xe2\x82\xac";
+
+}  // namespace
+
+TEST_GROUP(cli_terminal_text){};
+
+TEST(cli_terminal_text, EscapesEachControlClass) {
+    STRCMP_EQUAL("\\x1b", terminal("\x1b", 1).c_str());
+    STRCMP_EQUAL("\\r", terminal("\r", 1).c_str());
+    STRCMP_EQUAL("\\n", terminal("\n", 1).c_str());
+    STRCMP_EQUAL("\\t", terminal("\t", 1).c_str());
+    STRCMP_EQUAL("\\x00", terminal("\0", 1).c_str());
+    STRCMP_EQUAL("\\x01\\x08\\x1f", terminal("\x01\x08\x1f", 3).c_str());
+    STRCMP_EQUAL("\\x7f", terminal("\x7f", 1).c_str());
+    STRCMP_EQUAL("\\u0080", terminal("\xc2\x80", 2).c_str());
+    STRCMP_EQUAL("\\u009b", terminal("\xc2\x9b", 2).c_str());
+    STRCMP_EQUAL("\\u009f", terminal("\xc2\x9f", 2).c_str());
+    STRCMP_EQUAL("\\\\", terminal("\\", 1).c_str());
+}
+
+TEST(cli_terminal_text, PassesPrintableAsciiAndValidUtf8Unchanged) {
+    const char ascii[] = " !\"#$%&'()*+,-./09:;<=>?@AZ[]^_`az{|}~";
+    STRCMP_EQUAL(ascii, terminal(ascii, sizeof ascii - 1).c_str());
+    // U+00A0 (C2 A0) is the first code point after the C1 block; then é, €, U+1F600.
+    const char utf8[] = "\xc2\xa0 caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80";
+    STRCMP_EQUAL(utf8, terminal(utf8, sizeof utf8 - 1).c_str());
+}
+
+TEST(cli_terminal_text, EscapesBytesOfInvalidUtf8) {
+    STRCMP_EQUAL("\\xff", terminal("\xff", 1).c_str());
+    STRCMP_EQUAL("\\x9b[2K", terminal("\x9b[2K", 4).c_str());     // a bare 8-bit CSI
+    STRCMP_EQUAL("\\xe2\\x82", terminal("\xe2\x82", 2).c_str());  // cut at the end
+    STRCMP_EQUAL("\\xc0\\xaf", terminal("\xc0\xaf", 2).c_str());  // overlong '/'
+    STRCMP_EQUAL("\\xc2A", terminal("\xc2"
+                                    "A",
+                                    2)
+                               .c_str());  // C2 without its continuation
+}
+
+TEST(cli_terminal_text, MixedHostileText) {
+    STRCMP_EQUAL(kEscapedNul, terminal(kHostileNul, sizeof kHostileNul - 1).c_str());
+    Capture c;
+    write_terminal_cstr(c.f, kHostile);
+    write_terminal_cstr(c.f, nullptr);  // writes nothing
+    write_terminal_text(c.f, nullptr, 3);
+    STRCMP_EQUAL(kEscaped, c.text().c_str());
+}
+
+TEST(cli_terminal_text, TheEscapedFormOfTextIsNotThatOfTheControl) {
+    // A server that sends the six characters \x1b does not print what ESC prints.
+    STRCMP_EQUAL("\\\\x1b", terminal("\\x1b", 4).c_str());
+    STRCMP_EQUAL("\\\\u009b", terminal("\\u009b", 6).c_str());
+}
+
+TEST(cli_terminal_text, NoByteOrPairOfBytesLeavesAControl) {
+    // Every single byte and every pair: the output never holds a byte a terminal acts on.
+    char in[2];
+    for (int a = 0; a < 256; ++a) {
+        in[0] = static_cast<char>(a);
+        CHECK_FALSE(has_terminal_control(terminal(in, 1)));
+        for (int b = 0; b < 256; ++b) {
+            in[1] = static_cast<char>(b);
+            const std::string out = terminal(in, 2);
+            if (has_terminal_control(out)) FAIL(("leaked control for " + out).c_str());
+        }
+    }
+}
+
+TEST(cli_terminal_text, TerminalJsonEscapesDelAndC1ButStaysJson) {
+    STRCMP_EQUAL((std::string("\"") + kJsonEscaped + "\"").c_str(),
+                 terminal_json(kHostile, sizeof kHostile - 1).c_str());
+    STRCMP_EQUAL("\"\\u0000\\u0080\\u009f\xc2\xa0\"",
+                 terminal_json("\0\xc2\x80\xc2\x9f\xc2\xa0", 7).c_str());
+    // The --json lines keep their bytes: DEL and C1 are valid JSON string characters.
+    STRCMP_EQUAL("\"\x7f\xc2\x9b\"", json_string("\x7f\xc2\x9b", 3).c_str());
+}
+
+TEST_GROUP(cli_output_escaping){};
+
+TEST(cli_output_escaping, ReceivedTextMessageIsOneEscapedLine) {
+    Out t(false);
+    Event ev = blank(EventType::message);
+    ev.data = reinterpret_cast<const uint8_t*>(kHostileNul);
+    ev.size = sizeof kHostileNul - 1;
+    print_event(t.o, ev);
+    STRCMP_EQUAL((std::string(kEscapedNul) + "\n").c_str(), t.out.text().c_str());
+}
+
+TEST(cli_output_escaping, SessionIdAndServedBy) {
+    Out t(false);
+    consensus::SessionStartInfo st;
+    memset(&st, 0, sizeof st);
+    strcpy(st.session_id, kHostile);
+    strcpy(st.served_by, kHostile);
+    st.time_seconds = 300;
+    st.data_mb = 50;
+    Event ev = blank(EventType::session_start);
+    ev.start = &st;
+    print_event(t.o, ev);
+    STRCMP_EQUAL((std::string("session started: id ") + kEscaped + ", 300 s, 50 MB, served by " +
+                  kEscaped + "\n")
+                     .c_str(),
+                 t.err.text().c_str());
+}
+
+TEST(cli_output_escaping, ExpiryReason) {
+    Out t(false);
+    consensus::SessionExpiredInfo ex{};
+    ex.reason_text = {kHostileNul, sizeof kHostileNul - 1};
+    Event ev = blank(EventType::session_expired);
+    ev.expired = &ex;
+    print_event(t.o, ev);
+    STRCMP_EQUAL((std::string("session expired: ") + kEscapedNul + "\n").c_str(),
+                 t.err.text().c_str());
+}
+
+TEST(cli_output_escaping, CloseReason) {
+    Out t(false);
+    Event ev = blank(EventType::close);
+    ev.code = 4000;
+    ev.initiator = Initiator::server;
+    ev.reason = {kHostileNul, sizeof kHostileNul - 1};
+    print_event(t.o, ev);
+    STRCMP_EQUAL((std::string("closed by server: code 4000 \"") + kEscapedNul + "\"\n").c_str(),
+                 t.err.text().c_str());
+}
+
+TEST(cli_output_escaping, ErrorEventAndErrorLine) {
+    Out t(false, true);
+    Event ev = blank(EventType::error);
+    ev.session_index = 2;
+    ev.error = Error::http_status;
+    ev.http_status = 500;
+    ev.reason = {kHostileNul, sizeof kHostileNul - 1};
+    print_event(t.o, ev);
+    // The token command's failure goes through print_error directly.
+    print_error(t.o, kNoSession, Error::http_status, kHostileNul, sizeof kHostileNul - 1, 503);
+    STRCMP_EQUAL((std::string("[session 2] error: http_status: ") + kEscapedNul + " (HTTP 500)\n" +
+                  "error: http_status: " + kEscapedNul + " (HTTP 503)\n")
+                     .c_str(),
+                 t.err.text().c_str());
+    STRCMP_EQUAL("", t.out.text().c_str());
+}
+
+TEST(cli_output_escaping, HumanTokenObjectIsTerminalSafeJson) {
+    Out h(false);
+    print_token(h.o, kNoSession, kHostile, kHostile, 60);
+    STRCMP_EQUAL((std::string("{\"token\":\"") + kJsonEscaped + "\",\"connect_url\":\"" +
+                  kJsonEscaped + "\",\"expires_in\":60}\n")
+                     .c_str(),
+                 h.out.text().c_str());
+}
+
+TEST(cli_output_escaping, JsonLinesAreUnchanged) {
+    // --json is byte-identical to the plain JSON escaping: DEL and C1 stay raw
+    // (JSON allows them), only " \ and C0 are escaped.
+    constexpr char kJsonMinimal[] =
+        "\\u001b[2K\\rOK\\n\\u0000\x7f\xc2\x9b\\\\ caf\xc3\xa9 \xe2\x82\xac";
+    Out j(true);
+    Event ev = blank(EventType::message);
+    ev.data = reinterpret_cast<const uint8_t*>(kHostileNul);
+    ev.size = sizeof kHostileNul - 1;
+    print_event(j.o, ev);
+    print_error(j.o, kNoSession, Error::http_status, kHostileNul, sizeof kHostileNul - 1, 500);
+    print_token(j.o, kNoSession, kHostile, "ws://h/x", 60);
+    STRCMP_EQUAL((std::string("{\"type\":\"message\",\"binary\":false,\"data\":\"") + kJsonMinimal +
+                  "\"}\n" + "{\"type\":\"error\",\"code\":\"http_status\",\"message\":\"" +
+                  kJsonMinimal + "\",\"http_status\":500}\n" +
+                  "{\"type\":\"token\",\"token\":\"\\u001b[2K\\rOK\\n\x7f\xc2\x9b\\\\ caf\xc3\xa9 "
+                  "\xe2\x82\xac\",\"connect_url\":\"ws://h/x\",\"expires_in\":60}\n")
+                     .c_str(),
+                 j.out.text().c_str());
+}
+
+// ---- session_start / session_expired printed once ------------------------------
+
+namespace {
+
+constexpr char kStartFrame[] = "{\"type\":\"session_start\",\"sessionId\":\"s-1\"}";
+
+Event text_message(const char* text) {
+    Event ev = blank(EventType::message);
+    ev.data = reinterpret_cast<const uint8_t*>(text);
+    ev.size = strlen(text);
+    return ev;
+}
+
+}  // namespace
+
+TEST_GROUP(cli_repeat_filter) {
+    RepeatFilter f;
+    consensus::SessionStartInfo st{};
+    consensus::SessionExpiredInfo ex{};
+    Event start() {
+        Event ev = blank(EventType::session_start);
+        ev.start = &st;
+        return ev;
+    }
+    Event expired() {
+        Event ev = blank(EventType::session_expired);
+        ev.expired = &ex;
+        return ev;
+    }
+};
+
+TEST(cli_repeat_filter, TheMessageRightAfterSessionStartIsARepeat) {
+    CHECK(should_print(&f, start()));
+    CHECK_FALSE(should_print(&f, text_message(kStartFrame)));
+    CHECK(should_print(&f, text_message("hello")));  // only that one message
+}
+
+TEST(cli_repeat_filter, TheMessageRightAfterSessionExpiredIsARepeat) {
+    CHECK(should_print(&f, expired()));
+    CHECK_FALSE(should_print(&f, text_message("{\"type\":\"session_expired\"}")));
+    CHECK(should_print(&f, blank(EventType::close)));
+}
+
+TEST(cli_repeat_filter, OtherMessagesArePrinted) {
+    CHECK(should_print(&f, text_message("hello")));
+    CHECK(should_print(&f, text_message("hello")));
+    CHECK(should_print(&f, start()));
+    CHECK(should_print(&f, blank(EventType::open)));  // not adjacent: not the same frame
+    CHECK(should_print(&f, text_message("hello")));
+}
+
+TEST(cli_repeat_filter, ABinaryMessageIsNeverARepeat) {
+    // The library parses text frames only; a binary one is always the server's data.
+    CHECK(should_print(&f, start()));
+    Event bin = text_message("x");
+    bin.binary = true;
+    CHECK(should_print(&f, bin));
+}
+
+TEST(cli_repeat_filter, ASessionStartWithoutInfoLeavesItsFrameAsAMessage) {
+    Event ev = start();
+    ev.start = nullptr;  // prints nothing, so the message must carry the frame
+    CHECK(should_print(&f, ev));
+    CHECK(should_print(&f, text_message(kStartFrame)));
+}
+
+TEST(cli_repeat_filter, HumanOutputShowsSessionStartOnceOnStderr) {
+    Out h(false);
+    strcpy(st.session_id, "s-1");
+    strcpy(st.served_by, "local");
+    st.time_seconds = 300;
+    st.data_mb = 50;
+    Event seq[] = {start(), text_message(kStartFrame), text_message("hello")};
+    for (const Event& ev : seq) {
+        if (should_print(&f, ev)) print_event(h.o, ev);
+    }
+    STRCMP_EQUAL("hello\n", h.out.text().c_str());
+    STRCMP_EQUAL("session started: id s-1, 300 s, 50 MB, served by local\n", h.err.text().c_str());
+}
+
+TEST(cli_repeat_filter, JsonOutputHasNoMessageLineForSessionStart) {
+    Out j(true);
+    strcpy(st.session_id, "s-1");
+    st.time_seconds = 300;
+    st.data_mb = -1;
+    Event seq[] = {start(), text_message(kStartFrame), text_message("hello")};
+    for (const Event& ev : seq) {
+        if (should_print(&f, ev)) print_event(j.o, ev);
+    }
+    STRCMP_EQUAL(
+        "{\"type\":\"session_start\",\"session_id\":\"s-1\",\"limits\":{\"time_seconds\":300}}\n"
+        "{\"type\":\"message\",\"binary\":false,\"data\":\"hello\"}\n",
+        j.out.text().c_str());
 }

@@ -81,13 +81,25 @@ lacks() {
     return 1
 }
 
+# lines NAME FILE N: the file has exactly N lines.
+lines() {
+    local n
+    n=$(wc -l <"$TMP/$2")
+    if [ "$n" -eq "$3" ]; then return 0; fi
+    bad "$1" "$2 has $n lines, expected $3"
+    return 1
+}
+
 # ---- usage (2): nothing on the network ----------------------------------------
 start_dev --free
 t=usage.billed_dimension
 run $t 2 connect --server "$URL" --model time --minutes 0 --json &&
     has $t out '"type":"error","code":"invalid_params"' && ok $t
 t=usage.unknown_option
-run $t 2 connect --server "$URL" --frobnicate && has $t err 'unknown option' && ok $t
+# One line, not the usage: what is wrong and where to read more.
+run $t 2 connect --server "$URL" --frobnicate &&
+    has $t err "error: invalid_params: unknown option '--frobnicate'; see consensus-ws --help" &&
+    lines $t err 1 && lines $t out 0 && ok $t
 t=usage.above_cap
 run $t 2 token --server "$URL" --megabytes 10241 --json && has $t out 'invalid_params' && ok $t
 t=usage.bad_env_url
@@ -143,12 +155,20 @@ run $t 0 connect --server "$URL" --demo-payer --send hello --send 'w"orld' --wai
     has $t out '{"type":"payment","status":"paid"}' &&
     has $t out '{"type":"open","attempt":1}' &&
     has $t out '"type":"session_start","session_id":"' &&
+    lacks $t out '{\"type\":\"session_start\"' &&
     has $t out '{"type":"message","binary":false,"data":"hello"}' &&
     has $t out '{"type":"message","binary":false,"data":"w\"orld"}' &&
     has $t out '"type":"close","code":1000' && has $t out '"initiator":"caller"' && ok $t
 t=connect.human
 run $t 0 connect --server "$URL" --payer "node '$HERE/test-payer.js'" --send hello --wait-ms 200 &&
     has $t out 'hello' && has $t err 'open (attempt 1)' && ok $t
+t=connect.human_session_start_once
+# session_start is an event (one stderr line), not also a received message on stdout.
+if [ "$(cat "$TMP/out")" = hello ]; then
+    has $t err 'session started: id ' && has $t err ', 300 s, 50 MB, served by ' && ok $t
+else
+    bad $t "stdout is not just the echo"
+fi
 t=connect.binary
 run $t 0 connect --server "$URL" --demo-payer --binary --send foobar --wait-ms 200 &&
     has $t out '[binary 6 bytes] Zm9vYmFy' && ok $t
@@ -162,7 +182,8 @@ if [ $st -ne 0 ]; then bad $t "exit $st"; else
         has $t out '"data":"last-without-newline"' && ok $t
 fi
 t=connect.stdin_sent_once
-m=$(grep '"type":"message"' "$TMP/out" | grep -vc 'session_start')
+# Every message line is an echo: session_start is printed as its event only.
+m=$(grep -c '"type":"message"' "$TMP/out")
 if [ "$m" -eq 3 ]; then ok $t; else bad $t "expected 3 echoes, got $m"; fi
 t=connect.stdin_sessions
 printf 'x\ny\n' | timeout 30 "$WS" connect --server "$URL" --demo-payer --sessions 2 --wait-ms 200 \
@@ -274,7 +295,11 @@ run $t 5 connect --server "$URL" --send a --wait-ms 5000 --ping-ms 200 --max-rec
 start_dev --free --time-scale 600
 t=connect.expiry
 run $t 0 connect --server "$URL" --model time --minutes 1 --megabytes 0 --send x --wait-ms 5000 \
-    --json && has $t out '{"type":"session_expired","reason":"time_limit_reached"}' && ok $t
+    --json && has $t out '{"type":"session_expired","reason":"time_limit_reached"}' &&
+    lacks $t out '{\"type\":\"session_expired\"' && ok $t
+t=connect.expiry_human
+run $t 0 connect --server "$URL" --model time --minutes 1 --megabytes 0 --send x --wait-ms 5000 &&
+    has $t err 'session expired: time_limit_reached' && lacks $t out 'session_expired' && ok $t
 t=connect.expiry_renew
 # --renew: a new session is bought after the expiry, then our close ends the run.
 run $t 0 connect --server "$URL" --model time --minutes 1 --megabytes 0 --send x --wait-ms 300 \
@@ -370,6 +395,31 @@ if "$ROOT/tests/integration/tlsfail/gen-tlsfail-certs" "$TMP/tf" >/dev/null 2>&1
         has $t out '"code":"tls_failed"' && ok $t
 else
     echo "skip tls at the connect_url (openssl missing)"
+fi
+
+# ---- server text never reaches the terminal raw ----------------------------------
+# A hostile server's strings (error text, session id, node name, message, close
+# reason) carry ESC[2K and CR; the human output shows them escaped, one per line.
+start_hostile && hostile=$HPORT
+t=hostile.error_text_escaped
+run $t 3 token --server "http://127.0.0.1:$hostile/tok_500_escapes" &&
+    lacks $t err $'\x1b' && lacks $t err $'\r' &&
+    has $t err 'error: http_status: \x1b[2K\rOK: session opened, 0 USD charged (HTTP 500)' &&
+    ok $t
+t=hostile.error_text_json_unchanged
+run $t 3 token --server "http://127.0.0.1:$hostile/tok_500_escapes" --json &&
+    has $t out '"message":"\u001b[2K\rOK: session opened, 0 USD charged","http_status":500' &&
+    ok $t
+t=hostile.session_text_escaped
+run $t 5 connect --server "http://127.0.0.1:$hostile/ws_terminal_controls" --send x \
+    --max-reconnects 0 &&
+    lacks $t out $'\x1b' && lacks $t err $'\x1b' && lacks $t out $'\r' && lacks $t err $'\r' &&
+    lacks $t err $'\xc2\x9b' &&
+    has $t err 'session started: id \x1b[2K\rs-1, 300 s, 50 MB, served by node\u009b1' &&
+    has $t err 'closed by server: code 4000 "\x1b[2Kbye\r"' && ok $t
+t=hostile.message_is_one_line
+if [ "$(cat "$TMP/out")" = '\x1b[2K\rOK\nsecond line' ]; then ok $t; else
+    bad $t "stdout is not the one escaped message"
 fi
 
 # ---- demo ------------------------------------------------------------------------

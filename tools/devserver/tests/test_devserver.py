@@ -11,11 +11,13 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import resource
 import select
 import signal
 import socket
 import ssl
+import stat
 import struct
 import subprocess
 import sys
@@ -53,9 +55,9 @@ def b64json(obj):
 class DevServer:
     """One consensus-devserver process; stops it with SIGTERM."""
 
-    def __init__(self, *extra, tls=None):
+    def __init__(self, *extra, tls=None, log_path=None):
         self.workdir = tempfile.mkdtemp(prefix="devserver-", dir=ARGS.workdir)
-        self.log_path = os.path.join(self.workdir, "log.jsonl")
+        self.log_path = log_path or os.path.join(self.workdir, "log.jsonl")
         cmd = [ARGS.server, "--port", "0", "--log", self.log_path, *extra]
         if tls:
             cmd += ["--tls", "--cert", tls[0], "--key", tls[1]]
@@ -432,10 +434,53 @@ class FreeModeAndTtl(unittest.TestCase):
         out = subprocess.run([ARGS.server, "--help"], capture_output=True, text=True)
         self.assertEqual(out.returncode, 0)
         self.assertIn("PAYMENTS ARE NOT VERIFIED", out.stdout)
-        bad = subprocess.run([ARGS.server, "--bogus", "1"], capture_output=True, text=True)
-        self.assertEqual(bad.returncode, 2)
-        bad = subprocess.run([ARGS.server, "--tls"], capture_output=True, text=True)
-        self.assertEqual(bad.returncode, 2)
+
+    def test_version_is_the_project_version(self):
+        with open(os.path.join(HERE, "../../../CMakeLists.txt")) as f:
+            version = re.search(r"project\(consensus_ws VERSION ([0-9.]+)", f.read()).group(1)
+        out = subprocess.run([ARGS.server, "--version"], capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0)
+        self.assertEqual(out.stdout, "consensus-devserver %s\n" % version)
+        self.assertEqual(out.stderr, "")
+
+    def test_bad_arguments_get_one_line_and_exit_2(self):
+        cases = (
+            (["--bogus", "1"], "unknown option --bogus"),
+            (["--tls"], "--tls needs --cert FILE and --key FILE"),
+            (["--port", "70000"], "bad value for --port: 70000"),
+            (["--log"], "unknown or incomplete argument --log"),
+        )
+        for argv, what in cases:
+            bad = subprocess.run([ARGS.server, *argv], capture_output=True, text=True)
+            self.assertEqual(bad.returncode, 2, argv)
+            self.assertEqual(bad.stdout, "")
+            self.assertEqual(bad.stderr, "consensus-devserver: %s; see --help\n" % what)
+
+
+class LogFile(unittest.TestCase):
+    def test_log_is_readable_by_its_owner_only(self):
+        # umask 0: the mode must come from the server, not from a strict umask.
+        old = os.umask(0)
+        try:
+            fresh = DevServer("--free")
+            wide_path = os.path.join(fresh.workdir, "wide.jsonl")
+            with open(wide_path, "w") as f:
+                f.write('{"event":"earlier"}\n')
+            os.chmod(wide_path, 0o644)
+            wide = DevServer("--free", log_path=wide_path)
+        finally:
+            os.umask(old)
+        try:
+            fresh.buy()  # both logs now hold a live token
+            wide.buy()
+        finally:
+            self.assertEqual(fresh.stop(), 0)
+            self.assertEqual(wide.stop(), 0)
+        self.assertEqual(stat.S_IMODE(os.stat(fresh.log_path).st_mode), 0o600)
+        self.assertEqual(stat.S_IMODE(os.stat(wide_path).st_mode), 0o600)
+        events = [e["event"] for e in wide.log()]
+        self.assertEqual(events[0], "earlier")  # appended to, not replaced
+        self.assertIn("token_request", events)
 
 
 class TestControls(unittest.TestCase):
