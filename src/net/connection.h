@@ -27,12 +27,15 @@ class Connection {
     Connection& operator=(const Connection&) = delete;
 
     /// Starts TCP (+TLS when tls != nullptr) to host:port_number. host is
-    /// NUL-terminated (name or IP literal, IPv6 without brackets); with TLS it
-    /// is the SNI and the name the certificate must match. An active
+    /// NUL-terminated (name or IP literal, IPv6 without brackets); with TLS a
+    /// name is the SNI and must match a dNSName SAN (or the CN without SANs),
+    /// an IP literal goes without SNI and must match an iPAddress SAN
+    /// (tls/tls_session.h). An active
     /// connection is closed first. Port interest is set to "writable" (the
     /// connect); call progress() when the stream is ready (or at once).
     /// Errors: invalid_params (null host or port ops, host rejected by mbedTLS
-    /// e.g. longer than 255), invalid_config (tls not initialised),
+    /// e.g. longer than 255, a TLS host with ':' that is no IPv6 address),
+    /// invalid_config (tls not initialised),
     /// dns_failed, connect_failed, no_resources (no stream slot, or mbedTLS
     /// could not allocate its buffers), tls_failed (mbedTLS setup failed).
     Error open(const cws_port& port, TlsShared* tls, const char* host, uint16_t port_number);

@@ -1,10 +1,14 @@
 #include "tls/tls_session.h"
 
 #include <limits.h>
+#include <mbedtls/asn1.h>
 #include <mbedtls/net_sockets.h>  // MBEDTLS_ERR_NET_* codes only
 #include <mbedtls/x509.h>
+#include <mbedtls/x509_crt.h>
+#include <string.h>
 
 #include "consensus/port.h"
+#include "core/strview.h"
 #include "tls/tls.h"
 
 namespace consensus {
@@ -31,6 +35,22 @@ bool is_orderly_end(int rc) {
     return rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || rc == MBEDTLS_ERR_SSL_CONN_EOF;
 }
 
+// A GeneralName iPAddress is [7] IMPLICIT OCTET STRING: context-specific,
+// primitive, tag 7. mbedTLS (2.28 and 3.x) keeps every SAN entry in
+// crt.subject_alt_names with this raw tag byte and the raw 4 or 16 bytes.
+constexpr int kSanIpTag = MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_IP_ADDRESS;
+
+bool has_ip_san(const mbedtls_x509_crt& crt, const IpAddress& ip) {
+    for (const mbedtls_x509_sequence* cur = &crt.subject_alt_names; cur != nullptr;
+         cur = cur->next) {
+        const mbedtls_x509_buf& san = cur->buf;
+        if (san.tag == kSanIpTag && san.len == ip.len && memcmp(san.p, ip.bytes, ip.len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 }  // namespace
 
 TlsSession::TlsSession()
@@ -40,6 +60,7 @@ TlsSession::TlsSession()
       pending_send_(0),
       error_(0),
       verify_flags_(0),
+      ip_host_{},
       live_(false),
       transport_failed_(false) {}
 
@@ -57,18 +78,51 @@ TlsStatus TlsSession::setup(TlsShared* shared, const char* host, const TlsTransp
     }
     // A null name would clear verification instead of setting it.
     if (host == nullptr) return TlsStatus::bad_host;
+    const StrView name = view_of(host);
+    ip_host_ = IpAddress{};
+    const bool ip = parse_ip_literal(name, &ip_host_);
+    // No DNS name holds ':', so such a host that is no IPv6 address (a zone
+    // id, say) could match nothing: refuse it before it reaches SNI.
+    if (!ip && memchr(name.data, ':', name.size) != nullptr) return TlsStatus::bad_host;
     mbedtls_ssl_init(&ssl_);
     live_ = true;
     int rc = mbedtls_ssl_setup(&ssl_, &shared->conf);
     if (rc != 0) return setup_failed(rc, TlsStatus::tls_failed);
-    // Sets SNI and turns on host name verification (without it 2.28 accepts
-    // a valid chain for any name).
-    rc = mbedtls_ssl_set_hostname(&ssl_, host);
+    // A name: sets SNI and turns on mbedTLS's host name verification (without
+    // it 2.28 accepts a valid chain for any name).
+    rc = ip ? use_ip_host() : mbedtls_ssl_set_hostname(&ssl_, host);
     if (rc != 0) return setup_failed(rc, TlsStatus::bad_host);
     transport_ = transport;
     transport_ctx_ = ctx;
     mbedtls_ssl_set_bio(&ssl_, this, &TlsSession::bio_send, &TlsSession::bio_recv, nullptr);
     return TlsStatus::ok;
+}
+
+// An IP host sets no name in mbedTLS: no SNI (RFC 6066 section 3 allows no
+// address there), and no mbedTLS name check, which would compare the address
+// text with dNSName SANs and the CN (2.28 knows no iPAddress matching; 3.x
+// does, but it also accepts a dNSName or a CN that spells the address).
+// Without a name, 2.28 verifies the chain only (x509_crt_verify_name runs
+// for a non-NULL name alone), so verify_ip is what checks the address.
+// The explicit NULL is also what 3.6.3+ wants to hear: a client with
+// authmode REQUIRED that never set a name fails the handshake with
+// MBEDTLS_ERR_SSL_CERTIFICATE_VERIFICATION_WITHOUT_HOSTNAME.
+int TlsSession::use_ip_host() {
+    const int rc = mbedtls_ssl_set_hostname(&ssl_, nullptr);
+    if (rc != 0) return rc;
+    // Per session, so the shared config stays free of connection state.
+    mbedtls_ssl_set_verify(&ssl_, &TlsSession::verify_ip, this);
+    return 0;
+}
+
+// Runs once per certificate of the verified chain (after mbedTLS's own
+// checks, whose flags it may add to); depth 0 is the server's certificate.
+// No iPAddress SAN equal to the host: the name mismatch flag, which with
+// authmode REQUIRED fails the handshake with CERT_VERIFY_FAILED.
+int TlsSession::verify_ip(void* ctx, mbedtls_x509_crt* crt, int depth, uint32_t* flags) {
+    const TlsSession* s = static_cast<const TlsSession*>(ctx);
+    if (depth == 0 && !has_ip_san(*crt, s->ip_host_)) *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    return 0;
 }
 
 TlsStatus TlsSession::setup_failed(int rc, TlsStatus otherwise) {

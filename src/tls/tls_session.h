@@ -9,13 +9,15 @@
 // with Debian's 2.28; its size depends on the mbedTLS build's config, which is
 // why the header includes ssl.h rather than hiding it behind a byte array).
 // setup() makes mbedTLS allocate the record buffers (~37 KB with 16 KiB
-// records) and a copy of the host name; the handshake peaks at ~45 KB; free()
+// records) and a copy of a DNS host name; the handshake peaks at ~45 KB; free()
 // returns it all.
 #pragma once
 
 #include <mbedtls/ssl.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "core/ip_literal.h"
 
 namespace consensus {
 
@@ -57,13 +59,22 @@ class TlsSession {
 
     /// Prepares a client session on shared's config (initialised by
     /// tls_shared_init; must outlive the session). host (NUL-terminated) is
-    /// the SNI and the name the certificate must match. transport (static
-    /// storage) carries the records, called with ctx. A live session is freed
-    /// first; the diagnostics are cleared. No I/O happens here.
-    /// Returns ok, bad_config, bad_host, no_memory or tls_failed (mbedTLS
-    /// setup failed); on error nothing stays allocated.
+    /// what the server's certificate must match:
+    ///  - a DNS name: it is also the SNI, and mbedTLS checks it against the
+    ///    dNSName SANs (the CN when the certificate has no SAN);
+    ///  - an IP literal (core/ip_literal.h: IPv4 dotted quad or IPv6 without
+    ///    brackets): no SNI (RFC 6066 forbids addresses there); it must equal
+    ///    an iPAddress SAN of the certificate byte for byte, never the CN nor
+    ///    a dNSName SAN.
+    /// Either way the chain is verified as always and a mismatch fails the
+    /// handshake with cert_invalid (MBEDTLS_X509_BADCERT_CN_MISMATCH).
+    /// transport (static storage) carries the records, called with ctx. A live
+    /// session is freed first; the diagnostics are cleared. No I/O happens here.
+    /// Returns ok, bad_config, bad_host (also a host with ':' that is no IPv6
+    /// address, e.g. with a zone id), no_memory or tls_failed (mbedTLS setup
+    /// failed); on error nothing stays allocated.
     /// Memory: mbedTLS allocates the in and out record buffers (~37 KB with
-    /// Debian's 16 KiB records) and a copy of host, held until free().
+    /// Debian's 16 KiB records) and a copy of a DNS host, held until free().
     TlsStatus setup(TlsShared* shared, const char* host, const TlsTransport* transport, void* ctx);
 
     /// Advances the handshake as far as the transport allows. Returns ok
@@ -120,6 +131,9 @@ class TlsSession {
   private:
     static int bio_send(void* ctx, const unsigned char* buf, size_t len);
     static int bio_recv(void* ctx, unsigned char* buf, size_t len);
+    static int verify_ip(void* ctx, mbedtls_x509_crt* crt, int depth, uint32_t* flags);
+
+    int use_ip_host();
 
     TlsStatus setup_failed(int rc, TlsStatus otherwise);
     TlsStatus io_failed(int rc);
@@ -131,6 +145,7 @@ class TlsSession {
     uint32_t pending_send_;  // bytes of a record built but not yet flushed (<= INT_MAX)
     int error_;
     uint32_t verify_flags_;
+    IpAddress ip_host_;      // the host when it is an IP literal (len 0: a DNS name)
     bool live_;              // ssl_ was set up and must be freed
     bool transport_failed_;  // a transport call returned CWS_IO_ERROR
 };

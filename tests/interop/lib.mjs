@@ -98,8 +98,8 @@ export function tempDir(prefix) {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-// A throwaway self-signed certificate for DNS:localhost (mbedTLS 2.28 matches
-// DNS names only, not IP SANs). Returns { cert, key } paths.
+// A throwaway self-signed certificate for DNS:localhost only (the tests connect
+// by that name). Returns { cert, key } paths.
 export function makeSelfSignedCert(dir) {
   const cert = path.join(dir, "cert.pem");
   const key = path.join(dir, "key.pem");

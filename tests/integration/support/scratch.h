@@ -21,8 +21,9 @@ const char* scratch_dir();
 /// A new file name in the scratch directory: <stem>-<n><ext>, n counting up.
 std::string scratch_file(const char* stem, const char* ext);
 
-/// The dev certificate (scripts/gen-dev-cert: self-signed, DNS:localhost), made
-/// once per process. Aborts when it cannot be made: no TLS test could run.
+/// The dev certificate (scripts/gen-dev-cert: self-signed, DNS:localhost,
+/// IP:127.0.0.1, IP:::1), made once per process. Aborts when it cannot be
+/// made: no TLS test could run.
 const char* dev_cert_file();
 const char* dev_key_file();
 

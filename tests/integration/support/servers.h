@@ -32,7 +32,8 @@ class TestServer {
     bool tls() const { return tls_; }
     uint16_t port() const { return process_.port(); }
     const std::string& error() const { return process_.error(); }
-    /// https://localhost:P with TLS (the certificate names localhost), else http://127.0.0.1:P.
+    /// https://localhost:P with TLS (the certificate also names 127.0.0.1 and
+    /// ::1), else http://127.0.0.1:P.
     std::string base_url() const;
     const ServerLog& log() const { return log_; }
 

@@ -1,6 +1,8 @@
 // Connection with TLS over the POSIX port against `openssl s_server` on
-// loopback (certificates from scripts/gen-test-cert) and against in-test
-// plain TCP listeners. Every wait is bounded; no result depends on timing.
+// loopback (certificates from scripts/gen-test-cert: server.pem for
+// DNS:localhost only, server-ip.pem also for IP:127.0.0.1 and IP:::1) and
+// against in-test plain TCP listeners. Every wait is bounded; no result
+// depends on timing.
 #include "tls/tls.h"
 
 #include <arpa/inet.h>
@@ -63,10 +65,11 @@ std::string slurp(const std::string& file) {
     return ss.str();
 }
 
-// `openssl s_server -rev` (answers each line reversed) on a kernel-chosen port.
+// `openssl s_server -rev` (answers each line reversed) on a kernel-chosen port,
+// all addresses (it prints ACCEPT [::]:PORT), with <cert>.pem and <cert>.key.
 class SServer {
   public:
-    bool start() {
+    bool start(const char* cert_name = "server") {
         int out[2];
         if (pipe(out) != 0) return false;
         pid_ = fork();
@@ -76,8 +79,8 @@ class SServer {
             dup2(out[1], 1);
             dup2(devnull, 2);
             close(out[0]);
-            const std::string cert = path("server.pem");
-            const std::string key = path("server.key");
+            const std::string cert = path(cert_name) + ".pem";
+            const std::string key = path(cert_name) + ".key";
             execlp("openssl", "openssl", "s_server", "-accept", "0", "-cert", cert.c_str(), "-key",
                    key.c_str(), "-tls1_2", "-rev", static_cast<char*>(nullptr));
             _exit(127);
@@ -255,6 +258,59 @@ TEST(Tls, HostnameMismatchIsCertInvalid) {
     CHECK_ERR(Error::ok, conn.open(port, &tls, "127.0.0.1", server.port()));
     CHECK_ERR(Error::cert_invalid, drive_open());
     CHECK_TRUE((conn.verify_flags() & MBEDTLS_X509_BADCERT_CN_MISMATCH) != 0);
+}
+
+// server-ip.pem names DNS:localhost, IP:127.0.0.1 and IP:::1: an address host
+// must equal one of the iPAddress SANs (no SNI is sent for it).
+TEST(Tls, Ipv4HostMatchesTheIpSan) {
+    SServer server;
+    CHECK_TRUE(server.start("server-ip"));
+    trust("ca.pem");
+    CHECK_ERR(Error::ok, conn.open(port, &tls, "127.0.0.1", server.port()));
+    CHECK_ERR(Error::ok, drive_open());
+    LONGS_EQUAL(0, conn.verify_flags());
+    send_all("hello\n");
+    STRCMP_EQUAL("olleh\n", recv_some(6).c_str());
+}
+
+TEST(Tls, Ipv6HostMatchesTheIpSan) {
+    SServer server;
+    CHECK_TRUE(server.start("server-ip"));
+    trust("ca.pem");
+    CHECK_ERR(Error::ok, conn.open(port, &tls, "::1", server.port()));
+    CHECK_ERR(Error::ok, drive_open());
+    LONGS_EQUAL(0, conn.verify_flags());
+    send_all("v6\n");
+    STRCMP_EQUAL("6v\n", recv_some(3).c_str());
+}
+
+TEST(Tls, DnsHostStillMatchesAnIpCertificate) {
+    SServer server;
+    CHECK_TRUE(server.start("server-ip"));
+    trust("ca.pem");
+    CHECK_ERR(Error::ok, conn.open(port, &tls, "localhost", server.port()));
+    CHECK_ERR(Error::ok, drive_open());
+    LONGS_EQUAL(0, conn.verify_flags());
+}
+
+TEST(Tls, IpHostNotInTheSansIsCertInvalid) {
+    SServer server;
+    CHECK_TRUE(server.start("server-ip"));
+    trust("ca.pem");
+    // Loopback too (the server listens on all addresses), but not a SAN.
+    CHECK_ERR(Error::ok, conn.open(port, &tls, "127.0.0.2", server.port()));
+    CHECK_ERR(Error::cert_invalid, drive_open());
+    LONGS_EQUAL(MBEDTLS_X509_BADCERT_CN_MISMATCH, conn.verify_flags());
+    CHECK_FALSE(conn.is_active());
+}
+
+TEST(Tls, IpHostStillNeedsTheRightCa) {
+    SServer server;
+    CHECK_TRUE(server.start("server-ip"));
+    trust("other-ca.pem");
+    CHECK_ERR(Error::ok, conn.open(port, &tls, "127.0.0.1", server.port()));
+    CHECK_ERR(Error::cert_invalid, drive_open());
+    LONGS_EQUAL(MBEDTLS_X509_BADCERT_NOT_TRUSTED, conn.verify_flags());
 }
 
 namespace {

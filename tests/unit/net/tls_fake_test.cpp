@@ -18,6 +18,7 @@
 #include "fakes/fake_port.h"
 #include "net/connection.h"
 #include "test_certs.h"
+#include "test_ip_certs.h"
 #include "tls/tls.h"
 
 using consensus::Connection;
@@ -49,25 +50,24 @@ class MemServer {
         mbedtls_x509_crt_free(&cert_);
         mbedtls_pk_free(&key_);
     }
-    bool setup() {
+    // cert_pem / key_pem: NUL-terminated PEM (the server's certificate and key).
+    bool setup(const char* cert_pem = test_certs::kServerPem,
+               const char* key_pem = test_certs::kServerKeyPem) {
         if (rng_.init(rng_port_.port()) != Error::ok) return false;
-        if (mbedtls_x509_crt_parse(&cert_, u8(test_certs::kServerPem),
-                                   sizeof test_certs::kServerPem) != 0)
-            return false;
+        if (mbedtls_x509_crt_parse(&cert_, u8(cert_pem), strlen(cert_pem) + 1) != 0) return false;
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
-        if (mbedtls_pk_parse_key(&key_, u8(test_certs::kServerKeyPem),
-                                 sizeof test_certs::kServerKeyPem, nullptr, 0, Rng::mbedtls_rng,
-                                 &rng_) != 0)
+        if (mbedtls_pk_parse_key(&key_, u8(key_pem), strlen(key_pem) + 1, nullptr, 0,
+                                 Rng::mbedtls_rng, &rng_) != 0)
             return false;
 #else
-        if (mbedtls_pk_parse_key(&key_, u8(test_certs::kServerKeyPem),
-                                 sizeof test_certs::kServerKeyPem, nullptr, 0) != 0)
+        if (mbedtls_pk_parse_key(&key_, u8(key_pem), strlen(key_pem) + 1, nullptr, 0) != 0)
             return false;
 #endif
         if (mbedtls_ssl_config_defaults(&conf_, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
                                         MBEDTLS_SSL_PRESET_DEFAULT) != 0)
             return false;
         mbedtls_ssl_conf_rng(&conf_, Rng::mbedtls_rng, &rng_);
+        mbedtls_ssl_conf_sni(&conf_, on_sni, this);  // records the client's server_name
         if (mbedtls_ssl_conf_own_cert(&conf_, &cert_, &key_) != 0) return false;
         if (mbedtls_ssl_setup(&ssl_, &conf_) != 0) return false;
         mbedtls_ssl_set_bio(&ssl_, this, bio_send, bio_recv, nullptr);
@@ -107,8 +107,21 @@ class MemServer {
     int last_rc() const {
         return rc_;
     }
+    // The server_name extensions of the ClientHellos seen, and the last name.
+    int sni_calls() const {
+        return sni_calls_;
+    }
+    const std::string& sni() const {
+        return sni_;
+    }
 
   private:
+    static int on_sni(void* ctx, mbedtls_ssl_context*, const unsigned char* name, size_t len) {
+        MemServer* m = static_cast<MemServer*>(ctx);
+        ++m->sni_calls_;
+        m->sni_.assign(reinterpret_cast<const char*>(name), len);
+        return 0;
+    }
     static int bio_send(void* ctx, const unsigned char* b, size_t n) {
         static_cast<MemServer*>(ctx)->stream_->push(b, n);
         return static_cast<int>(n);
@@ -135,6 +148,8 @@ class MemServer {
     bool done_ = false;
     int rc_ = 0;
     int last_read_ = 0;
+    int sni_calls_ = 0;
+    std::string sni_;
 };
 
 }  // namespace
@@ -272,6 +287,159 @@ TEST(TlsFake, WrongHostIsCertInvalid) {
     CHECK_TRUE((conn.verify_flags() & MBEDTLS_X509_BADCERT_CN_MISMATCH) != 0);
     CHECK_TRUE(fp.stream(0).closed);
     STRCMP_EQUAL("wrong.example", fp.stream(0).host.c_str());
+}
+
+TEST(TlsFake, DnsHostIsSentAsSni) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup());
+    CHECK_ERR(Error::ok, handshake(srv));
+    LONGS_EQUAL(1, srv.sni_calls());
+    STRCMP_EQUAL("localhost", srv.sni().c_str());
+}
+
+// ---- IP literal hosts: iPAddress SANs only, no SNI ----
+
+TEST(TlsFake, Ipv4HostMatchesAnIpv4San) {
+    trust(test_ip_certs::kIpCaPem, sizeof test_ip_certs::kIpCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup(test_ip_certs::kIpServerPem, test_ip_certs::kIpLeafKeyPem));
+    CHECK_ERR(Error::ok, handshake(srv, "127.0.0.1"));
+    CHECK_TRUE(srv.done());
+    LONGS_EQUAL(0, conn.verify_flags());
+    LONGS_EQUAL(0, srv.sni_calls());  // RFC 6066: no address in server_name
+    STRCMP_EQUAL("127.0.0.1", fp.stream(0).host.c_str());
+    LONGS_EQUAL(5, conn.send(u8("hello"), 5));
+    STRCMP_EQUAL("hello", srv.read_all().c_str());
+}
+
+TEST(TlsFake, Ipv6HostMatchesAnIpv6San) {
+    trust(test_ip_certs::kIpCaPem, sizeof test_ip_certs::kIpCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup(test_ip_certs::kIpServerPem, test_ip_certs::kIpLeafKeyPem));
+    CHECK_ERR(Error::ok, handshake(srv, "::1"));
+    LONGS_EQUAL(0, conn.verify_flags());
+    LONGS_EQUAL(0, srv.sni_calls());
+}
+
+TEST(TlsFake, Ipv6HostIsComparedAsBytesNotText) {
+    trust(test_ip_certs::kIpCaPem, sizeof test_ip_certs::kIpCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup(test_ip_certs::kIpServerPem, test_ip_certs::kIpLeafKeyPem));
+    CHECK_ERR(Error::ok, handshake(srv, "0:0:0:0:0:0:0:0001"));
+    LONGS_EQUAL(0, conn.verify_flags());
+}
+
+TEST(TlsFake, DnsHostStillMatchesDnsSanOfAnIpCertificate) {
+    trust(test_ip_certs::kIpCaPem, sizeof test_ip_certs::kIpCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup(test_ip_certs::kIpServerPem, test_ip_certs::kIpLeafKeyPem));
+    CHECK_ERR(Error::ok, handshake(srv, "localhost"));
+    LONGS_EQUAL(0, conn.verify_flags());
+    STRCMP_EQUAL("localhost", srv.sni().c_str());
+}
+
+namespace {
+
+// The handshake for `host` against `cert` (signed by the IP test CA) fails on
+// the name alone: the chain is trusted, the address matches no iPAddress SAN.
+void check_ip_name_rejected(Error got, const Connection& conn, FakeStream& stream,
+                            const MemServer& srv) {
+    CHECK_ERR(Error::cert_invalid, got);
+    LONGS_EQUAL(MBEDTLS_X509_BADCERT_CN_MISMATCH, conn.verify_flags());
+    LONGS_EQUAL(0, srv.sni_calls());
+    CHECK_TRUE(stream.closed);
+}
+
+}  // namespace
+
+TEST(TlsFake, Ipv4HostMismatchIsCertInvalid) {
+    trust(test_ip_certs::kIpCaPem, sizeof test_ip_certs::kIpCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup(test_ip_certs::kIp2ServerPem, test_ip_certs::kIpLeafKeyPem));
+    const Error e = handshake(srv, "127.0.0.1");  // the certificate names 127.0.0.2
+    check_ip_name_rejected(e, conn, fp.stream(0), srv);
+}
+
+TEST(TlsFake, Ipv4HostAbsentFromTheSansIsCertInvalid) {
+    trust(test_ip_certs::kIpCaPem, sizeof test_ip_certs::kIpCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup(test_ip_certs::kIpServerPem, test_ip_certs::kIpLeafKeyPem));
+    const Error e = handshake(srv, "127.0.0.2");
+    check_ip_name_rejected(e, conn, fp.stream(0), srv);
+}
+
+TEST(TlsFake, IpHostNeverMatchesTheCn) {
+    trust(test_ip_certs::kIpCaPem, sizeof test_ip_certs::kIpCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup(test_ip_certs::kCnIpServerPem, test_ip_certs::kIpLeafKeyPem));
+    const Error e = handshake(srv, "127.0.0.1");  // CN=127.0.0.1, SAN DNS:localhost
+    check_ip_name_rejected(e, conn, fp.stream(0), srv);
+}
+
+TEST(TlsFake, IpHostNeverFallsBackToTheCn) {
+    trust(test_ip_certs::kIpCaPem, sizeof test_ip_certs::kIpCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup(test_ip_certs::kNoSanIpPem, test_ip_certs::kIpLeafKeyPem));
+    const Error e = handshake(srv, "127.0.0.1");  // CN=127.0.0.1, no SAN at all
+    check_ip_name_rejected(e, conn, fp.stream(0), srv);
+}
+
+TEST(TlsFake, IpHostNeverMatchesADnsSan) {
+    trust(test_ip_certs::kIpCaPem, sizeof test_ip_certs::kIpCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup(test_ip_certs::kDnsIpServerPem, test_ip_certs::kIpLeafKeyPem));
+    const Error e = handshake(srv, "127.0.0.1");  // SAN DNS:127.0.0.1
+    check_ip_name_rejected(e, conn, fp.stream(0), srv);
+}
+
+TEST(TlsFake, MappedIpv6HostIsNotTheIpv4San) {
+    trust(test_ip_certs::kIpCaPem, sizeof test_ip_certs::kIpCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup(test_ip_certs::kIpServerPem, test_ip_certs::kIpLeafKeyPem));
+    const Error e = handshake(srv, "::ffff:127.0.0.1");  // 16 bytes; the SAN holds 4
+    check_ip_name_rejected(e, conn, fp.stream(0), srv);
+}
+
+TEST(TlsFake, IpHostStillNeedsATrustedChain) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);  // not the IP test CA
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup(test_ip_certs::kIpServerPem, test_ip_certs::kIpLeafKeyPem));
+    CHECK_ERR(Error::cert_invalid, handshake(srv, "127.0.0.1"));
+    // The address matches; the issuer is unknown.
+    LONGS_EQUAL(MBEDTLS_X509_BADCERT_NOT_TRUSTED, conn.verify_flags());
+}
+
+TEST(TlsFake, IpHostMismatchAndUntrustedChainAreBothReported) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup(test_ip_certs::kIp2ServerPem, test_ip_certs::kIpLeafKeyPem));
+    CHECK_ERR(Error::cert_invalid, handshake(srv, "127.0.0.1"));
+    LONGS_EQUAL(MBEDTLS_X509_BADCERT_NOT_TRUSTED | MBEDTLS_X509_BADCERT_CN_MISMATCH,
+                conn.verify_flags());
+}
+
+TEST(TlsFake, ReopenFromIpHostToDnsHostLeavesNoIpCheckBehind) {
+    trust(test_ip_certs::kIpCaPem, sizeof test_ip_certs::kIpCaPem);
+    {
+        MemServer srv(&fp.stream(0));
+        CHECK_TRUE(srv.setup(test_ip_certs::kIpServerPem, test_ip_certs::kIpLeafKeyPem));
+        CHECK_ERR(Error::ok, handshake(srv, "127.0.0.1"));
+    }
+    // The same connection, now to a name, on a certificate without any
+    // iPAddress SAN: mbedTLS's name check alone decides.
+    MemServer srv(&fp.stream(1));
+    CHECK_TRUE(srv.setup(test_ip_certs::kCnIpServerPem, test_ip_certs::kIpLeafKeyPem));
+    CHECK_ERR(Error::ok, handshake(srv, "localhost"));
+    LONGS_EQUAL(0, conn.verify_flags());
+    STRCMP_EQUAL("localhost", srv.sni().c_str());
+}
+
+TEST(TlsFake, HostWithColonsThatIsNoAddressIsInvalidParams) {
+    trust(test_ip_certs::kIpCaPem, sizeof test_ip_certs::kIpCaPem);
+    CHECK_ERR(Error::invalid_params, conn.open(fp.port(), &tls, "fe80::1%eth0", 443));
+    CHECK_ERR(Error::invalid_params, conn.open(fp.port(), &tls, "localhost:443", 443));
+    LONGS_EQUAL(0, fp.open_calls());
 }
 
 TEST(TlsFake, UntrustedChainIsCertInvalid) {

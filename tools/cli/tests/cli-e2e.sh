@@ -318,9 +318,37 @@ if "$HERE/../../../scripts/gen-dev-cert" "$TMP/cert" >/dev/null 2>&1; then
     # The system bundle does not know the throwaway CA: the token request fails.
     run $t 3 token --server "https://localhost:$PORT" --demo-payer --json &&
         has $t out '"code":"cert_invalid"' && ok $t
+    # By address: the dev certificate names IP:127.0.0.1 and IP:::1 too; the
+    # connect_url the server derives from the Host header is wss://127.0.0.1:P.
+    t=tls.connect_ipv4
+    run $t 0 connect --server "https://127.0.0.1:$PORT" --ca "$TMP/cert/cert.pem" --demo-payer \
+        --send hello --wait-ms 200 --json && has $t out '"connect_url":"wss://127.0.0.1:' &&
+        has $t out '{"type":"message","binary":false,"data":"hello"}' && ok $t
+    t=tls.untrusted_ipv4
+    # --max-reconnects 0: a failed token request is otherwise retried.
+    run $t 3 connect --server "https://127.0.0.1:$PORT" --demo-payer --max-reconnects 0 \
+        --send hello --json && has $t out '"code":"cert_invalid"' && ok $t
+    start_dev --tls --cert "$TMP/cert/cert.pem" --key "$TMP/cert/key.pem" --host ::1
+    t=tls.connect_ipv6
+    run $t 0 connect --server "https://[::1]:$PORT" --ca "$TMP/cert/cert.pem" --demo-payer \
+        --send hello --wait-ms 200 --json && has $t out '"connect_url":"wss://[::1]:' &&
+        has $t out '{"type":"message","binary":false,"data":"hello"}' && ok $t
     stop_dev
 else
     echo "skip tls (openssl missing)"
+fi
+if "$ROOT/scripts/gen-test-cert" "$TMP/tc" >/dev/null 2>&1; then
+    # A trusted certificate for DNS:localhost only: fine by name, never by address.
+    start_dev --tls --cert "$TMP/tc/server.pem" --key "$TMP/tc/server.key"
+    t=tls.no_ip_san_by_name
+    run $t 0 token --server "https://localhost:$PORT" --ca "$TMP/tc/ca.pem" --demo-payer --json &&
+        has $t out '"connect_url":"wss://localhost:' && ok $t
+    t=tls.no_ip_san_ipv4
+    run $t 3 connect --server "https://127.0.0.1:$PORT" --ca "$TMP/tc/ca.pem" --demo-payer \
+        --max-reconnects 0 --send hello --json && has $t out '"code":"cert_invalid"' && ok $t
+    stop_dev
+else
+    echo "skip tls without an IP SAN (openssl missing)"
 fi
 
 # ---- the service's own ways (consensus-devserver's service modes) ---------------------
