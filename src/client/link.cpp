@@ -23,7 +23,7 @@ Link::Flush Link::flush() {
 
 Link::Read Link::read_response() {
     using Status = HttpResponseReader::Status;
-    for (;;) {
+    for (int reads = 0; reads < kReadsPerPass; ++reads) {
         const long n = conn_.recv(buffers_.rx, buffers_.rx_size);
         Status st;
         size_t consumed = 0;
@@ -49,9 +49,18 @@ Link::Read Link::read_response() {
                 return Read::bad;
         }
     }
+    return Read::would_block;  // this pass's share is used: the next pass goes on
 }
 
 long Link::recv(uint8_t* buf, size_t len) {
+    if (pass_budget_ == 0) return CWS_IO_WOULD_BLOCK;
+    if (len > pass_budget_) len = pass_budget_;
+    const long n = recv_unbounded(buf, len);
+    if (n > 0) pass_budget_ -= static_cast<size_t>(n);
+    return n;
+}
+
+long Link::recv_unbounded(uint8_t* buf, size_t len) {
     if (leftover_start_ < leftover_end_) {
         size_t n = leftover_end_ - leftover_start_;
         if (n > len) n = len;

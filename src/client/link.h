@@ -50,8 +50,15 @@ class Link {
     Flush flush();
 
     /// Reads and feeds reader() until the response completes, the header block
-    /// of a 101 ends, the socket would block, or something fails.
+    /// of a 101 ends, the socket would block, or something fails; at most
+    /// kReadsPerPass reads per call (then would_block: the socket may still be
+    /// readable), so a server streaming bytes cannot hold the loop.
     Read read_response();
+    static constexpr int kReadsPerPass = 16;
+    /// Bytes recv() hands out per pass of the loop (begin_pass() refills it):
+    /// a flood on one session cannot starve the others or the caller's loop.
+    static constexpr size_t kBytesPerPass = 256 * 1024;
+    void begin_pass() { pass_budget_ = kBytesPerPass; }
 
     /// Stream reads once open: first the bytes that came with the 101, then
     /// the connection. Returns what Connection::recv does. A drained socket
@@ -71,12 +78,15 @@ class Link {
     void close();
 
   private:
+    long recv_unbounded(uint8_t* buf, size_t len);
+
     SlotBuffers buffers_{};
     Connection conn_;
     TxBuffer tx_{};
     HttpResponseReader reader_;
     size_t leftover_start_ = 0;  // bytes that arrived with the 101 (in rx)
     size_t leftover_end_ = 0;
+    size_t pass_budget_ = kBytesPerPass;
 };
 
 }  // namespace consensus

@@ -373,6 +373,7 @@ void SessionSlot::step_open(uint64_t now) {
         link_lost();
         return;
     }
+    link_.begin_pass();
     if (link_.readable()) receive_frames();
     if (!live()) return;
     framer_.flush_control(link_.tx());

@@ -62,6 +62,7 @@ void HttpResponseReader::begin(const HttpLimits& limits, const HeaderNames& keep
     expect_upgrade_ = expect_upgrade;
     state_ = Status::need_more;
     error_ = Error::ok;
+    interim_seen_ = 0;
     detail_ = "";
     on_message_begin(&parser_);
 }
@@ -219,7 +220,11 @@ int HttpResponseReader::on_body(llhttp_t* p, const char* at, size_t n) {
 
 int HttpResponseReader::on_message_complete(llhttp_t* p) {
     HttpResponseReader* r = self(p);
-    if (is_interim(r->status_code_)) return 0;   // 100/102/103: the real answer follows
+    if (is_interim(r->status_code_)) {  // 100/102/103: the real answer follows, a few at most
+        return ++r->interim_seen_ > kMaxInterim
+                   ? r->fail(Error::bad_response, "too many interim (1xx) responses")
+                   : 0;
+    }
     if (r->state_ == Status::upgrade) return 0;  // llhttp pauses with HPE_PAUSED_UPGRADE
     r->state_ = Status::complete;
     return HPE_PAUSED;  // stop right after this response; the rest is not ours

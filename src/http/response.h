@@ -39,13 +39,16 @@ class HttpResponseReader {
   public:
     enum class Status : uint8_t { need_more, complete, upgrade, error };
     static constexpr size_t kMaxKept = 8;
+    /// Interim 1xx responses skipped before the real one; more is bad_response
+    /// (a server streaming "100 Continue" must not hold a request forever).
+    static constexpr uint32_t kMaxInterim = 4;
 
     /// Starts reading one response. `work` holds kept header values and the body.
     /// keep: the headers to keep (the first kMaxKept names are used).
     /// expect_upgrade: an HTTP/1.1 101 ends the header block with
     /// Status::upgrade (the caller checks the protocol's own headers); an
     /// HTTP/1.0 101, or any 101 when !expect_upgrade, is bad_response.
-    /// Interim 1xx responses (100, 102, 103) are skipped.
+    /// Interim 1xx responses (100, 102, 103) are skipped, at most kMaxInterim.
     void begin(const HttpLimits& limits, const HeaderNames& keep, char* work, size_t work_len,
                bool expect_upgrade);
 
@@ -103,6 +106,7 @@ class HttpResponseReader {
     Error error_ = Error::ok;
     const char* detail_ = "";
     int status_code_ = 0;
+    uint32_t interim_seen_ = 0;
     int major_ = 0;
     int minor_ = 0;
     // Header being read.

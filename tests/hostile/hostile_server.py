@@ -303,6 +303,8 @@ def token_case(case, conn, headers):
                            b'"expires_in":60}'))
     elif case == "tok_tls_downgrade":  # over https, a token to present in clear
         conn.send(json_200(token_body(case, host, "ws")))
+    elif case == "tok_100_flood":  # "100 Continue" without end: the real answer never comes
+        flood(conn, b"HTTP/1.1 100 Continue\r\n\r\n" * 64)
     elif case == "tok_number":
         conn.send(json_200(b'{"token":12345,"connect_url":"ws://localhost/x"}'))
     elif case == "tok_dup_keys":
@@ -441,6 +443,9 @@ def ws_case(case, conn, headers):
         conn.sock.sendall(b"\x17\x03\x03\x00\x20" + b"\x5a" * 32)
         time.sleep(0.2)
         return
+    if case == "ws_100_flood":  # the upgrade answered by "100 Continue" without end
+        flood(conn, b"HTTP/1.1 100 Continue\r\n\r\n" * 64)
+        return
     if case == "ws_slow_101":
         for b in switching(key).replace(b"Switching Protocols", b"OK"):
             conn.send(bytes([b]))
@@ -465,6 +470,12 @@ def ws_case(case, conn, headers):
     if case == "ws_echo":
         echo(conn, case)
         return
+    if case == "ws_data_flood":  # text frames without end, whatever the client says
+        flood(conn, frame(0x1, b"flood " * 20) * 200)
+        return
+    if case == "ws_ping_flood":  # pings without end: each one asks for a pong
+        flood(conn, frame(0x9, b"p") * 1000)
+        return
     if case == "soak":
         soak(conn)
         return
@@ -474,6 +485,16 @@ def ws_case(case, conn, headers):
         return
     conn.send(data)
     read_client_frames(conn, case)
+
+
+def flood(conn, block, seconds=10.0):
+    """Sends `block` again and again for `seconds` (bounded: tests stop it)."""
+    end = time.monotonic() + seconds
+    try:
+        while time.monotonic() < end:
+            conn.send(block)
+    except (OSError, ssl.SSLError):
+        pass
 
 
 def echo(conn, case):

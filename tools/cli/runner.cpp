@@ -28,6 +28,9 @@ void on_stop_signal(int) {
 
 // Longest wait in one poll() even with no timer due: a cheap safety net.
 constexpr int32_t kMaxPollMs = 1000;
+// After SIGINT/SIGTERM the sessions get this long to finish their close
+// handshakes; then everything is dropped (the user asked us to stop).
+constexpr uint64_t kStopGraceMs = 500;
 // While a payer child has closed its stdout but is not reaped yet.
 constexpr int32_t kReapPollMs = 5;
 // Room for the WebSocket frame header and slack in the send buffer.
@@ -81,6 +84,7 @@ struct Runtime {
     bool token_command = false;
     bool token_done = false;
     int token_status = kExitOk;
+    uint64_t stop_at = 0;  // when a stop signal was first seen (0: none)
 
     uint64_t now() const { return port_ops.ops->now_ms(port_ops.ctx); }
 };
@@ -401,6 +405,10 @@ void read_stdin(Runtime* rt) {
 
 int32_t next_wait(const Runtime& rt, uint64_t now) {
     int32_t t = kMaxPollMs;
+    if (rt.stop_at != 0) {
+        const uint64_t end = rt.stop_at + kStopGraceMs;
+        t = end > now ? static_cast<int32_t>(end - now) : 0;
+    }
     for (size_t i = 0; i < rt.run_count; ++i) {
         const SessionRun& r = rt.runs[i];
         if (r.finished || r.close_asked || !r.waiting) continue;
@@ -476,6 +484,8 @@ int run_connect(const Args& args, const Output& out) {
     }
     for (;;) {
         uint64_t now = rt.now();
+        if (g_stop != 0 && rt.stop_at == 0) rt.stop_at = now;
+        if (rt.stop_at != 0 && now - rt.stop_at >= kStopGraceMs) break;  // teardown drops the rest
         bool live = false;
         for (size_t i = 0; i < rt.run_count; ++i) {
             pump_session(&rt, rt.runs[i], now);

@@ -176,6 +176,24 @@ TEST(HostileUpgrade, RedirectIsNotFollowed) {
 TEST(HostileUpgrade, ResetMidHandshake) {
     check_open_failure(session("ws_reset_handshake"), Error::closed, 0);
 }
+TEST(HostileUpgrade, EndlessInterimResponsesAreRefused) {
+    const Outcome o = session("ws_100_flood");
+    check_open_failure(o, Error::handshake_failed, 100);
+    CHECK(o.elapsed_ms < 1000);
+}
+// A server flooding frames does not hold the loop: the caller's close still
+// ends the session within close_timeout_ms (1000 ms here), the flood going on.
+TEST(HostileUpgrade, AFloodDoesNotHoldTheCloseDeadline) {
+    RunSpec s = spec_for("ws_ping_flood");
+    s.close_on_open = 1;
+    const Outcome o = session(s);
+    CHECK(o.ended);
+    CHECK_ERR(Error::ok, o.end_error);
+    CHECK(o.elapsed_ms < 2500);
+    const Ev* close = o.last(EventType::close);
+    CHECK(close != nullptr);
+    CHECK(close->initiator == Initiator::caller);
+}
 TEST(HostileUpgrade, SilentServerHitsOpenTimeout) {
     RunSpec s = spec_for("ws_silent");
     s.open_timeout_ms = 1500;
@@ -440,6 +458,17 @@ TEST(HostileToken, AMillionDollarChallengeIsNeverSigned) {
         hostile::log_lines(g_log, "\"case\": \"tok_402_million\"");
     LONGS_EQUAL(before + 1, after.size());  // the unpaid request only
     CHECK(after.back().find("\"payment\": false") != std::string::npos);
+}
+// Rule: deadlines hold while bytes keep coming. A server streaming
+// "100 Continue" gets a few interim answers, then bad_response, at once.
+TEST(HostileToken, EndlessInterimResponsesAreRefused) {
+    RunSpec s = spec_for("tok_100_flood");
+    s.request_timeout_ms = 2000;
+    hostile::Runner r(s);
+    if (!r.setup()) FAIL("Client::init failed");
+    const Outcome o = r.token();
+    CHECK_ERR(Error::bad_response, o.token.error);
+    CHECK(o.elapsed_ms < 1000);
 }
 TEST(HostileToken, TokenAsNumber) {
     check_token_error("tok_number", Error::bad_response, 200);

@@ -163,6 +163,23 @@ TEST(session, SendIsRefusedUntilOpenAndMaskedAfter) {
     CHECK(memcmp(f[0].key, f[1].key, 4) != 0);  // a fresh mask per frame
 }
 
+// A server that keeps the socket full cannot hold the loop: one pass reads
+// at most Link::kBytesPerPass, the next passes go on where it stopped.
+TEST(session, AFloodIsReadInBoundedSlicesPerPass) {
+    open();
+    const size_t before = h.count(EventType::message);
+    const std::string one = frame(0x1, std::string(1000, 'f'));  // 1004 bytes on the wire
+    std::string flood;
+    for (int i = 0; i < 2000; ++i) flood += one;
+    ws().push(flood);
+    h.client.poll(0);  // one wait (the port reports the stream readable), one pass
+    const size_t first_pass = h.count(EventType::message) - before;
+    CHECK(first_pass > 0);
+    CHECK(first_pass <= 256 * 1024 / 1004 + 1);
+    for (int i = 0; i < 20 && h.count(EventType::message) - before < 2000; ++i) h.client.poll(0);
+    LONGS_EQUAL(2000, h.count(EventType::message) - before);
+}
+
 TEST(session, EchoedMessagesArriveInOrder) {
     open();
     ws().push(frame(0x1, "hello") + frame(0x1, "world") + frame(0x2, "bin"));

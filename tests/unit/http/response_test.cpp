@@ -3,6 +3,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <string>
+
 #include "CppUTest/TestHarness.h"
 #include "common/kept_headers.h"
 #include "unit/http/vectors.h"
@@ -223,6 +225,19 @@ TEST(response, InterimResponsesAreSkipped) {
     LONGS_EQUAL(200, r.status());
     CHECK(view_is(r.body(), "ok"));
     LONGS_EQUAL(0, r.header(HeaderId::location).size);
+}
+
+TEST(response, AtMostFourInterimResponses) {
+    std::string four;
+    for (int i = 0; i < 4; ++i) four += "HTTP/1.1 100 Continue\r\n\r\n";
+    CHECK(feed_all(&r, (four + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").c_str()) ==
+          Status::complete);
+    r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work), false);
+    CHECK(
+        feed_all(&r, (four + "HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 200 OK\r\n\r\n").c_str()) ==
+        Status::error);
+    CHECK(r.error() == Error::bad_response);
+    STRCMP_EQUAL("too many interim (1xx) responses", r.error_detail());
 }
 
 TEST(response, HeadersCaseTrimAndFirstWins) {

@@ -425,6 +425,23 @@ else
     echo "skip tls at the connect_url (openssl missing)"
 fi
 
+# ---- SIGTERM under a flood ------------------------------------------------------------
+# The server floods pings after the 101: the CLI still acts on SIGTERM within a second.
+t=signal.term_under_flood
+start_hostile && flood=$HPORT
+timeout 20 "$WS" connect --server "http://localhost:$flood/ws_ping_flood" --json \
+    </dev/null >"$TMP/out" 2>"$TMP/err" &
+cli=$!
+sleep 1
+t0=$(date +%s%N)
+kill -TERM "$cli"
+wait "$cli"
+got=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+if [ "$got" -ge 124 ]; then bad $t "exit $got (killed, or timed out)"
+elif [ "$ms" -gt 1000 ]; then bad $t "exited ${ms} ms after SIGTERM"
+else ok $t; fi
+
 # ---- server text never reaches the terminal raw ----------------------------------
 # A hostile server's strings (error text, session id, node name, message, close
 # reason) carry ESC[2K and CR; the human output shows them escaped, one per line.
