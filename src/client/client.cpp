@@ -8,6 +8,7 @@
 #include "client/session_slot.h"
 #include "core/checked_size.h"
 #include "core/strview.h"
+#include "core/wipe.h"
 
 namespace consensus {
 
@@ -304,6 +305,8 @@ Client::Impl* place_core(Carver* carve, const Config& config, const ClientOption
     core->options.server_url = core->server_text;
     core->sessions = nullptr;
     core->requests = nullptr;
+    core->block = nullptr;
+    core->block_size = 0;
     return core;
 }
 
@@ -372,6 +375,8 @@ Error Client::init(const Config& config, const ClientOptions& options, const cws
         return answer(why, Error::invalid_config, fault);
     }
     core->guard.configure(options.limit_micro_usd, options.on_limit_reached, options.limit_user);
+    core->block = memory;
+    core->block_size = required_bytes(config);
     impl_ = core;
     place_sessions(core, &carve);
     place_requests(core, &carve);
@@ -397,8 +402,11 @@ void Client::deinit() {
     }
     if (core->tls_ready) tls_shared_free(&core->tls);
     core->rng.deinit();
+    void* const block = core->block;
+    const size_t block_size = core->block_size;
     core->~Impl();
     impl_ = nullptr;
+    wipe(block, block_size);  // tokens, payment headers, message bytes: nothing stays
 }
 
 static Error resolve(const ClientCore& core, const TokenParams& params, TokenParams* out) {

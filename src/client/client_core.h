@@ -31,6 +31,8 @@ struct ClientCore {
     SessionSlot* sessions;
     RequestSlot* requests;
     uint32_t ticket_seq;
+    void* block;  // the caller's memory, wiped at deinit
+    size_t block_size;
 
     uint64_t now() const { return port.ops->now_ms(port.ctx); }
     /// The shared TLS config, built on first use; null when the CA cannot be loaded.

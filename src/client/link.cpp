@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "core/wipe.h"
+
 namespace consensus {
 
 void Link::bind(const SlotBuffers& buffers) {
@@ -75,6 +77,11 @@ long Link::recv_unbounded(uint8_t* buf, size_t len) {
 Error Link::transport_error() const {
     const Error e = conn_.last_error();
     return e == Error::ok ? Error::connect_failed : e;
+}
+
+void Link::wipe_tx() {
+    wipe(buffers_.tx, buffers_.tx_size);
+    tx_.clear();
 }
 
 void Link::close() {

@@ -37,6 +37,10 @@ class Link {
     uint8_t* rx() const { return buffers_.rx; }
     size_t rx_size() const { return buffers_.rx_size; }
 
+    /// Wipes the whole send buffer (a request that carried a payment or a
+    /// token) and empties it.
+    void wipe_tx();
+
     /// Empties the send buffer and hands out its storage for a request.
     TxBuffer& fresh_tx() {
         tx_.clear();

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "client/client_core.h"
+#include "core/wipe.h"
 
 namespace consensus {
 
@@ -31,6 +32,9 @@ void RequestSlot::on_fetch_done() {
     // The slot stays taken during the callback: r.auth points into it.
     if (callback_ != nullptr) callback_(user_, r);
     callback_ = nullptr;
+    // The caller has copied what it keeps: the token leaves our memory.
+    wipe(auth_.token, sizeof auth_.token);
+    wipe(auth_.connect_url, sizeof auth_.connect_url);
 }
 
 void RequestSlot::shutdown() {

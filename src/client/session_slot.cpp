@@ -4,6 +4,7 @@
 
 #include "client/client_core.h"
 #include "core/strview.h"
+#include "core/wipe.h"
 #include "json/server_message.h"
 
 namespace consensus {
@@ -67,6 +68,7 @@ void SessionSlot::unbind() {
 void SessionSlot::shutdown() {
     fetch_.abort();
     link_.close();
+    forget_token();
     stage_ = Stage::closed;
 }
 
@@ -222,6 +224,7 @@ void SessionSlot::step_upgrading() {
     const size_t unsent = link_.tx().pending();
     const Link::Flush f = link_.flush();
     if (link_.tx().pending() < unsent) presented_ = true;  // the token is used up now
+    if (f == Link::Flush::done && presented_) forget_token();
     if (f == Link::Flush::failed) {
         attempt_failed(link_.transport_error(), Phase::open, 0,
                        "connection lost while sending the upgrade");
@@ -475,6 +478,15 @@ bool SessionSlot::token_reusable(uint64_t at) const {
     return !expired_by(at + core_->options.open_timeout_ms, expiry);
 }
 
+// A token once presented is spent (single use): no copy of it stays, neither
+// in the auth nor in the upgrade request's bytes.
+void SessionSlot::forget_token() {
+    wipe(auth_.token, sizeof auth_.token);
+    wipe(auth_.connect_url, sizeof auth_.connect_url);
+    url_ = Url{};
+    link_.wipe_tx();
+}
+
 // Judges the last paid token once: it gave a working session or it did not.
 void SessionSlot::settle_paid_token(bool worked) {
     if (!token_paid_) return;
@@ -564,6 +576,7 @@ void SessionSlot::schedule_reconnect(Error why, uint64_t now) {
 void SessionSlot::end(Error why, Stage final) {
     fetch_.abort();
     link_.close();
+    forget_token();
     stage_ = final;
     Event ev = blank_event(EventType::ended);
     ev.error = why;

@@ -101,6 +101,7 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     void opened();
     bool live() const { return stage_ == Stage::starting || stage_ == Stage::open || closing(); }
     bool token_reusable(uint64_t now) const;
+    void forget_token();
     void settle_paid_token(bool worked);
     bool paid_attempts_spent();
     void step_open(uint64_t now);

@@ -6,6 +6,7 @@
 #include "client/price_policy.h"
 #include "core/strview.h"
 #include "core/url.h"
+#include "core/wipe.h"
 #include "core/writer.h"
 #include "http/request.h"
 #include "json/token_json.h"
@@ -102,6 +103,7 @@ bool TokenFetch::send_request() {
     if (paid_attempt_ && link_->tx().pending() < unsent) charge();
     switch (f) {
         case Link::Flush::done:
+            if (paid_attempt_) link_->wipe_tx();  // the payment header is out: no copy stays
             link_->conn().set_interest(true, false);
             return true;
         case Link::Flush::would_block:
@@ -225,6 +227,7 @@ void TokenFetch::on_response() {
             return;
         }
         if (!connect_url_allowed()) return;
+        wipe_response();
         finish_ok();
         return;
     }
@@ -258,8 +261,7 @@ void TokenFetch::on_challenge() {
         return;
     }
     if (!apply_price_policy(&challenge)) return;
-    size_t cap = decode_area_offset();
-    if (cap > core_->config.max_payment_header) cap = core_->config.max_payment_header;
+    const size_t cap = hook_area_size();
     PaymentHeaderOut out{reinterpret_cast<char*>(link_->work()), cap, 0};
     ticket_seq_ = core_->next_ticket_seq();
     state_ = State::paying;
@@ -275,6 +277,7 @@ void TokenFetch::on_challenge() {
             }
             paid_attempt_ = true;
             begin_attempt(out.data, out.size);
+            wipe_hook_area();  // the request holds it now; no second copy stays
             return;
         case PaymentDecision::pending:
             return;
@@ -285,6 +288,15 @@ void TokenFetch::on_challenge() {
             fail(Error::payment_required, "payment required and no payer configured");
             return;
     }
+}
+
+size_t TokenFetch::hook_area_size() const {
+    const size_t cap = decode_area_offset();
+    return cap > core_->config.max_payment_header ? core_->config.max_payment_header : cap;
+}
+
+void TokenFetch::wipe_hook_area() {
+    wipe(link_->work(), hook_area_size());
 }
 
 Error TokenFetch::complete_payment(uint32_t ticket_id, const char* header, size_t size) {
@@ -301,6 +313,7 @@ Error TokenFetch::complete_payment(uint32_t ticket_id, const char* header, size_
     }
     paid_attempt_ = true;
     begin_attempt(header, size);
+    wipe_hook_area();  // a copy the hook may have left there (the caller wipes its own)
     return Error::ok;
 }
 
@@ -312,7 +325,16 @@ Error TokenFetch::refuse_payment(uint32_t ticket_id) {
     return Error::ok;
 }
 
+// The response held the token (or part of it): no copy stays in the buffers.
+void TokenFetch::wipe_response() {
+    wipe(link_->rx(), link_->rx_size());
+    wipe(link_->work(), link_->work_size());
+}
+
 void TokenFetch::fail(Error e, const char* detail) {
+    wipe_response();
+    if (paid_attempt_) link_->wipe_tx();
+    if (state_ == State::paying) wipe_hook_area();  // whatever a refusing hook wrote
     link_->close();
     core_->guard.release(quote_);
     quote_ = 0;
@@ -344,6 +366,7 @@ void TokenFetch::finish_ok() {
 
 void TokenFetch::abort() {
     if (!busy()) return;
+    if (paid_attempt_) link_->wipe_tx();
     link_->close();
     core_->guard.release(quote_);
     quote_ = 0;

@@ -68,6 +68,10 @@ class TokenFetch {
         return reinterpret_cast<char*>(link_->work()) + decode_area_offset();
     }
     size_t decode_area_size() const { return link_->work_size() - decode_area_offset(); }
+    // Where the payment hook writes its header: the start of the work area.
+    size_t hook_area_size() const;
+    void wipe_hook_area();
+    void wipe_response();
 
     ClientCore* core_ = nullptr;
     Link* link_ = nullptr;  // lent by the owner
