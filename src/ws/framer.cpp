@@ -310,8 +310,10 @@ Framer::RecvStatus Framer::receive_loop(TxBuffer& tx, FrameHandler& h) {
             return io_result();
         }
         if (r < 0) {
-            // WSLAY_ERR_PROTO: a control frame > 125 bytes or fragmented, a
-            // non-minimal length encoding, or a 64-bit length with the top bit set.
+            // WSLAY_ERR_PROTO: a control frame > 125 bytes or fragmented (at
+            // its second byte). wslay's other refusals, a non-minimal length
+            // encoding and a 64-bit length with the top bit set, are made by
+            // the HeadScan first, at the same byte, with the same code.
             fail(kCloseProtocolError);
             return RecvStatus::violation;
         }
