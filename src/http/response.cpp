@@ -49,6 +49,7 @@ void HttpResponseReader::begin(const HttpLimits& limits, const HeaderNames& keep
     settings_.on_header_value = on_header_value;
     settings_.on_header_value_complete = on_header_value_complete;
     settings_.on_headers_complete = on_headers_complete;
+    settings_.on_chunk_header = on_chunk_header;
     settings_.on_body = on_body;
     settings_.on_message_complete = on_message_complete;
     llhttp_init(&parser_, HTTP_RESPONSE, &settings_);
@@ -197,6 +198,17 @@ int HttpResponseReader::check_headers() {
     return kHeadersUpgrade;
 }
 
+// A body or chunk of n bytes, declared before any of them arrive: false (and
+// failed) when they cannot fit in what max_body and the work area still leave.
+// The detail names the smaller of the two rooms.
+bool HttpResponseReader::declared_fits(uint64_t n) {
+    const uint64_t body_room = limits_.max_body - body_len_;
+    const uint64_t work_room = work_len_ - used_;
+    if (n <= body_room && n <= work_room) return true;
+    fail(Error::message_too_large, body_room <= work_room ? "body too long" : "work area full");
+    return false;
+}
+
 int HttpResponseReader::on_headers_complete(llhttp_t* p) {
     HttpResponseReader* r = self(p);
     r->status_code_ = llhttp_get_status_code(p);
@@ -205,7 +217,22 @@ int HttpResponseReader::on_headers_complete(llhttp_t* p) {
     r->headers_done_ = true;
     r->body_off_ = r->used_;
     r->body_len_ = 0;
-    return r->check_headers();
+    const int verdict = r->check_headers();
+    if (verdict != 0) return verdict;  // an error, or an upgrade (no body)
+    // llhttp 8.1 (llhttp__after_headers_complete) then reads a body of exactly
+    // Content-Length bytes unless a Transfer-Encoding is given (chunked: see
+    // on_chunk_header; any other: until EOF). Content-Length together with
+    // Transfer-Encoding never gets here (llhttp refuses the pair).
+    const bool sized =
+        (p->flags & F_CONTENT_LENGTH) != 0 && (p->flags & (F_CHUNKED | F_TRANSFER_ENCODING)) == 0;
+    if (sized && !r->declared_fits(p->content_length)) return HPE_USER;
+    return 0;
+}
+
+// Called at the end of each chunk-size line, with the chunk's size in
+// parser->content_length (0 for the last chunk).
+int HttpResponseReader::on_chunk_header(llhttp_t* p) {
+    return self(p)->declared_fits(p->content_length) ? 0 : HPE_USER;
 }
 
 int HttpResponseReader::on_body(llhttp_t* p, const char* at, size_t n) {

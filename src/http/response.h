@@ -64,7 +64,12 @@ class HttpResponseReader {
 
     /// ok until an error; then bad_response (malformed HTTP, version other than
     /// 1.0/1.1, HTTP/1.0 101, status outside 100..599, invalid 101) or
-    /// message_too_large (a limit or the work area exceeded).
+    /// message_too_large (a limit or the work area exceeded). A declared size
+    /// is checked when it is declared: a Content-Length at the end of the
+    /// header block, a chunk size at the end of its line, each against what
+    /// max_body and the work area still leave; too much is refused there,
+    /// before any of its bytes ("body too long" or "work area full", after
+    /// the room that is smaller).
     Error error() const { return error_; }
     /// Short static text about the error ("" when none), e.g. "header line too long".
     const char* error_detail() const { return detail_; }
@@ -84,12 +89,14 @@ class HttpResponseReader {
     static int on_header_value(llhttp_t* p, const char* at, size_t n);
     static int on_header_value_complete(llhttp_t* p);
     static int on_headers_complete(llhttp_t* p);
+    static int on_chunk_header(llhttp_t* p);
     static int on_body(llhttp_t* p, const char* at, size_t n);
     static int on_message_complete(llhttp_t* p);
 
     int fail(Error e, const char* detail);
     bool count_line(size_t n);
     bool append(const char* at, size_t n);
+    bool declared_fits(uint64_t n);
     int check_headers();
 
     static constexpr size_t kNameBuf = 24;  // longer names are never kept

@@ -23,15 +23,62 @@ bool is_control(uint8_t opcode) {
     return (opcode & 0x8) != 0;
 }
 
+// The parts of a frame header the checks look at.
+struct FrameHead {
+    uint8_t fin;
+    uint8_t rsv;
+    uint8_t opcode;
+    uint8_t mask;
+    uint64_t length;
+};
+
+// The RFC 6455 checks on a frame header: 0, or the close code to fail with.
+// in_msg: a fragmented data message is in progress, holding `assembled`
+// payload bytes (0 when none is).
+uint16_t head_code(const FrameHead& h, bool in_msg, uint64_t assembled, size_t max_message) {
+    if (h.mask != 0 || h.rsv != 0) return kCloseProtocolError;  // no extensions negotiated
+    switch (h.opcode) {
+        case kOpCont:
+            if (!in_msg) return kCloseProtocolError;
+            break;
+        case kOpText:
+        case kOpBinary:
+            if (in_msg) return kCloseProtocolError;
+            break;
+        case kOpClose:
+        case kOpPing:
+        case kOpPong:
+            if (!h.fin || h.length > Framer::kMaxControlPayload) return kCloseProtocolError;
+            if (h.opcode == kOpClose && h.length == 1) return kCloseProtocolError;
+            return 0;
+        default:
+            return kCloseProtocolError;  // reserved opcodes 3-7, B-F
+    }
+    if (h.length > max_message - assembled) return kCloseMessageTooBig;
+    return 0;
+}
+
 // wslay calls this when its input buffer needs bytes. Any "no bytes" answer
 // becomes -1 (wslay then returns WSLAY_ERR_WANT_READ); the port's reason is
-// kept in the slot for receive() to report.
+// kept in the slot for receive() to report. The bytes pass the HeadScan on
+// their way: wslay never gets the last length byte of a refused header, so it
+// asks again and is told no (IoStatus::refused) once it has used up the bytes
+// before that header, i.e. after everything before it was delivered.
 ssize_t recv_cb(uint8_t* buf, size_t len, int /*flags*/, void* user) {
     auto* slot = static_cast<detail::RecvSlot*>(user);
+    if (slot->scan.code() != 0) {
+        slot->status = detail::IoStatus::refused;
+        return -1;
+    }
     const long r = slot->fn(slot->io, buf, len);
     if (r > 0 && static_cast<unsigned long>(r) <= len) {
+        const size_t pass = slot->scan.scan(buf, static_cast<size_t>(r));
+        if (pass == 0) {  // the first byte completed a refused header
+            slot->status = detail::IoStatus::refused;
+            return -1;
+        }
         slot->status = detail::IoStatus::data;
-        return r;
+        return static_cast<ssize_t>(pass);
     }
     if (r == CWS_IO_WOULD_BLOCK) {
         slot->status = detail::IoStatus::would_block;
@@ -84,6 +131,80 @@ bool close_code_valid(uint16_t code) {
            (code >= 3000 && code <= 4999);
 }
 
+// ---------------------------------------------------------------- header scan
+
+namespace detail {
+
+void HeadScan::reset(size_t max_message) {
+    *this = HeadScan{};
+    max_message_ = max_message;
+}
+
+size_t HeadScan::scan(const uint8_t* p, size_t n) {
+    size_t i = 0;
+    while (i < n && code_ == 0) {
+        if (skip_ > 0) {  // payload of an accepted frame: wslay's business
+            const uint64_t k = skip_ < n - i ? skip_ : n - i;
+            skip_ -= k;
+            i += static_cast<size_t>(k);
+            continue;
+        }
+        const uint8_t c = p[i];
+        if (stage_ == Stage::between) {
+            b0_ = c;
+            stage_ = Stage::second;
+            ++i;
+            continue;
+        }
+        if (stage_ == Stage::second) {
+            b1_ = c;
+            stage_ = Stage::length;
+            len_ = c & 0x7F;
+            ext_left_ = len_ == 126 ? 2 : len_ == 127 ? 8 : 0;
+            if (ext_left_ > 0) len_ = 0;
+        } else {
+            len_ = (len_ << 8) | c;
+            --ext_left_;
+        }
+        if (ext_left_ > 0) {
+            ++i;
+            continue;
+        }
+        // p[i] completes the length: the header shows all it will show.
+        code_ = judge();
+        if (code_ != 0) return i;
+        accept();
+        ++i;
+    }
+    return i;
+}
+
+uint16_t HeadScan::judge() const {
+    // wslay's own refusals first: they take the byte that completes the
+    // length, the same byte this scan stops at, and are 1002 in receive_loop.
+    const uint8_t len7 = b1_ & 0x7F;
+    if (len7 == 127 && (len_ < 0x10000 || (len_ >> 63) != 0)) return kCloseProtocolError;
+    if (len7 == 126 && len_ < 126) return kCloseProtocolError;
+    const FrameHead h{static_cast<uint8_t>(b0_ >> 7), static_cast<uint8_t>((b0_ >> 4) & 7),
+                      static_cast<uint8_t>(b0_ & 0x0F), static_cast<uint8_t>(b1_ >> 7), len_};
+    return head_code(h, in_msg_, msg_total_, max_message_);
+}
+
+// A header that passed: the next header follows its payload. (A masked frame
+// never passes, so no mask key follows either.)
+void HeadScan::accept() {
+    const uint8_t opcode = b0_ & 0x0F;
+    if (!is_control(opcode)) {
+        msg_total_ += len_;  // 0 before, unless this continues a message
+        in_msg_ = (b0_ & 0x80) == 0;
+        if (!in_msg_) msg_total_ = 0;
+    }
+    skip_ = len_;
+    stage_ = Stage::between;
+}
+
+}  // namespace detail
+
 // ---------------------------------------------------------------- lifecycle
 
 bool Framer::create_context() {
@@ -95,7 +216,10 @@ bool Framer::create_context() {
 }
 
 void Framer::clear_state() {
-    slot_ = detail::RecvSlot{nullptr, nullptr, detail::IoStatus::none};
+    slot_.fn = nullptr;
+    slot_.io = nullptr;
+    slot_.status = detail::IoStatus::none;
+    slot_.scan.reset(max_message_);
     frame_got_ = 0;
     msg_len_ = 0;
     utf8_.reset();
@@ -139,8 +263,11 @@ void Framer::deinit() {
 
 // ---------------------------------------------------------------- receiving
 
-Framer::RecvStatus Framer::io_result() const {
+Framer::RecvStatus Framer::io_result() {
     switch (slot_.status) {
+        case detail::IoStatus::refused:
+            fail(slot_.scan.code());
+            return RecvStatus::violation;
         case detail::IoStatus::closed:
             return RecvStatus::peer_closed_io;
         case detail::IoStatus::error:
@@ -183,8 +310,10 @@ Framer::RecvStatus Framer::receive_loop(TxBuffer& tx, FrameHandler& h) {
             return io_result();
         }
         if (r < 0) {
-            // WSLAY_ERR_PROTO: a control frame > 125 bytes or fragmented, a
-            // non-minimal length encoding, or a 64-bit length with the top bit set.
+            // WSLAY_ERR_PROTO: a control frame > 125 bytes or fragmented (at
+            // its second byte). wslay's other refusals, a non-minimal length
+            // encoding and a 64-bit length with the top bit set, are made by
+            // the HeadScan first, at the same byte, with the same code.
             fail(kCloseProtocolError);
             return RecvStatus::violation;
         }
@@ -199,31 +328,18 @@ Framer::RecvStatus Framer::receive_loop(TxBuffer& tx, FrameHandler& h) {
     }
 }
 
-// Checks a frame when its first payload piece (or, for an empty frame, its
+// Starts a frame when its first payload piece (or, for an empty frame, its
 // header) comes out of wslay, before any byte of it is copied anywhere.
-// Returns 0 or the close code to fail with.
+// Returns 0 or the close code to fail with. The HeadScan has already refused
+// every header these checks refuse (by the same head_code, on its own copy of
+// the fragmentation state); they are repeated here on wslay's reading of the
+// header because the copies into message_buf_ and ctrl_buf_ rely on them.
 uint16_t Framer::check_frame_start(const wslay_frame_iocb& f) {
     frame_got_ = 0;
-    if (f.mask != 0 || f.rsv != 0) return kCloseProtocolError;  // no extensions negotiated
-    switch (f.opcode) {
-        case kOpCont:
-            if (msg_ == Msg::none) return kCloseProtocolError;
-            break;
-        case kOpText:
-        case kOpBinary:
-            if (msg_ != Msg::none) return kCloseProtocolError;
-            break;
-        case kOpClose:
-        case kOpPing:
-        case kOpPong:
-            if (!f.fin || f.payload_length > kMaxControlPayload) return kCloseProtocolError;
-            if (f.opcode == kOpClose && f.payload_length == 1) return kCloseProtocolError;
-            return 0;
-        default:
-            return kCloseProtocolError;  // reserved opcodes 3-7, B-F
-    }
     // msg_len_ is 0 unless a fragmented message is in progress.
-    if (f.payload_length > max_message_ - msg_len_) return kCloseMessageTooBig;
+    const FrameHead h{f.fin, f.rsv, f.opcode, f.mask, f.payload_length};
+    const uint16_t code = head_code(h, msg_ != Msg::none, msg_len_, max_message_);
+    if (code != 0 || is_control(f.opcode)) return code;
     if (f.opcode != kOpCont) {
         msg_ = f.opcode == kOpText ? Msg::text : Msg::binary;
         msg_len_ = 0;

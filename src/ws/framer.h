@@ -2,6 +2,10 @@
 //
 // Receiving: wslay_frame_recv parses frame headers and hands out payload
 // pieces from its own 4 KiB input buffer (one malloc at init, none per frame).
+// wslay reports a frame's header only with its first payload byte (an empty
+// frame's with the header), so the bytes on their way into wslay also pass a
+// small header scanner (detail::HeadScan) that judges each header as soon as
+// its length is complete.
 // On top of it this class keeps the RFC rules that wslay's event layer would
 // otherwise provide (ANCHORS.md #11): message reassembly into a caller buffer
 // with a hard size limit, incremental UTF-8 checks, automatic PONG, the close
@@ -10,10 +14,10 @@
 // Sending: frames are encoded straight into the caller's TxBuffer (see the
 // comment at put_frame in framer.cpp for why not through wslay_frame_send).
 //
-// Memory: sizeof(Framer) is 480 bytes on x86_64 (two 125-byte control buffers, 32 mask keys)
-// plus one wslay frame context (~4.2 KB, malloc'ed by wslay in init/reset) plus
-// the caller's message buffer. receive() and write_*() never allocate.
-// Single-threaded; no exceptions.
+// Memory: sizeof(Framer) is 520 bytes on x86_64 (two 125-byte control buffers,
+// 32 mask keys, the 40-byte header scan) plus one wslay frame context (~4.2 KB,
+// malloc'ed by wslay in init/reset) plus the caller's message buffer.
+// receive() and write_*() never allocate. Single-threaded; no exceptions.
 #pragma once
 
 #include <stddef.h>
@@ -52,12 +56,54 @@ class FrameHandler {
 };
 
 namespace detail {
-enum class IoStatus : uint8_t { none, data, would_block, closed, error };
+// refused: a frame header was refused by the HeadScan (see its code()).
+enum class IoStatus : uint8_t { none, data, would_block, closed, error, refused };
+
+// Follows the frame boundaries of the byte stream wslay parses (every byte
+// reaches wslay through the recv callback, which shows it here first) and
+// judges each frame header when its length field is complete, by the same
+// rules as the framer applies to wslay's own reading of the header later:
+// wslay's refusals (non-minimal length encoding, 64-bit length with the top
+// bit set), then the framer's (RSV bits, masking, opcodes against the
+// fragmentation state, control frames, and the message limit, across the
+// declared lengths of a fragmented message). wslay refuses a control frame
+// with a 126/127 length or without FIN itself, at the header's second byte.
+class HeadScan {
+  public:
+    /// Between frames, no message in progress, nothing refused.
+    void reset(size_t max_message);
+    /// Scans the next n bytes of the stream. Returns how many of them go on
+    /// to wslay: all of them, or, when a header among them is refused, the
+    /// bytes before that header's last length byte (code() then says why;
+    /// the rest of the stream is not scanned).
+    size_t scan(const uint8_t* p, size_t n);
+    /// 0, or the close code (1002, 1009) of the refused header.
+    uint16_t code() const { return code_; }
+
+  private:
+    // What the next header byte is: the first, the second, an extended length byte.
+    enum class Stage : uint8_t { between, second, length };
+    uint16_t judge() const;
+    void accept();
+
+    uint64_t skip_ = 0;       // payload bytes of the current frame still to pass
+    uint64_t len_ = 0;        // the length field read so far
+    uint64_t msg_total_ = 0;  // declared payload of the fragmented message so far
+    size_t max_message_ = 0;
+    uint16_t code_ = 0;
+    Stage stage_ = Stage::between;
+    uint8_t b0_ = 0;        // FIN, RSV, opcode
+    uint8_t b1_ = 0;        // MASK, 7-bit length
+    uint8_t ext_left_ = 0;  // extended length bytes still to read
+    bool in_msg_ = false;   // a fragmented data message is in progress
+};
+
 // What wslay's recv callback needs; lives inside the Framer.
 struct RecvSlot {
     RecvFn fn;
     void* io;
     IoStatus status;
+    HeadScan scan;
 };
 }  // namespace detail
 
@@ -126,8 +172,12 @@ class Framer {
     /// close_received: sticky until reset(); unless we had sent a close first,
     /// the echo (same code; empty payload for 1005) is already in tx, or owed
     /// if tx was full (flush_control() writes it). Before init: io_error.
-    /// A declared frame length beyond the message limit is refused (1009) when
-    /// its first payload byte reaches wslay, before anything is copied.
+    /// A frame header is judged as soon as its length field is complete, before
+    /// any of its payload: a declared length beyond what the message limit
+    /// leaves (for a continuation: beyond the limit minus what the message
+    /// already holds) is refused then (1009), as are the 1002 cases a header
+    /// shows (RSV bits, a mask, a bad opcode or control frame). Messages and
+    /// control frames before that header are delivered first.
     RecvStatus receive(RecvFn recv, void* io, TxBuffer& tx, FrameHandler& h);
     /// Close code for the last violation; 0 when there was none.
     uint16_t violation_code() const { return violation_code_; }
@@ -173,7 +223,7 @@ class Framer {
     RecvStatus receive_loop(TxBuffer& tx, FrameHandler& h);
     void next_key(uint8_t* key);
     void clear_state();
-    RecvStatus io_result() const;
+    RecvStatus io_result();
     Step fail(uint16_t code);
     uint16_t check_frame_start(const wslay_frame_iocb& f);
     Step on_chunk(const wslay_frame_iocb& f, TxBuffer& tx, FrameHandler& h);
@@ -192,7 +242,7 @@ class Framer {
     size_t max_message_ = 0;
     FillRandom rnd_ = nullptr;
     void* rnd_ctx_ = nullptr;
-    detail::RecvSlot slot_{nullptr, nullptr, detail::IoStatus::none};
+    detail::RecvSlot slot_{nullptr, nullptr, detail::IoStatus::none, {}};
 
     uint64_t frame_got_ = 0;  // payload bytes of the current frame seen so far
     size_t msg_len_ = 0;      // bytes assembled in message_buf_

@@ -17,6 +17,7 @@ using consensus::Error;
 using consensus::HttpLimits;
 using consensus::HttpResponseReader;
 using Status = HttpResponseReader::Status;
+using testhdr::HeaderId;
 
 namespace {
 

@@ -168,6 +168,22 @@ def close_frame(code, reason=b""):
     return frame(0x8, struct.pack(">H", code) + reason)
 
 
+def hold_silent(conn, case):
+    """Sends nothing more and keeps the connection open until the client ends it
+    (or IO_TIMEOUT_S passes); logs when that was, after how long."""
+    start = time.monotonic()
+    conn.sock.settimeout(IO_TIMEOUT_S)
+    try:
+        while conn.recv(4096):
+            pass
+        event = "client_eof"
+    except socket.timeout:
+        event = "client_silent"
+    except (ConnectionError, OSError, ssl.SSLError):
+        event = "client_reset"
+    log(case=case, event=event, after_ms=int((time.monotonic() - start) * 1000))
+
+
 def reset(conn):
     """Ends the TCP connection with a RST (SO_LINGER 0)."""
     conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -287,6 +303,14 @@ def token_case(case, conn, headers):
                 conn.send(block)
         except OSError:
             log(case=case, event="client_stopped_reading")
+    elif case == "tok_huge_content_length":  # declares 100 MB, then sends nothing
+        conn.send(http(200, "OK", [("Content-Type", "application/json"),
+                                   ("Content-Length", "100000000")]))
+        hold_silent(conn, case)
+    elif case == "tok_huge_chunk":  # a chunk of 4 GiB - 1 declared, then nothing
+        conn.send(http(200, "OK", [("Content-Type", "application/json"),
+                                   ("Transfer-Encoding", "chunked")], b"FFFFFFFF\r\n"))
+        hold_silent(conn, case)
     elif case == "tok_10k_headers":
         head = b"".join(b"X-H%d: v\r\n" % i for i in range(10000))
         conn.send(b"HTTP/1.1 200 OK\r\n" + head + b"Content-Length: 2\r\n\r\n{}")
@@ -375,6 +399,7 @@ def ws_frames(case):
     """Frames sent after a valid 101, or None when `case` is not a frame case."""
     return {
         "ws_len_2_63": frame(0x2, length=1 << 63) + b"\x00" * 16,
+        "ws_huge_declared": frame(0x2, length=1 << 40),  # the header alone, then nothing
         "ws_max_plus_one": frame(0x2, b"z" * (BIG + 1)),
         "ws_max_plus_one_fragmented": frame(0x2, b"z" * BIG, fin=False) + frame(0x0, b"z"),
         "ws_cont_without_start": frame(0x0, b"orphan"),

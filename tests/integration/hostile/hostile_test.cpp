@@ -65,10 +65,14 @@ Outcome session(const char* scenario) {
     return session(spec_for(scenario));
 }
 
-Outcome token(const char* scenario) {
-    hostile::Runner r(spec_for(scenario));
+Outcome token(const RunSpec& s) {
+    hostile::Runner r(s);
     if (!r.setup()) FAIL("Client::init failed");
     return r.token();
+}
+
+Outcome token(const char* scenario) {
+    return token(spec_for(scenario));
 }
 
 std::string needle(const char* scenario, const char* event) {
@@ -107,9 +111,9 @@ void check_open_failure(const Outcome& o, Error e, int status) {
 
 // A frame-level violation: the session opened, then failed with `e`, closed
 // with `code` (sent to the server, which logged it), and ended.
-void check_violation(const char* scenario, Error e, uint16_t code) {
+Outcome check_violation(const RunSpec& s, const char* scenario, Error e, uint16_t code) {
     const size_t before = logged(scenario, "client_close");
-    const Outcome o = session(scenario);
+    const Outcome o = session(s);
     CHECK_TEXT(o.ended, scenario);
     LONGS_EQUAL(1, o.count(EventType::open));
     LONGS_EQUAL(0, o.count(EventType::message));
@@ -127,6 +131,27 @@ void check_violation(const char* scenario, Error e, uint16_t code) {
     const std::string want = "\"code\": " + std::to_string(code) + "}";
     for (const std::string& line : saw)
         CHECK_TEXT(line.find(want) != std::string::npos, line.c_str());
+    return o;
+}
+
+void check_violation(const char* scenario, Error e, uint16_t code) {
+    check_violation(spec_for(scenario), scenario, e, code);
+}
+
+// A token response that declares a body (or chunk) too large for
+// max_body_bytes and then sends nothing: refused at the declaration, at once,
+// though the request timeout is 8 s; and the connection is dropped.
+void check_declared_too_large(const char* scenario) {
+    const size_t before = logged(scenario, "client_eof");
+    RunSpec s = spec_for(scenario);
+    s.request_timeout_ms = 8000;
+    const Outcome o = token(s);
+    CHECK_TEXT(o.token_done, scenario);
+    CHECK_ERR(Error::message_too_large, o.token.error);
+    LONGS_EQUAL(0, o.token.http_status);
+    CHECK_TEXT(o.elapsed_ms < 1000, scenario);
+    const std::vector<std::string> saw = server_saw(scenario, "client_eof", before);
+    LONGS_EQUAL_TEXT(1, saw.size(), scenario);
 }
 
 void check_token_error(const char* scenario, Error e, int status) {
@@ -228,6 +253,18 @@ TEST_GROUP(HostileFrames){};
 
 TEST(HostileFrames, Length2To63) {
     check_violation("ws_len_2_63", Error::protocol_error, 1002);
+}
+// Limits are enforced at the first byte that shows them: a header declaring
+// 2^40 bytes, and nothing after it, is refused (1009) as it arrives, not when
+// the keepalive (5 s here) or the server gives up.
+TEST(HostileFrames, HugeDeclaredLengthRefusedAtTheHeader) {
+    RunSpec s = spec_for("ws_huge_declared");
+    s.ping_interval_ms = 5000;
+    const Outcome o = check_violation(s, "ws_huge_declared", Error::message_too_large, 1009);
+    const Ev* open = o.first(EventType::open);
+    const Ev* err = o.first(EventType::error);
+    CHECK(open != nullptr && err != nullptr);
+    if (open != nullptr && err != nullptr) CHECK(err->at_ms - open->at_ms < 1000);
 }
 TEST(HostileFrames, MessageOfMaxPlusOne) {
     check_violation("ws_max_plus_one", Error::message_too_large, 1009);
@@ -417,6 +454,12 @@ TEST(HostileToken, ChunkedResponse) {
 TEST(HostileToken, TenMegabyteBody) {
     check_token_error("tok_10mb", Error::message_too_large, 0);
 }
+TEST(HostileToken, HugeContentLengthRefusedAtTheHeaders) {
+    check_declared_too_large("tok_huge_content_length");
+}
+TEST(HostileToken, HugeChunkRefusedAtItsSizeLine) {
+    check_declared_too_large("tok_huge_chunk");
+}
 TEST(HostileToken, TenThousandHeaders) {
     check_token_error("tok_10k_headers", Error::message_too_large, 0);
 }
@@ -525,6 +568,7 @@ const char* const kSessionCases[] = {"ws_bad_accept",
                                      "ws_302",
                                      "ws_reset_handshake",
                                      "ws_len_2_63",
+                                     "ws_huge_declared",
                                      "ws_max_plus_one",
                                      "ws_max_plus_one_fragmented",
                                      "ws_cont_without_start",
@@ -541,10 +585,14 @@ const char* const kSessionCases[] = {"ws_bad_accept",
                                      "ws_close_bad_utf8",
                                      "ws_data_after_close",
                                      "ws_reset_mid_frame"};
-const char* const kTokenCases[] = {
-    "tok_chunked",  "tok_10mb",   "tok_10k_headers", "tok_1mb_header", "tok_bad_json",
-    "tok_escapes",  "tok_number", "tok_dup_keys",    "tok_deep",       "tok_402_garbled",
-    "tok_402_loop", "tok_reset",  "tok_redirect_302"};
+const char* const kTokenCases[] = {"tok_chunked",      "tok_10mb",
+                                   "tok_10k_headers",  "tok_1mb_header",
+                                   "tok_bad_json",     "tok_escapes",
+                                   "tok_number",       "tok_dup_keys",
+                                   "tok_deep",         "tok_402_garbled",
+                                   "tok_402_loop",     "tok_reset",
+                                   "tok_redirect_302", "tok_huge_content_length",
+                                   "tok_huge_chunk"};
 constexpr size_t kCases =
     sizeof kSessionCases / sizeof kSessionCases[0] + sizeof kTokenCases / sizeof kTokenCases[0];
 

@@ -54,6 +54,47 @@ Status feed_all(HttpResponseReader* r, const char* raw, size_t* used = nullptr) 
     return feed_split(r, raw, strlen(raw), 0, used ? used : &dummy);
 }
 
+// `raw` ends with the byte that declares a size that cannot fit (the end of
+// the header block, or of a chunk-size line): at every split into two feeds,
+// and a byte per feed, every feed before that byte needs more and the one
+// with it is message_too_large with `detail`.
+void expect_refused_at_last_byte(HttpResponseReader* r, const HttpLimits& lim, char* work,
+                                 size_t work_len, const char* raw, const char* detail) {
+    const size_t len = strlen(raw);
+    for (size_t split = 1; split <= len; ++split) {
+        r->begin(lim, testhdr::kKeep, work, work_len, false);
+        size_t c = 0;
+        if (split < len) {
+            CHECK_TEXT(r->feed(bytes(raw), split, &c) == Status::need_more, raw);
+            LONGS_EQUAL(split, c);
+        }
+        CHECK_TEXT(r->feed(bytes(raw) + split % len, len - split % len, &c) == Status::error, raw);
+        CHECK_TEXT(r->error() == Error::message_too_large, raw);
+        STRCMP_EQUAL(detail, r->error_detail());
+    }
+    r->begin(lim, testhdr::kKeep, work, work_len, false);
+    for (size_t i = 0; i + 1 < len; ++i) {
+        CHECK_TEXT(r->feed(bytes(raw) + i, 1, nullptr) == Status::need_more, raw);
+    }
+    CHECK_TEXT(r->feed(bytes(raw) + len - 1, 1, nullptr) == Status::error, raw);
+    CHECK_TEXT(r->error() == Error::message_too_large, raw);
+    STRCMP_EQUAL(detail, r->error_detail());
+}
+
+// The same bytes in every split and a byte at a time: never an error, and
+// the last feed completes the response with `body`.
+void expect_complete(HttpResponseReader* r, const HttpLimits& lim, const char* raw,
+                     const char* body) {
+    const size_t len = strlen(raw);
+    for (size_t split = 0; split < len; ++split) {
+        r->begin(lim, testhdr::kKeep, g_work, sizeof(g_work), false);
+        size_t used = 0;
+        CHECK_TEXT(feed_split(r, raw, len, split, &used) == Status::complete, raw);
+        LONGS_EQUAL(len, used);
+        CHECK(view_is(r->body(), body));
+    }
+}
+
 }  // namespace
 
 TEST_GROUP(response) {
@@ -344,6 +385,58 @@ TEST(response, BodyLimit) {
                    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"
                    "2\r\nde\r\n0\r\n\r\n") == Status::error);
     CHECK(r.error() == Error::message_too_large);
+}
+
+// A Content-Length that cannot fit is refused at the end of the header
+// block: the body is never waited for.
+TEST(response, DeclaredBodyOverLimitRefusedAtHeaderBlock) {
+    const HttpLimits lim = {4096, 64, 100};
+    expect_refused_at_last_byte(&r, lim, g_work, sizeof(g_work),
+                                "HTTP/1.1 200 OK\r\nContent-Length: 101\r\n\r\n", "body too long");
+    expect_refused_at_last_byte(&r, lim, g_work, sizeof(g_work),
+                                "HTTP/1.1 402 Payment Required\r\nLocation: /x\r\n"
+                                "Content-Length: 100000000\r\nContent-Type: a/b\r\n\r\n",
+                                "body too long");
+    expect_refused_at_last_byte(&r, lim, g_work, sizeof(g_work),
+                                "HTTP/1.0 500 Oops\r\nContent-Length: 18446744073709551615\r\n\r\n",
+                                "body too long");
+    // Within max_body but not within what the work area has left after the
+    // kept headers (8 bytes, "/12" kept): refused the same way.
+    char small[8];
+    expect_refused_at_last_byte(&r, kDefaultLimits, small, sizeof(small),
+                                "HTTP/1.1 200 OK\r\nLocation: /12\r\nContent-Length: 6\r\n\r\n",
+                                "work area full");
+    // Exactly at the limit: the body is waited for and read.
+    const std::string body(100, 'b');
+    expect_complete(&r, lim, ("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + body).c_str(),
+                    body.c_str());
+    r.begin(kDefaultLimits, testhdr::kKeep, small, sizeof(small), false);
+    CHECK(feed_all(&r, "HTTP/1.1 200 OK\r\nLocation: /12\r\nContent-Length: 5\r\n\r\n12345") ==
+          Status::complete);
+    // No body follows a 101: its Content-Length declares nothing to read.
+    r.begin(lim, testhdr::kKeep, g_work, sizeof(g_work), true);
+    CHECK(feed_all(&r,
+                   "HTTP/1.1 101 S\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   "Content-Length: 100000000\r\n\r\n") == Status::upgrade);
+}
+
+// A chunk size that cannot fit in what max_body (or the work area) still
+// leaves is refused at the end of its line, before any of its data.
+TEST(response, DeclaredChunkOverLimitRefusedAtChunkHeader) {
+    const HttpLimits lim = {4096, 64, 10};
+    const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (const char* chunks :
+         {"B\r\n", "FFFFFFFF\r\n", "4\r\nabcd\r\n7\r\n", "4\r\nabcd\r\n7;ext=1\r\n",
+          "4\r\nabcd\r\n0006\r\nabcdef\r\n1\r\n"}) {
+        expect_refused_at_last_byte(&r, lim, g_work, sizeof(g_work), (head + chunks).c_str(),
+                                    "body too long");
+    }
+    char small[8];
+    expect_refused_at_last_byte(&r, kDefaultLimits, small, sizeof(small),
+                                (head + "5\r\nabcde\r\n4\r\n").c_str(), "work area full");
+    // Exactly what is left: read to the end.
+    expect_complete(&r, lim, (head + "4\r\nabcd\r\n6\r\nabcdef\r\n0\r\n\r\n").c_str(),
+                    "abcdabcdef");
 }
 
 TEST(response, WorkAreaLimit) {

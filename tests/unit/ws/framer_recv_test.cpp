@@ -12,8 +12,8 @@
 #include "ws_test_util.h"
 
 using consensus::Error;
-using consensus::ws::Framer;
 using consensus::TxBuffer;
+using consensus::ws::Framer;
 using RS = consensus::ws::Framer::RecvStatus;
 using namespace wstest;
 
@@ -125,6 +125,52 @@ TEST_GROUP(framer_recv) {
         return ref;
     }
 
+    // One receive() per piece: the first gets `first` bytes of the stream,
+    // every later one the next `piece` bytes. Stops after the first status
+    // other than would_block; returns the status of every call.
+    std::vector<RS> feed_in_receives(const Bytes& stream, size_t first, size_t piece) {
+        CHECK(fr.reset() == Error::ok);
+        rec.events.clear();
+        tx.clear();
+        io = ScriptIo{};
+        rng = Rng{};
+        std::vector<RS> out;
+        size_t at = 0;
+        while (at < stream.size()) {
+            const size_t want = at == 0 ? first : piece;
+            const size_t n = want < stream.size() - at ? want : stream.size() - at;
+            io.data.insert(io.data.end(), stream.begin() + static_cast<long>(at),
+                           stream.begin() + static_cast<long>(at + n));
+            at += n;
+            out.push_back(recv());
+            if (out.back() != RS::would_block) break;
+        }
+        return out;
+    }
+
+    // The stream's last byte completes a header that must be refused with
+    // `code`: at every split over two receive() calls, and one byte per call,
+    // exactly the call that brings that byte says violation, with `events`
+    // delivered before it and every byte read.
+    void expect_refused_at_last_byte(const Bytes& stream, uint16_t code, size_t events = 0) {
+        for (size_t split = 1; split <= stream.size(); ++split) {
+            const std::vector<RS> st = feed_in_receives(stream, split, SIZE_MAX);
+            CHECK_EQUAL(split < stream.size() ? 2u : 1u, st.size());
+            if (st.size() == 2) CHECK(st[0] == RS::would_block);
+            CHECK(st.back() == RS::violation);
+            CHECK_EQUAL(code, fr.violation_code());
+            CHECK_EQUAL(events, rec.events.size());
+            CHECK_EQUAL(stream.size(), io.pos);
+        }
+        const std::vector<RS> st = feed_in_receives(stream, 1, 1);
+        CHECK_EQUAL(stream.size(), st.size());
+        for (size_t i = 0; i + 1 < st.size(); ++i) CHECK(st[i] == RS::would_block);
+        CHECK(st.back() == RS::violation);
+        CHECK_EQUAL(code, fr.violation_code());
+        CHECK_EQUAL(events, rec.events.size());
+        expect_violation(stream, code, events);  // and in any chunking within one call
+    }
+
     void expect_violation(const Bytes& stream, uint16_t code, size_t events_before = 0) {
         const Run r = feed_all(stream);
         CHECK(r.status == RS::violation);
@@ -202,8 +248,10 @@ TEST(framer_recv, HugeDeclaredLengthRefusedBeforeBuffering) {
     CHECK(r.status == RS::violation);
     CHECK_EQUAL(1002, r.code);
     CHECK_EQUAL(10u, io.pos);
-    // 2^63 - 1 and 2^32: legal lengths, over the limit: 1009 at the first
-    // payload byte, with nothing copied into the message buffer.
+    // 2^63 - 1 and 2^32: legal lengths, over the limit: 1009 at the header
+    // (before the payload byte that follows it), with nothing copied into the
+    // message buffer. DeclaredLengthOverLimitRefusedAtItsHeader: with no
+    // payload byte at all.
     for (uint64_t n :
          {uint64_t{(1ull << 63) - 1}, uint64_t{1ull << 32}, uint64_t{65536}, uint64_t{1001}}) {
         Bytes s = server_frame(true, kBin, Bytes{}, 0, nullptr, 0, n);
@@ -227,6 +275,110 @@ TEST(framer_recv, HeaderAloneWaitsForPayload) {
     CHECK(recv() == RS::would_block);
     CHECK_EQUAL(1u, rec.events.size());
     STRCMP_EQUAL("abcdefghij", rec.events[0].data.c_str());
+}
+
+// A header declaring more than the limit is refused by the receive() that
+// completes its length, though no payload byte ever comes (a server that sends
+// just such a header and then nothing must not keep the client waiting).
+TEST(framer_recv, DeclaredLengthOverLimitRefusedAtItsHeader) {
+    CHECK(fr.init(msgbuf.data(), 1000, Rng::fill, &rng) == Error::ok);
+    memset(msgbuf.data(), 0xEE, msgbuf.size());
+    struct Case {
+        bool fin;
+        uint8_t opcode;
+        uint64_t length;
+    };
+    const Case cases[] = {
+        {true, kBin, 1001},       {true, kText, 1001},        {false, kBin, 1001},
+        {true, kBin, 65535},      {true, kText, 65536},       {true, kBin, 1ull << 32},
+        {true, kBin, 1ull << 40}, {false, kText, 1ull << 40}, {true, kBin, (1ull << 63) - 1},
+    };
+    for (const Case& c : cases) {
+        expect_refused_at_last_byte(server_frame(c.fin, c.opcode, Bytes{}, 0, nullptr, 0, c.length),
+                                    1009);
+    }
+    // Non-minimal encodings of an over-limit length stay what wslay calls them.
+    expect_refused_at_last_byte(server_frame(true, kBin, Bytes{}, 0, nullptr, 64, 1001), 1002);
+    for (size_t i = 0; i < msgbuf.size(); ++i) BYTES_EQUAL(0xEE, msgbuf[i]);
+}
+
+TEST(framer_recv, DeclaredLength64BitAtTheLimit) {
+    // kMax = 65536 needs the 64-bit length encoding: exactly the limit waits
+    // for its payload, one more is refused at the header.
+    const Bytes at_max = server_frame(true, kBin, Bytes{}, 0, nullptr, 0, kMax);
+    const std::vector<RS> st = feed_in_receives(at_max, 1, 1);
+    CHECK_EQUAL(at_max.size(), st.size());
+    for (RS s : st) CHECK(s == RS::would_block);
+    io.data.resize(io.data.size() + kMax, 0x5A);
+    CHECK(recv() == RS::would_block);
+    CHECK_EQUAL(1u, rec.events.size());
+    CHECK_EQUAL(kMax, rec.events[0].data.size());
+    expect_refused_at_last_byte(server_frame(true, kBin, Bytes{}, 0, nullptr, 0, kMax + 1), 1009);
+    expect_refused_at_last_byte(server_frame(true, kBin, Bytes{}, 0, nullptr, 0, 1ull << 40), 1009);
+}
+
+// The limit is per message: a continuation header whose length, added to what
+// the message already holds, passes the limit is refused at that header.
+TEST(framer_recv, ContinuationOverLimitRefusedAtItsHeader) {
+    CHECK(fr.init(msgbuf.data(), 1000, Rng::fill, &rng) == Error::ok);
+    Bytes start = server_frame(false, kBin, binary_payload(600));
+    append(start, server_frame(true, kPing, bytes_of("p")));  // between the fragments
+    for (uint64_t n : {uint64_t{401}, uint64_t{65536}, uint64_t{1ull << 40}}) {
+        Bytes s = start;
+        append(s, server_frame(true, kCont, Bytes{}, 0, nullptr, 0, n));
+        expect_refused_at_last_byte(s, 1009);
+        // A middle fragment counts the same way.
+        s = start;
+        append(s, server_frame(false, kCont, binary_payload(300)));
+        append(s, server_frame(false, kCont, Bytes{}, 0, nullptr, 0, n - 300));
+        expect_refused_at_last_byte(s, 1009);
+    }
+    // Exactly what is left (400) waits for its payload and completes the message.
+    Bytes ok = start;
+    append(ok, server_frame(true, kCont, Bytes{}, 0, nullptr, 0, 400));
+    const std::vector<RS> st = feed_in_receives(ok, 1, 1);
+    for (RS s : st) CHECK(s == RS::would_block);
+    CHECK(rec.events.empty());
+    append(io.data, binary_payload(400));
+    CHECK(recv() == RS::would_block);
+    CHECK_EQUAL(1u, rec.events.size());
+    CHECK_EQUAL(1000u, rec.events[0].data.size());
+    CHECK_EQUAL(1u, tx_frames(tx).size());  // the pong
+}
+
+// What came before a refused header is delivered first, in stream order.
+TEST(framer_recv, FramesBeforeRefusedHeaderAreDelivered) {
+    CHECK(fr.init(msgbuf.data(), 1000, Rng::fill, &rng) == Error::ok);
+    Bytes s = server_frame(true, kText, bytes_of("first"));
+    append(s, server_frame(true, kPong, bytes_of("q")));
+    append(s, server_frame(false, kText, bytes_of("frag")));
+    append(s, server_frame(true, kCont, bytes_of("mented")));
+    append(s, server_frame(true, kBin, Bytes{}, 0, nullptr, 0, 1ull << 40));
+    expect_refused_at_last_byte(s, 1009, 3);
+    STRCMP_EQUAL("first", rec.events[0].data.c_str());
+    STRCMP_EQUAL("q", rec.events[1].data.c_str());
+    STRCMP_EQUAL("fragmented", rec.events[2].data.c_str());
+    // Bytes after the refused header are never looked at.
+    append(s, server_frame(true, kText, bytes_of("never")));
+    expect_violation(s, 1009, 3);
+}
+
+// The protocol errors a header shows are refused at its length too, before
+// any payload (or mask key) arrives.
+TEST(framer_recv, HeaderProtocolErrorsRefusedBeforePayload) {
+    const uint8_t key[4] = {1, 2, 3, 4};
+    const Bytes masked = server_frame(true, kText, Bytes{}, 0, key, 0, 5);
+    expect_refused_at_last_byte(Bytes(masked.begin(), masked.begin() + 2), 1002);
+    expect_refused_at_last_byte(server_frame(true, kText, Bytes{}, 4, nullptr, 0, 5), 1002);
+    expect_refused_at_last_byte(server_frame(true, 0x3, Bytes{}, 0, nullptr, 0, 5), 1002);
+    expect_refused_at_last_byte(server_frame(true, kCont, Bytes{}, 0, nullptr, 0, 5), 1002);
+    expect_refused_at_last_byte(server_frame(true, kClose, Bytes{}, 0, nullptr, 0, 1), 1002);
+    Bytes frag = server_frame(false, kText, bytes_of("a"));
+    append(frag, server_frame(true, kBin, Bytes{}, 0, nullptr, 0, 5));
+    expect_refused_at_last_byte(frag, 1002);
+    // wslay itself refuses a control frame's 126/127 length at its second byte.
+    const Bytes ping = server_frame(true, kPing, Bytes{}, 0, nullptr, 0, 126);
+    expect_refused_at_last_byte(Bytes(ping.begin(), ping.begin() + 2), 1002);
 }
 
 TEST(framer_recv, NonMinimalLengthEncodingIsProtocolError) {
