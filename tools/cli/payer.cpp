@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <mbedtls/platform_util.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -172,6 +173,12 @@ void PayerPool::finish(PayerJob& job, int wait_status) {
     bool ok = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0 && !job.overflow &&
               payer_output_to_header(job.out, job.size, &start, &len);
     if (done_ != nullptr) done_(user_, job.ticket, ok, ok ? job.out + start : nullptr, len);
+    wipe_output(job);  // the header went to the library (or nowhere): no copy stays
+}
+
+void PayerPool::wipe_output(PayerJob& job) {
+    mbedtls_platform_zeroize(job.out, sizeof job.out);
+    job.size = 0;
 }
 
 void PayerPool::kill_all() {
@@ -184,6 +191,7 @@ void PayerPool::kill_all() {
         }
         close_fd(&job.out_fd);
         job.active = false;
+        wipe_output(job);
     }
 }
 

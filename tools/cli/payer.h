@@ -56,6 +56,7 @@ class PayerPool {
 
   private:
     void finish(PayerJob& job, int wait_status);
+    static void wipe_output(PayerJob& job);
     PayerJob* jobs_ = nullptr;
     size_t count_ = 0;
     const char* command_ = nullptr;

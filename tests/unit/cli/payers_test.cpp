@@ -193,6 +193,17 @@ TEST(cli_payer, HeaderFromStdoutTrimmed) {
     LONGS_EQUAL(0, pool.active());
 }
 
+TEST(cli_payer, OutputIsWipedOnceHandedOver) {
+    start_pool("cat >/dev/null; printf 'eyJzZWNyZXQiOjF9'");
+    CHECK(pool.start("{}", 2, PaymentTicket{3}));
+    run_until_done(pool, done);
+    CHECK(done.paid);
+    STRCMP_EQUAL("eyJzZWNyZXQiOjF9", done.header.c_str());
+    for (char c : jobs[0].out) {  // the job that ran
+        if (c != 0) FAIL("the payer's output stayed in the job buffer");
+    }
+}
+
 TEST(cli_payer, ChallengeArrivesOnStdin) {
     // The payer echoes its stdin back: the header is exactly the challenge.
     start_pool("cat");
