@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "client/client_core.h"
+#include "client/failure_text.h"
 #include "core/strview.h"
 #include "core/wipe.h"
 #include "json/server_message.h"
@@ -179,10 +180,10 @@ void SessionSlot::begin_connect(uint64_t now) {
                        "connect_url is not a ws:// or wss:// URL");
         return;
     }
-    const char* why = "cannot reach the session server";
+    const char* why = nullptr;
     const Error e = core_->open(link_.conn(), url_, &why);
     if (e != Error::ok) {
-        attempt_failed(e, Phase::open, 0, why);
+        attempt_failed(e, Phase::open, 0, why != nullptr ? why : connect_failure_text(e));
         return;
     }
     stage_ = Stage::connecting;
@@ -193,7 +194,7 @@ void SessionSlot::step_connecting(uint64_t now) {
     const Error e = link_.conn().progress();
     if (e == Error::would_block) return;
     if (e != Error::ok) {
-        attempt_failed(e, Phase::open, 0, "cannot reach the session server");
+        attempt_failed(e, Phase::open, 0, connect_failure_text(e));
         return;
     }
     send_upgrade();
@@ -476,6 +477,12 @@ bool SessionSlot::token_reusable(uint64_t at) const {
     if (presented_ || auth_.token[0] == '\0') return false;
     const uint64_t expiry = auth_.obtained_ms + uint64_t{auth_.expires_in_s} * 1000u;
     return !expired_by(at + core_->options.open_timeout_ms, expiry);
+}
+
+// The receive chunk is idle until the upgrade: it holds the event's text.
+const char* SessionSlot::connect_failure_text(Error e) {
+    return describe_connect_failure(e, link_.conn(), url_, reinterpret_cast<char*>(link_.rx()),
+                                    link_.rx_size());
 }
 
 // A token once presented is spent (single use): no copy of it stays, neither

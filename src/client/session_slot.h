@@ -102,6 +102,7 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     bool live() const { return stage_ == Stage::starting || stage_ == Stage::open || closing(); }
     bool token_reusable(uint64_t now) const;
     void forget_token();
+    const char* connect_failure_text(Error e);
     void settle_paid_token(bool worked);
     bool paid_attempts_spent();
     void step_open(uint64_t now);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "client/client_core.h"
+#include "client/failure_text.h"
 #include "client/price_policy.h"
 #include "core/strview.h"
 #include "core/url.h"
@@ -53,10 +54,12 @@ bool TokenFetch::begin_attempt(const char* payment, size_t payment_size) {
     tx.commit(n);
     link_->reader().begin(core_->http_limits(), header_names(kPaymentHeaderNames),
                           reinterpret_cast<char*>(link_->work()), decode_area_offset(), false);
-    const char* why = "cannot reach the token server";
+    const char* why = nullptr;
     const Error e = core_->open(link_->conn(), core_->server, &why);
     if (e != Error::ok) {
-        fail(e, why);
+        fail(e, why != nullptr ? why
+                               : describe_connect_failure(e, link_->conn(), core_->server,
+                                                          message_, sizeof message_));
         return false;
     }
     state_ = State::connecting;
@@ -74,7 +77,8 @@ void TokenFetch::step(uint64_t now) {
             const Error e = link_->conn().progress();
             if (e == Error::would_block) return;
             if (e != Error::ok) {
-                fail(e, "cannot reach the token server");
+                fail(e, describe_connect_failure(e, link_->conn(), core_->server, message_,
+                                                 sizeof message_));
                 return;
             }
             state_ = State::sending;

@@ -53,6 +53,15 @@ bool has_ip_san(const mbedtls_x509_crt& crt, const IpAddress& ip) {
 
 }  // namespace
 
+const char* certificate_problem(uint32_t flags) {
+    if (flags == 0) return nullptr;
+    if ((flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) != 0) return "is not trusted";
+    if ((flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) != 0) return "is for another name";
+    if ((flags & MBEDTLS_X509_BADCERT_EXPIRED) != 0) return "has expired";
+    if ((flags & MBEDTLS_X509_BADCERT_FUTURE) != 0) return "is not valid yet";
+    return "was refused";
+}
+
 TlsSession::TlsSession()
     : ssl_{},
       transport_(nullptr),

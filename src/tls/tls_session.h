@@ -50,6 +50,11 @@ struct TlsTransport {
     long (*recv)(void* ctx, uint8_t* buf, size_t len);
 };
 
+/// What X.509 verification flags (verify_flags()) say, in a few words, most
+/// telling first: "is not trusted", "is for another name", "has expired",
+/// "is not valid yet", "was refused"; nullptr when the flags are 0.
+const char* certificate_problem(uint32_t verify_flags);
+
 class TlsSession {
   public:
     TlsSession();   // no session yet (nothing allocated): setup() starts one

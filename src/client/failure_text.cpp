@@ -1,0 +1,59 @@
+#include "client/failure_text.h"
+
+#include "core/writer.h"
+#include "tls/tls_session.h"
+
+namespace consensus {
+
+namespace {
+
+void put_host_port(BoundedWriter* w, const Url& url) {
+    w->put(url.host);
+    w->put(":");
+    w->put_uint(url.port);
+}
+
+void put_what(BoundedWriter* w, Error e, const Connection& conn, const Url& url) {
+    switch (e) {
+        case Error::cert_invalid: {
+            const char* problem = certificate_problem(conn.verify_flags());
+            w->put("the certificate of ");
+            w->put(url.host);
+            w->put(" ");
+            w->put(problem != nullptr ? problem : "was refused");
+            return;
+        }
+        case Error::tls_failed:
+            w->put("TLS handshake with ");
+            put_host_port(w, url);
+            w->put(" failed");
+            return;
+        case Error::dns_failed:
+            w->put("cannot resolve ");
+            w->put(url.host);
+            return;
+        default:
+            w->put("cannot connect to ");
+            put_host_port(w, url);
+            return;
+    }
+}
+
+}  // namespace
+
+const char* describe_connect_failure(Error e, const Connection& conn, const Url& url, char* out,
+                                     size_t cap) {
+    if (cap == 0) return out;
+    BoundedWriter w(out, cap - 1);
+    put_what(&w, e, conn, url);
+    size_t n = w.result();
+    if (n == 0) {  // too long for out: the words without the host
+        BoundedWriter plain(out, cap - 1);
+        plain.put(e == Error::cert_invalid ? "certificate refused" : "connection failed");
+        n = plain.result();
+    }
+    out[n] = '\0';
+    return out;
+}
+
+}  // namespace consensus
