@@ -3,7 +3,7 @@
 // Receiving: wslay_frame_recv parses frame headers and hands out payload
 // pieces from its own 4 KiB input buffer (one malloc at init, none per frame).
 // On top of it this class keeps the RFC rules that wslay's event layer would
-// otherwise provide (ANCHORS.md #11): message reassembly into a caller buffer
+// otherwise provide, and its frame layer does not: message reassembly into a caller buffer
 // with a hard size limit, incremental UTF-8 checks, automatic PONG, the close
 // handshake, and refusal of every protocol violation with the right close code.
 //
