@@ -4,7 +4,8 @@
  * and an entropy source. TLS is NOT part of a port: the core layers mbedTLS
  * over any port stream. C-compatible so an RTOS or modem port can be written in C.
  *
- * Return-value contract of send/recv (never ambiguous, see ANCHORS.md #1):
+ * Return-value contract of send/recv (never ambiguous: "would block" has a code of
+ * its own, and "closed" never looks like "nothing yet"):
  *   > 0                 bytes moved, at most len
  *   CWS_IO_WOULD_BLOCK  nothing now (no byte moved); the core waits for
  *                       readiness and calls again

@@ -17,7 +17,7 @@ bool valid_close_code_to_send(uint16_t code) {
 }
 
 // The service ends sessions with these closes, with or without a
-// session_expired message first (SERVER_PROTOCOL.md section 4).
+// session_expired message first (docs/SERVICE.md section 6).
 bool is_expiry_close(uint16_t code, const char* reason) {
     return (code == 1000 && strcmp(reason, "Time limit reached") == 0) ||
            (code == 1008 && strcmp(reason, "Data limit reached") == 0);

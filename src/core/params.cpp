@@ -1,4 +1,4 @@
-// Token parameters: merge, validation and the local quote (SERVER_PROTOCOL.md §1).
+// Token parameters: merge, validation and the local quote (docs/SERVICE.md §1-2).
 #include "consensus/params.h"
 
 #include <string.h>

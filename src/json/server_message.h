@@ -1,4 +1,4 @@
-// Classifies the service's own WebSocket text messages (SERVER_PROTOCOL.md §3-4).
+// Classifies the service's own WebSocket text messages (docs/SERVICE.md §5-6).
 #pragma once
 
 #include <stddef.h>

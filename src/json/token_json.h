@@ -8,7 +8,7 @@
 
 namespace consensus {
 
-/// Default token lifetime when the 200 body has no expires_in (SERVER_PROTOCOL.md §2).
+/// Default token lifetime when the 200 body has no expires_in (docs/SERVICE.md §1, §3).
 constexpr uint32_t kDefaultExpiresIn = 60;
 
 /// Parses {"token":..., "connect_url":..., "expires_in":N}; unknown fields are

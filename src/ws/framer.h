@@ -7,7 +7,7 @@
 // small header scanner (detail::HeadScan) that judges each header as soon as
 // its length is complete.
 // On top of it this class keeps the RFC rules that wslay's event layer would
-// otherwise provide (ANCHORS.md #11): message reassembly into a caller buffer
+// otherwise provide, and its frame layer does not: message reassembly into a caller buffer
 // with a hard size limit, incremental UTF-8 checks, automatic PONG, the close
 // handshake, and refusal of every protocol violation with the right close code.
 //

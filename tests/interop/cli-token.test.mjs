@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Drives our CLI `consensus-ws token` (contract: shared/design/TOOLS.md) against
+// Drives our CLI `consensus-ws token` (contract: docs/CLI.md) against
 // token-server.mjs, i.e. against the real @x402/express middleware, paying with
 // payer.mjs (the real @x402 client SDK with a test signer). Checks what the CLI
 // prints and exits with, and what the server saw (its --log).

@@ -1,5 +1,5 @@
 // Option table + one switch: each option is parsed, then the whole set is
-// checked against the command and the server's rules (TOOLS.md "Behaviour").
+// checked against the command and the server's rules (docs/CLI.md "Validation").
 #include "args.h"
 
 #include <stdarg.h>
@@ -272,7 +272,7 @@ struct Parser {
         return Error::ok;
     }
 
-    // TOOLS.md: the dimensions the model bills must be at least 1.
+    // docs/CLI.md: the dimensions the model bills must be at least 1.
     Error check_billed() {
         TokenParams& p = args->params;
         if (!saw_model) p.model = Model::hybrid;

@@ -1,4 +1,4 @@
-// Command-line parsing and validation of `consensus-ws` (TOOLS.md contract).
+// Command-line parsing and validation of `consensus-ws` (contract: docs/CLI.md).
 // Pure: no I/O, no allocation. Every string in Args points into argv, the
 // environment value passed in, or a static default; keep them alive.
 #pragma once

@@ -1,4 +1,4 @@
-// The exit status of `consensus-ws` (TOOLS.md): a pure function over what
+// The exit status of `consensus-ws` (docs/CLI.md): a pure function over what
 // each session went through, so every rule has a unit test.
 #pragma once
 

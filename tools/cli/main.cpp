@@ -1,4 +1,4 @@
-// consensus-ws: the command-line client (TOOLS.md). Parses, validates (exit 2
+// consensus-ws: the command-line client (docs/CLI.md). Parses, validates (exit 2
 // before any network traffic), then runs token / connect / demo.
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-// The CLI's output lines (TOOLS.md "--json output"). With --json every line
+// The CLI's output lines (docs/CLI.md "Output"). With --json every line
 // on stdout is one JSON object; otherwise received text goes to stdout, one
 // message per line (binary as `[binary N bytes] <base64>`), and everything else
 // to stderr in words. In human form every server-provided string is escaped

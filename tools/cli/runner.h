@@ -17,7 +17,7 @@ constexpr size_t kMaxStdinLine = 16384;
 /// `token`: buys one token and prints it. Returns the exit status (0, 2, 3).
 int run_token(const Args& args, const Output& out);
 
-/// `connect`: runs the sessions as TOOLS.md describes. Returns the exit
+/// `connect`: runs the sessions as docs/CLI.md describes. Returns the exit
 /// status (0, 2, 3, 4, 5; the highest over the sessions).
 int run_connect(const Args& args, const Output& out);
 

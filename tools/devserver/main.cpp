@@ -1,5 +1,5 @@
 // consensus-devserver: a local stand-in for the Consensus WebSocket service
-// (SERVER_PROTOCOL.md, TOOLS.md). One process, one thread, one poll() loop.
+// (docs/SERVICE.md, docs/CLI.md). One process, one thread, one poll() loop.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>

@@ -1,4 +1,4 @@
-// Command line of consensus-devserver (contract: TOOLS.md).
+// Command line of consensus-devserver (contract: docs/CLI.md).
 #pragma once
 
 #include <cstddef>

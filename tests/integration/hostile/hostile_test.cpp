@@ -365,7 +365,7 @@ TEST(HostileFrames, ResetMidFrame) {
     CHECK(o.elapsed_ms < 2500);
 }
 
-// Reconnect policy (TOOLS.md): a successful open resets the count of failed
+// Reconnect policy (docs/CLI.md): a successful open resets the count of failed
 // attempts, so a server that opens and then breaks the protocol is retried
 // after every loss, each time with a NEW token, until the caller closes (or
 // the spend guard refuses: see PaidViolationLoopStopsAtTheSpendLimit).

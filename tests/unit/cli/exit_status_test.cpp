@@ -1,4 +1,4 @@
-// The exit status rules of TOOLS.md as a pure function over session summaries.
+// The exit status rules of docs/CLI.md as a pure function over session summaries.
 #include "exit_status.h"
 
 #include <string.h>

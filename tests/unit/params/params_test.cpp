@@ -117,7 +117,7 @@ TEST(params, NodeHeaderRules) {
 }
 
 TEST(params, QuoteMatchesServerAmounts) {
-    // The server's amounts (vectors/x402 and SERVER_PROTOCOL.md).
+    // The server's amounts (vectors/x402 and docs/SERVICE.md).
     LONGS_EQUAL(7500, quote_micro_usd(make(Model::hybrid, 5, 50)));
     LONGS_EQUAL(5000, quote_micro_usd(make(Model::time, 5, 0)));
     LONGS_EQUAL(6000, quote_micro_usd(make(Model::data, 0, 50)));
