@@ -89,10 +89,12 @@ Outcome session(const RunSpec& s) {
     return r.session();
 }
 
-void check_token_fails(Srv s, Error e) {
+// `words`: what the error's text must say (it names the host, localhost).
+void check_token_fails(Srv s, Error e, const char* words) {
     const Outcome o = token(spec(https(s, "ws_echo")));
     CHECK(o.token_done);
     CHECK_ERR(e, o.token.error);
+    STRCMP_CONTAINS(words, o.token_message.c_str());
     LONGS_EQUAL(0, o.token.http_status);
     CHECK(o.elapsed_ms < 4500);
 }
@@ -102,7 +104,7 @@ void check_token_fails(Srv s, Error e) {
 // by a reconnect after the interval; max_reconnects = 1. The TLS failure
 // comes before the upgrade request, so the token was never presented: the
 // reconnect reuses it instead of buying a new one.
-void check_session_fails(Srv s, Error e) {
+void check_session_fails(Srv s, Error e, const char* words) {
     RunSpec r = spec(https(kGood, "wssat_" + std::to_string(port_of(s)) + "_ws_echo"));
     r.max_reconnects = 1;
     const Outcome o = session(r);
@@ -115,6 +117,7 @@ void check_session_fails(Srv s, Error e) {
         if (ev.type != EventType::error) continue;
         CHECK_ERR(e, ev.error);
         CHECK(ev.phase == Phase::open);
+        STRCMP_CONTAINS(words, ev.text.c_str());
     }
     CHECK_ERR(e, o.end_error);
     CHECK(o.elapsed_ms < 6000);  // two opens of < 3 s each, no hang
@@ -140,29 +143,29 @@ TEST(TlsFail, GoodCertificateWorksForTokenAndSession) {
 }
 
 TEST(TlsFail, TokenFromUntrustedSelfSigned) {
-    check_token_fails(kSelfSigned, Error::cert_invalid);
+    check_token_fails(kSelfSigned, Error::cert_invalid, "the certificate of localhost is not trusted");
 }
 TEST(TlsFail, TokenFromWrongHostName) {
-    check_token_fails(kWrongHost, Error::cert_invalid);
+    check_token_fails(kWrongHost, Error::cert_invalid, "the certificate of localhost is for another name");
 }
 TEST(TlsFail, TokenFromExpiredCertificate) {
-    check_token_fails(kExpired, Error::cert_invalid);
+    check_token_fails(kExpired, Error::cert_invalid, "the certificate of localhost has expired");
 }
 TEST(TlsFail, TokenFromPlainTcpOnHttpsUrl) {
-    check_token_fails(kPlain, Error::tls_failed);
+    check_token_fails(kPlain, Error::tls_failed, "TLS handshake with localhost:");
 }
 
 TEST(TlsFail, SessionOnUntrustedSelfSigned) {
-    check_session_fails(kSelfSigned, Error::cert_invalid);
+    check_session_fails(kSelfSigned, Error::cert_invalid, "the certificate of localhost is not trusted");
 }
 TEST(TlsFail, SessionOnWrongHostName) {
-    check_session_fails(kWrongHost, Error::cert_invalid);
+    check_session_fails(kWrongHost, Error::cert_invalid, "the certificate of localhost is for another name");
 }
 TEST(TlsFail, SessionOnExpiredCertificate) {
-    check_session_fails(kExpired, Error::cert_invalid);
+    check_session_fails(kExpired, Error::cert_invalid, "the certificate of localhost has expired");
 }
 TEST(TlsFail, SessionOnPlainTcpWithWssUrl) {
-    check_session_fails(kPlain, Error::tls_failed);
+    check_session_fails(kPlain, Error::tls_failed, "TLS handshake with localhost:");
 }
 
 // Rule: a token bought over TLS is presented only over TLS. An https token
