@@ -339,6 +339,8 @@ void SessionSlot::receive_frames() {
                 return;
             }
             link_.close();
+            if (!expired_ && is_expiry_close(close_code_, close_reason_)) expired_by_close();
+            if (stage_ != Stage::open) return;  // a listener closed or ended it
             emit_close(Initiator::server, close_code_, close_reason_);
             after_server_close();
             return;
@@ -361,9 +363,9 @@ void SessionSlot::on_protocol_violation() {
 
 void SessionSlot::after_server_close() {
     if (stage_ != Stage::open) return;  // a listener already closed or ended it
-    if (expired_ || is_expiry_close(close_code_, close_reason_)) {
+    if (expired_) {
         if (renew_) {
-            schedule_reconnect(Error::ok, now_);  // a renewal waits like any purchase
+            schedule_reconnect(Error::ok, now_, true);  // a renewal waits like any purchase
         } else {
             end(Error::ok);
         }
@@ -552,7 +554,22 @@ void SessionSlot::finish_close(uint16_t code, const char* reason) {
     end(Error::ok, Stage::closed_by_caller);
 }
 
-void SessionSlot::schedule_reconnect(Error why, uint64_t now) {
+// The service may end a session with its expiry close and no session_expired
+// message: the caller gets the session_expired event all the same.
+void SessionSlot::expired_by_close() {
+    expired_ = true;
+    const bool data = close_code_ == 1008;
+    expired_info_ = SessionExpiredInfo{};
+    expired_info_.reason = data ? ExpiryReason::data_limit_reached : ExpiryReason::time_limit_reached;
+    expired_info_.reason_text = view_of(data ? "data_limit_reached" : "time_limit_reached");
+    expired_info_.duration_minutes = -1;
+    expired_info_.data_mb = -1;
+    Event ev = blank_event(EventType::session_expired);
+    ev.expired = &expired_info_;
+    emit(ev);
+}
+
+void SessionSlot::schedule_reconnect(Error why, uint64_t now, bool renewal) {
     if (closing()) {
         end(Error::ok, Stage::closed_by_caller);
         return;
@@ -567,11 +584,12 @@ void SessionSlot::schedule_reconnect(Error why, uint64_t now) {
         settle_paid_token(false);
         if (paid_attempts_spent()) return;
     }
-    if (reconnects_in_row_ >= core_->options.max_reconnects) {
+    // A renewal is no failed attempt: max_reconnects does not bound it.
+    if (!renewal && reconnects_in_row_ >= core_->options.max_reconnects) {
         end(why);
         return;
     }
-    ++reconnects_in_row_;
+    if (!renewal) ++reconnects_in_row_;
     stage_ = Stage::waiting_to_reconnect;
     deadline_ = now + core_->options.reconnect_interval_ms;
     Event ev = blank_event(EventType::reconnecting);

@@ -118,7 +118,8 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     void link_lost();
     void after_server_close();
     void finish_close(uint16_t code, const char* reason);
-    void schedule_reconnect(Error why, uint64_t now);
+    void schedule_reconnect(Error why, uint64_t now, bool renewal = false);
+    void expired_by_close();
     void end(Error why, Stage final = Stage::closed);
     void emit(Event& ev);
     void emit_error(Error e, Phase phase, int http_status, const char* detail);

@@ -319,6 +319,27 @@ TEST(session, ExpiryCloseWithoutTheMessageAlsoEnds) {
     h.spin();
     CHECK(h.find(EventType::ended) != nullptr);
     LONGS_EQUAL(0, h.count(EventType::reconnecting));
+    // The caller hears of the expiry as if the message had come, before the close.
+    LONGS_EQUAL(1, h.count(EventType::session_expired));
+    CHECK(h.find(EventType::session_expired) < h.find(EventType::close));
+}
+
+TEST(session, RenewalIsNotBoundByMaxReconnects) {
+    h.client.deinit();
+    h.options.max_reconnects = 0;
+    CHECK(h.init() == Error::ok);
+    SessionOptions o = h.session_options();
+    o.renew = true;
+    open(o);
+    FakeStream& first = ws();
+    script_token("t2");
+    first.push(frame(0x1, kExpired) + close_frame(1000, "Time limit reached"));
+    h.spin();
+    LONGS_EQUAL(1, h.count(EventType::reconnecting));
+    CHECK(h.find(EventType::ended) == nullptr);
+    h.fp.advance(h.options.reconnect_interval_ms);
+    h.spin();
+    STRCMP_CONTAINS("GET /ws-connect?token=t2 ", h.fp.stream(3).sent().c_str());
 }
 
 TEST(session, RenewBuysANewSessionAfterExpiry) {
