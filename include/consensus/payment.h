@@ -35,7 +35,16 @@ struct PaymentChallenge {
     StrView resource_url;  // resource.url
     PaymentRequirement accepts[kMaxAccepts];
     size_t accepts_count = 0;
+    StrView accepts_json;  // the server's whole `accepts` array, as sent
 };
+
+/// The challenge as a signer may see it: the server's JSON text with its
+/// `accepts` array holding only the requirements left in ch.accepts (the
+/// library removes those its price policy refused), each verbatim. Hand this,
+/// not ch.json, to an external signer. Writes into out (no NUL); returns the
+/// size, or 0 when it does not fit in cap or ch has no accepts array. No
+/// allocation.
+size_t write_policy_challenge(const PaymentChallenge& ch, char* out, size_t cap);
 
 /// Identifies one pending payment; pass it back to Client::complete_payment.
 struct PaymentTicket {

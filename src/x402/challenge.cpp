@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "core/strview.h"
+#include "core/writer.h"
 #include "json/json.h"
 
 namespace consensus {
@@ -85,6 +86,7 @@ bool parse_requirement(const JsonDoc& doc, int obj, PaymentRequirement* r) {
 bool parse_accepts(const JsonDoc& doc, PaymentChallenge* out) {
     int arr = 0;
     if (!find_once(doc, 0, "accepts", &arr) || !json_is_array(doc, arr)) return false;
+    out->accepts_json = json_raw(doc, arr);
     int n = doc.tok[arr].size;
     if (n <= 0) return false;
     int item = arr + 1;
@@ -136,6 +138,25 @@ Error decode_challenge(const char* b64, size_t b64_len, char* json_out, size_t j
         return Error::bad_response;
     }
     return Error::ok;
+}
+
+size_t write_policy_challenge(const PaymentChallenge& ch, char* out, size_t cap) {
+    const StrView arr = ch.accepts_json;
+    if (arr.data == nullptr || ch.json.data == nullptr || arr.data < ch.json.data ||
+        arr.data + arr.size > ch.json.data + ch.json.size) {
+        return 0;
+    }
+    const size_t head = static_cast<size_t>(arr.data - ch.json.data);
+    BoundedWriter w(out, cap);
+    w.put(ch.json.data, head);
+    w.put("[");
+    for (size_t i = 0; i < ch.accepts_count; ++i) {
+        if (i > 0) w.put(",");
+        w.put(ch.accepts[i].raw);
+    }
+    w.put("]");
+    w.put(arr.data + arr.size, ch.json.size - head - arr.size);
+    return w.result();
 }
 
 }  // namespace consensus

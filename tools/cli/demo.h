@@ -16,7 +16,8 @@ namespace cli {
 bool find_devserver(char* path, size_t cap);
 
 /// Runs the demo; returns the exit status (0 when the session went as asked;
-/// 4 when the dev server could not be started or found).
+/// 3, with a connect_failed error, when the dev server could not be found or
+/// started: no token could be had).
 int run_demo(const Output& out);
 
 }  // namespace cli

@@ -98,9 +98,10 @@ PaymentDecision cli_payment_hook(void* user, const PaymentChallenge& challenge,
     if (rt->token_command) print_payment(rt->out, kNoSession, false);
     if (rt->args->demo_payer) return demo_payment_hook(nullptr, challenge, ticket, header);
     if (rt->args->payer == nullptr) return PaymentDecision::decline;
-    if (!rt->payers.start(challenge.json.data, challenge.json.size, ticket)) {
-        return PaymentDecision::refused;
-    }
+    // The payer sees only the requirements the price policy let through.
+    static char json[kMaxChallengeToPayer];
+    const size_t n = write_policy_challenge(challenge, json, sizeof json);
+    if (n == 0 || !rt->payers.start(json, n, ticket)) return PaymentDecision::refused;
     return PaymentDecision::pending;
 }
 

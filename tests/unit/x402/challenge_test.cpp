@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <string>
+
 #include "CppUTest/TestHarness.h"
 #include "common/kept_headers.h"
 #include "consensus/params.h"
@@ -163,6 +165,39 @@ TEST(challenge, SolanaSecondAccept) {
     STRNCMP_EQUAL("{\"scheme\":\"exact\",\"network\":\"solana:", s.raw.data, 36);
     CHECK(strstr(g_json, "\"feePayer\":\"HVT3kyHgVxyzJzpePScdgYb5NLCibHRsU4cT9CSQjMH7\"") !=
           nullptr);
+}
+
+// What an external signer is handed once the policy dropped a requirement:
+// the server's text, its accepts array holding the kept entries verbatim.
+TEST(challenge, PolicyChallengeKeepsOnlyTheKeptRequirements) {
+    StrView h = challenge_header(&r, "402-hybrid-evm-solana.http");
+    CHECK(decode_challenge(h.data, h.size, g_json, sizeof(g_json), g_scratch, sizeof(g_scratch),
+                           &c) == Error::ok);
+    static char out[4096];
+    // Nothing dropped: the server's own text, byte for byte.
+    size_t n = write_policy_challenge(c, out, sizeof out);
+    LONGS_EQUAL(c.json.size, n);
+    CHECK(memcmp(out, c.json.data, n) == 0);
+    // The Solana requirement dropped: the rest is unchanged, the array holds the EVM one.
+    const std::string evm(c.accepts[0].raw.data, c.accepts[0].raw.size);
+    c.accepts_count = 1;
+    n = write_policy_challenge(c, out, sizeof out);
+    const std::string got(out, n);
+    CHECK(got.find("\"accepts\":[" + evm + "]") != std::string::npos);
+    CHECK(got.find("solana") == std::string::npos);
+    PaymentChallenge again;
+    static char json2[4096];
+    static uint8_t scratch2[8192];
+    unsigned char b64[8192];
+    size_t b64_len = 0;
+    LONGS_EQUAL(0, mbedtls_base64_encode(b64, sizeof b64, &b64_len,
+                                         reinterpret_cast<const unsigned char*>(out), n));
+    CHECK(decode_challenge(reinterpret_cast<char*>(b64), b64_len, json2, sizeof json2, scratch2,
+                           sizeof scratch2, &again) == Error::ok);
+    LONGS_EQUAL(1, again.accepts_count);
+    CHECK(view_is(again.accepts[0].network, "eip155:84532"));
+    // Too small a buffer: 0, never a cut text.
+    LONGS_EQUAL(0, write_policy_challenge(c, out, n - 1));
 }
 
 TEST(challenge, VectorAmountsMatchTheLocalQuote) {
