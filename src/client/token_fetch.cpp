@@ -10,6 +10,7 @@
 #include "core/wipe.h"
 #include "core/writer.h"
 #include "http/request.h"
+#include "json/json.h"
 #include "json/token_json.h"
 #include "x402/challenge.h"
 
@@ -58,8 +59,8 @@ bool TokenFetch::begin_attempt(const char* payment, size_t payment_size) {
     const Error e = core_->open(link_->conn(), core_->server, &why);
     if (e != Error::ok) {
         fail(e, why != nullptr ? why
-                               : describe_connect_failure(e, link_->conn(), core_->server,
-                                                          message_, sizeof message_));
+                               : describe_connect_failure(e, link_->conn(), core_->server, message_,
+                                                          sizeof message_));
         return false;
     }
     state_ = State::connecting;
@@ -205,19 +206,7 @@ void TokenFetch::on_response() {
             on_challenge();
             return;
         }
-        // The paid retry was refused: report the server's reason when it gave one.
-        PaymentChallenge ch;
-        const StrView pr = reader.header(kPaymentRequired);
-        char* area = decode_area();
-        const size_t area_size = decode_area_size();
-        if (pr.size > 0 &&
-            decode_challenge(pr.data, pr.size, area, area_size / 2, area + area_size / 2,
-                             area_size - area_size / 2, &ch) == Error::ok &&
-            ch.error.size > 0) {
-            copy_cut(message_, sizeof message_, ch.error.data, ch.error.size);
-        } else {
-            copy_cut(message_, sizeof message_, "payment settlement failed", 25);
-        }
+        payment_refused_text();
         fail(Error::payment_rejected, nullptr);
         return;
     }
@@ -239,6 +228,37 @@ void TokenFetch::on_response() {
     extract_error_text(body.data, body.size, reinterpret_cast<uint8_t*>(decode_area()),
                        decode_area_size(), message_, sizeof message_);
     fail(Error::http_status, nullptr);
+}
+
+// The paid retry was refused: the server's own words, unescaped once, from
+// where it puts them: the body (the service: {"error", "details"}), the
+// settlement receipt (PAYMENT-RESPONSE: errorReason, errorMessage), the new
+// challenge's error; else a plain text.
+void TokenFetch::payment_refused_text() {
+    const HttpResponseReader& reader = link_->reader();
+    const StrView body = reader.body();
+    char* area = decode_area();
+    const size_t half = decode_area_size() / 2;
+    if (extract_error_text(body.data, body.size, area, decode_area_size(), message_,
+                           sizeof message_) > 0) {
+        return;
+    }
+    const StrView receipt = reader.header(kPaymentResponse);
+    if (receipt.size > 0 &&
+        settlement_error_text(receipt.data, receipt.size, area, half, area + half,
+                              decode_area_size() - half, message_, sizeof message_) > 0) {
+        return;
+    }
+    PaymentChallenge ch;
+    const StrView pr = reader.header(kPaymentRequired);
+    if (pr.size > 0 &&
+        decode_challenge(pr.data, pr.size, area, half, area + half, decode_area_size() - half,
+                         &ch) == Error::ok &&
+        ch.error.size > 0) {
+        json_unescape_cut(ch.error, message_, sizeof message_);
+        return;
+    }
+    copy_cut(message_, sizeof message_, "payment settlement failed", 25);
 }
 
 void TokenFetch::on_challenge() {

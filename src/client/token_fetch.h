@@ -72,6 +72,7 @@ class TokenFetch {
     size_t hook_area_size() const;
     void wipe_hook_area();
     void wipe_response();
+    void payment_refused_text();
 
     ClientCore* core_ = nullptr;
     Link* link_ = nullptr;  // lent by the owner

@@ -112,12 +112,9 @@ bool parse_challenge(const JsonDoc& doc, PaymentChallenge* out) {
            parse_accepts(doc, out);
 }
 
-}  // namespace
-
-Error decode_challenge(const char* b64, size_t b64_len, char* json_out, size_t json_cap,
-                       void* scratch, size_t scratch_len, PaymentChallenge* out) {
-    if (out == nullptr) return Error::bad_response;
-    *out = PaymentChallenge{};
+// An x402 header value: base64 (as @x402/core decodes it) of one JSON object.
+Error decode_json_header(const char* b64, size_t b64_len, char* json_out, size_t json_cap,
+                         void* scratch, size_t scratch_len, JsonDoc* doc, size_t* json_len) {
     if (!b64_ok(b64, b64_len)) return Error::bad_response;
     const unsigned char* src = reinterpret_cast<const unsigned char*>(b64);
     size_t need = 0;
@@ -129,8 +126,45 @@ Error decode_challenge(const char* b64, size_t b64_len, char* json_out, size_t j
         return Error::bad_response;
     }
     json_out[n] = '\0';
+    *json_len = n;
+    return json_parse_object(json_out, n, scratch, scratch_len, doc);
+}
+
+}  // namespace
+
+size_t settlement_error_text(const char* b64, size_t b64_len, char* json_buf, size_t json_cap,
+                             void* scratch, size_t scratch_len, char* out, size_t cap) {
+    if (out == nullptr || cap == 0) return 0;
+    out[0] = '\0';
     JsonDoc doc;
-    Error e = json_parse_object(json_out, n, scratch, scratch_len, &doc);
+    size_t n = 0;
+    if (decode_json_header(b64, b64_len, json_buf, json_cap, scratch, scratch_len, &doc, &n) !=
+        Error::ok) {
+        return 0;
+    }
+    const int reason = json_find(doc, 0, "errorReason");
+    const int message = json_find(doc, 0, "errorMessage");
+    size_t len = 0;
+    if (json_is_string(doc, reason)) len = json_unescape_cut(json_raw(doc, reason), out, cap);
+    if (json_is_string(doc, message) && len + 3 < cap) {
+        if (len > 0) {
+            out[len++] = ':';
+            out[len++] = ' ';
+        }
+        len += json_unescape_cut(json_raw(doc, message), out + len, cap - len);
+    }
+    out[len] = '\0';
+    return len;
+}
+
+Error decode_challenge(const char* b64, size_t b64_len, char* json_out, size_t json_cap,
+                       void* scratch, size_t scratch_len, PaymentChallenge* out) {
+    if (out == nullptr) return Error::bad_response;
+    *out = PaymentChallenge{};
+    JsonDoc doc;
+    size_t n = 0;
+    const Error e =
+        decode_json_header(b64, b64_len, json_out, json_cap, scratch, scratch_len, &doc, &n);
     if (e != Error::ok) return e;
     out->json = make_view(json_out, n);
     if (!parse_challenge(doc, out)) {

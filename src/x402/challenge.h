@@ -10,10 +10,18 @@ namespace consensus {
 
 /// The response headers a purchase keeps (HttpResponseReader's keep-list),
 /// indexed by PaymentHeader.
-constexpr const char* kPaymentHeaderNames[] = {"payment-required"};
-enum PaymentHeader : size_t { kPaymentRequired = 0 };
+constexpr const char* kPaymentHeaderNames[] = {"payment-required", "payment-response"};
+enum PaymentHeader : size_t { kPaymentRequired = 0, kPaymentResponse = 1 };
 /// The request header that carries the payment (x402 v2).
 constexpr char kPaymentSignatureHeader[] = "PAYMENT-SIGNATURE";
+
+/// The failure a settlement receipt (a PAYMENT-RESPONSE header value: base64
+/// JSON {success:false, errorReason, errorMessage, ...}) reports, unescaped:
+/// "errorReason: errorMessage" (either alone when only one is a string), cut
+/// to cap - 1, NUL-terminated. 0 when the value does not decode or names no
+/// error. json_buf holds the decoded JSON, scratch the JSON tokens.
+size_t settlement_error_text(const char* b64, size_t b64_len, char* json_buf, size_t json_cap,
+                             void* scratch, size_t scratch_len, char* out, size_t cap);
 
 /// Decodes a PAYMENT-REQUIRED header value (standard base64 with padding:
 /// [A-Za-z0-9+/]*={0,2}, length a multiple of 4; anything else, e.g. base64url

@@ -181,7 +181,34 @@ TEST(token, SettleFailureIsPaymentRejected) {
     CHECK(request() == Error::ok);
     h.spin();
     CHECK(h.token_result.error == Error::payment_rejected);
-    STRCMP_EQUAL("payment settlement failed", h.token_message.c_str());
+    // @x402/express's receipt (PAYMENT-RESPONSE) says why, in its words.
+    STRCMP_EQUAL(
+        "invalid_exact_evm_transaction_failed: rejected by the stand-in facilitator "
+        "(reject-settle mode)",
+        h.token_message.c_str());
+}
+
+// The service's own answer to a failed settlement: its body names the reason.
+TEST(token, SettleFailureDetailsFromTheBody) {
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    h.fp.stream(1).push(response(
+        402, "Payment Required",
+        "{\"error\":\"Settlement failed\",\"details\":\"invalid_exact_evm_transaction_failed\"}"));
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK_ERR(Error::payment_rejected, h.token_result.error);
+    STRCMP_EQUAL("Settlement failed: invalid_exact_evm_transaction_failed",
+                 h.token_message.c_str());
+}
+
+// JSON escapes in the server's words are decoded once, never kept.
+TEST(token, ServerWordsAreUnescapedOnce) {
+    h.fp.stream(0).push(
+        response(500, "Internal Server Error", "{\"error\":\"bad \\\"quote\\\" \\u00e9\"}"));
+    CHECK(request() == Error::ok);
+    h.spin();
+    CHECK_ERR(Error::http_status, h.token_result.error);
+    STRCMP_EQUAL("bad \"quote\" \xc3\xa9", h.token_message.c_str());
 }
 
 TEST(token, ChallengeWithoutHeaderIsBadResponse) {

@@ -386,6 +386,16 @@ start_dev --connect-url-port 1
 run $t 4 connect --server "$URL" --demo-payer --send x --max-reconnects 2 --reconnect-ms 50 \
     --json && count $t out '"type":"token"' 1 && count $t out '"status":"paid"' 1 &&
     count $t out '"code":"connect_failed"' 3 && count $t dev.log '"paid":true' 1 && ok $t
+t=service.settle_failed
+# A failed settlement: the server's reason comes through, its quotes unescaped once
+# (JSON-escaped once by --json, shown as they are in human output).
+start_dev --settle-fail 'rejected by "the" facilitator'
+run $t 3 connect --server "$URL" --demo-payer --send x --max-reconnects 0 --json &&
+    has $t out '"code":"payment_rejected","message":"invalid_exact_evm_transaction_failed: rejected by \"the\" facilitator"' &&
+    ok $t
+t=service.settle_failed_human
+run $t 3 connect --server "$URL" --demo-payer --send x --max-reconnects 0 &&
+    has $t err 'rejected by "the" facilitator' && ok $t
 stop_dev
 
 # ---- TLS failures at the connect_url ------------------------------------------------
@@ -429,16 +439,20 @@ fi
 # The server floods pings after the 101: the CLI still acts on SIGTERM within a second.
 t=signal.term_under_flood
 start_hostile && flood=$HPORT
-timeout 20 "$WS" connect --server "http://localhost:$flood/ws_ping_flood" --json \
+# (No `timeout` wrapper: it would pass the signal on a second time.)
+"$WS" connect --server "http://localhost:$flood/ws_ping_flood" --json \
     </dev/null >"$TMP/out" 2>"$TMP/err" &
 cli=$!
+( sleep 20; kill -KILL "$cli" 2>/dev/null ) >/dev/null 2>&1 &
+guard=$!
 sleep 1
 t0=$(date +%s%N)
 kill -TERM "$cli"
 wait "$cli"
 got=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-if [ "$got" -ge 124 ]; then bad $t "exit $got (killed, or timed out)"
+kill "$guard" 2>/dev/null
+if [ "$got" -ge 124 ]; then bad $t "exit $got (killed, or a second signal)"
 elif [ "$ms" -gt 1000 ]; then bad $t "exited ${ms} ms after SIGTERM"
 else ok $t; fi
 
