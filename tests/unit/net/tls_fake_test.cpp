@@ -473,8 +473,10 @@ TEST(TlsFake, EofDuringHandshakeIsTlsFailed) {
 TEST(TlsFake, HandshakeWaitsForWriteThenRead) {
     trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
     CHECK_ERR(Error::ok, conn.open(fp.port(), &tls, "localhost", 443));
+    CHECK_FALSE(conn.handshaking());  // TCP first: a session says `connecting`
     fp.stream(0).send_would_block = true;
     CHECK_ERR(Error::would_block, conn.progress());  // ClientHello cannot leave
+    CHECK(conn.handshaking());  // what a session reports as `tls_handshake`
     LONGS_EQUAL(CWS_WANT_WRITE, fp.stream(0).interest);
     fp.stream(0).send_would_block = false;
     CHECK_ERR(Error::would_block, conn.progress());  // sent; now waits for ServerHello
