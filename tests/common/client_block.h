@@ -59,6 +59,12 @@ class ClientBlock {
     }
 
     consensus::Client& client() { return client_; }
+    /// Client::deinit, keeping the block to look at (what deinit left in it).
+    void deinit_client() {
+        if (ready_) client_.deinit();
+        ready_ = false;
+    }
+    const uint8_t* client_memory() const { return static_cast<const uint8_t*>(client_mem_); }
     cws_port port() const { return cws_posix_port_get(port_); }
     size_t client_bytes() const { return client_bytes_; }
 

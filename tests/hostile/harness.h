@@ -171,6 +171,7 @@ struct RunSpec {
     // These servers are WebSocket servers, not the service: their cases send
     // frames right after the 101 and no session_start (unless a case does).
     bool await_session_start = false;
+    bool renew = false;
     uint32_t max_paid_attempts = 3;
     int64_t bound_ms = 20000;  // the run's own hang guard
 };
@@ -218,6 +219,7 @@ class Runner {
         so.listener = on_event;
         so.user = this;
         so.await_session_start = spec_.await_session_start;
+        so.renew = spec_.renew;
         start_ = now_ms();
         const consensus::Error e = block_.client().open_session(spec_.params, so, &session_);
         if (e != consensus::Error::ok) {
@@ -266,6 +268,7 @@ class Runner {
     }
 
     consensus::Client& client() { return block_.client(); }
+    itest::ClientBlock& block() { return block_; }
     consensus::Session& handle() { return session_; }
 
   private:

@@ -276,6 +276,12 @@ CHALLENGE = base64.b64encode(json.dumps({
 CHALLENGE_MILLION = base64.b64encode(
     base64.b64decode(CHALLENGE).replace(b'"amount": "7500"', b'"amount": "1000000000000"')).decode()
 
+# What the service says when a session's time is up.
+SESSION_EXPIRED = json.dumps({
+    "type": "session_expired", "reason": "time_limit_reached",
+    "finalUsage": {"durationMinutes": 0.01, "dataMB": 0},
+}).encode()
+
 # The service's first message on a new session.
 SESSION_START = json.dumps({
     "type": "session_start", "sessionId": "hostile", "model": "hybrid", "served_by": "local",
@@ -408,6 +414,11 @@ def ws_frames(case):
         "ws_ping_fragmented": frame(0x9, b"p", fin=False) + frame(0x0, b"q"),
         "ws_rsv1": frame(0x1, b"hi", rsv=4),
         "paid_rsv1": frame(0x1, b"hi", rsv=4),
+        # Takes the money, starts the session, drops it at once.
+        "paid_1011_at_start": frame(0x1, SESSION_START) + close_frame(1011, b"taken"),
+        # Takes the money, starts the session, expires it at once.
+        "paid_expire_at_start": frame(0x1, SESSION_START) + frame(0x1, SESSION_EXPIRED) +
+        close_frame(1000, b"Time limit reached"),
         "ws_rsv3": frame(0x1, b"hi", rsv=1),
         "ws_opcode_3": frame(0x3, b"hi"),
         "ws_opcode_b": frame(0xB, b"hi"),
@@ -492,7 +503,7 @@ def ws_case(case, conn, headers):
             log(case=case, event="alert_sent", reason=str(e.reason))
         time.sleep(0.2)
         return
-    if case == "ws_echo":
+    if case in ("ws_echo", "paid_echo"):
         echo(conn, case)
         return
     if case == "ws_data_flood":  # text frames without end, whatever the client says

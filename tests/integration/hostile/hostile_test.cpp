@@ -443,6 +443,54 @@ TEST(HostileFrames, PaidViolationLoopStopsAfterThreePaidAttempts) {
     CHECK(o.last(EventType::error)->phase == Phase::session);
 }
 
+// Rule: a server that takes the money and drops (or expires) each session at
+// once gets max_paid_attempts (3) payments, with or without --renew.
+TEST(HostileFrames, OpenThenCloseAtOnceStopsAfterThreePayments) {
+    RunSpec s = spec_for("paid_1011_at_start");
+    s.await_session_start = true;
+    s.max_reconnects = UINT32_MAX;
+    const Outcome o = session(s);
+    CHECK(o.ended);
+    CHECK_ERR(Error::paid_attempts_exhausted, o.end_error);
+    LONGS_EQUAL(3, o.count(EventType::open));
+    LONGS_EQUAL(3, o.count(EventType::token));
+}
+TEST(HostileFrames, RenewedExpiryAtOnceStopsAfterThreePaymentsAndWaits) {
+    RunSpec s = spec_for("paid_expire_at_start");
+    s.await_session_start = true;
+    s.renew = true;
+    const Outcome o = session(s);
+    CHECK(o.ended);
+    CHECK_ERR(Error::paid_attempts_exhausted, o.end_error);
+    LONGS_EQUAL(3, o.count(EventType::token));
+    LONGS_EQUAL(3, o.count(EventType::session_expired));
+    int64_t last_reconnecting = -1;  // each renewal waited the interval (100 ms)
+    for (const Ev& e : o.events) {
+        if (e.type == EventType::reconnecting) last_reconnecting = e.at_ms;
+        if (e.type == EventType::token && last_reconnecting >= 0)
+            CHECK(e.at_ms - last_reconnecting >= 100);
+    }
+}
+
+// Rule: secrets do not linger: after a paid session, its close and deinit,
+// nothing of it (payment header, token, messages) is left in the block.
+TEST(HostileFrames, NothingOfAPaidSessionIsLeftAfterDeinit) {
+    RunSpec s = spec_for("paid_echo");
+    s.send_after_open = {"a private message"};
+    s.close_after_replies = true;
+    hostile::Runner r(s);
+    if (!r.setup()) FAIL("Client::init failed");
+    const Outcome o = r.session();
+    CHECK(o.ended);
+    LONGS_EQUAL(1, o.count(EventType::open));
+    CHECK(o.first(EventType::payment) != nullptr);
+    r.block().deinit_client();
+    const uint8_t* m = r.block().client_memory();
+    for (size_t i = 0; i < r.block().client_bytes(); ++i) {
+        if (m[i] != 0) FAIL("a byte of the client's block survived deinit");
+    }
+}
+
 TEST_GROUP(HostileToken){};
 
 TEST(HostileToken, ChunkedResponse) {
