@@ -96,6 +96,16 @@ std::vector<std::string> server_saw(const char* scenario, const char* event, siz
     return lines;
 }
 
+// Each reconnect (or renewal) waited the interval (100 ms) before buying again.
+void check_each_purchase_waited(const Outcome& o) {
+    int64_t last_reconnecting = -1;
+    for (const Ev& e : o.events) {
+        if (e.type == EventType::reconnecting) last_reconnecting = e.at_ms;
+        if (e.type == EventType::token && last_reconnecting >= 0)
+            CHECK(e.at_ms - last_reconnecting >= 100);
+    }
+}
+
 // A failed upgrade: one error in phase open, no open, the session ends with it.
 void check_open_failure(const Outcome& o, Error e, int status) {
     CHECK_TEXT(o.ended, "the session did not end");
@@ -384,13 +394,7 @@ TEST(HostileFrames, ViolationAfterOpenIsRetriedWithNewTokens) {
     CHECK(o.count(EventType::error) >= 2);
     for (const Ev& e : o.events)
         if (e.type == EventType::error) CHECK_ERR(Error::protocol_error, e.error);
-    // Each reconnect waited the interval (100 ms) before buying again.
-    int64_t last_reconnecting = -1;
-    for (const Ev& e : o.events) {
-        if (e.type == EventType::reconnecting) last_reconnecting = e.at_ms;
-        if (e.type == EventType::token && last_reconnecting >= 0)
-            CHECK(e.at_ms - last_reconnecting >= 100);
-    }
+    check_each_purchase_waited(o);
 }
 
 // The same loop on a paying server: with the paid-attempt bound off, the
@@ -464,12 +468,7 @@ TEST(HostileFrames, RenewedExpiryAtOnceStopsAfterThreePaymentsAndWaits) {
     CHECK_ERR(Error::paid_attempts_exhausted, o.end_error);
     LONGS_EQUAL(3, o.count(EventType::token));
     LONGS_EQUAL(3, o.count(EventType::session_expired));
-    int64_t last_reconnecting = -1;  // each renewal waited the interval (100 ms)
-    for (const Ev& e : o.events) {
-        if (e.type == EventType::reconnecting) last_reconnecting = e.at_ms;
-        if (e.type == EventType::token && last_reconnecting >= 0)
-            CHECK(e.at_ms - last_reconnecting >= 100);
-    }
+    check_each_purchase_waited(o);
 }
 
 // Rule: secrets do not linger: after a paid session, its close and deinit,
