@@ -225,7 +225,7 @@ void SessionSlot::step_upgrading() {
     const size_t unsent = link_.tx().pending();
     const Link::Flush f = link_.flush();
     if (link_.tx().pending() < unsent) presented_ = true;  // the token is used up now
-    if (f == Link::Flush::done && presented_) forget_token();
+    if (f == Link::Flush::done && unsent > 0) forget_token();  // the request just left whole
     if (f == Link::Flush::failed) {
         attempt_failed(link_.transport_error(), Phase::open, 0,
                        "connection lost while sending the upgrade");
