@@ -20,45 +20,74 @@ constexpr size_t align_up(size_t n) {
     return (n + kAlign - 1) & ~(kAlign - 1);
 }
 
-// The layout's sizes, checked: a Config whose layout does not fit size_t
-// gives a CheckedSize that does not fit (the last rule of kConfigRules).
-CheckedSize aligned(size_t n) {
-    return CheckedSize(n).align_up(kAlign);
+// CheckedSize's interface without the overflow checks: the slot strides, taken
+// on every pass of the loop once init has accepted the Config (the whole
+// layout fits size_t, so no sum can wrap).
+class PlainSize {
+  public:
+    constexpr explicit PlainSize(size_t n) : value_(n) {}
+    constexpr size_t value() const { return value_; }
+    constexpr PlainSize& add(PlainSize n) {
+        value_ += n.value_;
+        return *this;
+    }
+    constexpr PlainSize& times(size_t n) {
+        value_ *= n;
+        return *this;
+    }
+    constexpr PlainSize& align_up(size_t align) {
+        value_ = (value_ + align - 1) & ~(align - 1);
+        return *this;
+    }
+
+  private:
+    size_t value_;
+};
+
+// The layout's sizes, one formula each for both arithmetics: checked
+// (CheckedSize: a Config whose layout does not fit size_t gives a CheckedSize
+// that does not fit, the last rule of kConfigRules) and plain (PlainSize).
+template <class Size>
+Size aligned(size_t n) {
+    return Size(n).align_up(kAlign);
 }
 
 size_t work_bytes(const Config& c) {
     return c.work_buffer_bytes > c.max_message_bytes ? c.work_buffer_bytes : c.max_message_bytes;
 }
 
-CheckedSize listener_size(const Config& c) {
-    return CheckedSize(sizeof(ListenerEntry))
+template <class Size>
+Size listener_size(const Config& c) {
+    return Size(sizeof(ListenerEntry))
         .times(kEventTypeCount)
         .times(c.listeners_per_event)
         .align_up(kAlign);
 }
 
-CheckedSize session_size(const Config& c) {
-    return aligned(sizeof(SessionSlot))
-        .add(aligned(c.tx_buffer_bytes))
-        .add(aligned(c.rx_buffer_bytes))
-        .add(aligned(work_bytes(c)))
-        .add(listener_size(c));
+template <class Size = CheckedSize>
+Size session_size(const Config& c) {
+    return aligned<Size>(sizeof(SessionSlot))
+        .add(aligned<Size>(c.tx_buffer_bytes))
+        .add(aligned<Size>(c.rx_buffer_bytes))
+        .add(aligned<Size>(work_bytes(c)))
+        .add(listener_size<Size>(c));
 }
 
-CheckedSize request_size(const Config& c) {
-    return aligned(sizeof(RequestSlot))
-        .add(aligned(c.tx_buffer_bytes))
-        .add(aligned(c.rx_buffer_bytes))
-        .add(aligned(c.work_buffer_bytes));
+template <class Size = CheckedSize>
+Size request_size(const Config& c) {
+    return aligned<Size>(sizeof(RequestSlot))
+        .add(aligned<Size>(c.tx_buffer_bytes))
+        .add(aligned<Size>(c.rx_buffer_bytes))
+        .add(aligned<Size>(c.work_buffer_bytes));
 }
 
 // Slot strides once init has accepted the Config (the whole layout fits).
 size_t session_bytes(const Config& c) {
-    return session_size(c).value();
+    return session_size<PlainSize>(c).value();
 }
 
 size_t request_bytes(const Config& c) {
-    return request_size(c).value();
+    return request_size<PlainSize>(c).value();
 }
 
 // Bump allocation inside the caller's block; sizes were checked up front.
@@ -244,7 +273,7 @@ struct Client::Impl : ClientCore {};
 // SIZE_MAX when the layout does not fit size_t: no real layout is that big,
 // since every real one is a multiple of 16 (SIZE_MAX is odd).
 size_t Client::required_bytes(const Config& c) {
-    return aligned(sizeof(Impl))
+    return aligned<CheckedSize>(sizeof(Impl))
         .add(session_size(c).times(c.max_sessions))
         .add(request_size(c).times(c.max_requests))
         .value();

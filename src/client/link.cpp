@@ -57,21 +57,20 @@ Link::Read Link::read_response() {
 long Link::recv(uint8_t* buf, size_t len) {
     if (pass_budget_ == 0) return CWS_IO_WOULD_BLOCK;
     if (len > pass_budget_) len = pass_budget_;
-    const long n = recv_unbounded(buf, len);
+    long n;
+    if (leftover_start_ < leftover_end_) {
+        size_t k = leftover_end_ - leftover_start_;
+        if (k > len) k = len;
+        memcpy(buf, buffers_.rx + leftover_start_, k);
+        leftover_start_ += k;
+        n = static_cast<long>(k);
+    } else if (!conn_.readable()) {
+        return CWS_IO_WOULD_BLOCK;
+    } else {
+        n = conn_.recv(buf, len);
+    }
     if (n > 0) pass_budget_ -= static_cast<size_t>(n);
     return n;
-}
-
-long Link::recv_unbounded(uint8_t* buf, size_t len) {
-    if (leftover_start_ < leftover_end_) {
-        size_t n = leftover_end_ - leftover_start_;
-        if (n > len) n = len;
-        memcpy(buf, buffers_.rx + leftover_start_, n);
-        leftover_start_ += n;
-        return static_cast<long>(n);
-    }
-    if (!conn_.readable()) return CWS_IO_WOULD_BLOCK;
-    return conn_.recv(buf, len);
 }
 
 Error Link::transport_error() const {

@@ -82,8 +82,6 @@ class Link {
     void close();
 
   private:
-    long recv_unbounded(uint8_t* buf, size_t len);
-
     SlotBuffers buffers_{};
     Connection conn_;
     TxBuffer tx_{};

@@ -149,6 +149,27 @@ size_t HeadScan::scan(const uint8_t* p, size_t n) {
             i += static_cast<size_t>(k);
             continue;
         }
+        if (stage_ == Stage::between && !in_msg_) {
+            // Fast path for the common frame: final text or binary, not
+            // masked, a 7-bit length within the message limit, no fragmented
+            // message in progress. judge() passes such a header (head_code
+            // with nothing assembled) and accept() only sets skip_ (the
+            // message ends with the frame, msg_total_ stays 0); b0_, b1_ and
+            // len_ matter only until then. Whole frames go in one step each.
+            const size_t limit = max_message_ < 125 ? max_message_ : 125;
+            while (n - i >= 2) {
+                const uint8_t c0 = p[i];
+                const size_t len = p[i + 1];  // <= limit: no mask bit, no 126/127
+                if ((c0 != (kFin | kOpText) && c0 != (kFin | kOpBinary)) || len > limit) break;
+                i += 2;
+                if (len > n - i) {
+                    skip_ = len - (n - i);
+                    return n;
+                }
+                i += len;
+            }
+            if (i == n) return n;
+        }
         const uint8_t c = p[i];
         if (stage_ == Stage::between) {
             b0_ = c;
