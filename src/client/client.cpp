@@ -20,74 +20,36 @@ constexpr size_t align_up(size_t n) {
     return (n + kAlign - 1) & ~(kAlign - 1);
 }
 
-// CheckedSize's interface without the overflow checks: the slot strides, taken
-// on every pass of the loop once init has accepted the Config (the whole
-// layout fits size_t, so no sum can wrap).
-class PlainSize {
-  public:
-    constexpr explicit PlainSize(size_t n) : value_(n) {}
-    constexpr size_t value() const { return value_; }
-    constexpr PlainSize& add(PlainSize n) {
-        value_ += n.value_;
-        return *this;
-    }
-    constexpr PlainSize& times(size_t n) {
-        value_ *= n;
-        return *this;
-    }
-    constexpr PlainSize& align_up(size_t align) {
-        value_ = (value_ + align - 1) & ~(align - 1);
-        return *this;
-    }
-
-  private:
-    size_t value_;
-};
-
-// The layout's sizes, one formula each for both arithmetics: checked
-// (CheckedSize: a Config whose layout does not fit size_t gives a CheckedSize
-// that does not fit, the last rule of kConfigRules) and plain (PlainSize).
-template <class Size>
-Size aligned(size_t n) {
-    return Size(n).align_up(kAlign);
+// The layout's sizes, checked (a Config whose layout does not fit size_t
+// gives a CheckedSize that does not fit: the last rule of kConfigRules).
+CheckedSize aligned(size_t n) {
+    return CheckedSize(n).align_up(kAlign);
 }
 
 size_t work_bytes(const Config& c) {
     return c.work_buffer_bytes > c.max_message_bytes ? c.work_buffer_bytes : c.max_message_bytes;
 }
 
-template <class Size>
-Size listener_size(const Config& c) {
-    return Size(sizeof(ListenerEntry))
+CheckedSize listener_size(const Config& c) {
+    return CheckedSize(sizeof(ListenerEntry))
         .times(kEventTypeCount)
         .times(c.listeners_per_event)
         .align_up(kAlign);
 }
 
-template <class Size = CheckedSize>
-Size session_size(const Config& c) {
-    return aligned<Size>(sizeof(SessionSlot))
-        .add(aligned<Size>(c.tx_buffer_bytes))
-        .add(aligned<Size>(c.rx_buffer_bytes))
-        .add(aligned<Size>(work_bytes(c)))
-        .add(listener_size<Size>(c));
+CheckedSize session_size(const Config& c) {
+    return aligned(sizeof(SessionSlot))
+        .add(aligned(c.tx_buffer_bytes))
+        .add(aligned(c.rx_buffer_bytes))
+        .add(aligned(work_bytes(c)))
+        .add(listener_size(c));
 }
 
-template <class Size = CheckedSize>
-Size request_size(const Config& c) {
-    return aligned<Size>(sizeof(RequestSlot))
-        .add(aligned<Size>(c.tx_buffer_bytes))
-        .add(aligned<Size>(c.rx_buffer_bytes))
-        .add(aligned<Size>(c.work_buffer_bytes));
-}
-
-// Slot strides once init has accepted the Config (the whole layout fits).
-size_t session_bytes(const Config& c) {
-    return session_size<PlainSize>(c).value();
-}
-
-size_t request_bytes(const Config& c) {
-    return request_size<PlainSize>(c).value();
+CheckedSize request_size(const Config& c) {
+    return aligned(sizeof(RequestSlot))
+        .add(aligned(c.tx_buffer_bytes))
+        .add(aligned(c.rx_buffer_bytes))
+        .add(aligned(c.work_buffer_bytes));
 }
 
 // Bump allocation inside the caller's block; sizes were checked up front.
@@ -253,15 +215,16 @@ SessionSlot* ClientCore::slot_of(const Session& s) {
 
 namespace {
 
-// Slots are not contiguous (each is followed by its buffers): step by stride.
+// Slots are not contiguous (each is followed by its buffers): step by the
+// stride init computed (it accepted the layout: every sum fits).
 SessionSlot* session_at(ClientCore* core, size_t i) {
     return reinterpret_cast<SessionSlot*>(reinterpret_cast<uint8_t*>(core->sessions) +
-                                          i * session_bytes(core->config));
+                                          i * core->session_stride);
 }
 
 RequestSlot* request_at(ClientCore* core, size_t i) {
     return reinterpret_cast<RequestSlot*>(reinterpret_cast<uint8_t*>(core->requests) +
-                                          i * request_bytes(core->config));
+                                          i * core->request_stride);
 }
 
 }  // namespace
@@ -273,7 +236,7 @@ struct Client::Impl : ClientCore {};
 // SIZE_MAX when the layout does not fit size_t: no real layout is that big,
 // since every real one is a multiple of 16 (SIZE_MAX is odd).
 size_t Client::required_bytes(const Config& c) {
-    return aligned<CheckedSize>(sizeof(Impl))
+    return aligned(sizeof(Impl))
         .add(session_size(c).times(c.max_sessions))
         .add(request_size(c).times(c.max_requests))
         .value();
@@ -336,6 +299,8 @@ Client::Impl* place_core(Carver* carve, const Config& config, const ClientOption
     core->requests = nullptr;
     core->block = nullptr;
     core->block_size = 0;
+    core->session_stride = session_size(config).value();
+    core->request_stride = request_size(config).value();
     return core;
 }
 

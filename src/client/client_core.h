@@ -33,6 +33,8 @@ struct ClientCore {
     uint32_t ticket_seq;
     void* block;  // the caller's memory, wiped at deinit
     size_t block_size;
+    size_t session_stride;  // bytes from one session slot to the next (slot + its buffers)
+    size_t request_stride;
 
     uint64_t now() const { return port.ops->now_ms(port.ctx); }
     /// The shared TLS config, built on first use; null when the CA cannot be loaded.
