@@ -63,6 +63,16 @@ TEST_GROUP(paid) {
         ws().push_eof();
         h.spin();
     }
+    // Purchase i of a loop: the first opens the session, the others follow
+    // the reconnect wait.
+    void next_paid_purchase(int i) {
+        script_paid_token();
+        if (i == 0) {
+            start();
+        } else {
+            wait_reconnect();
+        }
+    }
     // Moves past the reconnect wait.
     void wait_reconnect() {
         h.fp.advance(h.options.reconnect_interval_ms);
