@@ -152,11 +152,7 @@ TEST(paid, AwaitOffOpensAtThe101) {
 TEST(paid, EveryUpgradeRefusedStopsAfterThreePayments) {
     init();
     for (int i = 0; i < 3; ++i) {
-        script_paid_token();
-        if (i == 0)
-            start();
-        else
-            wait_reconnect();
+        next_paid_purchase(i);
         refuse_upgrade();
     }
     LONGS_EQUAL(3, h.hook_calls);
@@ -218,11 +214,7 @@ TEST(paid, FreeTokensAreNotCounted) {
 TEST(paid, ASessionClosedAtOnceAfterStartCounts) {
     init();
     for (int i = 0; i < 3; ++i) {
-        script_paid_token();
-        if (i == 0)
-            start();
-        else
-            wait_reconnect();
+        next_paid_purchase(i);
         answer_101(frame(0x1, kStart) + close_frame(1011, "bye"));
     }
     LONGS_EQUAL(3, h.hook_calls);
@@ -235,11 +227,7 @@ TEST(paid, ASessionClosedAtOnceAfterStartCounts) {
 TEST(paid, ASessionThatServedItsMinimumResetsTheCount) {
     init();
     for (int i = 0; i < 5; ++i) {
-        script_paid_token();
-        if (i == 0)
-            start();
-        else
-            wait_reconnect();
+        next_paid_purchase(i);
         answer_101();
         CHECK(s.state() == SessionState::open);
         h.fp.advance(30000);  // min(30 s, 5 min / 10): it served
