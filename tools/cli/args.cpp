@@ -35,6 +35,9 @@ enum class Opt : uint8_t {
     ping,
     renew,
     sessions,
+    price_margin,
+    connect_host,
+    max_paid_attempts,
 };
 
 struct OptionSpec {
@@ -57,6 +60,8 @@ constexpr OptionSpec kOptions[] = {
     {"--ca", Opt::ca, true, Scope::common},
     {"--limit-usd", Opt::limit_usd, true, Scope::common},
     {"--request-timeout-ms", Opt::request_timeout, true, Scope::common},
+    {"--price-margin-ppm", Opt::price_margin, true, Scope::common},
+    {"--connect-host", Opt::connect_host, true, Scope::common},
     {"--json", Opt::json, false, Scope::demo},  // valid for every command
     {"--send", Opt::send, true, Scope::session},
     {"--binary", Opt::binary, false, Scope::session},
@@ -67,6 +72,7 @@ constexpr OptionSpec kOptions[] = {
     {"--ping-ms", Opt::ping, true, Scope::session},
     {"--renew", Opt::renew, false, Scope::session},
     {"--sessions", Opt::sessions, true, Scope::session},
+    {"--max-paid-attempts", Opt::max_paid_attempts, true, Scope::session},
 };
 
 // Writes a formatted reason and returns invalid_params (the one error of parsing).
@@ -256,6 +262,17 @@ struct Parser {
                 return Error::ok;
             case Opt::sessions:
                 return number(o.name, value, 1, kMaxSessionsOption, &args->sessions);
+            case Opt::price_margin:
+                return number(o.name, value, 0, kMaxPriceMarginPpm, &args->price_margin_ppm);
+            case Opt::connect_host:
+                if (*value == '\0') return fail(msg, cap, "--connect-host: empty host");
+                if (args->connect_host_count == kMaxConnectHosts) {
+                    return fail(msg, cap, "--connect-host: more than %zu hosts", kMaxConnectHosts);
+                }
+                args->connect_hosts[args->connect_host_count++] = value;
+                return Error::ok;
+            case Opt::max_paid_attempts:
+                return number(o.name, value, 0, UINT32_MAX, &args->max_paid_attempts);
         }
         return Error::ok;
     }

@@ -18,6 +18,10 @@ enum class Command : uint8_t { none, token, connect, demo, help, version };
 constexpr size_t kMaxSends = 256;
 /// Most concurrent sessions (`--sessions`).
 constexpr uint32_t kMaxSessionsOption = 1024;
+/// --connect-host may be given this many times.
+constexpr size_t kMaxConnectHosts = 8;
+/// --price-margin-ppm at most 1,000,000 (the service may ask twice the quote).
+constexpr uint32_t kMaxPriceMarginPpm = 1000000;
 /// Built-in base URL when neither --server nor CONSENSUS_SERVER_URL is set.
 constexpr const char* kDefaultServer = "https://consensus.canister.software";
 /// The system CA bundle (Debian/Ubuntu/Alpine path) used for https/wss by default.
@@ -33,6 +37,9 @@ struct Args {
     const char* ca_file = kDefaultCaFile;
     uint64_t limit_micro_usd = 0;  // 0 = no --limit-usd
     uint32_t request_timeout_ms = 30000;
+    uint32_t price_margin_ppm = 0;  // --price-margin-ppm: what a 402 may ask above the quote
+    const char* connect_hosts[kMaxConnectHosts] = {};  // --connect-host: more hosts allowed
+    size_t connect_host_count = 0;
     bool json = false;
     // session (connect)
     const char* sends[kMaxSends] = {};
@@ -45,6 +52,7 @@ struct Args {
     uint32_t ping_ms = 20000;
     bool renew = false;
     uint32_t sessions = 1;
+    uint32_t max_paid_attempts = 3;  // --max-paid-attempts (0: no bound)
 };
 
 /// Parses argv (argv[0] is the program) into *out. `env_server_url` is

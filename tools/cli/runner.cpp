@@ -173,6 +173,10 @@ int setup(Runtime* rt, const Args& a, const Output& out, uint32_t sessions) {
     opt.ping_interval_ms = a.ping_ms;
     opt.limit_micro_usd = a.limit_micro_usd;
     opt.ca_file = a.ca_file;
+    opt.price_margin_ppm = a.price_margin_ppm;
+    opt.connect_hosts = a.connect_hosts;
+    opt.connect_host_count = a.connect_host_count;
+    opt.max_paid_attempts = a.max_paid_attempts;
 
     size_t need = (Client::required_bytes(cfg) + 15) / 16 * 16;
     rt->client_mem = aligned_alloc(16, need);

@@ -203,6 +203,31 @@ TEST(cli_args, NumbersAreWholeAndBounded) {
     expect_invalid({"connect", "--ping-ms", "1e3"}, "not a whole number");
 }
 
+TEST(cli_args, ThePolicyKnobs) {
+    Parsed p;
+    CHECK(parse(&p, nullptr, {"connect"}) == Error::ok);
+    LONGS_EQUAL(0, p.args.price_margin_ppm);
+    LONGS_EQUAL(0, p.args.connect_host_count);
+    LONGS_EQUAL(3, p.args.max_paid_attempts);
+    CHECK(parse(&p, nullptr,
+                {"connect", "--price-margin-ppm", "20000", "--connect-host", "nodes.example",
+                 "--connect-host", "10.1.2.3", "--max-paid-attempts", "0"}) == Error::ok);
+    LONGS_EQUAL(20000, p.args.price_margin_ppm);
+    LONGS_EQUAL(2, p.args.connect_host_count);
+    STRCMP_EQUAL("nodes.example", p.args.connect_hosts[0]);
+    STRCMP_EQUAL("10.1.2.3", p.args.connect_hosts[1]);
+    LONGS_EQUAL(0, p.args.max_paid_attempts);
+    CHECK(parse(&p, nullptr, {"token", "--connect-host", "h", "--price-margin-ppm", "1"}) ==
+          Error::ok);
+    expect_invalid({"token", "--price-margin-ppm", "1000001"}, "out of range 0..1000000");
+    expect_invalid({"token", "--connect-host", ""}, "--connect-host: empty host");
+    expect_invalid({"token", "--max-paid-attempts", "1"}, "--max-paid-attempts");
+    expect_invalid({"token", "--connect-host", "1", "--connect-host", "2", "--connect-host", "3",
+                    "--connect-host", "4", "--connect-host", "5", "--connect-host", "6",
+                    "--connect-host", "7", "--connect-host", "8", "--connect-host", "9"},
+                   "more than 8 hosts");
+}
+
 TEST(cli_args, ServerUrlMustBeHttpOrHttps) {
     Parsed p;
     CHECK(parse(&p, nullptr, {"token", "--server", "HTTPS://Example.com"}) == Error::ok);

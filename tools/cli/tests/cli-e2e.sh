@@ -379,6 +379,10 @@ start_dev --refuse-upgrades
 run $t 4 connect --server "$URL" --demo-payer --send x --reconnect-ms 50 --json &&
     has $t out '"code":"paid_attempts_exhausted"' && count $t out '"status":"paid"' 3 &&
     count $t dev.log '"paid":true' 3 && ok $t
+t=service.refused_upgrades_bound_1
+run $t 4 connect --server "$URL" --demo-payer --send x --reconnect-ms 50 --max-paid-attempts 1 \
+    --json && has $t out '"code":"paid_attempts_exhausted"' && count $t out '"status":"paid"' 1 &&
+    ok $t
 t=service.unreachable_connect_url
 # The connect_url names a port where nothing listens: the token was never
 # presented, so the reconnects reuse it: one payment, one token.
@@ -434,6 +438,16 @@ if "$ROOT/tests/integration/tlsfail/gen-tlsfail-certs" "$TMP/tf" >/dev/null 2>&1
 else
     echo "skip tls at the connect_url (openssl missing)"
 fi
+
+# ---- where a token may go ---------------------------------------------------------------
+# tok_escapes names ws://127.0.0.1/...; asked as localhost, that is another host.
+t=policy.connect_url_elsewhere
+start_hostile && pinned=$HPORT
+run $t 3 token --server "http://localhost:$pinned/tok_escapes" --json &&
+    has $t out '"code":"bad_response","message":"connect_url host 127.0.0.1' && ok $t
+t=policy.connect_host_allows_it
+run $t 0 token --server "http://localhost:$pinned/tok_escapes" --connect-host 127.0.0.1 --json &&
+    has $t out '"connect_url":"ws://127.0.0.1/x?t=A"' && ok $t
 
 # ---- SIGTERM under a flood ------------------------------------------------------------
 # The server floods pings after the 101: the CLI still acts on SIGTERM within a second.
