@@ -189,8 +189,7 @@ void SessionSlot::begin_connect(uint64_t now) {
     stage_ = Stage::connecting;
 }
 
-void SessionSlot::step_connecting(uint64_t now) {
-    (void)now;
+void SessionSlot::step_connecting() {
     const Error e = link_.conn().progress();
     if (e == Error::would_block) return;
     if (e != Error::ok) {
@@ -672,7 +671,7 @@ void SessionSlot::step(uint64_t now) {
             if (expired_by(now, deadline_)) {
                 attempt_failed(Error::timeout, Phase::open, 0, "opening the session timed out");
             } else if (stage_ == Stage::connecting) {
-                step_connecting(now);
+                step_connecting();
             } else {
                 step_upgrading();
             }

@@ -93,7 +93,7 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     void begin(const SessionOptions& options);
     void begin_purchase(uint64_t now);
     void begin_connect(uint64_t now);
-    void step_connecting(uint64_t now);
+    void step_connecting();
     void send_upgrade();
     void step_upgrading();
     void on_upgraded();

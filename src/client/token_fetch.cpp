@@ -349,7 +349,8 @@ Error TokenFetch::refuse_payment(uint32_t ticket_id) {
     return Error::ok;
 }
 
-// The response held the token (or part of it): no copy stays in the buffers.
+// The response held the token (or part of it), and the work area what a
+// refusing hook wrote: no copy stays in the buffers.
 void TokenFetch::wipe_response() {
     wipe(link_->rx(), link_->rx_size());
     wipe(link_->work(), link_->work_size());
@@ -358,7 +359,6 @@ void TokenFetch::wipe_response() {
 void TokenFetch::fail(Error e, const char* detail) {
     wipe_response();
     if (paid_attempt_) link_->wipe_tx();
-    if (state_ == State::paying) wipe_hook_area();  // whatever a refusing hook wrote
     link_->close();
     core_->guard.release(quote_);
     quote_ = 0;

@@ -406,6 +406,15 @@ Error json_unescape(StrView raw, char* out, size_t cap, size_t* out_len) {
     return unescape(raw, out, cap, false, out_len ? out_len : &dummy);
 }
 
+size_t json_append_text(const JsonDoc& doc, int i, char* out, size_t len, size_t cap) {
+    if (!json_is_string(doc, i) || len + 3 >= cap) return len;
+    if (len > 0) {
+        out[len++] = ':';
+        out[len++] = ' ';
+    }
+    return len + json_unescape_cut(json_raw(doc, i), out + len, cap - len);
+}
+
 size_t json_unescape_cut(StrView raw, char* out, size_t cap) {
     size_t n = 0;
     if (unescape(raw, out, cap, true, &n) != Error::ok) {

@@ -64,4 +64,9 @@ Error json_unescape(StrView raw, char* out, size_t cap, size_t* out_len);
 /// length (0 and out = "" on a bad escape).
 size_t json_unescape_cut(StrView raw, char* out, size_t cap);
 
+/// Appends string token i of doc, unescaped and cut, to the text of `len`
+/// bytes in out (cap > len), after ": " when the text is not empty. Nothing
+/// when i is not a string or fewer than 3 bytes are left. Returns the new length.
+size_t json_append_text(const JsonDoc& doc, int i, char* out, size_t len, size_t cap);
+
 }  // namespace consensus

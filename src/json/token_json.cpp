@@ -59,16 +59,10 @@ size_t extract_error_text(const char* body, size_t len, void* scratch, size_t sc
     int v = json_find(doc, 0, "message");
     if (!json_is_string(doc, v)) v = json_find(doc, 0, "error");
     if (!json_is_string(doc, v)) return 0;
-    size_t n = json_unescape_cut(json_raw(doc, v), out, cap);
+    const size_t n = json_unescape_cut(json_raw(doc, v), out, cap);
     // The service adds what went wrong below the error: {"error": "Settlement
     // failed", "details": "invalid_exact_evm_transaction_failed"}.
-    const int details = json_find(doc, 0, "details");
-    if (json_is_string(doc, details) && n + 3 < cap) {
-        out[n++] = ':';
-        out[n++] = ' ';
-        n += json_unescape_cut(json_raw(doc, details), out + n, cap - n);
-    }
-    return n;
+    return json_append_text(doc, json_find(doc, 0, "details"), out, n, cap);
 }
 
 }  // namespace consensus

@@ -142,17 +142,8 @@ size_t settlement_error_text(const char* b64, size_t b64_len, char* json_buf, si
         Error::ok) {
         return 0;
     }
-    const int reason = json_find(doc, 0, "errorReason");
-    const int message = json_find(doc, 0, "errorMessage");
-    size_t len = 0;
-    if (json_is_string(doc, reason)) len = json_unescape_cut(json_raw(doc, reason), out, cap);
-    if (json_is_string(doc, message) && len + 3 < cap) {
-        if (len > 0) {
-            out[len++] = ':';
-            out[len++] = ' ';
-        }
-        len += json_unescape_cut(json_raw(doc, message), out + len, cap - len);
-    }
+    size_t len = json_append_text(doc, json_find(doc, 0, "errorReason"), out, 0, cap);
+    len = json_append_text(doc, json_find(doc, 0, "errorMessage"), out, len, cap);
     out[len] = '\0';
     return len;
 }
