@@ -48,6 +48,18 @@ set_target_properties(llhttp PROPERTIES C_STANDARD 99 POSITION_INDEPENDENT_CODE 
 target_compile_options(llhttp PRIVATE -w) # generated code: keep -Werror away from it
 add_library(llhttp::llhttp ALIAS llhttp)
 
+if(CONSENSUS_EVM)
+  find_path(SECP256K1_INCLUDE_DIR secp256k1_recovery.h)
+  find_library(SECP256K1_LIBRARY NAMES secp256k1)
+  if(NOT SECP256K1_INCLUDE_DIR OR NOT SECP256K1_LIBRARY)
+    message(FATAL_ERROR "libsecp256k1 not found: apt-get install libsecp256k1-dev "
+      "(or run scripts/install-deps), or configure with -DCONSENSUS_EVM=OFF")
+  endif()
+  add_library(secp256k1::secp256k1 UNKNOWN IMPORTED)
+  set_target_properties(secp256k1::secp256k1 PROPERTIES
+    IMPORTED_LOCATION "${SECP256K1_LIBRARY}" INTERFACE_INCLUDE_DIRECTORIES "${SECP256K1_INCLUDE_DIR}")
+endif()
+
 if(CONSENSUS_BUILD_TESTS)
   # Never find_package(CppUTest) on bookworm: its config is broken.
   find_path(CPPUTEST_INCLUDE_DIR CppUTest/TestHarness.h)

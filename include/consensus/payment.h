@@ -31,8 +31,14 @@ struct PaymentRequirement {
 struct PaymentChallenge {
     StrView json;  // the full decoded PAYMENT-REQUIRED JSON
     uint32_t x402_version = 0;
-    StrView error;         // "Payment required" or the failure reason
-    StrView resource_url;  // resource.url
+    StrView error;            // "Payment required" or the failure reason
+    StrView resource_url;     // resource.url
+    StrView resource_json;    // the whole resource object, as sent (empty when absent)
+    StrView extensions_json;  // the extensions object, as sent (empty when absent)
+    /// The 402 response's Date header as Unix seconds (0 = absent or not an
+    /// IMF-fixdate): the server's claim of the time, for a payer without a
+    /// clock of its own.
+    uint64_t server_time_s = 0;
     PaymentRequirement accepts[kMaxAccepts];
     size_t accepts_count = 0;
     StrView accepts_json;  // the server's whole `accepts` array, as sent
@@ -63,6 +69,9 @@ struct PaymentHeaderOut {
     char* data;
     size_t capacity;
     size_t size;  // set by the hook
+    /// Set by a hook that answers `refused` (optional): a static text saying
+    /// why, which becomes the payment_refused error's message.
+    const char* refusal = nullptr;
 };
 
 /// The hook. Called from poll() with the decoded challenge. It may answer its

@@ -109,6 +109,12 @@ typedef struct cws_port_ops {
     /* Fills buf with len unpredictable bytes (seeds CTR-DRBG at init and at
      * its reseeds, so also during process()). 0 = success. */
     int (*random)(void* ctx, uint8_t* buf, size_t len);
+    /* Optional (NULL = the device has no wall clock): the time of day as
+     * seconds since 1970-01-01 UTC. 0 = *unix_s is set; nonzero = not known
+     * now (an RTC not yet set, no SNTP answer yet). Only the x402 EVM payer
+     * uses it, to bound a payment authorization in time; without it that
+     * payer takes the time from the 402's Date header. */
+    int (*wall_clock)(void* ctx, uint64_t* unix_s);
 } cws_port_ops;
 
 typedef struct cws_port {

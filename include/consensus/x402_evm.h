@@ -60,7 +60,8 @@ enum class EvmRefusal : uint8_t {
     asset_not_allowed,       // an otherwise payable requirement names an asset not allowed
     payee_not_allowed,       // ... a payTo not on the allow-list
     amount_too_high,         // ... an amount over max_amount
-    malformed_requirement,   // payTo, asset, amount or extra unusable (not an address, > 2^256-1, ...)
+    malformed_requirement,   // payTo, asset, amount or extra unusable (not an address, > 2^256-1,
+                             // ...)
     no_time,                 // neither a wall clock nor a Date header
     no_entropy,              // the port's random failed (no nonce)
     header_too_small,        // the PaymentPayload does not fit max_header / the header buffer
@@ -130,7 +131,7 @@ struct EvmSignerOptions {
 ///   client_options.payment_hook = EvmSigner::hook;
 ///   client_options.payment_user = &signer;
 class EvmSigner {
-public:
+  public:
     EvmSigner() = default;
     ~EvmSigner();
     EvmSigner(const EvmSigner&) = delete;
@@ -159,8 +160,8 @@ public:
     EvmRefusal last_refusal() const { return last_refusal_; }
 
     /// The PaymentHook (user = the EvmSigner*).
-    static PaymentDecision hook(void* user, const PaymentChallenge& challenge,
-                                PaymentTicket ticket, PaymentHeaderOut* header);
+    static PaymentDecision hook(void* user, const PaymentChallenge& challenge, PaymentTicket ticket,
+                                PaymentHeaderOut* header);
 
     /// Answers a pending sign_digest request: builds the header with `sig`
     /// and hands it to client.complete_payment. Errors: invalid_handle (no
@@ -173,7 +174,7 @@ public:
 
     struct Impl;  // src/evm/evm_signer.cpp
 
-private:
+  private:
     EvmRefusal last_refusal_ = EvmRefusal::none;
     EvmAddress address_{};
     Impl* impl_ = nullptr;

@@ -354,9 +354,16 @@ int op_random(void*, uint8_t* buf, size_t len) {
     return 0;
 }
 
+int op_wall_clock(void*, uint64_t* unix_s) {
+    timespec ts;
+    if (::clock_gettime(CLOCK_REALTIME, &ts) != 0 || ts.tv_sec < 0) return -1;
+    *unix_s = static_cast<uint64_t>(ts.tv_sec);
+    return 0;
+}
+
 constexpr cws_port_ops kOps = {
-    op_open,         op_connect_status, op_send,  op_recv,   op_close,
-    op_set_interest, op_wait,           op_ready, op_now_ms, op_random,
+    op_open, op_connect_status, op_send,   op_recv,   op_close,      op_set_interest,
+    op_wait, op_ready,          op_now_ms, op_random, op_wall_clock,
 };
 
 }  // namespace

@@ -233,6 +233,16 @@ static int tp_random(void* ctx, uint8_t* buf, size_t len) {
     return -1; /* stub: Client::init() then fails with invalid_config */
 }
 
+/* Optional: Unix time from an RTC kept by SNTP. Return nonzero while it is
+ * not set (the EVM payer then uses the 402's Date header), or leave the op
+ * NULL on a device without a clock. */
+static int tp_wall_clock(void* ctx, uint64_t* unix_s) {
+    (void)ctx;
+    (void)unix_s;
+    /* TODO(port): read the RTC; answer -1 until SNTP has set it once. */
+    return -1;
+}
+
 static const cws_port_ops kOps = {
     .open = tp_open,
     .connect_status = tp_connect_status,
@@ -244,11 +254,12 @@ static const cws_port_ops kOps = {
     .ready = tp_ready,
     .now_ms = tp_now_ms,
     .random = tp_random,
+    .wall_clock = tp_wall_clock,
 };
 
 /* Designated initializers leave a newly added op NULL without a warning;
  * this breaks the CI build instead, so the template follows port.h. */
-_Static_assert(sizeof(cws_port_ops) == 10 * sizeof(void (*)(void)),
+_Static_assert(sizeof(cws_port_ops) == 11 * sizeof(void (*)(void)),
                "consensus/port.h changed: add the new op to the template");
 
 int cws_template_port_init(void) {

@@ -9,6 +9,7 @@
 #include "core/url.h"
 #include "core/wipe.h"
 #include "core/writer.h"
+#include "http/http_date.h"
 #include "http/request.h"
 #include "json/json.h"
 #include "json/token_json.h"
@@ -284,6 +285,10 @@ void TokenFetch::on_challenge() {
         fail(e, "malformed payment challenge");
         return;
     }
+    uint64_t date_s = 0;
+    if (parse_http_date(link_->reader().header(kResponseDate), &date_s)) {
+        challenge.server_time_s = date_s;
+    }
     if (!apply_price_policy(&challenge)) return;
     const size_t cap = hook_area_size();
     PaymentHeaderOut out{reinterpret_cast<char*>(link_->work()), cap, 0};
@@ -306,7 +311,7 @@ void TokenFetch::on_challenge() {
         case PaymentDecision::pending:
             return;
         case PaymentDecision::refused:
-            fail(Error::payment_refused, "payment hook refused to pay");
+            fail(Error::payment_refused, out.refusal ? out.refusal : "payment hook refused to pay");
             return;
         case PaymentDecision::decline:
             fail(Error::payment_required, "payment required and no payer configured");

@@ -103,13 +103,23 @@ bool parse_resource(const JsonDoc& doc, PaymentChallenge* out) {
     if (!find_once(doc, 0, "resource", &res)) return false;
     if (res == kJsonAbsent) return true;
     if (!json_is_object(doc, res)) return false;
+    out->resource_json = json_raw(doc, res);
     return string_field(doc, res, "url", false, false, &out->resource_url);
+}
+
+bool parse_extensions(const JsonDoc& doc, PaymentChallenge* out) {
+    int ext = 0;
+    if (!find_once(doc, 0, "extensions", &ext)) return false;
+    if (ext == kJsonAbsent) return true;
+    if (!json_is_object(doc, ext)) return false;
+    out->extensions_json = json_raw(doc, ext);
+    return true;
 }
 
 bool parse_challenge(const JsonDoc& doc, PaymentChallenge* out) {
     return uint32_field(doc, 0, "x402Version", &out->x402_version) &&
            string_field(doc, 0, "error", false, false, &out->error) && parse_resource(doc, out) &&
-           parse_accepts(doc, out);
+           parse_extensions(doc, out) && parse_accepts(doc, out);
 }
 
 // An x402 header value: base64 (as @x402/core decodes it) of one JSON object.
@@ -148,6 +158,19 @@ size_t settlement_error_text(const char* b64, size_t b64_len, char* json_buf, si
     return len;
 }
 
+namespace {
+
+Error finish_challenge(const JsonDoc& doc, const char* json, size_t n, PaymentChallenge* out) {
+    out->json = make_view(json, n);
+    if (!parse_challenge(doc, out)) {
+        *out = PaymentChallenge{};
+        return Error::bad_response;
+    }
+    return Error::ok;
+}
+
+}  // namespace
+
 Error decode_challenge(const char* b64, size_t b64_len, char* json_out, size_t json_cap,
                        void* scratch, size_t scratch_len, PaymentChallenge* out) {
     if (out == nullptr) return Error::bad_response;
@@ -157,12 +180,17 @@ Error decode_challenge(const char* b64, size_t b64_len, char* json_out, size_t j
     const Error e =
         decode_json_header(b64, b64_len, json_out, json_cap, scratch, scratch_len, &doc, &n);
     if (e != Error::ok) return e;
-    out->json = make_view(json_out, n);
-    if (!parse_challenge(doc, out)) {
-        *out = PaymentChallenge{};
-        return Error::bad_response;
-    }
-    return Error::ok;
+    return finish_challenge(doc, json_out, n, out);
+}
+
+Error parse_challenge_json(const char* json, size_t len, void* scratch, size_t scratch_len,
+                           PaymentChallenge* out) {
+    if (out == nullptr) return Error::bad_response;
+    *out = PaymentChallenge{};
+    JsonDoc doc;
+    const Error e = json_parse_object(json, len, scratch, scratch_len, &doc);
+    if (e != Error::ok) return e;
+    return finish_challenge(doc, json, len, out);
 }
 
 size_t write_policy_challenge(const PaymentChallenge& ch, char* out, size_t cap) {

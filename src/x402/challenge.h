@@ -10,8 +10,8 @@ namespace consensus {
 
 /// The response headers a purchase keeps (HttpResponseReader's keep-list),
 /// indexed by PaymentHeader.
-constexpr const char* kPaymentHeaderNames[] = {"payment-required", "payment-response"};
-enum PaymentHeader : size_t { kPaymentRequired = 0, kPaymentResponse = 1 };
+constexpr const char* kPaymentHeaderNames[] = {"payment-required", "payment-response", "date"};
+enum PaymentHeader : size_t { kPaymentRequired = 0, kPaymentResponse = 1, kResponseDate = 2 };
 /// The request header that carries the payment (x402 v2).
 constexpr char kPaymentSignatureHeader[] = "PAYMENT-SIGNATURE";
 
@@ -38,9 +38,15 @@ size_t settlement_error_text(const char* b64, size_t b64_len, char* json_buf, si
 /// x402Version or maxTimeoutSeconds not a non-negative 32-bit integer, error or
 /// resource.url not strings), message_too_large (json_cap < decoded size + 1,
 /// or scratch too small for the tokens). On error *out is reset to empty.
+/// resource and extensions, when present, must be objects (kept as raw text).
 /// Memory: scratch holds jsmn tokens (20 B each; one accept needs ~30 tokens,
 /// the two-network challenge 50); json_out needs 3/4 of b64_len + 1.
 Error decode_challenge(const char* b64, size_t b64_len, char* json_out, size_t json_cap,
                        void* scratch, size_t scratch_len, PaymentChallenge* out);
+
+/// The same parse of an already decoded PaymentRequired JSON text (what an
+/// external payer reads on stdin). Views point into json; server_time_s stays 0.
+Error parse_challenge_json(const char* json, size_t len, void* scratch, size_t scratch_len,
+                           PaymentChallenge* out);
 
 }  // namespace consensus

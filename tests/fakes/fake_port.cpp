@@ -90,9 +90,10 @@ long FakeStream::do_send(const uint8_t* data, size_t len) {
 // ---- FakePort ----
 
 const cws_port_ops FakePort::kOps = {
-    &FakePort::op_open,   &FakePort::op_connect_status, &FakePort::op_send, &FakePort::op_recv,
-    &FakePort::op_close,  &FakePort::op_set_interest,   &FakePort::op_wait, &FakePort::op_ready,
-    &FakePort::op_now_ms, &FakePort::op_random,
+    &FakePort::op_open,   &FakePort::op_connect_status, &FakePort::op_send,
+    &FakePort::op_recv,   &FakePort::op_close,          &FakePort::op_set_interest,
+    &FakePort::op_wait,   &FakePort::op_ready,          &FakePort::op_now_ms,
+    &FakePort::op_random, &FakePort::op_wall_clock,
 };
 
 cws_port FakePort::port() {
@@ -206,6 +207,13 @@ int FakePort::op_random(void* ctx, uint8_t* buf, size_t len) {
     ++p->random_calls;
     if (p->random_fails) return -1;
     for (size_t i = 0; i < len; ++i) buf[i] = p->random_next++;
+    return 0;
+}
+
+int FakePort::op_wall_clock(void* ctx, uint64_t* unix_s) {
+    const FakePort* p = self(ctx);
+    if (p->wall_clock_s == 0) return -1;
+    *unix_s = p->wall_clock_s;
     return 0;
 }
 

@@ -120,6 +120,9 @@ class FakePort {
     uint8_t random_next = 1;
     bool random_fails = false;  // random() returns -1
     int random_calls = 0;
+    // wall_clock(): Unix seconds once set (> 0); until then it answers -1
+    // like an RTC SNTP has not set.
+    uint64_t wall_clock_s = 0;
 
     // ---- open ----
     /// Queues the result of the next open() call (FIFO); once the queue is
@@ -157,6 +160,7 @@ class FakePort {
     static unsigned op_ready(void* ctx, cws_stream* s);
     static uint64_t op_now_ms(void* ctx);
     static int op_random(void* ctx, uint8_t* buf, size_t len);
+    static int op_wall_clock(void* ctx, uint64_t* unix_s);
     static const cws_port_ops kOps;
 
     FakeStream streams_[kMaxStreams];

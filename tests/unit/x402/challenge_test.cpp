@@ -381,3 +381,35 @@ TEST(challenge, BufferBounds) {
     CHECK(decode_challenge(h.data, h.size, g_json, sizeof(g_json), g_scratch + 3,
                            40 * sizeof(jsmntok_t), &c) == Error::ok);  // unaligned scratch
 }
+
+TEST(challenge, ResourceAndExtensionsKeptAsRawObjects) {
+    CHECK(decode_json("{\"x402Version\":2,\"resource\":{\"url\":\"u\",\"mimeType\":\"m\"},"
+                      "\"extensions\":{\"bazaar\":{\"x\":[1]}},\"accepts\":[{\"scheme\":\"exact\","
+                      "\"network\":\"n\",\"amount\":\"1\",\"asset\":\"a\",\"payTo\":\"p\"}]}",
+                      &c) == Error::ok);
+    CHECK(view_is(c.resource_json, "{\"url\":\"u\",\"mimeType\":\"m\"}"));
+    CHECK(view_is(c.extensions_json, "{\"bazaar\":{\"x\":[1]}}"));
+    LONGS_EQUAL(0, c.server_time_s);  // only a response's Date header sets it
+    const char* bad[] = {
+        "{\"extensions\":[],\"accepts\":[{\"scheme\":\"exact\",\"network\":\"n\",\"amount\":\"1\","
+        "\"asset\":\"a\",\"payTo\":\"p\"}]}",
+        "{\"extensions\":{},\"extensions\":{},\"accepts\":[{\"scheme\":\"exact\",\"network\":\"n\","
+        "\"amount\":\"1\",\"asset\":\"a\",\"payTo\":\"p\"}]}",
+    };
+    for (const char* b : bad) CHECK_TEXT(decode_json(b, &c) == Error::bad_response, b);
+}
+
+TEST(challenge, ParseChallengeJsonTakesDecodedText) {
+    const char json[] =
+        "{\"x402Version\":2,\"accepts\":[{\"scheme\":\"exact\",\"network\":\"n\",\"amount\":\"1\","
+        "\"asset\":\"a\",\"payTo\":\"p\"}]}";
+    CHECK(parse_challenge_json(json, sizeof json - 1, g_scratch, sizeof g_scratch, &c) ==
+          Error::ok);
+    LONGS_EQUAL(1, c.accepts_count);
+    CHECK(c.json.data == json);
+    CHECK(parse_challenge_json("{\"accepts\":[]}", 14, g_scratch, sizeof g_scratch, &c) ==
+          Error::bad_response);
+    CHECK(parse_challenge_json("[]", 2, g_scratch, sizeof g_scratch, &c) == Error::bad_response);
+    CHECK(parse_challenge_json(json, sizeof json - 1, g_scratch, 40, &c) ==
+          Error::message_too_large);
+}
