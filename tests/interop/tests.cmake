@@ -25,6 +25,15 @@ else()
   set_tests_properties(interop.token_server PROPERTIES
     LABELS interop FIXTURES_REQUIRED interop_node_modules TIMEOUT 120)
 
+  # viem's EVM reference vectors (keccak, EIP-55, EIP-712, EIP-3009): the
+  # committed tests/vectors/evm/viem-vectors.json must be exactly what viem makes.
+  add_test(NAME interop.evm_vectors
+    COMMAND ${CONSENSUS_NODE_EXECUTABLE} ${CONSENSUS_INTEROP_DIR}/evm-vectors.mjs
+      --check ${CONSENSUS_INTEROP_DIR}/../vectors/evm/viem-vectors.json
+    WORKING_DIRECTORY ${CONSENSUS_INTEROP_DIR})
+  set_tests_properties(interop.evm_vectors PROPERTIES
+    LABELS interop FIXTURES_REQUIRED interop_node_modules TIMEOUT 60)
+
   if(TARGET consensus-devserver)
     add_test(NAME interop.devserver
       COMMAND ${CONSENSUS_NODE_EXECUTABLE} ${CONSENSUS_INTEROP_DIR}/check-devserver.mjs
