@@ -25,6 +25,14 @@ else()
   set_tests_properties(interop.token_server PROPERTIES
     LABELS interop FIXTURES_REQUIRED interop_node_modules TIMEOUT 120)
 
+  # token-server.mjs --verify-signatures: the strict facilitator refuses what
+  # @x402/evm's exact facilitator refuses, with the same reason names.
+  add_test(NAME interop.strict_facilitator
+    COMMAND ${CONSENSUS_NODE_EXECUTABLE} ${CONSENSUS_INTEROP_DIR}/strict-facilitator.selftest.mjs
+    WORKING_DIRECTORY ${CONSENSUS_INTEROP_DIR})
+  set_tests_properties(interop.strict_facilitator PROPERTIES
+    LABELS interop FIXTURES_REQUIRED interop_node_modules TIMEOUT 120)
+
   # viem's EVM reference vectors (keccak, EIP-55, EIP-712, EIP-3009): the
   # committed tests/vectors/evm/viem-vectors.json must be exactly what viem makes.
   add_test(NAME interop.evm_vectors
