@@ -58,6 +58,16 @@ else()
       WORKING_DIRECTORY ${CONSENSUS_INTEROP_DIR})
     set_tests_properties(interop.cli_token PROPERTIES
       LABELS interop FIXTURES_REQUIRED interop_node_modules TIMEOUT 300)
+
+    # The CLI's built-in EVM payer (--wallet-key, pay) against the strict
+    # facilitator and viem. Exits 77 (skipped) while the CLI answers those with
+    # its own "unknown command/option" usage error; any other failure fails.
+    add_test(NAME interop.cli_wallet
+      COMMAND ${CONSENSUS_NODE_EXECUTABLE} ${CONSENSUS_INTEROP_DIR}/cli-wallet.test.mjs
+        $<TARGET_FILE:consensus-ws>
+      WORKING_DIRECTORY ${CONSENSUS_INTEROP_DIR})
+    set_tests_properties(interop.cli_wallet PROPERTIES
+      LABELS interop FIXTURES_REQUIRED interop_node_modules TIMEOUT 300 SKIP_RETURN_CODE 77)
   endif()
 endif()
 
