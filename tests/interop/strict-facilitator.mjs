@@ -73,7 +73,6 @@ export function domainOf(requirements) {
   const chainId = m ? Number(m[1]) : NaN;
   // As getEvmChainId: eip155 and a safe integer, else the network is unusable.
   if (!Number.isSafeInteger(chainId)) return `network ${requirements.network} is not eip155:<chain id>`;
-  if (!isAddr(requirements.asset)) return `asset ${requirements.asset} is not an address`;
   return {
     name: requirements.extra.name,
     version: requirements.extra.version,
@@ -118,7 +117,7 @@ function shapeProblem(body) {
   }
   if (typeof auth.nonce !== "string" || !BYTES32.test(auth.nonce)) return "authorization.nonce is not 32 bytes of hex";
   if (typeof requirements.amount !== "string" || !UINT.test(requirements.amount)) return "requirements.amount is not a decimal string";
-  if (!isAddr(requirements.payTo)) return "requirements.payTo is not an address";
+  if (!isAddr(requirements.payTo) || !isAddr(requirements.asset)) return "requirements.payTo/asset is not an address";
   return null;
 }
 
