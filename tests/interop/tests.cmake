@@ -25,6 +25,23 @@ else()
   set_tests_properties(interop.token_server PROPERTIES
     LABELS interop FIXTURES_REQUIRED interop_node_modules TIMEOUT 120)
 
+  # token-server.mjs --verify-signatures: the strict facilitator refuses what
+  # @x402/evm's exact facilitator refuses, with the same reason names.
+  add_test(NAME interop.strict_facilitator
+    COMMAND ${CONSENSUS_NODE_EXECUTABLE} ${CONSENSUS_INTEROP_DIR}/strict-facilitator.selftest.mjs
+    WORKING_DIRECTORY ${CONSENSUS_INTEROP_DIR})
+  set_tests_properties(interop.strict_facilitator PROPERTIES
+    LABELS interop FIXTURES_REQUIRED interop_node_modules TIMEOUT 120)
+
+  # viem's EVM reference vectors (keccak, EIP-55, EIP-712, EIP-3009): the
+  # committed tests/vectors/evm/viem-vectors.json must be exactly what viem makes.
+  add_test(NAME interop.evm_vectors
+    COMMAND ${CONSENSUS_NODE_EXECUTABLE} ${CONSENSUS_INTEROP_DIR}/evm-vectors.mjs
+      --check ${CONSENSUS_INTEROP_DIR}/../vectors/evm/viem-vectors.json
+    WORKING_DIRECTORY ${CONSENSUS_INTEROP_DIR})
+  set_tests_properties(interop.evm_vectors PROPERTIES
+    LABELS interop FIXTURES_REQUIRED interop_node_modules TIMEOUT 60)
+
   if(TARGET consensus-devserver)
     add_test(NAME interop.devserver
       COMMAND ${CONSENSUS_NODE_EXECUTABLE} ${CONSENSUS_INTEROP_DIR}/check-devserver.mjs
@@ -41,6 +58,16 @@ else()
       WORKING_DIRECTORY ${CONSENSUS_INTEROP_DIR})
     set_tests_properties(interop.cli_token PROPERTIES
       LABELS interop FIXTURES_REQUIRED interop_node_modules TIMEOUT 300)
+
+    # The CLI's built-in EVM payer (--wallet-key, pay) against the strict
+    # facilitator and viem. Exits 77 (skipped) while the CLI answers those with
+    # its own "unknown command/option" usage error; any other failure fails.
+    add_test(NAME interop.cli_wallet
+      COMMAND ${CONSENSUS_NODE_EXECUTABLE} ${CONSENSUS_INTEROP_DIR}/cli-wallet.test.mjs
+        $<TARGET_FILE:consensus-ws>
+      WORKING_DIRECTORY ${CONSENSUS_INTEROP_DIR})
+    set_tests_properties(interop.cli_wallet PROPERTIES
+      LABELS interop FIXTURES_REQUIRED interop_node_modules TIMEOUT 300 SKIP_RETURN_CODE 77)
   endif()
 endif()
 

@@ -6,7 +6,10 @@
 //
 // Usage: node token-server.mjs [--port P] [--tls CERT KEY] [--free] [--log FILE]
 //          [--token-ttl-s S] [--time-scale S] [--drop-after N] [--freeze-after N]
-//          [--expire-after-ms N]
+//          [--expire-after-ms N] [--verify-signatures]
+// --verify-signatures: the facilitator checks payments as @x402/evm's exact
+// facilitator does, without a chain (strict-facilitator.mjs); without it, any
+// well-formed payload is accepted.
 // Prints `READY <port>` on stdout once listening. Stops on SIGTERM/SIGINT.
 
 import crypto from "node:crypto";
@@ -18,6 +21,7 @@ import { WebSocketServer } from "ws";
 import { paymentMiddleware, x402ResourceServer } from "@x402/express";
 import { HTTPFacilitatorClient } from "@x402/core/server";
 import { ExactEvmScheme } from "@x402/evm/exact/server";
+import { StrictFacilitator } from "./strict-facilitator.mjs";
 
 const HOST = "127.0.0.1"; // loopback only, never anything else
 const NETWORK = "eip155:84532"; // Base Sepolia, as the real service
@@ -36,7 +40,8 @@ function usage(message) {
   process.stderr.write(`token-server: ${message}\n`);
   process.stderr.write(
     "usage: token-server.mjs [--port P] [--tls CERT KEY] [--free] [--log FILE] [--token-ttl-s S]\n" +
-      "                        [--time-scale S] [--drop-after N] [--freeze-after N] [--expire-after-ms N]\n",
+      "                        [--time-scale S] [--drop-after N] [--freeze-after N] [--expire-after-ms N]\n" +
+      "                        [--verify-signatures]\n",
   );
   process.exit(2);
 }
@@ -58,6 +63,7 @@ function parseArgs(argv) {
     dropAfter: null,
     freezeAfter: null,
     expireAfterMs: null,
+    verifySignatures: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -90,6 +96,9 @@ function parseArgs(argv) {
         break;
       case "--expire-after-ms":
         o.expireAfterMs = parseNumber(a, argv[++i], 0);
+        break;
+      case "--verify-signatures":
+        o.verifySignatures = true;
         break;
       case "--host":
         // Accepted for symmetry with consensus-devserver, but only loopback.
@@ -161,8 +170,9 @@ function scaledLimits(params) {
 }
 
 // ---------------------------------------------------------------------------
-// Stand-in facilitator: accepts any well-formed EVM exact payload. It lives in
-// this process on its own loopback port so that the middleware talks to it over
+// Stand-in facilitator: accepts any well-formed EVM exact payload (unless
+// --verify-signatures: then startStrictFacilitator below). It lives in this
+// process on its own loopback port so that the middleware talks to it over
 // real HTTP with its real HTTPFacilitatorClient.
 const HEX = /^0x[0-9a-fA-F]+$/;
 function wellFormed(body) {
@@ -178,19 +188,19 @@ function payerOf(body) {
   return body.paymentPayload.payload.authorization.from;
 }
 
+const SUPPORTED = {
+  kinds: [
+    { x402Version: 2, scheme: "exact", network: NETWORK },
+    { x402Version: 1, scheme: "exact", network: "base-sepolia" },
+  ],
+  extensions: [],
+  signers: { "eip155:*": ["0xfafafafafafafafafafafafafafafafafafafafa"] },
+};
+
 function startFacilitator() {
   const app = express();
   app.use(express.json({ limit: "64kb" }));
-  app.get("/supported", (_req, res) => {
-    res.json({
-      kinds: [
-        { x402Version: 2, scheme: "exact", network: NETWORK },
-        { x402Version: 1, scheme: "exact", network: "base-sepolia" },
-      ],
-      extensions: [],
-      signers: { "eip155:*": ["0xfafafafafafafafafafafafafafafafafafafafa"] },
-    });
-  });
+  app.get("/supported", (_req, res) => res.json(SUPPORTED));
   app.post("/verify", (req, res) => {
     const ok = wellFormed(req.body);
     log({ event: "facilitator", path: "/verify", isValid: ok });
@@ -210,11 +220,36 @@ function startFacilitator() {
       network: NETWORK,
     });
   });
+  return listenFacilitator(app);
+}
+
+function listenFacilitator(app) {
   return new Promise((resolve, reject) => {
     const server = http.createServer(app);
     server.once("error", reject);
     server.listen(0, HOST, () => resolve(server));
   });
+}
+
+// --verify-signatures: same endpoints, answers decided by StrictFacilitator.
+// Each decision is logged with the reason and whether viem verified the
+// signature, so tests can tell a checked payment from a waved-through one.
+function startStrictFacilitator() {
+  const strict = new StrictFacilitator();
+  const app = express();
+  app.use(express.json({ limit: "64kb" }));
+  app.get("/supported", (_req, res) => res.json(SUPPORTED));
+  app.post("/verify", async (req, res) => {
+    const { response, facts } = await strict.verify(req.body);
+    log({ event: "facilitator", path: "/verify", strict: true, isValid: response.isValid, invalidReason: response.invalidReason, ...facts });
+    res.json(response);
+  });
+  app.post("/settle", async (req, res) => {
+    const { response, facts } = await strict.settle(req.body);
+    log({ event: "facilitator", path: "/settle", strict: true, success: response.success, errorReason: response.errorReason, ...facts });
+    res.json(response);
+  });
+  return listenFacilitator(app);
 }
 
 // ---------------------------------------------------------------------------
@@ -402,7 +437,7 @@ function attachWebSocket(server) {
 
 // ---------------------------------------------------------------------------
 async function main() {
-  const facilitator = opts.free ? null : await startFacilitator();
+  const facilitator = opts.free ? null : opts.verifySignatures ? await startStrictFacilitator() : await startFacilitator();
   const facilitatorUrl = facilitator ? `http://${HOST}:${facilitator.address().port}` : "";
   const app = buildApp(facilitatorUrl);
   const server = opts.tls
