@@ -58,8 +58,8 @@ void transfer_struct_hash(const TransferAuthorization& a, Digest out) {
     put_address(&k, a.from);
     put_address(&k, a.to);
     put_uint(&k, a.value);
-    put_uint(&k, uint256_from_u64(a.valid_after));
-    put_uint(&k, uint256_from_u64(a.valid_before));
+    put_uint(&k, a.valid_after);
+    put_uint(&k, a.valid_before);
     k.update(a.nonce, kWord);
     k.finish(out);
 }

@@ -24,8 +24,8 @@ struct TransferAuthorization {
     EvmAddress from;
     EvmAddress to;
     Uint256 value;
-    uint64_t valid_after;
-    uint64_t valid_before;
+    Uint256 valid_after;  // uint256 as EIP-3009 declares them: a payload may hold any
+    Uint256 valid_before;
     uint8_t nonce[32];
 };
 

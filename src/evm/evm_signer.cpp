@@ -223,8 +223,8 @@ struct EvmSigner::Impl {
                                       ? plan->req->max_timeout_s
                                       : opt.max_validity_s;
         a.from = from;
-        a.valid_after = 0;  // as the JavaScript SDK: valid from the start
-        a.valid_before = t + validity;
+        a.valid_after = evm::uint256_from_u64(0);  // as the JavaScript SDK: valid from the start
+        a.valid_before = evm::uint256_from_u64(t + validity);
         if (opt.port->ops->random(opt.port->ctx, a.nonce, sizeof a.nonce) != 0) {
             return EvmRefusal::no_entropy;
         }

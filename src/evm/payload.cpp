@@ -34,6 +34,11 @@ void put_hex(BoundedWriter* w, const uint8_t* data, size_t n) {
 
 bool write_payload(const PaymentChallenge& ch, const PaymentRequirement& req,
                    const TransferAuthorization& auth, char* buf, size_t cap, PayloadText* out) {
+    uint64_t valid_after = 0, valid_before = 0;  // the payer writes 64-bit times only
+    if (!uint256_to_u64(auth.valid_after, &valid_after) ||
+        !uint256_to_u64(auth.valid_before, &valid_before)) {
+        return false;
+    }
     BoundedWriter w(buf, cap);
     w.put("{\"x402Version\":2,\"payload\":{\"authorization\":{\"from\":\"");
     put_address(&w, auth.from);
@@ -42,9 +47,9 @@ bool write_payload(const PaymentChallenge& ch, const PaymentRequirement& req,
     w.put("\",\"value\":\"");
     w.put(req.amount);  // canonical decimal: parse_uint256 accepted it
     w.put("\",\"validAfter\":\"");
-    w.put_uint(auth.valid_after);
+    w.put_uint(valid_after);
     w.put("\",\"validBefore\":\"");
-    w.put_uint(auth.valid_before);
+    w.put_uint(valid_before);
     w.put("\",\"nonce\":\"0x");
     put_hex(&w, auth.nonce, sizeof auth.nonce);
     w.put("\"},\"signature\":\"0x");

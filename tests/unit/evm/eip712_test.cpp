@@ -80,7 +80,7 @@ TEST(Eip712, EveryFieldIsBound) {
     d.verifying_contract = kBaseSepoliaUsdc;
     TransferAuthorization a{};
     a.value = uint256_from_u64(7500);
-    a.valid_before = 1795625609;
+    a.valid_before = uint256_from_u64(1795625609);
     uint8_t base[32], other[32];
     transfer_digest(d, a, base);
 
@@ -98,10 +98,10 @@ TEST(Eip712, EveryFieldIsBound) {
     a2.value.bytes[31] ^= 1;
     CHECK_TRUE(differs(d, a2));
     a2 = a;
-    a2.valid_after = 1;
+    a2.valid_after = uint256_from_u64(1);
     CHECK_TRUE(differs(d, a2));
     a2 = a;
-    a2.valid_before += 1;
+    a2.valid_before.bytes[31] ^= 1;
     CHECK_TRUE(differs(d, a2));
     a2 = a;
     a2.nonce[31] = 1;

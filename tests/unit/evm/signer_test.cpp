@@ -43,8 +43,8 @@ void digest_of(const Decoded& d, uint8_t out[32]) {
     CHECK_TRUE(evm::parse_address(make_view(from.data(), from.size()), &a.from));
     CHECK_TRUE(evm::parse_address(make_view(to.data(), to.size()), &a.to));
     CHECK_TRUE(evm::parse_uint256(make_view(value.data(), value.size()), &a.value));
-    a.valid_after = strtoull(after.c_str(), nullptr, 10);
-    a.valid_before = strtoull(before.c_str(), nullptr, 10);
+    CHECK_TRUE(evm::parse_uint256(make_view(after.data(), after.size()), &a.valid_after));
+    CHECK_TRUE(evm::parse_uint256(make_view(before.data(), before.size()), &a.valid_before));
     CHECK_TRUE(unhex(d.at("payload.authorization.nonce"), a.nonce, 32));
     evm::transfer_digest(dom, a, out);
 }
