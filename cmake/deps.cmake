@@ -1,4 +1,4 @@
-# Finds the five dependencies on Debian (and multiarch cross builds) by header
+# Finds the dependencies on Debian (and multiarch cross builds) by header
 # and library name: their package configs are missing or broken there.
 include_guard(GLOBAL)
 
@@ -48,12 +48,43 @@ set_target_properties(llhttp PROPERTIES C_STANDARD 99 POSITION_INDEPENDENT_CODE 
 target_compile_options(llhttp PRIVATE -w) # generated code: keep -Werror away from it
 add_library(llhttp::llhttp ALIAS llhttp)
 
+# libsecp256k1 for the optional EVM payer (consensus_evm, issue 11): Debian's
+# libsecp256k1-dev 0.2.0, built with the recovery module. Its pkg-config file
+# would do, but the other dependencies are found by name too, and a cross
+# build's search roots (toolchains/linux-multiarch.cmake) then apply alike.
 if(CONSENSUS_EVM)
   find_path(SECP256K1_INCLUDE_DIR secp256k1_recovery.h)
   find_library(SECP256K1_LIBRARY NAMES secp256k1)
   if(NOT SECP256K1_INCLUDE_DIR OR NOT SECP256K1_LIBRARY)
-    message(FATAL_ERROR "libsecp256k1 not found: apt-get install libsecp256k1-dev "
-      "(or run scripts/install-deps), or configure with -DCONSENSUS_EVM=OFF")
+    message(FATAL_ERROR "libsecp256k1 not found (needed by CONSENSUS_EVM=ON): apt-get install "
+                        "libsecp256k1-dev (or run scripts/install-deps; cross builds: "
+                        "scripts/install-cross-deps), or configure with -DCONSENSUS_EVM=OFF")
+  endif()
+  # What consensus_evm calls must compile and link: the preallocated context
+  # (SECP256K1_CONTEXT_NONE is 0.2.0's) and the recovery module. In a cross
+  # build this links a target program against the sysroot's library.
+  include(CheckCSourceCompiles)
+  set(CMAKE_REQUIRED_INCLUDES "${SECP256K1_INCLUDE_DIR}")
+  set(CMAKE_REQUIRED_LIBRARIES "${SECP256K1_LIBRARY}")
+  check_c_source_compiles([[
+#include <secp256k1.h>
+#include <secp256k1_preallocated.h>
+#include <secp256k1_recovery.h>
+static unsigned char memory[1024];
+int main(void) {
+    static const unsigned char key[32] = {1};
+    secp256k1_ecdsa_recoverable_signature sig;
+    secp256k1_context* ctx = secp256k1_context_preallocated_create(memory, SECP256K1_CONTEXT_NONE);
+    if (secp256k1_context_preallocated_size(SECP256K1_CONTEXT_NONE) > sizeof memory) return 1;
+    return !secp256k1_ecdsa_sign_recoverable(ctx, &sig, key, key, NULL, NULL);
+}
+]] CONSENSUS_SECP256K1_LINKS)
+  unset(CMAKE_REQUIRED_INCLUDES)
+  unset(CMAKE_REQUIRED_LIBRARIES)
+  if(NOT CONSENSUS_SECP256K1_LINKS)
+    message(FATAL_ERROR "${SECP256K1_LIBRARY} does not link a program using the preallocated "
+                        "context and the recovery module: libsecp256k1 0.2.0 or later with "
+                        "--enable-module-recovery is needed (Debian: libsecp256k1-dev)")
   endif()
   add_library(secp256k1::secp256k1 UNKNOWN IMPORTED)
   set_target_properties(secp256k1::secp256k1 PROPERTIES

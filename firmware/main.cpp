@@ -1,11 +1,15 @@
 // The bare-metal image: one client in a static buffer on the stub port, one
-// managed session started, a few polls. It exists to be linked and inspected
+// managed session started, a few polls; with CONSENSUS_EVM, one secp256k1
+// signature first (evm_probe.c). It exists to be linked and inspected
 // (scripts/test-cross checks its symbols, scripts/footprint its sections).
 #include <mbedtls/memory_buffer_alloc.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "consensus/client.h"
+#if CONSENSUS_FIRMWARE_EVM
+#include "evm_probe.h"
+#endif
 #include "footprint_configs.h"
 #include "stub_port.h"
 
@@ -27,6 +31,11 @@ volatile int g_init_error = -1;
 volatile int g_open_error = -1;
 volatile int g_last_error = -1;
 volatile int g_active = -1;
+#if CONSENSUS_FIRMWARE_EVM
+volatile int g_evm_error = -1;
+uint8_t g_evm_public_key[65];
+uint8_t g_evm_signature[65];
+#endif
 
 // No wallet on this board: decline, so a 402 ends the request cleanly.
 consensus::PaymentDecision decline(void*, const consensus::PaymentChallenge&,
@@ -44,6 +53,11 @@ void on_event(void*, consensus::Session&, const consensus::Event& event) {
 
 int main() {
     stub_port_init(kCoreHz);
+#if CONSENSUS_FIRMWARE_EVM
+    // The EVM payer's signing path (libsecp256k1), until consensus_evm is
+    // built here and signs through the payment hook.
+    g_evm_error = firmware_evm_probe(g_evm_public_key, g_evm_signature);
+#endif
     // mbedTLS allocates only from this arena: the image has no malloc.
     mbedtls_memory_buffer_alloc_init(g_tls_arena, sizeof g_tls_arena);
 

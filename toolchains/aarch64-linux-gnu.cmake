@@ -4,9 +4,10 @@
 # Compiler package: g++-aarch64-linux-gnu (Debian bookworm, gcc 12), with
 #   binutils-aarch64-linux-gnu; runs here under qemu-user (qemu-aarch64).
 # Sysroot: the compiler brings libc and libstdc++ (/usr/aarch64-linux-gnu).
-#   The libraries (mbedTLS 2.28, wslay 1.1.1, CppUTest 4.0, jsmn) are Debian's
-#   arm64 packages unpacked into $CONSENSUS_CROSS_ROOT/arm64 (default
-#   /opt/consensus-cross/arm64) by scripts/install-cross-deps. llhttp is
+#   The libraries (mbedTLS 2.28, wslay 1.1.1, CppUTest 4.0, jsmn,
+#   libsecp256k1 0.2.0) are Debian's arm64 packages unpacked into
+#   $CONSENSUS_CROSS_ROOT/arm64 (default /opt/consensus-cross/arm64) by
+#   scripts/install-cross-deps. llhttp is
 #   compiled from the native node-llhttp sources, as in every build.
 # Flags: none added (Debian's default -march=armv8-a). Add e.g.
 #   -mcpu=cortex-a53 through CMAKE_CXX_FLAGS to tune.

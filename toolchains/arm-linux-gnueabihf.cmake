@@ -4,9 +4,10 @@
 # Compiler package: g++-arm-linux-gnueabihf (Debian bookworm, gcc 12), with
 #   binutils-arm-linux-gnueabihf; runs here under qemu-user (qemu-arm).
 # Sysroot: the compiler brings libc and libstdc++ (/usr/arm-linux-gnueabihf).
-#   The libraries (mbedTLS 2.28, wslay 1.1.1, CppUTest 4.0, jsmn) are Debian's
-#   armhf packages unpacked into $CONSENSUS_CROSS_ROOT/armhf (default
-#   /opt/consensus-cross/armhf) by scripts/install-cross-deps. llhttp is
+#   The libraries (mbedTLS 2.28, wslay 1.1.1, CppUTest 4.0, jsmn,
+#   libsecp256k1 0.2.0) are Debian's armhf packages unpacked into
+#   $CONSENSUS_CROSS_ROOT/armhf (default /opt/consensus-cross/armhf) by
+#   scripts/install-cross-deps. llhttp is
 #   compiled from the native node-llhttp sources, as in every build.
 # Flags: none added. Debian's armhf compiler defaults to -march=armv7-a
 #   -mfpu=vfpv3-d16 -mfloat-abi=hard -mthumb, which is the armhf ABI; the
