@@ -52,6 +52,15 @@ struct PaymentChallenge {
 /// allocation.
 size_t write_policy_challenge(const PaymentChallenge& ch, char* out, size_t cap);
 
+/// Parses a decoded PaymentRequired JSON text (what an external payer reads
+/// on stdin) as the library parses a 402's PAYMENT-REQUIRED header: views
+/// point into json; server_time_s stays 0. scratch holds the JSON tokens (20 B
+/// each; 2 KiB is ample for the service's challenges). Errors: bad_response
+/// (not JSON, not a PaymentRequired with at least one well-formed
+/// requirement), message_too_large (scratch too small). No allocation.
+Error parse_payment_challenge(const char* json, size_t len, void* scratch, size_t scratch_len,
+                              PaymentChallenge* out);
+
 /// Identifies one pending payment; pass it back to Client::complete_payment.
 struct PaymentTicket {
     uint32_t id = 0;

@@ -184,6 +184,10 @@ class EvmSigner {
 /// out[0..42] and a NUL at out[42].
 void evm_address_text(const EvmAddress& a, char out[43]);
 
+/// Parses "0x" + 40 hex digits; mixed case must carry a valid EIP-55
+/// checksum (all-lower and all-upper are taken as they are).
+bool evm_parse_address(const char* text, size_t size, EvmAddress* out);
+
 /// Parses a private key as the CLI's key files hold it: 64 hex digits,
 /// optional "0x", ASCII whitespace around ignored. False when malformed, zero
 /// or not below the secp256k1 order; `key` is wiped then.

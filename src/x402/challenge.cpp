@@ -183,8 +183,8 @@ Error decode_challenge(const char* b64, size_t b64_len, char* json_out, size_t j
     return finish_challenge(doc, json_out, n, out);
 }
 
-Error parse_challenge_json(const char* json, size_t len, void* scratch, size_t scratch_len,
-                           PaymentChallenge* out) {
+Error parse_payment_challenge(const char* json, size_t len, void* scratch, size_t scratch_len,
+                              PaymentChallenge* out) {
     if (out == nullptr) return Error::bad_response;
     *out = PaymentChallenge{};
     JsonDoc doc;

@@ -44,9 +44,4 @@ size_t settlement_error_text(const char* b64, size_t b64_len, char* json_buf, si
 Error decode_challenge(const char* b64, size_t b64_len, char* json_out, size_t json_cap,
                        void* scratch, size_t scratch_len, PaymentChallenge* out);
 
-/// The same parse of an already decoded PaymentRequired JSON text (what an
-/// external payer reads on stdin). Views point into json; server_time_s stays 0.
-Error parse_challenge_json(const char* json, size_t len, void* scratch, size_t scratch_len,
-                           PaymentChallenge* out);
-
 }  // namespace consensus

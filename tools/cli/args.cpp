@@ -10,7 +10,9 @@ namespace consensus {
 namespace cli {
 namespace {
 
-enum class Scope : uint8_t { common, session, demo };
+// Where an option is valid: common (token, connect), session (connect),
+// wallet (token, connect, address, pay), payee (token, connect, pay), any.
+enum class Scope : uint8_t { common, session, wallet, payee, any };
 
 enum class Opt : uint8_t {
     server,
@@ -38,6 +40,8 @@ enum class Opt : uint8_t {
     price_margin,
     connect_host,
     max_paid_attempts,
+    wallet_key,
+    pay_to,
 };
 
 struct OptionSpec {
@@ -62,7 +66,9 @@ constexpr OptionSpec kOptions[] = {
     {"--request-timeout-ms", Opt::request_timeout, true, Scope::common},
     {"--price-margin-ppm", Opt::price_margin, true, Scope::common},
     {"--connect-host", Opt::connect_host, true, Scope::common},
-    {"--json", Opt::json, false, Scope::demo},  // valid for every command
+    {"--json", Opt::json, false, Scope::any},
+    {"--wallet-key", Opt::wallet_key, true, Scope::wallet},
+    {"--pay-to", Opt::pay_to, true, Scope::payee},
     {"--send", Opt::send, true, Scope::session},
     {"--binary", Opt::binary, false, Scope::session},
     {"--wait-ms", Opt::wait, true, Scope::session},
@@ -101,6 +107,10 @@ bool parse_command(const char* s, Command* out) {
         *out = Command::connect;
     else if (strcmp(s, "demo") == 0)
         *out = Command::demo;
+    else if (strcmp(s, "address") == 0)
+        *out = Command::address;
+    else if (strcmp(s, "pay") == 0)
+        *out = Command::pay;
     else
         return false;
     return true;
@@ -150,6 +160,8 @@ bool valid_node_header(const char* s) {
     }
     return true;
 }
+
+const char* command_name(Command c);
 
 struct Parser {
     Args* args;
@@ -273,20 +285,51 @@ struct Parser {
                 return Error::ok;
             case Opt::max_paid_attempts:
                 return number(o.name, value, 0, UINT32_MAX, &args->max_paid_attempts);
+            case Opt::wallet_key:
+                if (*value == '\0') return fail(msg, cap, "--wallet-key: empty file name");
+                args->wallet_key = value;
+                return Error::ok;
+            case Opt::pay_to:
+                if (args->pay_to_count == kMaxPayTo) {
+                    return fail(msg, cap, "--pay-to: more than %zu payees", kMaxPayTo);
+                }
+                if (!evm_parse_address(value, strlen(value), &args->pay_to[args->pay_to_count])) {
+                    return fail(msg, cap,
+                                "--pay-to: '%.48s' is not an address (0x + 40 hex digits, "
+                                "EIP-55 checksum when mixed case)",
+                                value);
+                }
+                ++args->pay_to_count;
+                return Error::ok;
         }
         return Error::ok;
     }
 
     // Options are checked against the command once all are known (order-free).
     Error check_scope(const OptionSpec& o) {
-        Command c = args->command;
-        if (c == Command::demo && o.id != Opt::json) {
-            return fail(msg, cap, "%s is not an option of 'demo' (only --json)", o.name);
+        const Command c = args->command;
+        const bool buys = c == Command::token || c == Command::connect;
+        switch (o.scope) {
+            case Scope::any:
+                return Error::ok;
+            case Scope::common:
+                // pay takes the spend limit as its per-payment maximum.
+                if (buys || (c == Command::pay && o.id == Opt::limit_usd)) return Error::ok;
+                break;
+            case Scope::session:
+                if (c == Command::connect) return Error::ok;
+                if (c == Command::token) {
+                    return fail(msg, cap, "%s is only valid with 'connect'", o.name);
+                }
+                break;
+            case Scope::wallet:
+                if (buys || c == Command::address || c == Command::pay) return Error::ok;
+                break;
+            case Scope::payee:
+                if (buys || c == Command::pay) return Error::ok;
+                break;
         }
-        if (o.scope == Scope::session && c != Command::connect) {
-            return fail(msg, cap, "%s is only valid with 'connect'", o.name);
-        }
-        return Error::ok;
+        return fail(msg, cap, "%s is not an option of '%s'", o.name, command_name(c));
     }
 
     // docs/CLI.md: the dimensions the model bills must be at least 1.
@@ -304,12 +347,39 @@ struct Parser {
         if (p.model != Model::time && p.megabytes < 1) {
             return fail(msg, cap, "--megabytes must be at least 1 for model %s", model);
         }
-        if (args->payer != nullptr && args->demo_payer) {
-            return fail(msg, cap, "--payer and --demo-payer exclude each other");
+        return check_payer();
+    }
+
+    // One way to pay; the signer's own options only with the signer.
+    Error check_payer() {
+        const int payers =
+            (args->payer != nullptr) + args->demo_payer + (args->wallet_key != nullptr);
+        if (payers > 1) {
+            return fail(msg, cap, "--payer, --demo-payer and --wallet-key exclude each other");
+        }
+        if (args->pay_to_count > 0 && args->wallet_key == nullptr) {
+            return fail(msg, cap, "--pay-to needs --wallet-key");
         }
         return Error::ok;
     }
 };
+
+const char* command_name(Command c) {
+    switch (c) {
+        case Command::token:
+            return "token";
+        case Command::connect:
+            return "connect";
+        case Command::demo:
+            return "demo";
+        case Command::address:
+            return "address";
+        case Command::pay:
+            return "pay";
+        default:
+            return "?";
+    }
+}
 
 bool is_flag(const char* a, const char* long_name, const char* short_name) {
     return strcmp(a, long_name) == 0 || (short_name != nullptr && strcmp(a, short_name) == 0);
@@ -388,11 +458,13 @@ Error parse_args(int argc, const char* const* argv, const char* env_server_url, 
             return fail(msg, msg_cap, "unexpected argument '%s'", a);
         }
         if (!parse_command(a, &out->command)) {
-            return fail(msg, msg_cap, "unknown command '%s' (token, connect, demo)", a);
+            return fail(msg, msg_cap, "unknown command '%s' (token, connect, demo, address, pay)",
+                        a);
         }
     }
     if (out->command == Command::none) {
-        return fail(msg, msg_cap, "missing command (token, connect, demo); see --help");
+        return fail(msg, msg_cap,
+                    "missing command (token, connect, demo, address, pay); see --help");
     }
 
     // Pass 2: the options, each checked against the command.
@@ -422,6 +494,12 @@ Error parse_args(int argc, const char* const* argv, const char* env_server_url, 
         if (e != Error::ok) return e;
     }
     if (out->command == Command::demo) return Error::ok;
+    if (out->command == Command::address || out->command == Command::pay) {
+        if (out->wallet_key == nullptr) {
+            return fail(msg, msg_cap, "'%s' needs --wallet-key FILE", command_name(out->command));
+        }
+        return Error::ok;
+    }
     if (!valid_server_url(out->server_url)) {  // only $CONSENSUS_SERVER_URL can get here
         return fail(msg, msg_cap, "CONSENSUS_SERVER_URL: '%s' is not an http:// or https:// URL",
                     out->server_url);

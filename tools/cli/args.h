@@ -8,11 +8,12 @@
 
 #include "consensus/error.h"
 #include "consensus/params.h"
+#include "consensus/x402_evm.h"
 
 namespace consensus {
 namespace cli {
 
-enum class Command : uint8_t { none, token, connect, demo, help, version };
+enum class Command : uint8_t { none, token, connect, demo, address, pay, help, version };
 
 /// Most `--send` values one run accepts (each session sends every one).
 constexpr size_t kMaxSends = 256;
@@ -22,6 +23,8 @@ constexpr uint32_t kMaxSessionsOption = 1024;
 constexpr size_t kMaxConnectHosts = 8;
 /// --price-margin-ppm at most 1,000,000 (the service may ask twice the quote).
 constexpr uint32_t kMaxPriceMarginPpm = 1000000;
+/// --pay-to may be given this many times.
+constexpr size_t kMaxPayTo = 8;
 /// Built-in base URL when neither --server nor CONSENSUS_SERVER_URL is set.
 constexpr const char* kDefaultServer = "https://consensus.canister.software";
 /// The system CA bundle (Debian/Ubuntu/Alpine path) used for https/wss by default.
@@ -31,9 +34,12 @@ struct Args {
     Command command = Command::none;
     // common
     const char* server_url = kDefaultServer;
-    TokenParams params;           // fully resolved: model, minutes, megabytes, node headers
-    const char* payer = nullptr;  // --payer CMD (run through /bin/sh -c)
-    bool demo_payer = false;      // --demo-payer: the built-in fake signer (dev servers only)
+    TokenParams params;                 // fully resolved: model, minutes, megabytes, node headers
+    const char* payer = nullptr;        // --payer CMD (run through /bin/sh -c)
+    bool demo_payer = false;            // --demo-payer: the built-in fake signer (dev servers only)
+    const char* wallet_key = nullptr;   // --wallet-key FILE: the built-in EVM signer's key
+    EvmAddress pay_to[kMaxPayTo] = {};  // --pay-to: the payees the signer may pay (none: any)
+    size_t pay_to_count = 0;
     const char* ca_file = kDefaultCaFile;
     uint64_t limit_micro_usd = 0;  // 0 = no --limit-usd
     uint32_t request_timeout_ms = 30000;

@@ -9,6 +9,7 @@
 #include "demo.h"
 #include "exit_status.h"
 #include "output.h"
+#include "pay.h"
 #include "runner.h"
 
 namespace {
@@ -20,6 +21,8 @@ constexpr const char* kUsage =
     "usage: consensus-ws token   [common options]\n"
     "       consensus-ws connect [common options] [session options]\n"
     "       consensus-ws demo    [--json]\n"
+    "       consensus-ws address --wallet-key FILE\n"
+    "       consensus-ws pay     --wallet-key FILE [--pay-to ADDR] [--limit-usd X] < challenge\n"
     "       consensus-ws --help | --version\n"
     "\n"
     "Buys a paid session on the Consensus network (x402) and runs it over WebSocket.\n"
@@ -37,6 +40,10 @@ constexpr const char* kUsage =
     "                            stdin, PAYMENT-SIGNATURE value on stdout, exit 0 (else refused)\n"
     "                            (none: a 402 fails with payment_required)\n"
     "  --demo-payer              built-in payer with a FAKE signature (dev servers only)\n"
+    "  --wallet-key FILE         pay with the built-in EVM signer (x402 exact, EIP-3009) and\n"
+    "                            the key in FILE (64 hex digits, mode 0600); its per-payment\n"
+    "                            maximum is --limit-usd, else 1 USDC\n"
+    "  --pay-to ADDR             the signer pays only ADDR (repeatable; default: any payee)\n"
     "  --ca FILE                 PEM CA bundle for https/wss (default the system bundle)\n"
     "  --limit-usd X             spend guard for this run, up to 6 decimals\n"
     "  --request-timeout-ms N    bound on one token request, payment included (30000)\n"
@@ -124,6 +131,10 @@ int main(int argc, char** argv) {
             return run_connect(args, out);
         case Command::demo:
             return run_demo(out);
+        case Command::address:
+            return run_address(args, out);
+        case Command::pay:
+            return run_pay(args, out);
         default:
             return kExitUsage;
     }

@@ -14,6 +14,7 @@
 #include "demo_payer.h"
 #include "exit_status.h"
 #include "payer.h"
+#include "wallet.h"
 
 namespace consensus {
 namespace cli {
@@ -76,6 +77,7 @@ struct Runtime {
     PayerJob* jobs = nullptr;
     size_t job_count = 0;
     PayerPool payers;
+    Wallet* wallet = nullptr;  // --wallet-key: the built-in EVM signer
     struct pollfd* fds = nullptr;
     size_t fds_cap = 0;
     SessionRun* runs = nullptr;
@@ -97,6 +99,8 @@ PaymentDecision cli_payment_hook(void* user, const PaymentChallenge& challenge,
     // Sessions report the 402 as a `payment` event; a bare token request has none.
     if (rt->token_command) print_payment(rt->out, kNoSession, false);
     if (rt->args->demo_payer) return demo_payment_hook(nullptr, challenge, ticket, header);
+    if (rt->wallet != nullptr)
+        return EvmSigner::hook(&rt->wallet->signer(), challenge, ticket, header);
     if (rt->args->payer == nullptr) return PaymentDecision::decline;
     // The payer sees only the requirements the price policy let through.
     static char json[kMaxChallengeToPayer];
@@ -131,6 +135,7 @@ size_t longest_message(const Args& a) {
 void teardown(Runtime* rt) {
     if (rt->jobs != nullptr) rt->payers.kill_all();
     if (rt->client_ready) rt->client.deinit();
+    delete rt->wallet;  // wipes the key
     if (rt->port != nullptr) cws_posix_port_deinit(rt->port);
     free(rt->fds);
     delete[] rt->jobs;
@@ -192,6 +197,15 @@ int setup(Runtime* rt, const Args& a, const Output& out, uint32_t sessions) {
     }
     rt->client_ready = true;
 
+    if (a.wallet_key != nullptr) {
+        char msg[256];
+        rt->wallet = new (std::nothrow) Wallet;
+        if (rt->wallet == nullptr ||
+            !rt->wallet->open(a, &rt->port_ops, cfg.max_payment_header, msg, sizeof msg)) {
+            print_error(out, kNoSession, Error::invalid_config, msg, strlen(msg), 0);
+            return kExitUsage;
+        }
+    }
     if (a.payer != nullptr) {
         rt->job_count = sessions + 1;
         rt->jobs = new (std::nothrow) PayerJob[rt->job_count];

@@ -368,3 +368,57 @@ TEST(cli_usd, ParseUint) {
     CHECK_FALSE(parse_uint(nullptr, 10, &v));
     CHECK_FALSE(parse_uint("1 ", 10, &v));
 }
+
+TEST(cli_args, WalletCommands) {
+    Parsed p;
+    CHECK(parse(&p, nullptr, {"address", "--wallet-key", "k"}) == Error::ok);
+    CHECK(p.args.command == Command::address);
+    STRCMP_EQUAL("k", p.args.wallet_key);
+    CHECK(parse(&p, nullptr,
+                {"pay", "--wallet-key=k", "--pay-to", "0xC0Dec0dec0DeC0Dec0dEc0DEC0DEC0DEC0DEC0dE",
+                 "--limit-usd", "0.01", "--json"}) == Error::ok);
+    CHECK(p.args.command == Command::pay);
+    LONGS_EQUAL(1, p.args.pay_to_count);
+    LONGS_EQUAL(0xc0, p.args.pay_to[0].bytes[0]);
+    CHECK(p.args.limit_micro_usd == 10000);
+    expect_invalid({"address"}, "'address' needs --wallet-key FILE");
+    expect_invalid({"pay"}, "'pay' needs --wallet-key FILE");
+    expect_invalid(
+        {"address", "--wallet-key", "k", "--pay-to", "0xC0Dec0dec0DeC0Dec0dEc0DEC0DEC0DEC0DEC0dE"},
+        "--pay-to is not an option of 'address'");
+    expect_invalid({"pay", "--wallet-key", "k", "--server", "http://x"},
+                   "--server is not an option of 'pay'");
+    expect_invalid({"pay", "--wallet-key", "k", "--send", "x"}, "--send is not an option of 'pay'");
+    expect_invalid({"demo", "--wallet-key", "k"}, "--wallet-key is not an option of 'demo'");
+}
+
+TEST(cli_args, WalletKeyWithTokenAndConnect) {
+    Parsed p;
+    CHECK(parse(&p, nullptr,
+                {"connect", "--wallet-key", "k", "--pay-to",
+                 "0xc0dec0dec0dec0dec0dec0dec0dec0dec0dec0de"}) == Error::ok);
+    STRCMP_EQUAL("k", p.args.wallet_key);
+    CHECK(parse(&p, nullptr, {"token", "--wallet-key", "k"}) == Error::ok);
+    expect_invalid({"token", "--wallet-key", "k", "--payer", "x"}, "exclude each other");
+    expect_invalid({"token", "--wallet-key", "k", "--demo-payer"}, "exclude each other");
+    expect_invalid({"token", "--pay-to", "0xc0dec0dec0dec0dec0dec0dec0dec0dec0dec0de"},
+                   "--pay-to needs --wallet-key");
+    expect_invalid({"token", "--wallet-key", ""}, "--wallet-key: empty file name");
+}
+
+TEST(cli_args, PayToMustBeAnAddress) {
+    // One letter of the checksummed payee flipped: a typo caught, not paid.
+    expect_invalid(
+        {"pay", "--wallet-key", "k", "--pay-to", "0xC0Dec0dec0DeC0Dec0dEc0DEC0DEC0DEC0DEC0de"},
+        "is not an address");
+    expect_invalid({"pay", "--wallet-key", "k", "--pay-to", "0x1234"}, "is not an address");
+    Parsed p;
+    const char* argv[32] = {"consensus-ws", "pay", "--wallet-key", "k"};
+    int argc = 4;
+    for (int i = 0; i < 9; ++i) {
+        argv[argc++] = "--pay-to";
+        argv[argc++] = "0x1111111111111111111111111111111111111111";
+    }
+    CHECK(parse_args(argc, argv, nullptr, &p.args, p.msg, sizeof p.msg) == Error::invalid_params);
+    STRCMP_CONTAINS("more than 8 payees", p.msg);
+}

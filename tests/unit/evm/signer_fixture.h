@@ -45,7 +45,7 @@ struct Challenge {
 
     explicit Challenge(const std::string& text) : json(text) {
         CHECK_EQUAL(static_cast<int>(consensus::Error::ok),
-                    static_cast<int>(consensus::parse_challenge_json(
+                    static_cast<int>(consensus::parse_payment_challenge(
                         json.data(), json.size(), scratch, sizeof scratch, &ch)));
     }
 };

@@ -399,17 +399,17 @@ TEST(challenge, ResourceAndExtensionsKeptAsRawObjects) {
     for (const char* b : bad) CHECK_TEXT(decode_json(b, &c) == Error::bad_response, b);
 }
 
-TEST(challenge, ParseChallengeJsonTakesDecodedText) {
+TEST(challenge, ParsePaymentChallengeTakesDecodedText) {
     const char json[] =
         "{\"x402Version\":2,\"accepts\":[{\"scheme\":\"exact\",\"network\":\"n\",\"amount\":\"1\","
         "\"asset\":\"a\",\"payTo\":\"p\"}]}";
-    CHECK(parse_challenge_json(json, sizeof json - 1, g_scratch, sizeof g_scratch, &c) ==
+    CHECK(parse_payment_challenge(json, sizeof json - 1, g_scratch, sizeof g_scratch, &c) ==
           Error::ok);
     LONGS_EQUAL(1, c.accepts_count);
     CHECK(c.json.data == json);
-    CHECK(parse_challenge_json("{\"accepts\":[]}", 14, g_scratch, sizeof g_scratch, &c) ==
+    CHECK(parse_payment_challenge("{\"accepts\":[]}", 14, g_scratch, sizeof g_scratch, &c) ==
           Error::bad_response);
-    CHECK(parse_challenge_json("[]", 2, g_scratch, sizeof g_scratch, &c) == Error::bad_response);
-    CHECK(parse_challenge_json(json, sizeof json - 1, g_scratch, 40, &c) ==
+    CHECK(parse_payment_challenge("[]", 2, g_scratch, sizeof g_scratch, &c) == Error::bad_response);
+    CHECK(parse_payment_challenge(json, sizeof json - 1, g_scratch, 40, &c) ==
           Error::message_too_large);
 }
