@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "args.h"
+#include "consensus/x402_evm.h"
 #include "exit_status.h"
 #include "runner.h"
 
@@ -76,7 +78,8 @@ bool start_devserver(const char* path, Devserver* d) {
     char arg0[] = "consensus-devserver";
     char arg1[] = "--port";
     char arg2[] = "0";
-    char* argv[] = {arg0, arg1, arg2, nullptr};
+    char arg3[] = "--verify-payments";
+    char* argv[] = {arg0, arg1, arg2, arg3, nullptr};
     int rc = posix_spawn(&d->pid, path, &fa, nullptr, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     close(out_pipe[1]);
@@ -119,6 +122,41 @@ void note(const Output& out, const char* fmt, ...) {
     print_note(out, text);
 }
 
+// A throwaway wallet for one demo run: a fresh key in a new private
+// directory, in the key-file form --wallet-key reads. It holds nothing on any
+// chain; the file and the directory are removed when the demo ends.
+struct ThrowawayKey {
+    char dir[256] = "";
+    char path[300] = "";
+    char address[43] = "";
+
+    bool create() {
+        const char* tmp = getenv("TMPDIR");
+        snprintf(dir, sizeof dir, "%s/consensus-demo-XXXXXX", tmp != nullptr && *tmp ? tmp : "/tmp");
+        if (mkdtemp(dir) == nullptr) return false;  // mode 0700
+        snprintf(path, sizeof path, "%s/wallet.key", dir);
+        uint8_t key[32];
+        EvmAddress a;
+        do {  // a random 32 bytes is a valid key but with probability ~2^-128
+            if (getrandom(key, sizeof key, 0) != static_cast<ssize_t>(sizeof key)) return false;
+        } while (!evm_key_address(key, &a));
+        evm_address_text(a, address);
+        char hex[66];
+        for (size_t i = 0; i < sizeof key; ++i) snprintf(hex + 2 * i, 3, "%02x", key[i]);
+        hex[64] = '\n';
+        const int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        const bool ok = fd >= 0 && write(fd, hex, 65) == 65;
+        if (fd >= 0) close(fd);
+        memset(key, 0, sizeof key);
+        memset(hex, 0, sizeof hex);
+        return ok;
+    }
+    ~ThrowawayKey() {
+        if (path[0] != '\0') unlink(path);
+        if (dir[0] != '\0') rmdir(dir);
+    }
+};
+
 }  // namespace
 
 bool find_devserver(char* path, size_t cap) {
@@ -149,13 +187,23 @@ int run_demo(const Output& out) {
         print_error(out, kNoSession, Error::connect_failed, why, strlen(why), 0);
         return kExitNoToken;
     }
+    ThrowawayKey wallet;
+    if (!wallet.create()) {
+        stop_devserver(&dev);
+        const char* why = "cannot create a throwaway wallet key";
+        print_error(out, kNoSession, Error::no_resources, why, strlen(why), 0);
+        return kExitNoToken;
+    }
     char server[64];
     snprintf(server, sizeof server, "http://127.0.0.1:%u", dev.port);
-    note(out, "demo: consensus-devserver (paid mode) listening on 127.0.0.1:%u", dev.port);
     note(out,
-         "demo: connect --server %s --send hello, paying with the built-in demo payer "
-         "(fake signature: only a dev server accepts it)",
-         server);
+         "demo: consensus-devserver (paid mode, --verify-payments: EIP-712 signatures are "
+         "checked) listening on 127.0.0.1:%u",
+         dev.port);
+    note(out,
+         "demo: connect --server %s --send hello --wallet-key <throwaway key, mode 0600, "
+         "removed after>: the built-in EVM signer pays from %s with a real signature",
+         server, wallet.address);
 
     Args a;
     a.command = Command::connect;
@@ -163,7 +211,7 @@ int run_demo(const Output& out) {
     a.params.model = Model::hybrid;
     a.params.minutes = 5;
     a.params.megabytes = 50;
-    a.demo_payer = true;
+    a.wallet_key = wallet.path;
     a.sends[0] = "hello";
     a.send_count = 1;
     a.wait_ms = 500;       // the echo comes back at once on loopback
