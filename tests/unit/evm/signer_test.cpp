@@ -11,6 +11,7 @@
 #include "evm/evm_text.h"
 #include "unit/evm/hex_util.h"
 #include "unit/evm/signer_fixture.h"
+#include "unit/ws/alloc_count.h"
 
 using namespace consensus;
 using namespace evm_test;
@@ -365,4 +366,20 @@ TEST(EvmSigner, MemoryNeeded) {
     o.max_pending = 2;
     CHECK_TRUE(EvmSigner::memory_needed(o) >= base + 2 * o.max_header);
     CHECK_TRUE(EvmSigner::memory_needed(o) <= base + 2 * (o.max_header + 64));
+}
+
+// The hook allocates nothing: libsecp256k1 works in the preallocated context,
+// the header is built in the caller's buffer.
+TEST(EvmSigner, PayingAllocatesNothing) {
+    if (!alloc_count::available()) return;  // ASan or valgrind own malloc
+    Signer s;
+    s.init();
+    Challenge c(hybrid());
+    alloc_count::start();
+    const PaymentDecision d = s.pay(c.ch);
+    s.pay(c.ch);
+    alloc_count::stop();
+    CHECK_EQUAL(static_cast<int>(PaymentDecision::paid), static_cast<int>(d));
+    CHECK_EQUAL(0u, alloc_count::allocations());
+    CHECK_EQUAL(0u, alloc_count::frees());
 }

@@ -496,6 +496,50 @@ if [ "$(cat "$TMP/out")" = '\x1b[2K\rOK\nsecond line' ]; then ok $t; else
 fi
 
 # ---- demo ------------------------------------------------------------------------
+# ---- the wallet key: the built-in EVM signer against a verifying server ------
+# A throwaway key (it holds nothing, on any chain; never fund it).
+KEY="$TMP/wallet.key"
+printf '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318\n' >"$KEY"
+chmod 600 "$KEY"
+start_dev --verify-payments
+t=wallet.address
+run $t 0 address --wallet-key "$KEY" &&
+    has $t out '0x2c7536E3605D9C16a7a3D7b1898e529396a65c23' && ok $t
+t=wallet.connect_verified
+run $t 0 connect --server "$URL" --wallet-key "$KEY" --send hello --wait-ms 300 --json &&
+    has $t out '{"type":"message","binary":false,"data":"hello"}' && lacks $t out '4c0883a6' &&
+    lacks $t err '4c0883a6' && ok $t
+t=wallet.fake_signature_rejected
+run $t 3 token --server "$URL" --demo-payer --json &&
+    has $t out 'invalid_exact_evm_signature' && ok $t
+t=wallet.payee_refused_before_signing
+run $t 3 token --server "$URL" --wallet-key "$KEY" \
+    --pay-to 0x1111111111111111111111111111111111111111 --json &&
+    has $t out 'payee not on the allow-list' && ok $t
+t=wallet.over_the_limit
+run $t 3 token --server "$URL" --wallet-key "$KEY" --limit-usd 0.001 --json &&
+    has $t out '"code":"' && lacks $t out '"type":"token"' && ok $t
+t=wallet.key_readable_by_others
+chmod 644 "$KEY"
+run $t 2 connect --server "$URL" --wallet-key "$KEY" --send x &&
+    has $t err "'$KEY' is readable by group or others" && lacks $t err '4c0883a6' && ok $t
+chmod 600 "$KEY"
+t=wallet.not_a_key
+printf '0x4c0883a69102937d\n' >"$TMP/short.key"
+chmod 600 "$TMP/short.key"
+run $t 2 token --server "$URL" --wallet-key "$TMP/short.key" &&
+    has $t err "'$TMP/short.key' does not hold a private key" && lacks $t err '4c0883a6' && ok $t
+t=wallet.pay_solana_only
+sed 's/"eip155:84532"/"solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1"/' \
+    "$ROOT/tests/vectors/x402/402-hybrid.json" >"$TMP/solana.json"
+timeout 30 "$WS" pay --wallet-key "$KEY" <"$TMP/solana.json" >"$TMP/out" 2>"$TMP/err"
+if [ $? -eq 3 ] && [ ! -s "$TMP/out" ]; then
+    has $t err 'no_payable_requirement' && ok $t
+else
+    bad $t "expected exit 3 and an empty stdout"
+fi
+stop_dev
+
 t=demo
 run $t 0 demo && has $t out 'hello' && has $t err 'demo: done' && ok $t
 t=demo.json
