@@ -259,6 +259,37 @@ struct EvmSigner::Impl {
         return evm::Secp256k1::normalize(sig) && secp.recover(digest, sig, &who) &&
                memcmp(who.bytes, from.bytes, sizeof who.bytes) == 0;
     }
+
+    // Asks sign_digest. A free slot takes the payload first: the callback may
+    // answer through complete() from inside, or later (*pending).
+    EvmRefusal sign_outside(const uint8_t digest[32], PaymentTicket ticket, const char* json,
+                            const evm::PayloadText& text, const EvmAddress& from,
+                            uint8_t sig[evm::kSignatureBytes], bool* pending) {
+        PendingSlot* s = free_slot();
+        uint32_t id = 0;
+        if (s != nullptr) {
+            id = next_id++;
+            if (next_id == 0) next_id = 1;
+            *s = PendingSlot{id,
+                             ticket,
+                             {},
+                             static_cast<uint32_t>(text.json_len),
+                             static_cast<uint32_t>(text.signature_at)};
+            memcpy(s->digest, digest, sizeof s->digest);
+            memcpy(slot_json(s), json, text.json_len);
+        }
+        const EvmSignResult answer = opt.sign_digest(opt.sign_user, digest, id, sig);
+        if (answer == EvmSignResult::pending && s != nullptr) {
+            *pending = true;
+            return EvmRefusal::none;
+        }
+        if (s != nullptr) release(s);
+        if (answer == EvmSignResult::pending) return EvmRefusal::busy;
+        if (answer != EvmSignResult::signed_now || !accept_signature(digest, sig, from)) {
+            return EvmRefusal::signer_failed;
+        }
+        return EvmRefusal::none;
+    }
 };
 
 EvmSigner::~EvmSigner() {
@@ -396,38 +427,17 @@ PaymentDecision EvmSigner::hook(void* user, const PaymentChallenge& ch, PaymentT
     }
     uint8_t sig[evm::kSignatureBytes];
     if (impl->opt.sign_digest == nullptr) {
-        if (!impl->secp.sign(impl->key, digest, sig)) {
-            return refuse(EvmRefusal::signer_failed, last, out);
-        }
+        r = impl->secp.sign(impl->key, digest, sig) ? EvmRefusal::none : EvmRefusal::signer_failed;
     } else {
-        // A free slot holds the payload before the callback runs: it may
-        // answer through complete() from inside.
-        PendingSlot* s = impl->free_slot();
-        uint32_t id = 0;
-        if (s != nullptr) {
-            id = impl->next_id++;
-            if (impl->next_id == 0) impl->next_id = 1;
-            *s = PendingSlot{id,
-                             ticket,
-                             {},
-                             static_cast<uint32_t>(text.json_len),
-                             static_cast<uint32_t>(text.signature_at)};
-            memcpy(s->digest, digest, sizeof digest);
-            memcpy(Impl::slot_json(s), out->data, text.json_len);
-        }
-        const EvmSignResult answer = impl->opt.sign_digest(impl->opt.sign_user, digest, id, sig);
-        if (answer == EvmSignResult::pending && s != nullptr) {
+        bool pending = false;
+        r = impl->sign_outside(digest, ticket, out->data, text, self->address_, sig, &pending);
+        if (pending) {
             self->last_refusal_ = EvmRefusal::none;
-            wipe(out->data, text.json_len);
+            wipe(out->data, text.json_len);  // the slot holds the payload now
             return PaymentDecision::pending;
         }
-        if (s != nullptr) impl->release(s);
-        if (answer == EvmSignResult::pending) return refuse(EvmRefusal::busy, last, out);
-        if (answer != EvmSignResult::signed_now ||
-            !impl->accept_signature(digest, sig, self->address_)) {
-            return refuse(EvmRefusal::signer_failed, last, out);
-        }
     }
+    if (r != EvmRefusal::none) return refuse(r, last, out);
     evm::put_signature(out->data, text, sig);
     wipe(sig, sizeof sig);
     out->size = evm::encode_payload(out->data, text.json_len, cap);
