@@ -474,13 +474,4 @@ Error EvmSigner::abandon(Client& client, uint32_t id) {
     return client.refuse_payment(ticket);
 }
 
-bool evm_parse_address(const char* text, size_t size, EvmAddress* out) {
-    return text != nullptr && evm::parse_address(make_view(text, size), out);
-}
-
-void evm_address_text(const EvmAddress& a, char out[43]) {
-    evm::address_text(a, out);
-    out[evm::kAddressTextLen] = '\0';
-}
-
 }  // namespace consensus

@@ -1,7 +1,9 @@
-// Key helpers of the public API: parsing a key file's text, a key's address.
+// Key and address helpers of the public API: a key file's text, a key's
+// address, addresses as text.
 #include <string.h>
 
 #include "consensus/x402_evm.h"
+#include "core/strview.h"
 #include "core/wipe.h"
 #include "evm/ecdsa.h"
 #include "evm/evm_text.h"
@@ -40,6 +42,15 @@ bool evm_parse_private_key(const char* text, size_t size, uint8_t key[32]) {
         return false;
     }
     return true;
+}
+
+bool evm_parse_address(const char* text, size_t size, EvmAddress* out) {
+    return text != nullptr && evm::parse_address(make_view(text, size), out);
+}
+
+void evm_address_text(const EvmAddress& a, char out[43]) {
+    evm::address_text(a, out);
+    out[evm::kAddressTextLen] = '\0';
 }
 
 }  // namespace consensus
