@@ -1,14 +1,15 @@
 // The bare-metal image: one client in a static buffer on the stub port, one
-// managed session started, a few polls; with CONSENSUS_EVM, one secp256k1
-// signature first (evm_probe.c). It exists to be linked and inspected
-// (scripts/test-cross checks its symbols, scripts/footprint its sections).
+// managed session started, a few polls; with CONSENSUS_EVM, the built-in EVM
+// payer first pays the service's captured 402 challenge (evm_payer.cpp). It
+// exists to be linked and inspected (scripts/test-cross checks its symbols,
+// scripts/footprint its sections).
 #include <mbedtls/memory_buffer_alloc.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "consensus/client.h"
 #if CONSENSUS_FIRMWARE_EVM
-#include "evm_probe.h"
+#include "evm_payer.h"
 #endif
 #include "footprint_configs.h"
 #include "stub_port.h"
@@ -33,11 +34,14 @@ volatile int g_last_error = -1;
 volatile int g_active = -1;
 #if CONSENSUS_FIRMWARE_EVM
 volatile int g_evm_error = -1;
-uint8_t g_evm_public_key[65];
-uint8_t g_evm_signature[65];
+volatile int g_evm_refusal = -1;
+const char* volatile g_evm_header = nullptr;  // the PAYMENT-SIGNATURE value
+volatile size_t g_evm_header_size = 0;
 #endif
 
-// No wallet on this board: decline, so a 402 ends the request cleanly.
+// The client declines a 402, so a 402 ends the request cleanly: the payer
+// above holds a throwaway key, and the minimal configuration's 1 KiB payment
+// header is smaller than the service's payment (1,112 B).
 consensus::PaymentDecision decline(void*, const consensus::PaymentChallenge&,
                                    consensus::PaymentTicket, consensus::PaymentHeaderOut*) {
     return consensus::PaymentDecision::decline;
@@ -53,10 +57,13 @@ void on_event(void*, consensus::Session&, const consensus::Event& event) {
 
 int main() {
     stub_port_init(kCoreHz);
+    const cws_port port = stub_port();
 #if CONSENSUS_FIRMWARE_EVM
-    // The EVM payer's signing path (libsecp256k1), until consensus_evm is
-    // built here and signs through the payment hook.
-    g_evm_error = firmware_evm_probe(g_evm_public_key, g_evm_signature);
+    const FirmwareEvmResult paid = firmware_evm_pay(&port);
+    g_evm_error = paid.step;
+    g_evm_refusal = paid.refusal;
+    g_evm_header = paid.header;
+    g_evm_header_size = paid.header_size;
 #endif
     // mbedTLS allocates only from this arena: the image has no malloc.
     mbedtls_memory_buffer_alloc_init(g_tls_arena, sizeof g_tls_arena);
@@ -64,7 +71,6 @@ int main() {
     const consensus::Config config = consensus_footprint::minimal_config();
     consensus::ClientOptions options;
     options.payment_hook = &decline;
-    const cws_port port = stub_port();
     g_init_error = static_cast<int>(
         g_client.init(config, options, port, g_client_memory, sizeof g_client_memory));
     if (g_init_error != 0) return 1;
