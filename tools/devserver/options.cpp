@@ -147,9 +147,9 @@ const char* verified_payment_notice() {
 }
 
 const char* usage_text() {
-    return "usage: consensus-devserver [--port P] [--host 127.0.0.1] [--free | --verify-payments]\n"
+    return "usage: consensus-devserver [--port P] [--host 127.0.0.1] [--free]\n"
            "                           [--tls --cert F --key F] [--token-ttl-s 60]\n"
-           "                           [--time-scale S] [--log FILE]\n"
+           "                           [--time-scale S] [--log FILE] [--verify-payments]\n"
            "       consensus-devserver --help | --version\n"
            "\n"
            "A local stand-in for the Consensus WebSocket service: GET /ws sells a session\n"
@@ -164,9 +164,10 @@ const char* usage_text() {
            "  --host H            listen address                          default 127.0.0.1\n"
            "  --free              no payment: GET /ws answers 200 directly\n"
            "  --verify-payments   check each payment as the x402 facilitator does: EIP-712\n"
-           "                      signature, amount, payee, asset, network, times, nonce\n"
-           "                      (at most 4096 unexpired nonces remembered); a failed check\n"
-           "                      is a 402 whose error names the reason (docs/CLI.md)\n"
+           "                      signature, amount, payee, asset, network, times, nonce;\n"
+           "                      a failed check is a 402 whose error names the reason\n"
+           "                      (docs/CLI.md). Remembers up to 4096 unexpired nonces,\n"
+           "                      then refuses new payments until some expire\n"
            "  --tls               serve https/wss (needs --cert and --key, PEM)\n"
            "  --cert F, --key F   certificate chain and private key (scripts/gen-dev-cert)\n"
            "  --token-ttl-s N     token validity in seconds               default 60\n"

@@ -122,10 +122,11 @@ const evm::Secp256k1* secp256k1() {
     struct Context {
         void* memory = nullptr;
         evm::Secp256k1 secp;
+        bool ok = false;
         Context() {
             size_t size = (evm::Secp256k1::context_size() + 15) / 16 * 16;
             memory = std::aligned_alloc(16, size);
-            if (memory != nullptr && !secp.create(memory, nullptr)) secp.destroy();
+            ok = memory != nullptr && secp.create(memory, nullptr);
         }
         ~Context() {
             secp.destroy();
@@ -133,7 +134,7 @@ const evm::Secp256k1* secp256k1() {
         }
     };
     static Context context;
-    return context.secp.ready() ? &context.secp : nullptr;
+    return context.ok ? &context.secp : nullptr;
 }
 
 bool same(const EvmAddress& a, const EvmAddress& b) {
