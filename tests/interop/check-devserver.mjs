@@ -5,7 +5,7 @@
 //
 // Usage: node check-devserver.mjs <consensus-devserver binary | server .mjs>
 // It starts the server itself (--port 0, then --port 0 --time-scale 60, then
-// --port 0 --free), stops it at the end, exits 0 when every check passed and 1
+// --port 0 --free, then --port 0 --verify-payments), stops it at the end, exits 0 when every check passed and 1
 // with a message naming the failed check otherwise (2 on bad usage).
 import { WebSocket } from "ws";
 import { wrapFetchWithPayment, decodePaymentResponseHeader } from "@x402/fetch";
@@ -39,7 +39,8 @@ function payingFetch() {
   return { fetch: wrapFetchWithPayment(recorder, makeTestClient()), exchanges };
 }
 
-async function buyToken(base, query, expectedAmount) {
+// `seen`, when given, receives the HTTP exchanges.
+async function buyToken(base, query, expectedAmount, seen = []) {
   const { fetch: pay, exchanges } = payingFetch();
   const url = `${base}/ws?${query}`;
   const response = await pay(url, { headers: { "x-node-region": "interop-test" } });
@@ -47,6 +48,7 @@ async function buyToken(base, query, expectedAmount) {
   check(response.status === 200, `GET /ws?${query}: expected 200 after payment, got ${response.status}: ${body}`);
   check(exchanges.length === 2, `expected exactly 2 HTTP requests (402 then paid retry), saw ${exchanges.length}`);
 
+  seen.push(...exchanges);
   const [first, second] = exchanges;
   check(first.status === 402, `first request: expected 402, got ${first.status}`);
   check(first.paymentRequired, "402 without a PAYMENT-REQUIRED header");
@@ -225,6 +227,33 @@ async function checkFree(bin) {
   }
 }
 
+// --verify-payments: the SDK's payment, signed by viem, passes the dev server's
+// own EIP-712 and ecrecover checks; sent again, it is refused as a used nonce.
+async function checkVerifiedPayments(bin) {
+  let server;
+  try {
+    server = await spawnServer(bin, ["--port", "0", "--verify-payments"]);
+  } catch (e) {
+    if (!/not in this build/.test(e.message)) throw e;
+    say("--verify-payments is not in this build (CONSENSUS_EVM=OFF): skipped");
+    return;
+  }
+  try {
+    const base = `http://127.0.0.1:${server.port}`;
+    const query = "model=hybrid&minutes=5&megabytes=50";
+    const seen = [];
+    await buyToken(base, query, "7500", seen);
+    const again = await fetch(`${base}/ws?${query}`, { headers: { "PAYMENT-SIGNATURE": seen[1].paymentSignature } });
+    check(again.status === 402, `replayed payment: expected 402, got ${again.status}`);
+    const reason = decodePaymentRequiredHeader(again.headers.get("payment-required")).error;
+    check(reason === "invalid_exact_evm_nonce_already_used", `replayed payment refused with ${reason}`);
+    check(/payments are verified/.test(server.stderr()), `no "payments are verified" on stderr: ${server.stderr()}`);
+    say("--verify-payments: the SDK's payment accepted, its replay refused (invalid_exact_evm_nonce_already_used)");
+  } finally {
+    await server.stop();
+  }
+}
+
 async function main() {
   const bin = process.argv[2];
   if (!bin || process.argv.length > 3) {
@@ -242,6 +271,7 @@ async function main() {
   await checkPaidEcho(bin);
   await checkTimeExpiry(bin);
   await checkFree(bin);
+  if (!bin.endsWith(".mjs")) await checkVerifiedPayments(bin);  // the Node stand-in has no such option
   clearTimeout(watchdog);
   say("PASS");
 }

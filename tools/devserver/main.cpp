@@ -76,7 +76,11 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "consensus-devserver: %s\n", error.c_str());
         return 1;
     }
-    if (!opts.free_mode) std::fputs(devserver::unverified_payment_warning(), stderr);
+    if (!opts.free_mode) {
+        std::fputs(opts.verify_payments ? devserver::verified_payment_notice()
+                                        : devserver::unverified_payment_warning(),
+                   stderr);
+    }
     std::fprintf(stderr, "consensus-devserver: listening on %s://%s:%d (%s mode)\n",
                  opts.tls ? "https" : "http", opts.host.c_str(), server.port(),
                  opts.free_mode ? "free" : "paid");

@@ -9,6 +9,12 @@ namespace devserver {
 
 namespace {
 
+#ifdef CONSENSUS_DEVSERVER_VERIFY
+constexpr bool kCanVerify = true;
+#else
+constexpr bool kCanVerify = false;  // built without consensus_evm (CONSENSUS_EVM=OFF)
+#endif
+
 bool to_int(const char* s, int64_t lo, int64_t hi, int64_t& out) {
     if (s == nullptr || *s == '\0') return false;
     char* end = nullptr;
@@ -98,6 +104,8 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
             out.version = true;
         } else if (arg == "--free") {
             out.free_mode = true;
+        } else if (arg == "--verify-payments") {
+            out.verify_payments = true;
         } else if (arg == "--tls") {
             out.tls = true;
         } else if (arg == "--no-session-start") {
@@ -115,6 +123,14 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
         error = "--tls needs --cert FILE and --key FILE";
         return false;
     }
+    if (out.verify_payments && !kCanVerify) {
+        error = "--verify-payments is not in this build (configured with CONSENSUS_EVM=OFF)";
+        return false;
+    }
+    if (out.verify_payments && out.free_mode) {
+        error = "--verify-payments needs paid mode, not --free";
+        return false;
+    }
     return true;
 }
 
@@ -124,23 +140,34 @@ const char* unverified_payment_warning() {
            "WARNING: signature is checked and nothing is settled. Development and tests only.\n";
 }
 
+const char* verified_payment_notice() {
+    return "consensus-devserver: payments are verified (--verify-payments): EIP-712 signature,\n"
+           "consensus-devserver: amount, payee, asset, network, times and nonce, as the x402\n"
+           "consensus-devserver: facilitator checks them; nothing is settled on a chain.\n";
+}
+
 const char* usage_text() {
     return "usage: consensus-devserver [--port P] [--host 127.0.0.1] [--free]\n"
            "                           [--tls --cert F --key F] [--token-ttl-s 60]\n"
-           "                           [--time-scale S] [--log FILE]\n"
+           "                           [--time-scale S] [--log FILE] [--verify-payments]\n"
            "       consensus-devserver --help | --version\n"
            "\n"
            "A local stand-in for the Consensus WebSocket service: GET /ws sells a session\n"
            "token through x402 v2 (HTTP 402), /ws-connect?token=... opens the WebSocket,\n"
            "which sends session_start, echoes every message and meters time and data.\n"
            "\n"
-           "  !!! PAYMENTS ARE NOT VERIFIED. Any well-formed PAYMENT-SIGNATURE whose !!!\n"
-           "  !!! `accepted` matches the requirement is accepted: signatures are not  !!!\n"
-           "  !!! checked and nothing is settled. Never expose this server.           !!!\n"
+           "  !!! PAYMENTS ARE NOT VERIFIED without --verify-payments: any well-formed !!!\n"
+           "  !!! PAYMENT-SIGNATURE whose `accepted` matches the requirement is taken. !!!\n"
+           "  !!! With it or without, nothing is settled. Never expose this server.    !!!\n"
            "\n"
            "  --port P            listen port (0 = pick a free one)       default 0\n"
            "  --host H            listen address                          default 127.0.0.1\n"
            "  --free              no payment: GET /ws answers 200 directly\n"
+           "  --verify-payments   check each payment as the x402 facilitator does: EIP-712\n"
+           "                      signature, amount, payee, asset, network, times, nonce;\n"
+           "                      a failed check is a 402 whose error names the reason\n"
+           "                      (docs/CLI.md). Remembers up to 4096 unexpired nonces,\n"
+           "                      then refuses new payments until some expire\n"
            "  --tls               serve https/wss (needs --cert and --key, PEM)\n"
            "  --cert F, --key F   certificate chain and private key (scripts/gen-dev-cert)\n"
            "  --token-ttl-s N     token validity in seconds               default 60\n"

@@ -31,6 +31,7 @@ struct Options {
     std::string host = "127.0.0.1";
     int port = 0;  // 0: the kernel picks a free port
     bool free_mode = false;
+    bool verify_payments = false;  // check payments as the x402 facilitator does (verify.h)
     bool tls = false;
     std::string cert_file, key_file;
     int64_t token_ttl_s = 60;
@@ -51,5 +52,8 @@ const char* usage_text();
 
 // The warning printed on stderr at startup in paid mode.
 const char* unverified_payment_warning();
+
+// What a paid-mode server with --verify-payments prints there instead.
+const char* verified_payment_notice();
 
 }  // namespace devserver

@@ -1,9 +1,14 @@
 #include "routes.h"
 
+#include <ctime>
+
 #include "encoding.h"
 #include "json.h"
 #include "pricing.h"
 #include "x402.h"
+#ifdef CONSENSUS_DEVSERVER_VERIFY
+#include "verify.h"
+#endif
 
 namespace devserver {
 
@@ -86,6 +91,23 @@ std::string settle_failure(const HttpRequest& req, ServerContext& ctx, const Pay
         "{}", token_body(token, req, ctx));
 }
 
+#ifdef CONSENSUS_DEVSERVER_VERIFY
+// --verify-payments: the facilitator's checks on a payment the middleware
+// accepted. Refused: the verdict says why, and the log names the reason.
+void verify(const std::string& amount, ServerContext& ctx, PaymentCheck& check, UsedNonce* paid) {
+    JsonDoc doc;
+    uint64_t now_s = static_cast<uint64_t>(std::time(nullptr));
+    PaymentReason r = doc.parse(check.json)  // it parsed in check_payment
+                          ? verify_payment(doc, requirement_for(amount), now_s, ctx.nonces, paid)
+                          : PaymentReason::InvalidPayload;
+    if (r == PaymentReason::Valid) return;
+    check.verdict = PaymentVerdict::Refused;
+    check.error = payment_reason_name(r);
+    ctx.log.write("payment_refused",
+                  {{"reason", json_quote(check.error)}, {"payer", json_quote(check.payer)}});
+}
+#endif
+
 std::string sell_token(const HttpRequest& req, ServerContext& ctx, const SessionParams& params,
                        int64_t now_ms) {
     std::string amount;
@@ -95,6 +117,12 @@ std::string sell_token(const HttpRequest& req, ServerContext& ctx, const Session
     }
     const std::string* header = req.header("payment-signature");
     PaymentCheck check = check_payment(header != nullptr, header ? *header : "", amount);
+    UsedNonce paid{};
+#ifdef CONSENSUS_DEVSERVER_VERIFY
+    if (check.verdict == PaymentVerdict::Accepted && ctx.options.verify_payments) {
+        verify(amount, ctx, check, &paid);
+    }
+#endif
     if (check.verdict != PaymentVerdict::Accepted) {
         std::string url =
             std::string(ctx.options.tls ? "https://" : "http://") + authority(req, ctx) + req.url;
@@ -105,6 +133,7 @@ std::string sell_token(const HttpRequest& req, ServerContext& ctx, const Session
     }
     std::string token = ctx.tokens.issue(params, now_ms);
     if (ctx.options.modes.settle_fail) return settle_failure(req, ctx, check, token);
+    if (ctx.options.verify_payments) ctx.nonces.add(paid);  // settled: the nonce is used
     log_token_request(req, ctx, true, 200, token);
     return express_json(200, {},
                         {{"PAYMENT-RESPONSE", base64_encode(settle_json(check.payer))},

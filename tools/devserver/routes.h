@@ -20,6 +20,7 @@ struct ServerContext {
     EventLog& log;
     std::string listen_authority;  // host:port, used when a request has no Host header
     bool control_used = false;     // the test-control action went to the first session
+    NonceTable nonces{};           // --verify-payments: the nonces paid with
 };
 
 // Any non-upgrade request: GET /ws, or 404. Returns the full response bytes.

@@ -11,6 +11,8 @@ constexpr char kScheme[] = "exact";
 constexpr char kNetwork[] = "eip155:84532";
 constexpr char kAsset[] = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
 constexpr char kPayTo[] = "0xC0Dec0dec0DeC0Dec0dEc0DEC0DEC0DEC0DEC0dE";
+constexpr char kTokenName[] = "USDC";  // extra: the EIP-712 domain of the token
+constexpr char kTokenVersion[] = "2";
 constexpr char kMaxTimeoutSeconds[] = "300";
 constexpr char kDescription[] = "Pay-per-use WebSockets on demand";
 constexpr char kPaymentRequired[] = "Payment required";
@@ -33,8 +35,8 @@ bool accepted_matches(const JsonDoc& doc, int acc, const std::string& amount) {
            string_field_is(doc, acc, "amount", amount) &&
            string_field_is(doc, acc, "asset", kAsset) &&
            string_field_is(doc, acc, "payTo", kPayTo) && doc.is_object(extra) &&
-           string_field_is(doc, extra, "name", "USDC") &&
-           string_field_is(doc, extra, "version", "2");
+           string_field_is(doc, extra, "name", kTokenName) &&
+           string_field_is(doc, extra, "version", kTokenVersion);
 }
 
 std::string payer_of(const JsonDoc& doc) {
@@ -52,6 +54,10 @@ PaymentCheck verdict(PaymentVerdict v, std::string error) {
 
 }  // namespace
 
+Requirement requirement_for(const std::string& amount) {
+    return Requirement{kScheme, kNetwork, amount, kAsset, kPayTo, kTokenName, kTokenVersion};
+}
+
 std::string challenge_json(const std::string& error, const std::string& resource_url,
                            const std::string& amount) {
     return std::string("{\"x402Version\":2,\"error\":") + json_quote(error) +
@@ -60,8 +66,8 @@ std::string challenge_json(const std::string& error, const std::string& resource
            ",\"mimeType\":\"application/json\"},\"accepts\":[{\"scheme\":\"" + kScheme +
            "\",\"network\":\"" + kNetwork + "\",\"amount\":" + json_quote(amount) +
            ",\"asset\":\"" + kAsset + "\",\"payTo\":\"" + kPayTo +
-           "\",\"maxTimeoutSeconds\":" + kMaxTimeoutSeconds +
-           ",\"extra\":{\"name\":\"USDC\",\"version\":\"2\"}}]}";
+           "\",\"maxTimeoutSeconds\":" + kMaxTimeoutSeconds + ",\"extra\":{\"name\":\"" +
+           kTokenName + "\",\"version\":\"" + kTokenVersion + "\"}}]}";
 }
 
 PaymentCheck check_payment(bool present, const std::string& header, const std::string& amount) {
@@ -82,6 +88,7 @@ PaymentCheck check_payment(bool present, const std::string& header, const std::s
     }
     PaymentCheck ok = verdict(PaymentVerdict::Accepted, std::string());
     ok.payer = payer_of(doc);
+    ok.json = std::move(decoded);
     return ok;
 }
 
