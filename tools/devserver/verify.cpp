@@ -85,12 +85,10 @@ uint64_t saturated(const evm::Uint256& v) {
     return evm::uint256_to_u64(v, &out) ? out : UINT64_MAX;
 }
 
-bool read_time(const JsonDoc& doc, int auth, const char* key, uint64_t* out) {
+// The exact uint256 (the digest hashes it); comparisons use saturated().
+bool read_time(const JsonDoc& doc, int auth, const char* key, evm::Uint256* out) {
     std::string text;
-    evm::Uint256 v;
-    if (!string_at(doc, auth, key, &text) || !parse_decimal(text, &v)) return false;
-    *out = saturated(v);
-    return true;
+    return string_at(doc, auth, key, &text) && parse_decimal(text, out);
 }
 
 // Every field the checks need, each in the form EIP-712 hashes it.
@@ -161,7 +159,7 @@ UsedNonce used_nonce(const Payment& p, const Terms& t) {
     std::memcpy(n.asset, t.asset.bytes, sizeof n.asset);
     std::memcpy(n.from, p.auth.from.bytes, sizeof n.from);
     std::memcpy(n.nonce, p.auth.nonce, sizeof n.nonce);
-    n.valid_before = p.auth.valid_before;
+    n.valid_before = saturated(p.auth.valid_before);
     return n;
 }
 
@@ -178,8 +176,9 @@ PaymentReason check_terms(const Payment& p, const Requirement& req, Terms* t) {
 // Checks 5 to 9: what the authorization says.
 PaymentReason check_authorization(const Payment& p, const Terms& t, uint64_t now_s) {
     if (!same(p.auth.to, t.pay_to)) return PaymentReason::RecipientMismatch;
-    if (p.auth.valid_before < now_s + kValidBeforeMarginS) return PaymentReason::ValidBefore;
-    if (p.auth.valid_after > now_s) return PaymentReason::ValidAfter;
+    if (saturated(p.auth.valid_before) < now_s + kValidBeforeMarginS)
+        return PaymentReason::ValidBefore;
+    if (saturated(p.auth.valid_after) > now_s) return PaymentReason::ValidAfter;
     if (std::memcmp(p.auth.value.bytes, t.amount.bytes, sizeof t.amount.bytes) != 0) {
         return PaymentReason::ValueMismatch;
     }

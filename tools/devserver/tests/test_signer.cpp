@@ -67,8 +67,10 @@ bool read_authorization(const std::vector<std::string>& f, evm::Eip712Domain* d,
     return evm::parse_eip155_network(view(f[2]), &d->chain_id) &&
            evm::parse_address(view(f[3]), &d->verifying_contract) &&
            evm::parse_address(view(f[4]), &a->from) && evm::parse_address(view(f[5]), &a->to) &&
-           evm::parse_uint256(view(f[6]), &a->value) && to_u64(f[7], &a->valid_after) &&
-           to_u64(f[8], &a->valid_before) && f[9].size() == 66 && f[9].compare(0, 2, "0x") == 0 &&
+           evm::parse_uint256(view(f[6]), &a->value) &&
+           evm::parse_uint256(view(f[7]), &a->valid_after) &&
+           evm::parse_uint256(view(f[8]), &a->valid_before) && f[9].size() == 66 &&
+           f[9].compare(0, 2, "0x") == 0 &&
            evm::hex_decode(f[9].data() + 2, sizeof a->nonce, a->nonce);
 }
 
