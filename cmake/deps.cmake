@@ -2,18 +2,72 @@
 # and library name: their package configs are missing or broken there.
 include_guard(GLOBAL)
 
-find_path(MBEDTLS_INCLUDE_DIR mbedtls/ssl.h)
-find_library(MBEDTLS_LIBRARY NAMES mbedtls)
-find_library(MBEDX509_LIBRARY NAMES mbedx509)
-find_library(MBEDCRYPTO_LIBRARY NAMES mbedcrypto)
-if(NOT MBEDTLS_INCLUDE_DIR OR NOT MBEDTLS_LIBRARY OR NOT MBEDX509_LIBRARY OR NOT MBEDCRYPTO_LIBRARY)
-  message(FATAL_ERROR "mbedTLS not found: apt-get install libmbedtls-dev (or run scripts/install-deps)")
+# mbedTLS: CONSENSUS_MBEDTLS picks the line.
+#   system  what the distribution ships, found by name (2.28 on bookworm);
+#   3.6     the private 3.6 LTS build that `scripts/install-deps mbedtls-3.6`
+#           makes in CONSENSUS_MBEDTLS36_ROOT, with the project's configuration
+#           (cmake/mbedtls-3.6-config.h), which every consumer must see too:
+#           the imported targets carry it as MBEDTLS_CONFIG_FILE.
+# Either way the targets are MbedTLS::mbedtls, ::mbedx509 and ::mbedcrypto.
+set(CONSENSUS_MBEDTLS "system" CACHE STRING
+    "mbedTLS to link: system (the distribution's) or 3.6 (scripts/install-deps mbedtls-3.6)")
+set_property(CACHE CONSENSUS_MBEDTLS PROPERTY STRINGS system 3.6)
+if(CONSENSUS_MBEDTLS STREQUAL "system")
+  find_path(MBEDTLS_INCLUDE_DIR mbedtls/ssl.h)
+  find_library(MBEDTLS_LIBRARY NAMES mbedtls)
+  find_library(MBEDX509_LIBRARY NAMES mbedx509)
+  find_library(MBEDCRYPTO_LIBRARY NAMES mbedcrypto)
+  if(NOT MBEDTLS_INCLUDE_DIR OR NOT MBEDTLS_LIBRARY OR NOT MBEDX509_LIBRARY OR NOT MBEDCRYPTO_LIBRARY)
+    message(FATAL_ERROR "mbedTLS not found: apt-get install libmbedtls-dev (or run scripts/install-deps)")
+  endif()
+  set(_mbedtls_type UNKNOWN)
+  set(_mbedtls_defs "")
+elseif(CONSENSUS_MBEDTLS STREQUAL "3.6")
+  if(CMAKE_CROSSCOMPILING)
+    message(FATAL_ERROR "CONSENSUS_MBEDTLS=3.6 is a host build for now; cross builds use the "
+                        "sysroot's mbedTLS (CONSENSUS_MBEDTLS=system)")
+  endif()
+  if(DEFINED ENV{CONSENSUS_MBEDTLS36_ROOT})
+    set(_root_default "$ENV{CONSENSUS_MBEDTLS36_ROOT}")
+  else()
+    set(_root_default "/opt/consensus-mbedtls-3.6")
+  endif()
+  set(CONSENSUS_MBEDTLS36_ROOT "${_root_default}" CACHE PATH
+      "Prefix of the mbedTLS 3.6 build (scripts/install-deps mbedtls-3.6)")
+  set(_stamp "${CONSENSUS_MBEDTLS36_ROOT}/.stamp")
+  set(_config "${CMAKE_CURRENT_LIST_DIR}/mbedtls-3.6-config.h")
+  set(MBEDTLS_INCLUDE_DIR "${CONSENSUS_MBEDTLS36_ROOT}/include")
+  set(MBEDTLS_LIBRARY "${CONSENSUS_MBEDTLS36_ROOT}/lib/libmbedtls.a")
+  set(MBEDX509_LIBRARY "${CONSENSUS_MBEDTLS36_ROOT}/lib/libmbedx509.a")
+  set(MBEDCRYPTO_LIBRARY "${CONSENSUS_MBEDTLS36_ROOT}/lib/libmbedcrypto.a")
+  foreach(_f "${_stamp}" "${MBEDTLS_LIBRARY}" "${MBEDX509_LIBRARY}" "${MBEDCRYPTO_LIBRARY}"
+             "${MBEDTLS_INCLUDE_DIR}/consensus-mbedtls-config.h")
+    if(NOT EXISTS "${_f}")
+      message(FATAL_ERROR "mbedTLS 3.6 not found in ${CONSENSUS_MBEDTLS36_ROOT} (no ${_f}): run "
+                          "scripts/install-deps mbedtls-3.6 (or set CONSENSUS_MBEDTLS36_ROOT)")
+    endif()
+  endforeach()
+  # A prefix built from another version of the configuration would disagree
+  # with the headers about struct layouts: refuse it.
+  file(SHA256 "${_config}" _config_hash)
+  file(STRINGS "${_stamp}" _stamp_hash REGEX "^config-sha256 ")
+  if(NOT _stamp_hash STREQUAL "config-sha256 ${_config_hash}")
+    message(FATAL_ERROR "${CONSENSUS_MBEDTLS36_ROOT} was built from another "
+                        "cmake/mbedtls-3.6-config.h: run scripts/install-deps mbedtls-3.6")
+  endif()
+  # Rebuild the project when the prefix is rebuilt.
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_stamp}" "${_config}")
+  set(_mbedtls_type STATIC)
+  set(_mbedtls_defs "MBEDTLS_CONFIG_FILE=\"consensus-mbedtls-config.h\"")
+else()
+  message(FATAL_ERROR "CONSENSUS_MBEDTLS must be system or 3.6, not '${CONSENSUS_MBEDTLS}'")
 endif()
 foreach(_c mbedcrypto mbedx509 mbedtls)
   string(TOUPPER ${_c} _C)
-  add_library(MbedTLS::${_c} UNKNOWN IMPORTED)
+  add_library(MbedTLS::${_c} ${_mbedtls_type} IMPORTED)
   set_target_properties(MbedTLS::${_c} PROPERTIES
-    IMPORTED_LOCATION "${${_C}_LIBRARY}" INTERFACE_INCLUDE_DIRECTORIES "${MBEDTLS_INCLUDE_DIR}")
+    IMPORTED_LOCATION "${${_C}_LIBRARY}" INTERFACE_INCLUDE_DIRECTORIES "${MBEDTLS_INCLUDE_DIR}"
+    INTERFACE_COMPILE_DEFINITIONS "${_mbedtls_defs}")
 endforeach()
 set_property(TARGET MbedTLS::mbedx509 PROPERTY INTERFACE_LINK_LIBRARIES MbedTLS::mbedcrypto)
 set_property(TARGET MbedTLS::mbedtls PROPERTY INTERFACE_LINK_LIBRARIES MbedTLS::mbedx509)

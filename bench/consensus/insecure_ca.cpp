@@ -6,6 +6,8 @@
 #include <mbedtls/pem.h>
 #include <mbedtls/ssl.h>
 
+#include "tls/crypto.h"
+
 namespace bench {
 
 namespace {
@@ -38,6 +40,10 @@ struct Probe {
 
 bool setup(Probe& p, const char* host, const char** why) {
     static const unsigned char kPers[] = "consensus-ws-bench";
+    if (!consensus::tls_crypto_init()) {  // PSA crypto on mbedTLS 3.x
+        *why = "crypto start-up";
+        return false;
+    }
     if (mbedtls_ctr_drbg_seed(&p.drbg, mbedtls_entropy_func, &p.entropy, kPers, sizeof kPers - 1) !=
         0) {
         *why = "entropy";

@@ -61,6 +61,10 @@ enum class SessionState : uint8_t {
 };
 const char* session_state_name(SessionState s);
 
+/// The version of the mbedTLS the library is linked with, e.g. "2.28.3" or
+/// "3.6.6" (static storage; no errors, no allocation).
+const char* tls_library_version();
+
 /// The seed's getState(): connected / reconnecting / closedByCaller, plus the rest.
 enum class PublicState : uint8_t { connecting, connected, reconnecting, closed_by_caller, closed };
 

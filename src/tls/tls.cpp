@@ -2,9 +2,7 @@
 
 #include <mbedtls/version.h>
 
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
-#include <psa/crypto.h>
-#endif
+#include "tls/crypto.h"
 
 namespace consensus {
 
@@ -59,6 +57,14 @@ void configure(TlsShared* t) {
 #else
     mbedtls_ssl_conf_curves(c, kCurves);
 #endif
+#if MBEDTLS_VERSION_NUMBER >= 0x03060100 && defined(MBEDTLS_SSL_PROTO_TLS1_3) && \
+    defined(MBEDTLS_SSL_SESSION_TICKETS)
+    // 3.6.1+ drops TLS 1.3 NewSessionTickets unseen unless asked; asking makes
+    // mbedtls_ssl_read report each one (TlsSession::read consumes it and reads
+    // on), which session resumption needs. Up to 3.6.0 they are always reported.
+    mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(
+        c, MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
+#endif
 }
 
 }  // namespace
@@ -74,13 +80,11 @@ Error tls_shared_init(TlsShared* t, Rng* rng, const char* ca_pem, size_t ca_pem_
         tls_shared_free(t);
         return Error::invalid_config;
     }
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
     // 3.x: TLS 1.3 and PSA-backed TLS 1.2 need the PSA core (idempotent).
-    if (psa_crypto_init() != PSA_SUCCESS) {
+    if (!tls_crypto_init()) {
         tls_shared_free(t);
         return Error::invalid_config;
     }
-#endif
     Error e = load_ca(t, ca_pem, ca_pem_len, ca_file);
     if (e == Error::ok &&
         mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,

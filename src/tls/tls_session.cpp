@@ -20,6 +20,11 @@ size_t clamp_int(size_t len) {
     return len > static_cast<size_t>(INT_MAX) ? INT_MAX : len;
 }
 
+// mbedtls_ssl_read calls one read() makes for post-handshake messages before
+// it leaves the rest to the owner's next call: each NewSessionTicket takes two,
+// and OpenSSL sends two tickets after a TLS 1.3 handshake.
+constexpr int kMaxRoundsPerRead = 8;
+
 // mbedTLS 3.x with TLS 1.3 reports a session ticket from ssl_read; it is not
 // data and the read simply goes on. 2.28 has no such code.
 bool is_session_ticket(int rc) {
@@ -185,10 +190,19 @@ TlsStatus TlsSession::read(uint8_t* buf, size_t len, size_t* got) {
     *got = 0;
     if (!live_) return TlsStatus::tls_failed;
     if (len == 0) return TlsStatus::ok;
+    // A post-handshake message takes two mbedtls_ssl_read calls on 3.x: the
+    // first holds the record back and says WANT_READ (check_pending is then
+    // true), the second processes it and, for a TLS 1.3 NewSessionTicket,
+    // reports it. Neither is data nor an error: read on, for a few records at
+    // most so a stream of them cannot hold the poll loop (pending() stays
+    // true and the owner comes back).
     int rc = 0;
-    do {
+    for (int round = 0; round < kMaxRoundsPerRead; ++round) {
         rc = mbedtls_ssl_read(&ssl_, buf, clamp_int(len));
-    } while (is_session_ticket(rc));
+        const bool held = rc == MBEDTLS_ERR_SSL_WANT_READ && mbedtls_ssl_check_pending(&ssl_) != 0;
+        if (!held && !is_session_ticket(rc)) break;
+        rc = MBEDTLS_ERR_SSL_WANT_READ;  // what the owner sees when the rounds run out
+    }
     if (rc > 0) {
         *got = static_cast<size_t>(rc);
         return TlsStatus::ok;

@@ -104,7 +104,8 @@ class TlsSession {
     /// want_read / want_write, closed (close_notify or EOF: many servers skip
     /// close_notify), transport_failed or tls_failed (also without a live
     /// session). A TLS 1.3 session ticket (mbedTLS 3.x) is not data: it is
-    /// consumed and the read goes on. len == 0: ok with 0.
+    /// consumed and the read goes on (want_read with pending() true when a
+    /// call met more of them than it handles at once). len == 0: ok with 0.
     /// Memory: none (the in buffer from setup).
     TlsStatus read(uint8_t* buf, size_t len, size_t* got);
 

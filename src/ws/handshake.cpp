@@ -1,11 +1,10 @@
 #include "ws/handshake.h"
 
-#include <mbedtls/sha1.h>
-#include <mbedtls/version.h>
 #include <string.h>
 
 #include "core/strview.h"
 #include "core/writer.h"
+#include "tls/crypto.h"
 
 namespace consensus::ws {
 
@@ -13,7 +12,7 @@ namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr char kGuid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-constexpr size_t kSha1Len = 20;
+constexpr size_t kSha1Len = kSha1Bytes;
 
 // Standard base64 with '=' padding; out must hold 4 * ceil(n / 3) chars.
 size_t base64_encode(const uint8_t* in, size_t n, char* out) {
@@ -37,24 +36,8 @@ size_t base64_encode(const uint8_t* in, size_t n, char* out) {
     return o;
 }
 
-// mbedTLS 3 dropped the _ret suffix (and 2.28's un-suffixed names are void).
 bool sha1_of_key(const char* key, size_t key_len, uint8_t digest[kSha1Len]) {
-    mbedtls_sha1_context c;
-    mbedtls_sha1_init(&c);
-    const auto* k = reinterpret_cast<const unsigned char*>(key);
-    const auto* g = reinterpret_cast<const unsigned char*>(kGuid);
-#if MBEDTLS_VERSION_MAJOR >= 3
-    const bool ok = mbedtls_sha1_starts(&c) == 0 && mbedtls_sha1_update(&c, k, key_len) == 0 &&
-                    mbedtls_sha1_update(&c, g, sizeof kGuid - 1) == 0 &&
-                    mbedtls_sha1_finish(&c, digest) == 0;
-#else
-    const bool ok = mbedtls_sha1_starts_ret(&c) == 0 &&
-                    mbedtls_sha1_update_ret(&c, k, key_len) == 0 &&
-                    mbedtls_sha1_update_ret(&c, g, sizeof kGuid - 1) == 0 &&
-                    mbedtls_sha1_finish_ret(&c, digest) == 0;
-#endif
-    mbedtls_sha1_free(&c);
-    return ok;
+    return sha1(key, key_len, kGuid, sizeof kGuid - 1, digest);
 }
 
 size_t key_length(const char* key) {

@@ -1,12 +1,12 @@
 // PAYMENT-REQUIRED decoding (base64 via mbedTLS) and PaymentRequired parsing.
 #include "x402/challenge.h"
 
-#include <mbedtls/base64.h>
 #include <stdint.h>
 
 #include "core/strview.h"
 #include "core/writer.h"
 #include "json/json.h"
+#include "tls/crypto.h"
 
 namespace consensus {
 
@@ -126,13 +126,12 @@ bool parse_challenge(const JsonDoc& doc, PaymentChallenge* out) {
 Error decode_json_header(const char* b64, size_t b64_len, char* json_out, size_t json_cap,
                          void* scratch, size_t scratch_len, JsonDoc* doc, size_t* json_len) {
     if (!b64_ok(b64, b64_len)) return Error::bad_response;
-    const unsigned char* src = reinterpret_cast<const unsigned char*>(b64);
     size_t need = 0;
-    mbedtls_base64_decode(nullptr, 0, &need, src, b64_len);  // size only
+    (void)base64_decode(b64, b64_len, nullptr, 0, &need);  // size only
     if (json_out == nullptr || json_cap < need + 1) return Error::message_too_large;
     size_t n = 0;
-    unsigned char* dst = reinterpret_cast<unsigned char*>(json_out);
-    if (mbedtls_base64_decode(dst, json_cap - 1, &n, src, b64_len) != 0) {
+    uint8_t* dst = reinterpret_cast<uint8_t*>(json_out);
+    if (base64_decode(b64, b64_len, dst, json_cap - 1, &n) != Base64Status::ok) {
         return Error::bad_response;
     }
     json_out[n] = '\0';

@@ -22,8 +22,7 @@
 #include "consensus/client.h"
 #include "fakes/fake_port.h"
 #include "fuzz_util.h"
-#include "mbedtls/base64.h"
-#include "mbedtls/sha1.h"
+#include "tls/crypto.h"
 
 using consensus::fake::FakePort;
 using consensus::fake::FakeStream;
@@ -47,12 +46,12 @@ std::string accept_for(const std::string& request) {
     if (at == std::string::npos) return "";
     const std::string key =
         request.substr(at + sizeof kTag - 1, 24) + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-    unsigned char digest[20];
-    mbedtls_sha1_ret(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
-    unsigned char b64[32];
+    uint8_t digest[consensus::kSha1Bytes];
+    consensus::sha1(key.data(), key.size(), nullptr, 0, digest);
+    char b64[32];
     size_t n = 0;
-    mbedtls_base64_encode(b64, sizeof b64, &n, digest, sizeof digest);
-    return std::string(reinterpret_cast<char*>(b64), n);
+    consensus::base64_encode(digest, sizeof digest, b64, sizeof b64, &n);
+    return std::string(b64, n);
 }
 
 struct Server {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "consensus/client.h"
 #include "demo.h"
 #include "exit_status.h"
 #include "output.h"
@@ -109,7 +110,8 @@ int main(int argc, char** argv) {
             fputs(kUsage, stdout);
             return kExitOk;
         case Command::version:
-            printf("consensus-ws %s\n", CONSENSUS_TOOLS_VERSION);
+            printf("consensus-ws %s (mbedTLS %s)\n", CONSENSUS_TOOLS_VERSION,
+                   consensus::tls_library_version());
             return kExitOk;
         case Command::none:
             return kExitUsage;  // parse_args reports it; not reached

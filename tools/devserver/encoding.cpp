@@ -1,12 +1,13 @@
 #include "encoding.h"
 
 #include <mbedtls/base64.h>
-#include <mbedtls/sha1.h>
 #include <sys/random.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+
+#include "mbedtls_lines.h"
 
 namespace devserver {
 
@@ -110,7 +111,7 @@ namespace {
 
 std::string sha1_base64(const std::string& data) {
     unsigned char digest[20];
-    mbedtls_sha1_ret(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+    sha1_digest(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
     return base64_encode(std::string(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 

@@ -2,6 +2,8 @@
 
 #include <mbedtls/error.h>
 
+#include "mbedtls_lines.h"
+
 namespace devserver {
 
 namespace {
@@ -34,6 +36,10 @@ std::string tls_error_text(int code) {
 
 bool TlsServer::init(const std::string& cert_file, const std::string& key_file,
                      std::string& error) {
+    if (!mbedtls_start()) {
+        error = "TLS setup failed: PSA crypto did not start";
+        return false;
+    }
     int rc = mbedtls_ctr_drbg_seed(&drbg_, mbedtls_entropy_func, &entropy_,
                                    reinterpret_cast<const unsigned char*>(kPersonalization),
                                    sizeof kPersonalization - 1);
@@ -41,7 +47,7 @@ bool TlsServer::init(const std::string& cert_file, const std::string& key_file,
         error = "cannot load certificate " + cert_file + ": " + tls_error_text(rc);
         return false;
     }
-    if (rc == 0 && (rc = mbedtls_pk_parse_keyfile(&key_, key_file.c_str(), nullptr)) != 0) {
+    if (rc == 0 && (rc = parse_keyfile(&key_, key_file.c_str(), &drbg_)) != 0) {
         error = "cannot load key " + key_file + ": " + tls_error_text(rc);
         return false;
     }
@@ -51,8 +57,7 @@ bool TlsServer::init(const std::string& cert_file, const std::string& key_file,
     }
     if (rc == 0) {
         mbedtls_ssl_conf_rng(&conf_, mbedtls_ctr_drbg_random, &drbg_);
-        mbedtls_ssl_conf_min_version(&conf_, MBEDTLS_SSL_MAJOR_VERSION_3,
-                                     MBEDTLS_SSL_MINOR_VERSION_3);  // TLS 1.2 only
+        min_tls_1_2(&conf_);  // and 1.3 where the line has it (3.6)
         rc = mbedtls_ssl_conf_own_cert(&conf_, &chain_, &key_);
     }
     if (rc != 0) {

@@ -1,4 +1,5 @@
-// Server-side TLS with mbedTLS 2.28: one shared configuration (certificate,
+// Server-side TLS with mbedTLS (2.28: TLS 1.2; 3.6: TLS 1.2 and 1.3; see
+// mbedtls_lines.h for what differs): one shared configuration (certificate,
 // key, DRBG) for every connection. Per-connection state lives in Transport.
 #pragma once
 
@@ -19,7 +20,7 @@ class TlsServer {
     TlsServer(const TlsServer&) = delete;
     TlsServer& operator=(const TlsServer&) = delete;
 
-    // Loads the PEM chain and key and builds a TLS 1.2 server configuration.
+    // Loads the PEM chain and key and builds a TLS 1.2+ server configuration.
     bool init(const std::string& cert_file, const std::string& key_file, std::string& error);
     const mbedtls_ssl_config* config() const { return &conf_; }
 

@@ -10,8 +10,7 @@
 
 #include "consensus/client.h"
 #include "fakes/fake_port.h"
-#include "mbedtls/base64.h"
-#include "mbedtls/sha1.h"
+#include "tls/crypto.h"
 #include "unit/http/vectors.h"
 #include "unit/ws/ws_test_util.h"
 
@@ -62,14 +61,14 @@ inline std::string switching_protocols(const std::string& request) {
     if (at == std::string::npos) return "HTTP/1.1 400 Bad Request\r\n\r\n";
     const std::string key =
         request.substr(at + tag.size(), 24) + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-    unsigned char digest[20];
-    mbedtls_sha1_ret(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
-    unsigned char b64[32];
+    uint8_t digest[consensus::kSha1Bytes];
+    consensus::sha1(key.data(), key.size(), nullptr, 0, digest);
+    char b64[32];
     size_t n = 0;
-    mbedtls_base64_encode(b64, sizeof b64, &n, digest, sizeof digest);
+    consensus::base64_encode(digest, sizeof digest, b64, sizeof b64, &n);
     return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
            "Sec-WebSocket-Accept: " +
-           std::string(reinterpret_cast<char*>(b64), n) + "\r\n\r\n";
+           std::string(b64, n) + "\r\n\r\n";
 }
 
 inline std::string frame(uint8_t opcode, const std::string& payload, bool fin = true) {

@@ -408,12 +408,12 @@ std::string challenge_402(const std::vector<std::string>& amounts) {
         "{\"x402Version\":2,\"error\":\"Payment required\",\"resource\":"
         "{\"url\":\"http://h/ws\"},\"accepts\":[" +
         accepts + "]}";
-    unsigned char b64[2048];
+    char b64[2048];
     size_t n = 0;
-    mbedtls_base64_encode(b64, sizeof b64, &n, reinterpret_cast<const unsigned char*>(json.data()),
-                          json.size());
+    consensus::base64_encode(reinterpret_cast<const uint8_t*>(json.data()), json.size(), b64,
+                             sizeof b64, &n);
     return response(402, "Payment Required", "{}",
-                    "PAYMENT-REQUIRED: " + std::string(reinterpret_cast<char*>(b64), n) + "\r\n");
+                    "PAYMENT-REQUIRED: " + std::string(b64, n) + "\r\n");
 }
 
 }  // namespace

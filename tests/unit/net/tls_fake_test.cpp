@@ -1,11 +1,11 @@
 // Connection with TLS over the fake port, against an in-memory mbedTLS server
 // driven by the test: split reads, partial and would-block writes (the
 // retry-with-the-same-record rule), pending decrypted bytes, verification
-// failures, garbage and EOF during the handshake, close_notify. Also the
-// error paths of tls_shared_init.
+// failures, garbage and EOF during the handshake, close_notify, session
+// tickets between records; TLS 1.3 and 1.2 where the mbedTLS line has both
+// (common/mbedtls_line.h). Also the error paths of tls_shared_init.
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
-#include <mbedtls/version.h>
 #include <mbedtls/x509.h>
 #include <mbedtls/x509_crt.h>
 #include <string.h>
@@ -14,11 +14,13 @@
 
 #include "CppUTest/TestHarness.h"
 #include "common/check_err.h"
+#include "common/mbedtls_line.h"
 #include "core/rng.h"
 #include "fakes/fake_port.h"
 #include "net/connection.h"
 #include "test_certs.h"
 #include "test_ip_certs.h"
+#include "tls/crypto.h"
 #include "tls/tls.h"
 
 using consensus::Connection;
@@ -53,21 +55,18 @@ class MemServer {
     // cert_pem / key_pem: NUL-terminated PEM (the server's certificate and key).
     bool setup(const char* cert_pem = test_certs::kServerPem,
                const char* key_pem = test_certs::kServerKeyPem) {
+        if (!consensus::tls_crypto_init()) return false;  // PSA on 3.x
         if (rng_.init(rng_port_.port()) != Error::ok) return false;
         if (mbedtls_x509_crt_parse(&cert_, u8(cert_pem), strlen(cert_pem) + 1) != 0) return false;
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-        if (mbedtls_pk_parse_key(&key_, u8(key_pem), strlen(key_pem) + 1, nullptr, 0,
-                                 Rng::mbedtls_rng, &rng_) != 0)
-            return false;
-#else
-        if (mbedtls_pk_parse_key(&key_, u8(key_pem), strlen(key_pem) + 1, nullptr, 0) != 0)
-            return false;
-#endif
+        if (mbedtls_line::parse_key(&key_, key_pem, &rng_) != 0) return false;
         if (mbedtls_ssl_config_defaults(&conf_, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
                                         MBEDTLS_SSL_PRESET_DEFAULT) != 0)
             return false;
         mbedtls_ssl_conf_rng(&conf_, Rng::mbedtls_rng, &rng_);
         mbedtls_ssl_conf_sni(&conf_, on_sni, this);  // records the client's server_name
+        if (tls12_only_) mbedtls_line::cap_at_tls12(&conf_);
+        // Tickets: TLS 1.2 sends one inside the handshake, TLS 1.3 after it.
+        if (tickets_) mbedtls_ssl_conf_session_tickets_cb(&conf_, write_ticket, parse_ticket, this);
         if (mbedtls_ssl_conf_own_cert(&conf_, &cert_, &key_) != 0) return false;
         if (mbedtls_ssl_setup(&ssl_, &conf_) != 0) return false;
         mbedtls_ssl_set_bio(&ssl_, this, bio_send, bio_recv, nullptr);
@@ -79,12 +78,8 @@ class MemServer {
         rc_ = mbedtls_ssl_handshake(&ssl_);
         done_ = rc_ == 0;
     }
-    bool done() const {
-        return done_;
-    }
-    int write(const std::string& s) {
-        return mbedtls_ssl_write(&ssl_, u8(s.c_str()), s.size());
-    }
+    bool done() const { return done_; }
+    int write(const std::string& s) { return mbedtls_ssl_write(&ssl_, u8(s.c_str()), s.size()); }
     // Reads whatever application data arrived.
     std::string read_all() {
         std::string out;
@@ -98,22 +93,18 @@ class MemServer {
             out.append(reinterpret_cast<char*>(buf), static_cast<size_t>(n));
         }
     }
-    int close_notify() {
-        return mbedtls_ssl_close_notify(&ssl_);
-    }
-    int last_read() const {
-        return last_read_;
-    }
-    int last_rc() const {
-        return rc_;
-    }
+    int close_notify() { return mbedtls_ssl_close_notify(&ssl_); }
+    int last_read() const { return last_read_; }
+    int last_rc() const { return rc_; }
+    // Before setup(): offer TLS 1.2 at most / issue session tickets.
+    void tls12_only() { tls12_only_ = true; }
+    void issue_tickets() { tickets_ = true; }
+    int tickets_issued() const { return tickets_issued_; }
+    bool tls13() const { return mbedtls_line::is_tls13(&ssl_); }
+    unsigned char alert_record_type() const { return mbedtls_line::alert_record_type(&ssl_); }
     // The server_name extensions of the ClientHellos seen, and the last name.
-    int sni_calls() const {
-        return sni_calls_;
-    }
-    const std::string& sni() const {
-        return sni_;
-    }
+    int sni_calls() const { return sni_calls_; }
+    const std::string& sni() const { return sni_; }
 
   private:
     static int on_sni(void* ctx, mbedtls_ssl_context*, const unsigned char* name, size_t len) {
@@ -121,6 +112,22 @@ class MemServer {
         ++m->sni_calls_;
         m->sni_.assign(reinterpret_cast<const char*>(name), len);
         return 0;
+    }
+    // An opaque ticket the client stores and never reads; the server never
+    // takes one back (these tests do not resume).
+    static int write_ticket(void* ctx, const mbedtls_ssl_session*, unsigned char* start,
+                            const unsigned char* end, size_t* len, uint32_t* lifetime) {
+        static const char kTicket[] = "opaque test ticket, 32 bytes...";
+        if (end - start < static_cast<long>(sizeof kTicket))
+            return MBEDTLS_ERR_SSL_BUFFER_TOO_SMALL;
+        memcpy(start, kTicket, sizeof kTicket);
+        *len = sizeof kTicket;
+        *lifetime = 3600;
+        ++static_cast<MemServer*>(ctx)->tickets_issued_;
+        return 0;
+    }
+    static int parse_ticket(void*, mbedtls_ssl_session*, unsigned char*, size_t) {
+        return MBEDTLS_ERR_SSL_INVALID_MAC;
     }
     static int bio_send(void* ctx, const unsigned char* b, size_t n) {
         static_cast<MemServer*>(ctx)->stream_->push(b, n);
@@ -150,6 +157,9 @@ class MemServer {
     int last_read_ = 0;
     int sni_calls_ = 0;
     std::string sni_;
+    bool tls12_only_ = false;
+    bool tickets_ = false;
+    int tickets_issued_ = 0;
 };
 
 }  // namespace
@@ -476,7 +486,7 @@ TEST(TlsFake, HandshakeWaitsForWriteThenRead) {
     CHECK_FALSE(conn.handshaking());  // TCP first: a session says `connecting`
     fp.stream(0).send_would_block = true;
     CHECK_ERR(Error::would_block, conn.progress());  // ClientHello cannot leave
-    CHECK(conn.handshaking());  // what a session reports as `tls_handshake`
+    CHECK(conn.handshaking());                       // what a session reports as `tls_handshake`
     LONGS_EQUAL(CWS_WANT_WRITE, fp.stream(0).interest);
     fp.stream(0).send_would_block = false;
     CHECK_ERR(Error::would_block, conn.progress());  // sent; now waits for ServerHello
@@ -526,12 +536,99 @@ TEST(TlsFake, CloseSendsCloseNotifyOnce) {
     conn.close();
     const std::string alert = fp.stream(0).sent();
     CHECK(alert.size() > 5);
-    LONGS_EQUAL(0x15, static_cast<unsigned char>(alert[0]));  // record type: alert
+    LONGS_EQUAL(srv.alert_record_type(), static_cast<unsigned char>(alert[0]));
     CHECK_TRUE(fp.stream(0).closed);
     conn.close();
     LONGS_EQUAL(0, fp.stream(0).calls_after_close);
     srv.read_all();
     LONGS_EQUAL(MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY, srv.last_read());
+}
+
+// ---- protocol versions and session tickets ----
+
+namespace {
+
+// "hello" out, "world" back over an open connection.
+void exchange(Connection& conn, MemServer& srv) {
+    LONGS_EQUAL(5, conn.send(u8("hello"), 5));
+    STRCMP_EQUAL("hello", srv.read_all().c_str());
+    LONGS_EQUAL(5, srv.write("world"));
+    uint8_t buf[16];
+    LONGS_EQUAL(5, conn.recv(buf, sizeof buf));
+    CHECK_TRUE(memcmp(buf, "world", 5) == 0);
+}
+
+}  // namespace
+
+TEST(TlsFake, NegotiatesTls13WhereTheLineHasIt) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup());
+    CHECK_ERR(Error::ok, handshake(srv));
+    CHECK_EQUAL(mbedtls_line::kHasTls13, srv.tls13());
+    exchange(conn, srv);
+}
+
+TEST(TlsFake, Tls12ServerStillWorks) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    MemServer srv(&fp.stream(0));
+    srv.tls12_only();
+    CHECK_TRUE(srv.setup());
+    CHECK_ERR(Error::ok, handshake(srv));
+    CHECK_FALSE(srv.tls13());
+    exchange(conn, srv);
+    fp.stream(0).take_sent();
+    conn.close();
+    LONGS_EQUAL(0x15, static_cast<unsigned char>(fp.stream(0).sent()[0]));  // alert, in the clear
+    srv.read_all();
+    LONGS_EQUAL(MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY, srv.last_read());
+}
+
+// TLS 1.3 servers send NewSessionTicket after the handshake, before or
+// between data records (OpenSSL sends two); mbedTLS 3.x reports each from
+// mbedtls_ssl_read. A ticket is no data and no error: the read goes on.
+TEST(TlsFake, SessionTicketAloneIsNoDataYet) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    MemServer srv(&fp.stream(0));
+    srv.issue_tickets();
+    CHECK_TRUE(srv.setup());
+    CHECK_ERR(Error::ok, handshake(srv));
+    CHECK(srv.tickets_issued() >= 1);
+    uint8_t buf[16];
+    LONGS_EQUAL(CWS_IO_WOULD_BLOCK, conn.recv(buf, sizeof buf));
+    CHECK_FALSE(conn.has_pending());
+    CHECK_TRUE(conn.is_open());
+    exchange(conn, srv);
+}
+
+TEST(TlsFake, SessionTicketThenDataIsReadInOneCall) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    fp.stream(0).chunk = 3;  // the ticket record arrives in pieces too
+    MemServer srv(&fp.stream(0));
+    srv.issue_tickets();
+    CHECK_TRUE(srv.setup());
+    CHECK_ERR(Error::ok, handshake(srv));
+    LONGS_EQUAL(5, srv.write("world"));  // queued behind the ticket
+    std::string got;
+    uint8_t buf[16];
+    for (int i = 0; i < 200 && got.size() < 5; ++i) {
+        const long n = conn.recv(buf, sizeof buf);
+        CHECK(n > 0 || n == CWS_IO_WOULD_BLOCK);
+        if (n > 0) got.append(reinterpret_cast<char*>(buf), static_cast<size_t>(n));
+    }
+    STRCMP_EQUAL("world", got.c_str());
+    CHECK_TRUE(conn.is_open());
+}
+
+TEST(TlsFake, Tls12SessionTicketInTheHandshake) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    MemServer srv(&fp.stream(0));
+    srv.tls12_only();
+    srv.issue_tickets();
+    CHECK_TRUE(srv.setup());
+    CHECK_ERR(Error::ok, handshake(srv));
+    LONGS_EQUAL(1, srv.tickets_issued());
+    exchange(conn, srv);
 }
 
 TEST(TlsFake, HostLongerThanMbedtlsAllowsIsInvalidParams) {

@@ -116,7 +116,14 @@ if [ -s "$TMP/dev.log" ]; then bad $t "the devserver saw traffic: $(head -3 "$TM
 t=help
 run $t 0 --help && has $t out 'usage: consensus-ws token' && ok $t
 t=version
-run $t 0 --version && has $t out 'consensus-ws ' && ok $t
+if run $t 0 --version; then
+    # One line: the tool's version, then the linked mbedTLS's.
+    if grep -qE '^consensus-ws [0-9]+\.[0-9]+\.[0-9]+ \(mbedTLS [0-9]+\.[0-9]+\.[0-9]+\)$' "$TMP/out"; then
+        lines $t out 1 && ok $t
+    else
+        bad $t "not one line 'consensus-ws X.Y.Z (mbedTLS X.Y.Z)'"
+    fi
+fi
 
 # ---- token (0 / 3) ---------------------------------------------------------------
 t=token.free
