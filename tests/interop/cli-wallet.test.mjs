@@ -25,7 +25,7 @@ import { decodePaymentRequiredHeader, decodePaymentSignatureHeader } from "@x402
 import { getAddress, verifyTypedData } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { HERE, CheckFailed, check, jsonLines, readJsonLines, run, sleep, spawnServer, tempDir } from "./lib.mjs";
-import { REASONS, StrictFacilitator, TRANSFER_WITH_AUTHORIZATION_TYPES } from "./strict-facilitator.mjs";
+import { REASONS, StrictFacilitator, typedDataOf } from "./strict-facilitator.mjs";
 
 const TOKEN_SERVER = path.join(HERE, "token-server.mjs");
 const X402_VECTORS = path.join(HERE, "..", "vectors", "x402");
@@ -140,19 +140,7 @@ async function checkHeader(stdout, challenge) {
     `validBefore ${auth.validBefore}: expected about now + ${req.maxTimeoutSeconds} (now ${now})`);
   check(/^0x[0-9a-f]{64}$/.test(auth.nonce), `nonce ${auth.nonce} is not 32 bytes of lowercase hex`);
 
-  const typed = {
-    domain: { name: req.extra.name, version: req.extra.version, chainId: Number(req.network.split(":")[1]), verifyingContract: req.asset },
-    types: TRANSFER_WITH_AUTHORIZATION_TYPES,
-    primaryType: "TransferWithAuthorization",
-    message: {
-      from: auth.from,
-      to: auth.to,
-      value: BigInt(auth.value),
-      validAfter: BigInt(auth.validAfter),
-      validBefore: BigInt(auth.validBefore),
-      nonce: auth.nonce,
-    },
-  };
+  const typed = typedDataOf(req, auth);
   check(await verifyTypedData({ address: wallet.address, signature, ...typed }), "viem's verifyTypedData refuses the signature");
   const viemSignature = await wallet.signTypedData(typed);
   check(signature === viemSignature, `signature ${signature} is not viem's RFC 6979 signature ${viemSignature}`);

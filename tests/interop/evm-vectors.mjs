@@ -28,6 +28,7 @@ import {
   verifyTypedData,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { TRANSFER_WITH_AUTHORIZATION_TYPES } from "./strict-facilitator.mjs";
 
 class VectorError extends Error {}
 
@@ -149,16 +150,6 @@ async function mailVector() {
 
 // ---------------------------------------------------------------------------
 // EIP-3009 TransferWithAuthorization, as @x402/evm's exact scheme signs it.
-const TWA_TYPES = {
-  TransferWithAuthorization: [
-    { name: "from", type: "address" },
-    { name: "to", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "validAfter", type: "uint256" },
-    { name: "validBefore", type: "uint256" },
-    { name: "nonce", type: "bytes32" },
-  ],
-};
 const TWA_ENCODED_TYPE =
   "TransferWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)";
 
@@ -264,13 +255,13 @@ async function twaVector(c) {
       validBefore: c.validBefore,
       nonce,
     };
-    const typed = { domain: c.domain, types: TWA_TYPES, primaryType: "TransferWithAuthorization", message };
+    const typed = { domain: c.domain, types: TRANSFER_WITH_AUTHORIZATION_TYPES, primaryType: "TransferWithAuthorization", message };
     const signature = await account.signTypedData(typed);
     const v = parseInt(signature.slice(-2), 16);
     if (v !== c.want_v) continue;
 
     const ds = domainSeparator({ domain: c.domain });
-    const sh = hashStruct({ data: message, primaryType: "TransferWithAuthorization", types: TWA_TYPES });
+    const sh = hashStruct({ data: message, primaryType: "TransferWithAuthorization", types: TRANSFER_WITH_AUTHORIZATION_TYPES });
     const digest = hashTypedData(typed);
     expect(keccak256(concat(["0x1901", ds, sh])) === digest, `${c.name}: digest is not keccak256(0x1901 || domain || struct)`);
     expect(signature.length === 2 + 130, `${c.name}: signature is not 65 bytes`);
@@ -374,7 +365,7 @@ async function buildDocument() {
     eip712_mail: await mailVector(),
     transfer_with_authorization_types: {
       primary_type: "TransferWithAuthorization",
-      types: TWA_TYPES,
+      types: TRANSFER_WITH_AUTHORIZATION_TYPES,
       encoded_type: TWA_ENCODED_TYPE,
       type_hash: keccak256(toBytes(TWA_ENCODED_TYPE)),
       domain_encoded_type: "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)",

@@ -15,7 +15,7 @@ import { decodePaymentRequiredHeader, encodePaymentSignatureHeader } from "@x402
 import { getAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { HERE, CheckFailed, check, readJsonLines, spawnServer, tempDir } from "./lib.mjs";
-import { REASONS, StrictFacilitator } from "./strict-facilitator.mjs";
+import { REASONS, StrictFacilitator, TRANSFER_WITH_AUTHORIZATION_TYPES } from "./strict-facilitator.mjs";
 import { makeTestClient, testAccount } from "./test-signer.mjs";
 
 const SERVER = path.join(HERE, "token-server.mjs");
@@ -29,16 +29,6 @@ const HYBRID = JSON.parse(fs.readFileSync(path.join(VECTORS, "x402", "402-hybrid
 const REQUIREMENT = HYBRID.accepts[0];
 const EVM_VECTORS = JSON.parse(fs.readFileSync(path.join(VECTORS, "evm", "viem-vectors.json"), "utf8"));
 
-const TYPES = {
-  TransferWithAuthorization: [
-    { name: "from", type: "address" },
-    { name: "to", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "validAfter", type: "uint256" },
-    { name: "validBefore", type: "uint256" },
-    { name: "nonce", type: "bytes32" },
-  ],
-};
 
 // Signs `auth` for `requirement` with viem, independently of the facilitator's
 // own domain code, so both have to agree.
@@ -50,7 +40,7 @@ function signAuthorization(account, requirement, auth) {
       chainId: Number(requirement.network.split(":")[1]),
       verifyingContract: requirement.asset,
     },
-    types: TYPES,
+    types: TRANSFER_WITH_AUTHORIZATION_TYPES,
     primaryType: "TransferWithAuthorization",
     message: {
       from: auth.from,

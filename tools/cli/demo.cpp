@@ -18,6 +18,7 @@
 #include "consensus/x402_evm.h"
 #include "exit_status.h"
 #include "runner.h"
+#include "wallet.h"
 
 extern char** environ;
 
@@ -132,7 +133,8 @@ struct ThrowawayKey {
 
     bool create() {
         const char* tmp = getenv("TMPDIR");
-        snprintf(dir, sizeof dir, "%s/consensus-demo-XXXXXX", tmp != nullptr && *tmp ? tmp : "/tmp");
+        snprintf(dir, sizeof dir, "%s/consensus-demo-XXXXXX",
+                 tmp != nullptr && *tmp ? tmp : "/tmp");
         if (mkdtemp(dir) == nullptr) return false;  // mode 0700
         snprintf(path, sizeof path, "%s/wallet.key", dir);
         uint8_t key[32];
@@ -147,8 +149,8 @@ struct ThrowawayKey {
         const int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         const bool ok = fd >= 0 && write(fd, hex, 65) == 65;
         if (fd >= 0) close(fd);
-        memset(key, 0, sizeof key);
-        memset(hex, 0, sizeof hex);
+        wipe_secret(key, sizeof key);
+        wipe_secret(hex, sizeof hex);
         return ok;
     }
     ~ThrowawayKey() {

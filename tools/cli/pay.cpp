@@ -78,7 +78,7 @@ int run_address(const Args& args, const Output& out) {
     if (!load_wallet_key(args.wallet_key, key, msg, sizeof msg)) return usage_error(out, msg);
     EvmAddress a;
     const bool ok = evm_key_address(key, &a);
-    memset(key, 0, sizeof key);
+    wipe_secret(key, sizeof key);
     if (!ok) return usage_error(out, "--wallet-key: not a valid key");
     char text[43];
     evm_address_text(a, text);

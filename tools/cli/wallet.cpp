@@ -20,18 +20,18 @@ namespace {
 // longer is not a key file.
 constexpr size_t kMaxKeyFile = 256;
 
-void wipe_buf(void* p, size_t n) {
-    volatile uint8_t* v = static_cast<volatile uint8_t*>(p);
-    for (size_t i = 0; i < n; ++i) v[i] = 0;
-}
-
 bool refuse(const char* path, const char* why, uint8_t key[32], char* msg, size_t cap) {
-    wipe_buf(key, 32);
+    wipe_secret(key, 32);
     snprintf(msg, cap, "--wallet-key: '%.120s' %s", path, why);
     return false;
 }
 
 }  // namespace
+
+void wipe_secret(void* p, size_t n) {
+    volatile uint8_t* v = static_cast<volatile uint8_t*>(p);
+    for (size_t i = 0; i < n; ++i) v[i] = 0;
+}
 
 bool load_wallet_key(const char* path, uint8_t key[32], char* msg, size_t cap) {
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // before any key byte is in memory
@@ -54,7 +54,7 @@ bool load_wallet_key(const char* path, uint8_t key[32], char* msg, size_t cap) {
     }
     close(fd);
     const bool ok = r >= 0 && n <= kMaxKeyFile && evm_parse_private_key(text, n, key);
-    wipe_buf(text, sizeof text);
+    wipe_secret(text, sizeof text);
     if (!ok) {
         return refuse(path,
                       "does not hold a private key (64 hex digits, optional 0x, a value "
@@ -83,7 +83,7 @@ bool Wallet::open(const Args& a, const cws_port* port, uint32_t max_header, char
     memory_ = aligned_alloc(16, (need + 15) / 16 * 16);
     const char* why = "out of memory";
     const bool ok = memory_ != nullptr && signer_.init(o, memory_, need, &why) == Error::ok;
-    wipe_buf(key, sizeof key);
+    wipe_secret(key, sizeof key);
     if (!ok) snprintf(msg, cap, "--wallet-key: %s", why);
     return ok;
 }

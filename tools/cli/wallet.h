@@ -20,6 +20,10 @@ namespace cli {
 /// and the process is made non-dumpable first (no core file can carry it).
 bool load_wallet_key(const char* path, uint8_t key[32], char* msg, size_t cap);
 
+/// Zeroes key material in a way the compiler may not drop as a dead store
+/// (a plain memset before a buffer goes out of scope may be removed).
+void wipe_secret(void* p, size_t n);
+
 /// An EvmSigner with its memory, set up from Args: the key file, --pay-to as
 /// the payee allow-list, --limit-usd (when given) as the per-payment maximum
 /// in USDC units (6 decimals); networks and assets at the signer's defaults.

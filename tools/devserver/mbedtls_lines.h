@@ -1,7 +1,8 @@
 // The dev server's own TLS (tls.cpp) and hashing (encoding.cpp) on either
 // mbedTLS line the project builds with: 2.28 (Debian bookworm) or 3.6 LTS
-// (-DCONSENSUS_MBEDTLS=3.6). The server does not link the library, so it keeps
-// its few version differences here rather than borrowing src/tls/crypto.h.
+// (-DCONSENSUS_MBEDTLS=3.6). The server links the library only with the EVM
+// payer (CONSENSUS_EVM, for --verify-payments), so it keeps its few version
+// differences here rather than borrowing src/tls/crypto.h.
 #pragma once
 
 #include <mbedtls/ctr_drbg.h>

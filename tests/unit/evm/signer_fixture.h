@@ -25,8 +25,7 @@ constexpr char kKeyAddress[] = "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23";
 constexpr char kPayee[] = "0xC0Dec0dec0DeC0Dec0dEc0DEC0DEC0DEC0DEC0dE";
 constexpr uint64_t kNow = 1795625309;  // 2026-11-25, when the vectors were captured
 
-inline std::string read_vector(const char* name) {
-    std::string path = std::string(CONSENSUS_VECTORS_DIR) + "/" + name;
+inline std::string read_file(const std::string& path) {
     FILE* f = fopen(path.c_str(), "rb");
     if (f == nullptr) FAIL(("cannot open " + path).c_str());
     std::string s;
@@ -35,6 +34,10 @@ inline std::string read_vector(const char* name) {
     while ((n = fread(buf, 1, sizeof buf, f)) > 0) s.append(buf, n);
     fclose(f);
     return s;
+}
+
+inline std::string read_vector(const char* name) {
+    return read_file(std::string(CONSENSUS_VECTORS_DIR) + "/" + name);
 }
 
 // A challenge parsed from JSON text that the struct's views point into.
@@ -109,14 +112,7 @@ struct Signer {
 
 inline consensus::EvmAddress addr(const char* text) {
     consensus::EvmAddress a{};
-    char lower[43];
-    memcpy(lower, text, 43);
-    uint8_t* b = a.bytes;
-    for (int i = 0; i < 20; ++i) {
-        unsigned v = 0;
-        sscanf(lower + 2 + 2 * i, "%2x", &v);
-        b[i] = static_cast<uint8_t>(v);
-    }
+    CHECK_TRUE(consensus::evm_parse_address(text, strlen(text), &a));
     return a;
 }
 

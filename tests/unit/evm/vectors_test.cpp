@@ -30,14 +30,9 @@ struct Vectors {
     std::vector<unsigned char> scratch;
     JsonDoc doc;
 
-    Vectors() : scratch(20 * 20000) {
-        std::string path = std::string(CONSENSUS_EVM_VECTORS_DIR) + "/viem-vectors.json";
-        FILE* f = fopen(path.c_str(), "rb");
-        if (f == nullptr) FAIL(("cannot open " + path).c_str());
-        char buf[4096];
-        size_t n = 0;
-        while ((n = fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-        fclose(f);
+    Vectors()
+        : text(evm_test::read_file(std::string(CONSENSUS_EVM_VECTORS_DIR) + "/viem-vectors.json")),
+          scratch(20 * 20000) {
         CHECK_EQUAL(static_cast<int>(Error::ok),
                     static_cast<int>(json_parse_object(text.data(), text.size(), scratch.data(),
                                                        scratch.size(), &doc)));
