@@ -13,6 +13,7 @@ using consensus::Error;
 using consensus::TlsCacheEntry;
 using consensus::TlsSessionCache;
 using tls_test::SServer;
+using tls_test::SServerOptions;
 
 namespace {
 
@@ -103,7 +104,9 @@ TEST(Resume, ASessionTheServerForgotCostsAFullHandshake) {
     server.stop();
     // A new process on the same port: new ticket keys, an empty session cache.
     SServer again;
-    CHECK_TRUE(again.start("server", "-tls1_2", at));
+    SServerOptions o;
+    o.port = at;
+    CHECK_TRUE(again.start(o));
     CHECK_FALSE(exchange("localhost", at));
     LONGS_EQUAL(0, conn.verify_flags());
     CHECK_TRUE(exchange("localhost", at));  // and the new grant is kept
@@ -120,7 +123,10 @@ TEST(Resume, AFailedHandshakeEmptiesTheEntry) {
     // not have: the server (knowing no session from before) fails the
     // handshake with an alert.
     SServer strict;
-    CHECK_TRUE(strict.start("server", "-tls1_2", at, "-Verify"));
+    SServerOptions o;
+    o.port = at;
+    o.demand_client_cert = true;
+    CHECK_TRUE(strict.start(o));
     CHECK_ERR(Error::ok, conn.open(port, &tls, "localhost", at));
     CHECK_ERR(Error::tls_failed, drive_open());
     LONGS_EQUAL(0, cache.held());

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,52 +63,84 @@ inline std::string slurp(const std::string& file) {
     return ss.str();
 }
 
-// `openssl s_server -rev` (answers each line reversed) on all addresses (it
-// prints ACCEPT [::]:PORT), with <cert>.pem and <cert>.key, speaking only the
-// TLS version `version` ("-tls1_2" or "-tls1_3"), on `on_port` or a kernel-chosen
-// port. It grants sessions for resumption as OpenSSL does by default
-// (tickets, and a session id cache for TLS 1.2).
+// How an SServer runs.
+struct SServerOptions {
+    const char* cert = "server";      // <cert>.pem and <cert>.key
+    const char* version = "-tls1_2";  // the only TLS version spoken: "-tls1_2" or "-tls1_3"
+    uint16_t port = 0;                // 0: a kernel-chosen port
+    bool demand_client_cert = false;  // -Verify 1: fail a client without a certificate
+    // Instead of -rev: s_server's interactive mode, driven with command().
+    bool interactive = false;
+};
+
+// `openssl s_server` on all addresses (it prints ACCEPT [::]:PORT). With -rev
+// it answers each line reversed. It grants sessions for resumption as OpenSSL
+// does by default (tickets, and a session id cache for TLS 1.2).
 class SServer {
   public:
-    bool start(const char* cert_name = "server", const char* version = "-tls1_2",
-               uint16_t on_port = 0, const char* client_cert = nullptr) {
+    bool start(const char* cert = "server", const char* version = "-tls1_2") {
+        SServerOptions o;
+        o.cert = cert;
+        o.version = version;
+        return start(o);
+    }
+    bool start(const SServerOptions& o) {
         int out[2];
+        int in[2];
         if (pipe(out) != 0) return false;
+        if (pipe(in) != 0) return false;
         pid_ = fork();
         if (pid_ == 0) {
             const int devnull = open("/dev/null", O_RDWR);
-            dup2(devnull, 0);
+            dup2(o.interactive ? in[0] : devnull, 0);
             dup2(out[1], 1);
             dup2(devnull, 2);
             close(out[0]);
-            const std::string cert = path(cert_name) + ".pem";
-            const std::string key = path(cert_name) + ".key";
-            const std::string accept = std::to_string(on_port);
-            // client_cert "-Verify": demand a client certificate (depth 1).
-            execlp("openssl", "openssl", "s_server", "-accept", accept.c_str(), "-cert",
-                   cert.c_str(), "-key", key.c_str(), version, "-rev", client_cert,
-                   client_cert != nullptr ? "1" : nullptr, static_cast<char*>(nullptr));
+            close(in[1]);
+            const std::string cert = path(o.cert) + ".pem";
+            const std::string key = path(o.cert) + ".key";
+            const std::string accept = std::to_string(o.port);
+            std::vector<const char*> argv = {"openssl",      "s_server",  "-accept",
+                                             accept.c_str(), "-cert",     cert.c_str(),
+                                             "-key",         key.c_str(), o.version};
+            if (!o.interactive) argv.push_back("-rev");
+            if (o.demand_client_cert) {
+                argv.push_back("-Verify");
+                argv.push_back("1");
+            }
+            argv.push_back(nullptr);
+            execvp("openssl", const_cast<char* const*>(argv.data()));
             _exit(127);
         }
         close(out[1]);
+        close(in[0]);
         out_ = out[0];
+        in_ = in[1];
         // s_server prints "ACCEPT [::]:PORT" once it listens on a port of
         // its choice, a bare "ACCEPT" on the port it was given.
         std::string seen;
-        char buf[256];
         while (seen.find('\n', seen.find("ACCEPT")) == std::string::npos) {
-            pollfd p{out_, POLLIN, 0};
-            if (poll(&p, 1, kBoundMs) != 1) return false;
-            const ssize_t n = read(out_, buf, sizeof buf);
-            if (n <= 0) return false;
-            seen.append(buf, static_cast<size_t>(n));
+            if (!read_some(&seen)) return false;
         }
         const size_t at = seen.find("ACCEPT");
         const size_t colon = seen.rfind(':', seen.find('\n', at));
-        port_ = on_port != 0 ? on_port : static_cast<uint16_t>(atoi(seen.c_str() + colon + 1));
+        port_ = o.port != 0 ? o.port : static_cast<uint16_t>(atoi(seen.c_str() + colon + 1));
         return port_ != 0;
     }
     uint16_t port() const { return port_; }
+    // Interactive mode: a line on s_server's stdin ("k\n": send a TLS 1.3
+    // KeyUpdate; other text is sent as data).
+    bool command(const char* line) {
+        return write(in_, line, strlen(line)) == static_cast<ssize_t>(strlen(line));
+    }
+    // Reads s_server's output until `text` shows (bounded).
+    bool wait_for(const char* text) {
+        std::string seen;
+        while (seen.find(text) == std::string::npos) {
+            if (!read_some(&seen)) return false;
+        }
+        return true;
+    }
     ~SServer() { stop(); }
     void stop() {
         if (pid_ > 0) {
@@ -116,12 +149,24 @@ class SServer {
             pid_ = -1;
         }
         if (out_ >= 0) close(out_);
-        out_ = -1;
+        if (in_ >= 0) close(in_);
+        out_ = in_ = -1;
     }
 
   private:
+    bool read_some(std::string* seen) {
+        char buf[256];
+        pollfd p{out_, POLLIN, 0};
+        if (poll(&p, 1, kBoundMs) != 1) return false;
+        const ssize_t n = read(out_, buf, sizeof buf);
+        if (n <= 0) return false;
+        seen->append(buf, static_cast<size_t>(n));
+        return true;
+    }
+
     pid_t pid_ = -1;
     int out_ = -1;
+    int in_ = -1;
     uint16_t port_ = 0;
 };
 

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "common/mbedtls_line.h"
 #include "tls_fixture.h"
 
 using consensus::Error;
@@ -259,4 +260,28 @@ TEST(Tls, CloseIsIdempotentAndReopenWorks) {
     CHECK_ERR(Error::ok, drive_open());
     send_all("xy\n");
     STRCMP_EQUAL("yx\n", recv_some(3).c_str());
+}
+
+// mbedTLS 3.6 implements no TLS 1.3 KeyUpdate (RFC 8446 section 4.6.3): a
+// server that sends one ends the session as a TLS failure, which the client
+// handles like any other lost link. OpenSSL sends one only when its
+// application asks (SSL_key_update), as s_server's "k" command does.
+TEST(Tls, Tls13KeyUpdateFromTheServerIsATlsFailure) {
+    if (!mbedtls_line::kHasTls13) return;  // 2.28 speaks TLS 1.2 only
+    SServer server;
+    tls_test::SServerOptions o;
+    o.version = "-tls1_3";
+    o.interactive = true;
+    CHECK_TRUE(server.start(o));
+    trust("ca.pem");
+    CHECK_ERR(Error::ok, conn.open(port, &tls, "localhost", server.port()));
+    CHECK_ERR(Error::ok, drive_open());
+    CHECK_TRUE(server.command("hello\n"));
+    STRCMP_EQUAL("hello\n", recv_some(6).c_str());
+    CHECK_TRUE(server.command("k\n"));
+    long last = 0;
+    STRCMP_EQUAL("", recv_some(1, &last).c_str());
+    LONGS_EQUAL(CWS_IO_ERROR, last);
+    CHECK_ERR(Error::tls_failed, conn.last_error());
+    LONGS_EQUAL(MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE, conn.tls_error_code());
 }
