@@ -15,8 +15,11 @@
 // --send-tls-alerts, CPython gh-98078): the server just hangs up. One more
 // case, on 2.28 only, checks that the client then says the handshake failed
 // and does not claim to know why.
-// Each server logs every accepted TLS connection (version, resumed or not);
-// the counts per CLI run are printed, nothing is asserted about resumption.
+// Each server logs every accepted TLS connection (version, resumed or not):
+// a CLI run makes one full handshake (the token request) and resumes the
+// session for everything after it (the upgrade; and with the Node server
+// dropping the first session's TCP link, the second token request and
+// upgrade too).
 //
 // Usage: node cli-tls-versions.test.mjs <path to consensus-ws> <node|python>
 // Prints one PASS/FAIL line per case and a closing "N passed, N failed" line;
@@ -29,9 +32,10 @@ import { HERE, CheckFailed, check, jsonLines, readJsonLines, run, sleep, spawnSe
 const CLI_TIMEOUT_MS = 15000;
 const GEN_TEST_CERT = path.join(HERE, "..", "..", "scripts", "gen-test-cert");
 const PEERS = {
-  node: (cert, key, version, log) => [
+  node: (cert, key, version, log, alerts = true, drop = false) => [
     path.join(HERE, "token-server.mjs"),
-    ["--free", "--tls", cert, key, "--tls-version", version, "--log", log],
+    ["--free", "--tls", cert, key, "--tls-version", version, "--log", log,
+      ...(drop ? ["--drop-after", "1"] : [])],
   ],
   python: (cert, key, version, log, alerts = true) => [
     "/usr/bin/python3",
@@ -62,10 +66,10 @@ async function handshakes(log, since) {
   return { lines, full, resumed: lines.length - full };
 }
 
-async function runCase(ctx, { version, alerts }) {
+async function runCase(ctx, { version, alerts, drop }) {
   const dir = tempDir("cli-tls-");
   const log = path.join(dir, "server.log.jsonl");
-  const [file, args] = PEERS[ctx.peer](ctx.cert, ctx.key, version, log, alerts);
+  const [file, args] = PEERS[ctx.peer](ctx.cert, ctx.key, version, log, alerts, drop);
   const server = await spawnServer(file, args, { keepStdin: true });
   const expectOpen = version === "TLSv1.2" || ctx.hasTls13;
   try {
@@ -73,6 +77,7 @@ async function runCase(ctx, { version, alerts }) {
     delete env.CONSENSUS_SERVER_URL;
     const argv = ["connect", "--ca", ctx.ca, "--server", `https://localhost:${server.port}`, "--send", "hi", "--json"];
     if (!expectOpen) argv.push("--max-reconnects", "0"); // else it retries every 2 s, unbounded
+    if (drop) argv.push("--wait-ms", "1500", "--reconnect-ms", "100");
     const r = await run(ctx.bin, argv, { timeoutMs: CLI_TIMEOUT_MS, env });
     const { objects, other } = jsonLines(r.stdout);
     check(other.length === 0, `--json: stdout lines that are not JSON objects: ${JSON.stringify(other)}\n    ${show(r)}`);
@@ -83,14 +88,18 @@ async function runCase(ctx, { version, alerts }) {
     if (expectOpen) {
       check(r.code === 0, `expected exit 0, got ${show(r)}`);
       check(errors.length === 0, `expected no error line, got ${JSON.stringify(errors)}`);
-      check(opens.length === 1, `expected one open line, got ${opens.length}\n    ${show(r)}`);
-      check(opens[0].attempt === 1 && opens[0].tls === version,
-        `open line ${JSON.stringify(opens[0])}, expected {"type":"open","attempt":1,"tls":"${version}"}`);
+      const attempts = drop ? 2 : 1;
+      check(opens.length === attempts, `expected ${attempts} open line(s), got ${opens.length}\n    ${show(r)}`);
+      opens.forEach((o, i) => check(o.attempt === i + 1 && o.tls === version,
+        `open line ${JSON.stringify(o)}, expected {"type":"open","attempt":${i + 1},"tls":"${version}"}`));
       const echoes = objects.filter((o) => o.type === "message");
       check(echoes.length === 1 && echoes[0].data === "hi" && echoes[0].binary === false,
         `expected the echo {"type":"message","binary":false,"data":"hi"}, got ${JSON.stringify(echoes)}`);
       check(seen.lines.length > 0 && seen.lines.every((l) => l.version === version),
         `the server's handshakes should all be ${version}: ${JSON.stringify(seen.lines)}`);
+      // Token request and upgrade, once per open: only the very first is full.
+      check(seen.full === 1 && seen.resumed === 2 * attempts - 1,
+        `expected 1 full and ${2 * attempts - 1} resumed TLS handshakes, got ${counts}`);
     } else {
       check(r.code === 3, `expected exit 3 (no token), got ${show(r)}`);
       check(opens.length === 0, `expected no open line, got ${JSON.stringify(opens)}`);
@@ -146,9 +155,13 @@ async function main() {
   let failed = 0;
   const cases = [{ version: "TLSv1.2", alerts: true }, { version: "TLSv1.3", alerts: true }];
   if (peer === "python" && !ctx.hasTls13) cases.push({ version: "TLSv1.3", alerts: false });
+  if (peer === "node") {
+    cases.push({ version: "TLSv1.2", alerts: true, drop: true });
+    if (ctx.hasTls13) cases.push({ version: "TLSv1.3", alerts: true, drop: true });
+  }
   for (const c of cases) {
     const expect = c.version === "TLSv1.2" || ctx.hasTls13 ? "echo, exit 0, open names it" : "tls_failed, exit 3";
-    const quiet = c.alerts ? "" : ", asyncio dropping the alert";
+    const quiet = (c.alerts ? "" : ", asyncio dropping the alert") + (c.drop ? ", first link dropped" : "");
     const name = `${peer} server, ${c.version} only${quiet} (${expect})`;
     try {
       const counts = await runCase(ctx, c);
