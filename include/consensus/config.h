@@ -38,6 +38,8 @@ constexpr uint16_t kMaxHeaderCount = 1024;
 constexpr uint32_t kMaxPaymentHeader = 64u * 1024;
 /// listeners_per_event: 11 x 16 slots of 16 B (x86_64) per session.
 constexpr uint8_t kMaxListenersPerEvent = 16;
+/// ClientOptions::tls_max_fragment_bytes by default (RFC 6066's largest).
+constexpr uint16_t kTlsMaxFragmentDefault = 4096;
 
 /// Each knob: its range (init refuses a value outside it) and its byte cost
 /// in the caller's block (docs/MEMORY.md). All knobs within range, the layout
@@ -169,6 +171,21 @@ struct ClientOptions {
     const char* ca_pem = nullptr;
     size_t ca_pem_len = 0;
     const char* ca_file = nullptr;
+    /// TLS Maximum Fragment Length (RFC 6066) the client asks servers for:
+    /// 4096 (default), 2048, 1024 or 512 bytes, or 0 to not ask; any other
+    /// value is invalid_config. A server that accepts sends records of at most
+    /// this many bytes, and the client too sends no longer ones; a server that
+    /// ignores it (most that are not OpenSSL) changes nothing, and the
+    /// connection works as without it.
+    /// Memory (mbedTLS's heap, per https/wss connection, docs/MEMORY.md): with
+    /// the mbedTLS 3.6 build of scripts/install-deps mbedtls-3.6, a server
+    /// that accepts 4096 lets mbedTLS cut its 16 KiB input record buffer to
+    /// 4 KiB after the handshake: 12,288 B less held while the connection is
+    /// open (512: 15,872 B less). Debian's mbedTLS 2.28 cannot resize its
+    /// buffers (compile-time 16 KiB in and out): asking changes no memory
+    /// there. The handshake peak is the same either way (the buffers are cut
+    /// after it). No memory in the caller's block.
+    uint16_t tls_max_fragment_bytes = kTlsMaxFragmentDefault;
 };
 
 }  // namespace consensus
