@@ -45,6 +45,10 @@ CheckedSize session_size(const Config& c) {
         .add(listener_size(c));
 }
 
+CheckedSize tls_cache_size(const Config& c) {
+    return CheckedSize(sizeof(TlsCacheEntry)).times(c.tls_session_cache).align_up(kAlign);
+}
+
 CheckedSize request_size(const Config& c) {
     return aligned(sizeof(RequestSlot))
         .add(aligned(c.tx_buffer_bytes))
@@ -116,6 +120,8 @@ constexpr ConfigRule kConfigRules[] = {
      "max_payment_header must be >= 64"},
     {[](const Config& c) { return c.max_payment_header <= kMaxPaymentHeader; },
      "max_payment_header must be <= 64 KiB (65536)"},
+    {[](const Config& c) { return c.tls_session_cache <= kMaxTlsSessionCache; },
+     "tls_session_cache must be <= 16"},
     // Every knob within bounds, the slots times their size may still exceed
     // the address space of a 32-bit target (32767 sessions of 48 MiB).
     {[](const Config& c) { return Client::required_bytes(c) != SIZE_MAX; },
@@ -237,6 +243,7 @@ struct Client::Impl : ClientCore {};
 // since every real one is a multiple of 16 (SIZE_MAX is odd).
 size_t Client::required_bytes(const Config& c) {
     return aligned(sizeof(Impl))
+        .add(tls_cache_size(c))
         .add(session_size(c).times(c.max_sessions))
         .add(request_size(c).times(c.max_requests))
         .value();
@@ -304,6 +311,10 @@ Client::Impl* place_core(Carver* carve, const Config& config, const ClientOption
     core->block_size = 0;
     core->session_stride = session_size(config).value();
     core->request_stride = request_size(config).value();
+    core->tls_cache.bind(reinterpret_cast<TlsCacheEntry*>(
+                             carve->take(sizeof(TlsCacheEntry) * config.tls_session_cache)),
+                         config.tls_session_cache);
+    core->tls.cache = &core->tls_cache;
     return core;
 }
 
@@ -397,6 +408,7 @@ void Client::deinit() {
         r->shutdown();
         r->~RequestSlot();
     }
+    core->tls_cache.clear();  // before the block's wipe: mbedTLS holds the tickets' copies
     if (core->tls_ready) tls_shared_free(&core->tls);
     core->rng.deinit();
     void* const block = core->block;

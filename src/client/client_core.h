@@ -24,6 +24,7 @@ struct ClientCore {
     cws_port port;
     Rng rng;
     TlsShared tls;
+    TlsSessionCache tls_cache;  // entries in the block, after this struct
     bool tls_ready;
     SpendGuard guard;
     char server_text[kMaxUrl + 1];

@@ -67,7 +67,7 @@ Error Connection::open(const cws_port& port, TlsShared* tls, const char* host,
         // TLS first: a failure here needs no stream to undo.
         static constexpr TlsTransport kTransport = {&Connection::transport_send,
                                                     &Connection::transport_recv};
-        const TlsStatus st = session_.setup(tls, host, &kTransport, this);
+        const TlsStatus st = session_.setup(tls, host, port_number, &kTransport, this);
         if (st != TlsStatus::ok) return fail(error_of(st));
     }
     return open_stream(host, port_number);

@@ -4,7 +4,7 @@
 // outcomes to Error. Non-blocking throughout; driven from the poll loop.
 // Single-threaded.
 //
-// Memory: this object (800 B on x86_64, the TLS session's context inside).
+// Memory: this object (840 B on x86_64, the TLS session's context inside).
 // With TLS, the session allocates mbedTLS's record buffers per connection
 // (~37 KB with Debian's 16 KiB records; ~45 KB peak during the handshake; our
 // 3.6 build: 12.9 to 27.6 KB held, 29 to 32 KB peak: docs/MEMORY.md) plus a copy
@@ -49,9 +49,9 @@ class Connection {
     /// After an error the stream is already released.
     Error progress();
 
-    bool is_open() const { return state_ == State::open; }  // handshake done, not closed
+    bool is_open() const { return state_ == State::open; }             // handshake done, not closed
     bool handshaking() const { return state_ == State::handshaking; }  // TCP up, TLS not yet
-    bool is_active() const;                                 // has a stream (opening or open)
+    bool is_active() const;  // has a stream (opening or open)
     bool is_tls() const { return tls_; }
 
     /// Sends up to len bytes: returns > 0 bytes taken, CWS_IO_WOULD_BLOCK, or
@@ -98,6 +98,8 @@ class Connection {
     /// verification flags of the last handshake (0 = verified or none).
     int tls_error_code() const { return session_.error_code(); }
     uint32_t verify_flags() const { return session_.verify_flags(); }
+    /// The last TLS handshake resumed a cached session (tls/tls_session.h).
+    bool tls_resumed() const { return session_.resumed(); }
 
   private:
     enum class State : uint8_t { idle, connecting, handshaking, open, failed, closed };

@@ -12,6 +12,7 @@
 #include "consensus/config.h"
 #include "consensus/error.h"
 #include "core/rng.h"
+#include "tls/session_cache.h"
 
 namespace consensus {
 
@@ -19,6 +20,8 @@ struct TlsShared {
     mbedtls_ssl_config conf;
     mbedtls_x509_crt ca;
     Rng* rng = nullptr;
+    /// Sessions to resume, per host:port (the client's; nullptr: none).
+    TlsSessionCache* cache = nullptr;
     bool initialized = false;  // config and chain must be freed
 };
 

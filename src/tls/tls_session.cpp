@@ -36,6 +36,17 @@ bool is_session_ticket(int rc) {
 #endif
 }
 
+// TLS 1.2 grants its session during the handshake (an id or a ticket);
+// TLS 1.3 grants tickets after it, read() stores those. 2.28 has no 1.3.
+bool granted_in_handshake(const mbedtls_ssl_context* ssl) {
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    return mbedtls_ssl_get_version_number(ssl) != MBEDTLS_SSL_VERSION_TLS1_3;
+#else
+    (void)ssl;
+    return true;
+#endif
+}
+
 bool is_orderly_end(int rc) {
     return rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || rc == MBEDTLS_ERR_SSL_CONN_EOF;
 }
@@ -75,18 +86,24 @@ TlsSession::TlsSession()
       error_(0),
       verify_flags_(0),
       ip_host_{},
+      cache_(nullptr),
+      claim_{},
       live_(false),
-      transport_failed_(false) {}
+      transport_failed_(false),
+      offered_(false),
+      chain_checked_(false) {}
 
 TlsSession::~TlsSession() {
     free();
 }
 
-TlsStatus TlsSession::setup(TlsShared* shared, const char* host, const TlsTransport* transport,
-                            void* ctx) {
+TlsStatus TlsSession::setup(TlsShared* shared, const char* host, uint16_t port,
+                            const TlsTransport* transport, void* ctx) {
     free();
     clear_diagnostics();
     transport_failed_ = false;
+    cache_ = nullptr;
+    claim_ = TlsCacheClaim{};
     if (shared == nullptr || !shared->initialized || transport == nullptr) {
         return TlsStatus::bad_config;
     }
@@ -102,41 +119,62 @@ TlsStatus TlsSession::setup(TlsShared* shared, const char* host, const TlsTransp
     live_ = true;
     int rc = mbedtls_ssl_setup(&ssl_, &shared->conf);
     if (rc != 0) return setup_failed(rc, TlsStatus::tls_failed);
-    // A name: sets SNI and turns on mbedTLS's host name verification (without
-    // it 2.28 accepts a valid chain for any name).
-    rc = ip ? use_ip_host() : mbedtls_ssl_set_hostname(&ssl_, host);
+    rc = use_host(host, ip);
     if (rc != 0) return setup_failed(rc, TlsStatus::bad_host);
+    offer_cached(shared, host, port);
     transport_ = transport;
     transport_ctx_ = ctx;
     mbedtls_ssl_set_bio(&ssl_, this, &TlsSession::bio_send, &TlsSession::bio_recv, nullptr);
     return TlsStatus::ok;
 }
 
+// A DNS name sets SNI and turns on mbedTLS's host name verification
+// (without it 2.28 accepts a valid chain for any name).
 // An IP host sets no name in mbedTLS: no SNI (RFC 6066 section 3 allows no
 // address there), and no mbedTLS name check, which would compare the address
 // text with dNSName SANs and the CN (2.28 knows no iPAddress matching; 3.x
 // does, but it also accepts a dNSName or a CN that spells the address).
 // Without a name, 2.28 verifies the chain only (x509_crt_verify_name runs
-// for a non-NULL name alone), so verify_ip is what checks the address.
+// for a non-NULL name alone), so verify_cert is what checks the address.
 // The explicit NULL is also what 3.6.3+ wants to hear: a client with
 // authmode REQUIRED that never set a name fails the handshake with
 // MBEDTLS_ERR_SSL_CERTIFICATE_VERIFICATION_WITHOUT_HOSTNAME.
-int TlsSession::use_ip_host() {
-    const int rc = mbedtls_ssl_set_hostname(&ssl_, nullptr);
+int TlsSession::use_host(const char* host, bool ip) {
+    const int rc = mbedtls_ssl_set_hostname(&ssl_, ip ? nullptr : host);
     if (rc != 0) return rc;
     // Per session, so the shared config stays free of connection state.
-    mbedtls_ssl_set_verify(&ssl_, &TlsSession::verify_ip, this);
+    mbedtls_ssl_set_verify(&ssl_, &TlsSession::verify_cert, this);
     return 0;
 }
 
-// Runs once per certificate of the verified chain (after mbedTLS's own
-// checks, whose flags it may add to); depth 0 is the server's certificate.
-// No iPAddress SAN equal to the host: the name mismatch flag, which with
-// authmode REQUIRED fails the handshake with CERT_VERIFY_FAILED.
-int TlsSession::verify_ip(void* ctx, mbedtls_x509_crt* crt, int depth, uint32_t* flags) {
-    const TlsSession* s = static_cast<const TlsSession*>(ctx);
-    if (depth == 0 && !has_ip_san(*crt, s->ip_host_)) *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+// Runs once per certificate of a verified chain (after mbedTLS's own checks,
+// whose flags it may add to): never in a resumed handshake, which is how
+// resumed() tells. Depth 0 is the server's certificate; for an IP host, no
+// iPAddress SAN equal to it sets the name mismatch flag, which with authmode
+// REQUIRED fails the handshake with CERT_VERIFY_FAILED.
+int TlsSession::verify_cert(void* ctx, mbedtls_x509_crt* crt, int depth, uint32_t* flags) {
+    TlsSession* s = static_cast<TlsSession*>(ctx);
+    s->chain_checked_ = true;
+    if (depth == 0 && s->ip_host_.len > 0 && !has_ip_san(*crt, s->ip_host_)) {
+        *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    }
     return 0;
+}
+
+// The session is keyed by the very host text the certificate is checked
+// against (and the SNI), so it goes back to that server only. mbedTLS copies
+// what it offers; one it cannot take (a cipher suite this build lacks) is
+// simply not offered.
+void TlsSession::offer_cached(TlsShared* shared, const char* host, uint16_t port) {
+    if (shared->cache == nullptr) return;
+    cache_ = shared->cache;
+    claim_ = cache_->claim(view_of(host), port);
+    const mbedtls_ssl_session* cached = cache_->offer(claim_);
+    if (cached != nullptr) offered_ = mbedtls_ssl_set_session(&ssl_, cached) == 0;
+}
+
+void TlsSession::store_granted() {
+    if (cache_ != nullptr) (void)cache_->store(claim_, &ssl_);
 }
 
 TlsStatus TlsSession::setup_failed(int rc, TlsStatus otherwise) {
@@ -151,8 +189,13 @@ TlsStatus TlsSession::handshake() {
     if (rc == MBEDTLS_ERR_SSL_WANT_READ) return TlsStatus::want_read;
     if (rc == MBEDTLS_ERR_SSL_WANT_WRITE) return TlsStatus::want_write;
     verify_flags_ = mbedtls_ssl_get_verify_result(&ssl_);
-    if (rc == 0) return TlsStatus::ok;
+    if (rc == 0) {
+        if (granted_in_handshake(&ssl_)) store_granted();
+        return TlsStatus::ok;
+    }
     error_ = rc;
+    // What was offered may be what the server choked on: start afresh.
+    if (offered_ && cache_ != nullptr) cache_->drop(claim_);
     // Chain and host name failures both surface as CERT_VERIFY_FAILED with
     // authmode REQUIRED; everything else (alerts, garbage, EOF) is TLS.
     return rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED ? TlsStatus::cert_invalid
@@ -200,6 +243,7 @@ TlsStatus TlsSession::read(uint8_t* buf, size_t len, size_t* got) {
     for (int round = 0; round < kMaxRoundsPerRead; ++round) {
         rc = mbedtls_ssl_read(&ssl_, buf, clamp_int(len));
         const bool held = rc == MBEDTLS_ERR_SSL_WANT_READ && mbedtls_ssl_check_pending(&ssl_) != 0;
+        if (is_session_ticket(rc)) store_granted();
         if (!held && !is_session_ticket(rc)) break;
         rc = MBEDTLS_ERR_SSL_WANT_READ;  // what the owner sees when the rounds run out
     }
@@ -241,6 +285,8 @@ void TlsSession::free() {
 void TlsSession::clear_diagnostics() {
     error_ = 0;
     verify_flags_ = 0;
+    offered_ = false;
+    chain_checked_ = false;
 }
 
 int TlsSession::bio_send(void* ctx, const unsigned char* buf, size_t len) {

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/ip_literal.h"
+#include "tls/session_cache.h"
 
 namespace consensus {
 
@@ -76,12 +77,18 @@ class TlsSession {
     /// handshake with cert_invalid (MBEDTLS_X509_BADCERT_CN_MISMATCH).
     /// transport (static storage) carries the records, called with ctx. A live
     /// session is freed first; the diagnostics are cleared. No I/O happens here.
+    /// Resumption: with shared.cache, the session claims the cache entry of
+    /// host:port and offers what it holds (a session the server refuses or
+    /// that has expired costs a full handshake, no error); the session the
+    /// server grants is stored back (TLS 1.2 at the end of the handshake,
+    /// TLS 1.3 with each NewSessionTicket read()).
     /// Returns ok, bad_config, bad_host (also a host with ':' that is no IPv6
     /// address, e.g. with a zone id), no_memory or tls_failed (mbedTLS setup
     /// failed); on error nothing stays allocated.
     /// Memory: mbedTLS allocates the in and out record buffers (~37 KB with
     /// Debian's 16 KiB records) and a copy of a DNS host, held until free().
-    TlsStatus setup(TlsShared* shared, const char* host, const TlsTransport* transport, void* ctx);
+    TlsStatus setup(TlsShared* shared, const char* host, uint16_t port,
+                    const TlsTransport* transport, void* ctx);
 
     /// Advances the handshake as far as the transport allows. Returns ok
     /// (done, and every later call), want_read / want_write, cert_invalid
@@ -135,12 +142,18 @@ class TlsSession {
     int error_code() const { return error_; }
     uint32_t verify_flags() const { return verify_flags_; }
 
+    /// The last handshake resumed a cached session: one was offered and the
+    /// server sent no certificate to verify. Survives free(). No errors.
+    bool resumed() const { return offered_ && !chain_checked_; }
+
   private:
     static int bio_send(void* ctx, const unsigned char* buf, size_t len);
     static int bio_recv(void* ctx, unsigned char* buf, size_t len);
-    static int verify_ip(void* ctx, mbedtls_x509_crt* crt, int depth, uint32_t* flags);
+    static int verify_cert(void* ctx, mbedtls_x509_crt* crt, int depth, uint32_t* flags);
 
-    int use_ip_host();
+    int use_host(const char* host, bool ip);
+    void offer_cached(TlsShared* shared, const char* host, uint16_t port);
+    void store_granted();
 
     TlsStatus setup_failed(int rc, TlsStatus otherwise);
     TlsStatus io_failed(int rc);
@@ -152,9 +165,13 @@ class TlsSession {
     uint32_t pending_send_;  // bytes of a record built but not yet flushed (<= INT_MAX)
     int error_;
     uint32_t verify_flags_;
-    IpAddress ip_host_;      // the host when it is an IP literal (len 0: a DNS name)
-    bool live_;              // ssl_ was set up and must be freed
-    bool transport_failed_;  // a transport call returned CWS_IO_ERROR
+    IpAddress ip_host_;       // the host when it is an IP literal (len 0: a DNS name)
+    TlsSessionCache* cache_;  // where granted sessions go (nullptr: not kept)
+    TlsCacheClaim claim_;     // this session's entry in cache_
+    bool live_;               // ssl_ was set up and must be freed
+    bool transport_failed_;   // a transport call returned CWS_IO_ERROR
+    bool offered_;            // a cached session was offered to the server
+    bool chain_checked_;      // the handshake verified a certificate chain
 };
 
 }  // namespace consensus

@@ -376,6 +376,8 @@ TEST(Scale, MemoryPerKnob) {
         {"max_headers +16", [](Config& c) { c.max_headers += 16; }, 0},
         {"max_body_bytes +1024", [](Config& c) { c.max_body_bytes += 1024; }, 0},
         {"max_payment_header +1024", [](Config& c) { c.max_payment_header += 1024; }, 0},
+        {"tls_session_cache +1", [](Config& c) { ++c.tls_session_cache; },
+         align(sizeof(consensus::TlsCacheEntry) * 3) - align(sizeof(consensus::TlsCacheEntry) * 2)},
     };
     for (const Knob& k : knobs) {
         Config c = base;
@@ -384,5 +386,7 @@ TEST(Scale, MemoryPerKnob) {
         printf("  %-52s +%zu B\n", k.name, delta);
         LONGS_EQUAL(k.expected, delta);
     }
-    LONGS_EQUAL(align(sizeof(consensus::ClientCore)) + session_bytes + request_bytes, rb);
+    const size_t tls_cache_bytes = align(sizeof(consensus::TlsCacheEntry) * base.tls_session_cache);
+    LONGS_EQUAL(
+        align(sizeof(consensus::ClientCore)) + tls_cache_bytes + session_bytes + request_bytes, rb);
 }

@@ -3,119 +3,21 @@
 // DNS:localhost only, server-ip.pem also for IP:127.0.0.1 and IP:::1) and
 // against in-test plain TCP listeners. Every wait is bounded; no result
 // depends on timing.
-#include "tls/tls.h"
-
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <mbedtls/x509.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <fstream>
-#include <sstream>
-#include <string>
-#include <vector>
+#include "common/mbedtls_line.h"
+#include "tls_fixture.h"
 
-#include "CppUTest/TestHarness.h"
-#include "common/check_err.h"
-#include "consensus/port_posix.h"
-#include "core/rng.h"
-#include "net/connection.h"
-
-using consensus::Connection;
 using consensus::Error;
-using consensus::Rng;
-using consensus::TlsShared;
+using tls_test::kBoundMs;
+using tls_test::path;
+using tls_test::slurp;
+using tls_test::SServer;
 
 namespace {
-
-constexpr int kBoundMs = 10000;
-
-// Certificates are generated once per run. A plain static flag, not a cached
-// std::string: CppUTest would report the cache as a leak of the first test.
-const char* cert_dir() {
-    static bool generated = false;
-    if (!generated) {
-        const std::string cmd = std::string(CONSENSUS_SOURCE_DIR) + "/scripts/gen-test-cert '" +
-                                CONSENSUS_TEST_SCRATCH + "' >/dev/null";
-        if (system(cmd.c_str()) != 0) {
-            fprintf(stderr, "gen-test-cert failed\n");
-            abort();
-        }
-        generated = true;
-    }
-    return CONSENSUS_TEST_SCRATCH;
-}
-
-std::string path(const char* name) {
-    return std::string(cert_dir()) + "/" + name;
-}
-
-std::string slurp(const std::string& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-// `openssl s_server -rev` (answers each line reversed) on a kernel-chosen port,
-// all addresses (it prints ACCEPT [::]:PORT), with <cert>.pem and <cert>.key.
-class SServer {
-  public:
-    bool start(const char* cert_name = "server") {
-        int out[2];
-        if (pipe(out) != 0) return false;
-        pid_ = fork();
-        if (pid_ == 0) {
-            const int devnull = open("/dev/null", O_RDWR);
-            dup2(devnull, 0);
-            dup2(out[1], 1);
-            dup2(devnull, 2);
-            close(out[0]);
-            const std::string cert = path(cert_name) + ".pem";
-            const std::string key = path(cert_name) + ".key";
-            execlp("openssl", "openssl", "s_server", "-accept", "0", "-cert", cert.c_str(), "-key",
-                   key.c_str(), "-tls1_2", "-rev", static_cast<char*>(nullptr));
-            _exit(127);
-        }
-        close(out[1]);
-        out_ = out[0];
-        // s_server prints "ACCEPT [::]:PORT" once it listens.
-        std::string seen;
-        char buf[256];
-        while (seen.find('\n', seen.find("ACCEPT")) == std::string::npos) {
-            pollfd p{out_, POLLIN, 0};
-            if (poll(&p, 1, kBoundMs) != 1) return false;
-            const ssize_t n = read(out_, buf, sizeof buf);
-            if (n <= 0) return false;
-            seen.append(buf, static_cast<size_t>(n));
-        }
-        const size_t at = seen.find("ACCEPT");
-        const size_t colon = seen.rfind(':', seen.find('\n', at));
-        port_ = static_cast<uint16_t>(atoi(seen.c_str() + colon + 1));
-        return port_ != 0;
-    }
-    uint16_t port() const { return port_; }
-    ~SServer() {
-        if (pid_ > 0) {
-            kill(pid_, SIGTERM);
-            waitpid(pid_, nullptr, 0);
-        }
-        if (out_ >= 0) close(out_);
-    }
-
-  private:
-    pid_t pid_ = -1;
-    int out_ = -1;
-    uint16_t port_ = 0;
-};
 
 // A plain TCP listener on 127.0.0.1 that the test serves by hand.
 struct PlainListener {
@@ -141,74 +43,7 @@ struct PlainListener {
 
 }  // namespace
 
-TEST_GROUP(Tls) {
-    std::vector<unsigned char> mem;
-    cws_posix_port* pp = nullptr;
-    cws_port port{};
-    Rng rng;
-    TlsShared tls;
-    Connection conn;
-
-    void setup() override {
-        cert_dir();
-        mem.assign(cws_posix_port_bytes(4), 0);
-        LONGS_EQUAL(0, cws_posix_port_init(mem.data(), mem.size(), 4, &pp));
-        port = cws_posix_port_get(pp);
-        CHECK_ERR(Error::ok, rng.init(port));
-    }
-    void teardown() override {
-        conn.close();
-        consensus::tls_shared_free(&tls);
-        cws_posix_port_deinit(pp);
-    }
-    void trust(const char* ca) {
-        CHECK_ERR(Error::ok, tls_shared_init(&tls, &rng, nullptr, 0, path(ca).c_str()));
-    }
-    // progress() until it leaves would_block; `serve` runs between rounds.
-    Error drive_open(void (*serve)(void*) = nullptr, void* user = nullptr) {
-        for (int i = 0; i < 200; ++i) {
-            const Error e = conn.progress();
-            if (e != Error::would_block) return e;
-            if (serve != nullptr) serve(user);
-            port.ops->wait(port.ctx, 50);
-        }
-        return Error::timeout;
-    }
-    void send_all(const std::string& s) {
-        size_t off = 0;
-        conn.set_interest(false, true);
-        for (int i = 0; i < 1000 && off < s.size(); ++i) {
-            const long n =
-                conn.send(reinterpret_cast<const uint8_t*>(s.data()) + off, s.size() - off);
-            if (n > 0) {
-                off += static_cast<size_t>(n);
-                continue;
-            }
-            LONGS_EQUAL(CWS_IO_WOULD_BLOCK, n);
-            port.ops->wait(port.ctx, 100);
-        }
-        LONGS_EQUAL(s.size(), off);
-        conn.set_interest(true, false);
-    }
-    // Receives until `want` bytes arrived or recv reports an end.
-    std::string recv_some(size_t want, long* last = nullptr, size_t chunk = 4096) {
-        std::string got;
-        std::vector<uint8_t> buf(chunk);
-        conn.set_interest(true, false);
-        long n = 0;
-        for (int i = 0; i < 1000 && got.size() < want; ++i) {
-            n = conn.recv(buf.data(), buf.size());
-            if (n > 0) {
-                got.append(reinterpret_cast<char*>(buf.data()), static_cast<size_t>(n));
-                continue;
-            }
-            if (n != CWS_IO_WOULD_BLOCK) break;
-            port.ops->wait(port.ctx, 100);
-        }
-        if (last != nullptr) *last = n;
-        return got;
-    }
-};
+TEST_GROUP_BASE(Tls, tls_test::TlsFixture){};
 
 TEST(Tls, HandshakeAndEchoWithTheRightCa) {
     SServer server;
@@ -425,4 +260,28 @@ TEST(Tls, CloseIsIdempotentAndReopenWorks) {
     CHECK_ERR(Error::ok, drive_open());
     send_all("xy\n");
     STRCMP_EQUAL("yx\n", recv_some(3).c_str());
+}
+
+// mbedTLS 3.6 implements no TLS 1.3 KeyUpdate (RFC 8446 section 4.6.3): a
+// server that sends one ends the session as a TLS failure, which the client
+// handles like any other lost link. OpenSSL sends one only when its
+// application asks (SSL_key_update), as s_server's "k" command does.
+TEST(Tls, Tls13KeyUpdateFromTheServerIsATlsFailure) {
+    if (!mbedtls_line::kHasTls13) return;  // 2.28 speaks TLS 1.2 only
+    SServer server;
+    tls_test::SServerOptions o;
+    o.version = "-tls1_3";
+    o.interactive = true;
+    CHECK_TRUE(server.start(o));
+    trust("ca.pem");
+    CHECK_ERR(Error::ok, conn.open(port, &tls, "localhost", server.port()));
+    CHECK_ERR(Error::ok, drive_open());
+    CHECK_TRUE(server.command("hello\n"));
+    STRCMP_EQUAL("hello\n", recv_some(6).c_str());
+    CHECK_TRUE(server.command("k\n"));
+    long last = 0;
+    STRCMP_EQUAL("", recv_some(1, &last).c_str());
+    LONGS_EQUAL(CWS_IO_ERROR, last);
+    CHECK_ERR(Error::tls_failed, conn.last_error());
+    LONGS_EQUAL(MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE, conn.tls_error_code());
 }

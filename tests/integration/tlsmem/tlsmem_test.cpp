@@ -255,6 +255,10 @@ struct Rig {
         cfg.max_requests = 1;
         cfg.max_message_bytes = kMaxMessage;
         cfg.tx_buffer_bytes = kMaxMessage + 14;
+        // Full handshakes: the measured session must not resume the warm-up's
+        // TLS session (and the cache's heap belongs to the client, not to a
+        // session).
+        cfg.tls_session_cache = 0;
         consensus::ClientOptions opt;
         opt.server_url = server_url.c_str();  // init copies it
         opt.payment_hook = consensus::cli::demo_payment_hook;

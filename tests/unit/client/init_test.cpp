@@ -34,7 +34,9 @@ uint64_t layout_bytes(const Config& c) {
                              align16(c.rx_buffer_bytes) + align16(work) + align16(listeners);
     const uint64_t request = align16(sizeof(RequestSlot)) + align16(c.tx_buffer_bytes) +
                              align16(c.rx_buffer_bytes) + align16(c.work_buffer_bytes);
-    return align16(sizeof(ClientCore)) + c.max_sessions * session + c.max_requests * request;
+    const uint64_t tls_cache = align16(uint64_t{sizeof(TlsCacheEntry)} * c.tls_session_cache);
+    return align16(sizeof(ClientCore)) + tls_cache + c.max_sessions * session +
+           c.max_requests * request;
 }
 
 // What required_bytes must answer: the exact size, or SIZE_MAX when it does
@@ -58,6 +60,7 @@ Config largest_config() {
     c.max_body_bytes = kMaxHttpLimitBytes;
     c.max_payment_header = kMaxPaymentHeader;
     c.listeners_per_event = kMaxListenersPerEvent;
+    c.tls_session_cache = kMaxTlsSessionCache;
     return c;
 }
 
@@ -75,6 +78,7 @@ Config extreme_config() {
     c.max_body_bytes = UINT32_MAX;
     c.max_payment_header = UINT32_MAX;
     c.listeners_per_event = UINT8_MAX;
+    c.tls_session_cache = UINT8_MAX;
     return c;
 }
 
@@ -413,6 +417,16 @@ TEST(client_init, MostListenerSlotsAreAccepted) {
     check_over(c, "listeners_per_event must be <= 16");
 }
 
+TEST(client_init, MostTlsSessionsAreAcceptedAndNoneTurnsResumptionOff) {
+    Config c;
+    c.tls_session_cache = kMaxTlsSessionCache;
+    check_accepted(c);
+    c.tls_session_cache = 0;
+    check_accepted(c);
+    c.tls_session_cache = kMaxTlsSessionCache + 1;
+    check_over(c, "tls_session_cache must be <= 16");
+}
+
 TEST(client_init, LongestHeaderLineIsAccepted) {
     Config c;
     c.max_header_line = kMaxHttpLimitBytes;
@@ -472,6 +486,7 @@ TEST(client_init, EachKnobAtTheLargestValueOfItsTypeIsRefused) {
         {[](Config& c) { c.max_headers = UINT16_MAX; }, "max_headers must be <= 1024"},
         {[](Config& c) { c.max_body_bytes = UINT32_MAX; },
          "max_body_bytes must be <= 8 MiB (8388608)"},
+        {[](Config& c) { c.tls_session_cache = UINT8_MAX; }, "tls_session_cache must be <= 16"},
         // No send buffer can hold it: the send buffer's rule comes first.
         {[](Config& c) { c.max_payment_header = UINT32_MAX; },
          "tx_buffer_bytes must be >= max_payment_header + 1024"},
