@@ -7,7 +7,11 @@ include_guard(GLOBAL)
 #   3.6     the private 3.6 LTS build that `scripts/install-deps mbedtls-3.6`
 #           makes in CONSENSUS_MBEDTLS36_ROOT, with the project's configuration
 #           (cmake/mbedtls-3.6-config.h), which every consumer must see too:
-#           the imported targets carry it as MBEDTLS_CONFIG_FILE.
+#           the imported targets carry it as MBEDTLS_CONFIG_FILE. A cross build
+#           (toolchains/, CONSENSUS_CROSS_ARCH) takes the one built for its
+#           architecture with the same configuration by `scripts/
+#           install-cross-deps <arch>` (scripts/install-mbedtls-3.6 <arch>, arm64
+#           only for now) in $CONSENSUS_CROSS_ROOT/mbedtls-3.6-<arch>.
 # Either way the targets are MbedTLS::mbedtls, ::mbedx509 and ::mbedcrypto.
 set(CONSENSUS_MBEDTLS "system" CACHE STRING
     "mbedTLS to link: system (the distribution's) or 3.6 (scripts/install-deps mbedtls-3.6)")
@@ -24,16 +28,28 @@ if(CONSENSUS_MBEDTLS STREQUAL "system")
   set(_mbedtls_defs "")
 elseif(CONSENSUS_MBEDTLS STREQUAL "3.6")
   if(CMAKE_CROSSCOMPILING)
-    message(FATAL_ERROR "CONSENSUS_MBEDTLS=3.6 is a host build for now; cross builds use the "
-                        "sysroot's mbedTLS (CONSENSUS_MBEDTLS=system)")
-  endif()
-  if(DEFINED ENV{CONSENSUS_MBEDTLS36_ROOT})
-    set(_root_default "$ENV{CONSENSUS_MBEDTLS36_ROOT}")
+    if(NOT CONSENSUS_CROSS_ARCH AND NOT CONSENSUS_MBEDTLS36_ROOT)
+      message(FATAL_ERROR "CONSENSUS_MBEDTLS=3.6 in a cross build: use a toolchain file of "
+                          "toolchains/ (it names the architecture), or set CONSENSUS_MBEDTLS36_ROOT")
+    endif()
+    if(DEFINED ENV{CONSENSUS_CROSS_ROOT})
+      set(_root_default "$ENV{CONSENSUS_CROSS_ROOT}/mbedtls-3.6-${CONSENSUS_CROSS_ARCH}")
+    else()
+      set(_root_default "/opt/consensus-cross/mbedtls-3.6-${CONSENSUS_CROSS_ARCH}")
+    endif()
+    set(_install "scripts/install-cross-deps ${CONSENSUS_CROSS_ARCH} (mbedTLS 3.6 is built for arm64 only)")
+    set(_target "${CONSENSUS_CROSS_TRIPLET}")
   else()
-    set(_root_default "/opt/consensus-mbedtls-3.6")
+    if(DEFINED ENV{CONSENSUS_MBEDTLS36_ROOT})
+      set(_root_default "$ENV{CONSENSUS_MBEDTLS36_ROOT}")
+    else()
+      set(_root_default "/opt/consensus-mbedtls-3.6")
+    endif()
+    set(_install "scripts/install-deps mbedtls-3.6")
+    set(_target "")
   endif()
   set(CONSENSUS_MBEDTLS36_ROOT "${_root_default}" CACHE PATH
-      "Prefix of the mbedTLS 3.6 build (scripts/install-deps mbedtls-3.6)")
+      "Prefix of the mbedTLS 3.6 build (scripts/install-deps mbedtls-3.6; cross: install-cross-deps)")
   set(_stamp "${CONSENSUS_MBEDTLS36_ROOT}/.stamp")
   set(_config "${CMAKE_CURRENT_LIST_DIR}/mbedtls-3.6-config.h")
   set(MBEDTLS_INCLUDE_DIR "${CONSENSUS_MBEDTLS36_ROOT}/include")
@@ -44,7 +60,7 @@ elseif(CONSENSUS_MBEDTLS STREQUAL "3.6")
              "${MBEDTLS_INCLUDE_DIR}/consensus-mbedtls-config.h")
     if(NOT EXISTS "${_f}")
       message(FATAL_ERROR "mbedTLS 3.6 not found in ${CONSENSUS_MBEDTLS36_ROOT} (no ${_f}): run "
-                          "scripts/install-deps mbedtls-3.6 (or set CONSENSUS_MBEDTLS36_ROOT)")
+                          "${_install} (or set CONSENSUS_MBEDTLS36_ROOT)")
     endif()
   endforeach()
   # A prefix built from another version of the configuration would disagree
@@ -58,12 +74,29 @@ elseif(CONSENSUS_MBEDTLS STREQUAL "3.6")
     if(NOT _stamp_hash STREQUAL "${_what}-sha256 ${_hash}")
       get_filename_component(_name "${_${_what}}" NAME)
       message(FATAL_ERROR "${CONSENSUS_MBEDTLS36_ROOT} was built from another "
-                          "cmake/${_name}: run scripts/install-deps mbedtls-3.6")
+                          "cmake/${_name}: run ${_install}")
     endif()
   endforeach()
+  # Nor a prefix built for another machine (a cross prefix's stamp names its
+  # target; the host's names none).
+  file(STRINGS "${_stamp}" _stamp_target REGEX "^target ")
+  if(_target AND NOT _stamp_target STREQUAL "target ${_target}")
+    message(FATAL_ERROR "${CONSENSUS_MBEDTLS36_ROOT} is not a build for ${_target} "
+                        "(${_stamp_target}): run ${_install}")
+  elseif(NOT CMAKE_CROSSCOMPILING AND _stamp_target)
+    message(FATAL_ERROR "${CONSENSUS_MBEDTLS36_ROOT} is a cross build (${_stamp_target}), "
+                        "not one for this machine: run ${_install}")
+  endif()
   # Rebuild the project when the prefix is rebuilt.
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_stamp}" "${_config}"
                "${_patch}")
+  if(CMAKE_CROSSCOMPILING)
+    # A cross sysroot's include directory (wslay, CppUTest, ...: an -isystem
+    # like ours) also holds the distribution's mbedTLS 2.28 headers, and a
+    # target that names it first would compile against them. Ours come first
+    # everywhere. (A host build has them in /usr/include, searched last.)
+    include_directories(BEFORE SYSTEM "${MBEDTLS_INCLUDE_DIR}")
+  endif()
   set(_mbedtls_type STATIC)
   set(_mbedtls_defs "MBEDTLS_CONFIG_FILE=\"consensus-mbedtls-config.h\"")
 else()

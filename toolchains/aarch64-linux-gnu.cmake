@@ -9,6 +9,9 @@
 #   $CONSENSUS_CROSS_ROOT/arm64 (default /opt/consensus-cross/arm64) by
 #   scripts/install-cross-deps. llhttp is
 #   compiled from the native node-llhttp sources, as in every build.
+#   -DCONSENSUS_MBEDTLS=3.6 links mbedTLS 3.6 LTS instead, which
+#   scripts/install-cross-deps arm64 builds once with the host's configuration
+#   into $CONSENSUS_CROSS_ROOT/mbedtls-3.6-arm64 (cmake/deps.cmake).
 # Flags: none added (Debian's default -march=armv8-a). Add e.g.
 #   -mcpu=cortex-a53 through CMAKE_CXX_FLAGS to tune.
 # Tests: ctest runs each binary as `qemu-aarch64 -L /usr/aarch64-linux-gnu <bin>`.

@@ -75,6 +75,10 @@ struct Event {
     // open / reconnecting (attempt counts opens: 1 = first; reconnecting: the next one)
     uint32_t attempt;
     uint32_t in_ms;
+    // open: the TLS protocol version the connection negotiated, static text
+    // ("TLSv1.2" or "TLSv1.3"; the pointer stays valid after the listener
+    // returns); nullptr over plain ws. mbedTLS 2.28 builds speak 1.2 only.
+    const char* tls_version;
     // token
     StrView token;
     StrView connect_url;

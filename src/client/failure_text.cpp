@@ -7,6 +7,8 @@ namespace consensus {
 
 namespace {
 
+const char kNoCommonVersion[] = "the protocol versions did not match (no TLS version in common)";
+
 void put_host_port(BoundedWriter* w, const Url& url) {
     w->put(url.host);
     w->put(":");
@@ -27,6 +29,10 @@ void put_what(BoundedWriter* w, Error e, const Connection& conn, const Url& url)
             w->put("TLS handshake with ");
             put_host_port(w, url);
             w->put(" failed");
+            if (conn.tls_no_common_version()) {
+                w->put(": ");
+                w->put(kNoCommonVersion);
+            }
             return;
         case Error::dns_failed:
             w->put("cannot resolve ");
@@ -47,6 +53,12 @@ const char* describe_connect_failure(Error e, const Connection& conn, const Url&
     BoundedWriter w(out, cap - 1);
     put_what(&w, e, conn, url);
     size_t n = w.result();
+    if (n == 0 && e == Error::tls_failed && conn.tls_no_common_version()) {
+        BoundedWriter plain(out, cap - 1);  // too long for out: the reason without the host
+        plain.put("TLS handshake failed: ");
+        plain.put(kNoCommonVersion);
+        n = plain.result();
+    }
     if (n == 0) {  // too long for out: the words without the host
         BoundedWriter plain(out, cap - 1);
         plain.put(e == Error::cert_invalid ? "certificate refused" : "connection failed");

@@ -15,7 +15,10 @@ namespace consensus {
 /// handshake with consensus.example failed", "cannot resolve consensus.example",
 /// "cannot connect to consensus.example:443" into out (cut to cap, NUL-
 /// terminated) for an attempt to `url` that failed with `e`; `conn` gives the
-/// certificate's verification flags. Returns out. No allocation.
+/// certificate's verification flags and whether a TLS handshake failed for
+/// want of a common protocol version ("TLS handshake with
+/// consensus.example:443 failed: the protocol versions did not match (no TLS
+/// version in common)"). Returns out. No allocation.
 const char* describe_connect_failure(Error e, const Connection& conn, const Url& url, char* out,
                                      size_t cap);
 

@@ -299,6 +299,7 @@ void SessionSlot::opened() {
     opened_at_ = now_;
     Event ev = blank_event(EventType::open);
     ev.attempt = attempt_;
+    ev.tls_version = link_.conn().tls_version();
     emit(ev);
 }
 

@@ -4,7 +4,7 @@
 // outcomes to Error. Non-blocking throughout; driven from the poll loop.
 // Single-threaded.
 //
-// Memory: this object (840 B on x86_64, the TLS session's context inside).
+// Memory: this object (848 B on x86_64, the TLS session's context inside).
 // With TLS, the session allocates mbedTLS's record buffers per connection
 // (~37 KB with Debian's 16 KiB records; ~45 KB peak during the handshake; our
 // 3.6 build: 12.9 to 27.6 KB held, 29 to 32 KB peak: docs/MEMORY.md) plus a copy
@@ -100,6 +100,13 @@ class Connection {
     uint32_t verify_flags() const { return session_.verify_flags(); }
     /// The last TLS handshake resumed a cached session (tls/tls_session.h).
     bool tls_resumed() const { return session_.resumed(); }
+
+    /// The TLS version of the open connection, static text ("TLSv1.2",
+    /// "TLSv1.3"); nullptr without TLS and while not open.
+    const char* tls_version() const { return state_ == State::open ? session_.version() : nullptr; }
+    /// The last TLS handshake failed (tls_failed) because the server and this
+    /// client share no protocol version (tls/tls_session.h).
+    bool tls_no_common_version() const { return session_.no_common_version(); }
 
   private:
     enum class State : uint8_t { idle, connecting, handshaking, open, failed, closed };

@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <mbedtls/asn1.h>
 #include <mbedtls/net_sockets.h>  // MBEDTLS_ERR_NET_* codes only
+#include <mbedtls/version.h>
 #include <mbedtls/x509.h>
 #include <mbedtls/x509_crt.h>
 #include <string.h>
@@ -44,6 +45,43 @@ bool granted_in_handshake(const mbedtls_ssl_context* ssl) {
 #else
     (void)ssl;
     return true;
+#endif
+}
+
+// Record content types and the alert that matter to the plaintext scan
+// (RFC 8446 B.1, B.2; the same numbers in TLS 1.2).
+constexpr uint8_t kAlert = 21;
+constexpr uint8_t kHandshake = 22;
+constexpr uint8_t kRecordHeader = 5;
+constexpr uint8_t kAlertFatal = 2;
+constexpr uint8_t kNoAlert = 0xFF;  // no alert has that description
+
+// The version a finished handshake negotiated, as static text. 3.2+ names it
+// by number; 2.28 (and 3.0/3.1) by the text of mbedtls_ssl_get_version, which
+// is only ever "TLSv1.2" here since the configuration's minimum is 1.2
+// (tls.cpp) and 2.28 has no 1.3.
+const char* negotiated_version(const mbedtls_ssl_context* ssl) {
+#if MBEDTLS_VERSION_NUMBER >= 0x03020000
+    switch (mbedtls_ssl_get_version_number(ssl)) {
+        case MBEDTLS_SSL_VERSION_TLS1_2:
+            return "TLSv1.2";
+        case MBEDTLS_SSL_VERSION_TLS1_3:
+            return "TLSv1.3";
+        default:
+            return nullptr;
+    }
+#else
+    return strcmp(mbedtls_ssl_get_version(ssl), "TLSv1.2") == 0 ? "TLSv1.2" : nullptr;
+#endif
+}
+
+// mbedTLS refused the version the server chose (outside the configured
+// minimum and maximum): the same code, -0x6E80, under two names.
+bool is_bad_version(int rc) {
+#if defined(MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION)
+    return rc == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION;
+#else
+    return rc == MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION;
 #endif
 }
 
@@ -91,7 +129,15 @@ TlsSession::TlsSession()
       live_(false),
       transport_failed_(false),
       offered_(false),
-      chain_checked_(false) {}
+      chain_checked_(false),
+      established_(false),
+      scanning_(false),
+      record_type_(0),
+      header_got_(0),
+      body_left_(0),
+      body_len_(0),
+      alert_level_(0),
+      peer_alert_(kNoAlert) {}
 
 TlsSession::~TlsSession() {
     free();
@@ -124,6 +170,8 @@ TlsStatus TlsSession::setup(TlsShared* shared, const char* host, uint16_t port,
     offer_cached(shared, host, port);
     transport_ = transport;
     transport_ctx_ = ctx;
+    scanning_ = true;
+    header_got_ = 0;
     mbedtls_ssl_set_bio(&ssl_, this, &TlsSession::bio_send, &TlsSession::bio_recv, nullptr);
     return TlsStatus::ok;
 }
@@ -191,6 +239,8 @@ TlsStatus TlsSession::handshake() {
     verify_flags_ = mbedtls_ssl_get_verify_result(&ssl_);
     if (rc == 0) {
         if (granted_in_handshake(&ssl_)) store_granted();
+        established_ = true;
+        scanning_ = false;  // what follows is encrypted
         return TlsStatus::ok;
     }
     error_ = rc;
@@ -275,8 +325,56 @@ void TlsSession::close_notify() {
     if (live_ && !transport_failed_) (void)mbedtls_ssl_close_notify(&ssl_);
 }
 
+const char* TlsSession::version() const {
+    return live_ && established_ ? negotiated_version(&ssl_) : nullptr;
+}
+
+bool TlsSession::no_common_version() const {
+    return is_bad_version(error_) || (error_ == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE &&
+                                      peer_alert_ == MBEDTLS_SSL_ALERT_MSG_PROTOCOL_VERSION);
+}
+
+// Follows the record boundaries of what the peer sent and keeps the
+// description of a fatal alert that came in the clear. Stops at the first
+// record that is neither handshake nor alert (ChangeCipherSpec, or TLS 1.3's
+// encrypted records, outer type application_data): after it an alert may be
+// encrypted, and its bytes would mean nothing. Before it, an alert record is
+// its two plain bytes (level, description).
+void TlsSession::scan_plaintext(const uint8_t* data, size_t len) {
+    for (size_t i = 0; i < len && scanning_;) {
+        if (header_got_ < kRecordHeader) {
+            const uint8_t b = data[i++];
+            if (header_got_ == 0) {
+                record_type_ = b;
+                body_len_ = 0;
+                if (b != kAlert && b != kHandshake) {
+                    scanning_ = false;  // ChangeCipherSpec (20), application data, garbage
+                    return;
+                }
+            } else if (header_got_ >= 3) {
+                body_len_ = static_cast<uint16_t>((body_len_ << 8) | b);
+            }
+            if (++header_got_ == kRecordHeader) body_left_ = body_len_;
+        } else {
+            const size_t take = len - i < body_left_ ? len - i : body_left_;
+            if (record_type_ == kAlert && body_len_ == 2) {
+                for (size_t k = 0; k < take; ++k) {
+                    const size_t at = body_len_ - body_left_ + k;  // 0: level, 1: description
+                    if (at == 0) alert_level_ = data[i + k];
+                    if (at == 1 && alert_level_ == kAlertFatal) peer_alert_ = data[i + k];
+                }
+            }
+            i += take;
+            body_left_ = static_cast<uint16_t>(body_left_ - take);
+        }
+        if (header_got_ == kRecordHeader && body_left_ == 0) header_got_ = 0;  // next record
+    }
+}
+
 void TlsSession::free() {
     pending_send_ = 0;
+    established_ = false;
+    scanning_ = false;
     if (!live_) return;
     mbedtls_ssl_free(&ssl_);
     live_ = false;
@@ -287,6 +385,7 @@ void TlsSession::clear_diagnostics() {
     verify_flags_ = 0;
     offered_ = false;
     chain_checked_ = false;
+    peer_alert_ = kNoAlert;
 }
 
 int TlsSession::bio_send(void* ctx, const unsigned char* buf, size_t len) {
@@ -301,7 +400,11 @@ int TlsSession::bio_send(void* ctx, const unsigned char* buf, size_t len) {
 int TlsSession::bio_recv(void* ctx, unsigned char* buf, size_t len) {
     TlsSession* s = static_cast<TlsSession*>(ctx);
     const long n = s->transport_->recv(s->transport_ctx_, buf, clamp_int(len));
-    if (n > 0) return static_cast<int>(n);
+    if (n > 0) {
+        const size_t got = static_cast<size_t>(n);
+        if (s->scanning_) s->scan_plaintext(buf, got < len ? got : len);
+        return static_cast<int>(n);
+    }
     if (n == CWS_IO_WOULD_BLOCK) return MBEDTLS_ERR_SSL_WANT_READ;
     if (n == CWS_IO_CLOSED) return 0;  // EOF: mbedTLS reports CONN_EOF / 0
     s->transport_failed_ = true;

@@ -146,6 +146,18 @@ class TlsSession {
     /// server sent no certificate to verify. Survives free(). No errors.
     bool resumed() const { return offered_ && !chain_checked_; }
 
+    /// The protocol version the finished handshake negotiated, as static text:
+    /// "TLSv1.2" or "TLSv1.3" (mbedTLS 2.28 speaks 1.2 only); nullptr before
+    /// handshake() returned ok and after free(). No errors, no memory.
+    const char* version() const;
+
+    /// The last handshake failed because the server and this client share no
+    /// protocol version: the server answered the ClientHello with a fatal
+    /// protocol_version alert (an OpenSSL server limited to TLS 1.3 facing
+    /// 2.28), or chose a version outside ours (mbedTLS's BAD_PROTOCOL_VERSION,
+    /// e.g. a TLS 1.1 server). Survives free(); cleared with the diagnostics.
+    bool no_common_version() const;
+
   private:
     static int bio_send(void* ctx, const unsigned char* buf, size_t len);
     static int bio_recv(void* ctx, unsigned char* buf, size_t len);
@@ -154,6 +166,7 @@ class TlsSession {
     int use_host(const char* host, bool ip);
     void offer_cached(TlsShared* shared, const char* host, uint16_t port);
     void store_granted();
+    void scan_plaintext(const uint8_t* data, size_t len);
 
     TlsStatus setup_failed(int rc, TlsStatus otherwise);
     TlsStatus io_failed(int rc);
@@ -172,6 +185,17 @@ class TlsSession {
     bool transport_failed_;   // a transport call returned CWS_IO_ERROR
     bool offered_;            // a cached session was offered to the server
     bool chain_checked_;      // the handshake verified a certificate chain
+    bool established_;        // handshake() returned ok on the live session
+    // The records the peer sends in the clear (until its first
+    // ChangeCipherSpec or application_data record), read as they pass
+    // bio_recv: mbedTLS has no getter for a received alert's description.
+    bool scanning_;
+    uint8_t record_type_;  // of the record being read
+    uint8_t header_got_;   // header bytes read of the record (0..5)
+    uint16_t body_left_;   // its body bytes still to come
+    uint16_t body_len_;    // its body length
+    uint8_t alert_level_;  // the first body byte of an alert record
+    uint8_t peer_alert_;   // description of the peer's fatal alert (kNoAlert: none)
 };
 
 }  // namespace consensus

@@ -115,7 +115,7 @@ struct Ev {
     int http_status;
     uint16_t code;
     consensus::Initiator initiator;
-    std::string text;  // message data, close reason or error detail
+    std::string text;  // message data, close reason, error detail or TLS version (open)
     bool binary;
     int64_t at_ms;
 };
@@ -320,6 +320,8 @@ class Runner {
              ev.initiator, {},       ev.binary, now_ms() - start_};
         if (ev.type == consensus::EventType::message && ev.data != nullptr) {
             e.text.assign(reinterpret_cast<const char*>(ev.data), ev.size);
+        } else if (ev.type == consensus::EventType::open) {
+            if (ev.tls_version != nullptr) e.text = ev.tls_version;
         } else if (ev.reason.data != nullptr) {
             e.text.assign(ev.reason.data, ev.reason.size);
         }

@@ -25,9 +25,10 @@ export function commandFor(file, args) {
 
 // Spawns a server and resolves with { port, proc, stderr(), stop() } once it
 // printed `READY <port>`. Rejects when it exits first or stays silent.
-export function spawnServer(file, args, { timeoutMs = 15000 } = {}) {
+// keepStdin: its stdin is a pipe left open (for a server that stops at EOF).
+export function spawnServer(file, args, { timeoutMs = 15000, keepStdin = false } = {}) {
   const [cmd, argv] = commandFor(file, args);
-  const proc = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(cmd, argv, { stdio: [keepStdin ? "pipe" : "ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   proc.stderr.on("data", (d) => (err += d));

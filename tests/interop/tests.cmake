@@ -68,6 +68,21 @@ else()
       WORKING_DIRECTORY ${CONSENSUS_INTEROP_DIR})
     set_tests_properties(interop.cli_wallet PROPERTIES
       LABELS interop FIXTURES_REQUIRED interop_node_modules TIMEOUT 300 SKIP_RETURN_CODE 77)
+
+    # `connect` over https/wss against OpenSSL 3 servers that speak TLS 1.2
+    # only and TLS 1.3 only: Node's https + ws (token-server.mjs) and Python's
+    # ssl + websockets (python/ws_peer.py). The open line names the version; a
+    # 2.28 build facing 1.3 only fails with tls_failed, "protocol versions did
+    # not match". The servers log every TLS handshake (full or resumed).
+    foreach(peer node python)
+      add_test(NAME interop.cli_tls_versions_${peer}
+        COMMAND ${CONSENSUS_NODE_EXECUTABLE} ${CONSENSUS_INTEROP_DIR}/cli-tls-versions.test.mjs
+          $<TARGET_FILE:consensus-ws> ${peer}
+        WORKING_DIRECTORY ${CONSENSUS_INTEROP_DIR})
+      set_tests_properties(interop.cli_tls_versions_${peer} PROPERTIES LABELS interop TIMEOUT 90)
+    endforeach()
+    set_tests_properties(interop.cli_tls_versions_node PROPERTIES
+      FIXTURES_REQUIRED interop_node_modules)
   endif()
 endif()
 

@@ -4,12 +4,16 @@
 // (v2, exact scheme, Base Sepolia USDC) in front of a local stand-in facilitator;
 // the WebSocket side is the real `ws` server. Loopback only.
 //
-// Usage: node token-server.mjs [--port P] [--tls CERT KEY] [--free] [--log FILE]
-//          [--token-ttl-s S] [--time-scale S] [--drop-after N] [--freeze-after N]
-//          [--expire-after-ms N] [--verify-signatures]
+// Usage: node token-server.mjs [--port P] [--tls CERT KEY] [--tls-version V] [--free]
+//          [--log FILE] [--token-ttl-s S] [--time-scale S] [--drop-after N]
+//          [--freeze-after N] [--expire-after-ms N] [--verify-signatures]
 // --verify-signatures: the facilitator checks payments as @x402/evm's exact
 // facilitator does, without a chain (strict-facilitator.mjs); without it, any
 // well-formed payload is accepted.
+// --tls-version TLSv1.2|TLSv1.3: with --tls, OpenSSL speaks that version only.
+// With --tls, every accepted TLS connection (token request or WebSocket) is a
+// `tls` line in the --log ({version, resumed}: isSessionReused()), and the
+// counts are one line on stderr at exit: `tls handshakes: N full, M resumed`.
 // Prints `READY <port>` on stdout once listening. Stops on SIGTERM/SIGINT.
 
 import crypto from "node:crypto";
@@ -39,9 +43,9 @@ const PRICES = {
 function usage(message) {
   process.stderr.write(`token-server: ${message}\n`);
   process.stderr.write(
-    "usage: token-server.mjs [--port P] [--tls CERT KEY] [--free] [--log FILE] [--token-ttl-s S]\n" +
-      "                        [--time-scale S] [--drop-after N] [--freeze-after N] [--expire-after-ms N]\n" +
-      "                        [--verify-signatures]\n",
+    "usage: token-server.mjs [--port P] [--tls CERT KEY] [--tls-version V] [--free] [--log FILE]\n" +
+      "                        [--token-ttl-s S] [--time-scale S] [--drop-after N] [--freeze-after N]\n" +
+      "                        [--expire-after-ms N] [--verify-signatures]\n",
   );
   process.exit(2);
 }
@@ -56,6 +60,7 @@ function parseArgs(argv) {
   const o = {
     port: 0,
     tls: null,
+    tlsVersion: null,
     free: false,
     log: null,
     tokenTtlS: 60,
@@ -74,6 +79,10 @@ function parseArgs(argv) {
       case "--tls":
         o.tls = { cert: argv[++i], key: argv[++i] };
         if (!o.tls.cert || !o.tls.key) usage("--tls needs CERT and KEY");
+        break;
+      case "--tls-version":
+        o.tlsVersion = argv[++i];
+        if (o.tlsVersion !== "TLSv1.2" && o.tlsVersion !== "TLSv1.3") usage("--tls-version needs TLSv1.2 or TLSv1.3");
         break;
       case "--free":
         o.free = true;
@@ -108,6 +117,7 @@ function parseArgs(argv) {
         usage(`unknown option ${a}`);
     }
   }
+  if (o.tlsVersion && !o.tls) usage("--tls-version needs --tls");
   return o;
 }
 
@@ -440,9 +450,19 @@ async function main() {
   const facilitator = opts.free ? null : opts.verifySignatures ? await startStrictFacilitator() : await startFacilitator();
   const facilitatorUrl = facilitator ? `http://${HOST}:${facilitator.address().port}` : "";
   const app = buildApp(facilitatorUrl);
-  const server = opts.tls
-    ? https.createServer({ cert: fs.readFileSync(opts.tls.cert), key: fs.readFileSync(opts.tls.key) }, app)
-    : http.createServer(app);
+  const tlsOptions = opts.tls && { cert: fs.readFileSync(opts.tls.cert), key: fs.readFileSync(opts.tls.key) };
+  if (opts.tlsVersion) Object.assign(tlsOptions, { minVersion: opts.tlsVersion, maxVersion: opts.tlsVersion });
+  const server = opts.tls ? https.createServer(tlsOptions, app) : http.createServer(app);
+  // Every accepted TLS connection, once its handshake is done: a full one or
+  // a resumed session.
+  const handshakes = { full: 0, resumed: 0, versions: {} };
+  server.on("secureConnection", (socket) => {
+    const version = socket.getProtocol();
+    const resumed = socket.isSessionReused();
+    handshakes[resumed ? "resumed" : "full"]++;
+    handshakes.versions[version] = (handshakes.versions[version] || 0) + 1;
+    log({ event: "tls", version, resumed });
+  });
   const wss = attachWebSocket(server);
   server.listen(opts.port, HOST, () => {
     process.stdout.write(`READY ${server.address().port}\n`);
@@ -452,6 +472,10 @@ async function main() {
     process.exit(1);
   });
   const stop = () => {
+    if (opts.tls) {
+      const versions = Object.entries(handshakes.versions).map(([v, n]) => `${v}: ${n}`).join(", ");
+      fs.writeSync(2, `tls handshakes: ${handshakes.full} full, ${handshakes.resumed} resumed (${versions || "none"})\n`);
+    }
     for (const client of wss.clients) client.terminate();
     server.close();
     server.closeAllConnections();

@@ -172,9 +172,16 @@ void print_simple(const Output& o, const Event& ev) {
             if (o.json) {
                 begin_json(o, s, "open");
                 fprintf(o.out, ",\"attempt\":%u", ev.attempt);
+                if (ev.tls_version != nullptr) {
+                    fputs(",\"tls\":", o.out);
+                    write_json_string(o.out, ev.tls_version, strlen(ev.tls_version));
+                }
                 end_json(o);
             } else {
-                fprintf(begin_human(o, s), "open (attempt %u)", ev.attempt);
+                FILE* f = begin_human(o, s);
+                fprintf(f, "open (attempt %u", ev.attempt);
+                if (ev.tls_version != nullptr) fprintf(f, ", %s", ev.tls_version);
+                fputc(')', f);
                 end_human(o);
             }
             return;

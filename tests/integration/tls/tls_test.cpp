@@ -57,6 +57,40 @@ TEST(Tls, HandshakeAndEchoWithTheRightCa) {
     STRCMP_EQUAL("olleh\n", recv_some(6).c_str());
 }
 
+TEST(Tls, OpenConnectionNamesItsVersion) {
+    SServer server;
+    CHECK_TRUE(server.start());
+    trust("ca.pem");
+    CHECK_ERR(Error::ok, conn.open(port, &tls, "localhost", server.port()));
+    CHECK(conn.tls_version() == nullptr);
+    CHECK_ERR(Error::ok, drive_open());
+    STRCMP_EQUAL("TLSv1.2", conn.tls_version());
+    conn.close();
+    CHECK(conn.tls_version() == nullptr);
+}
+
+// OpenSSL limited to TLS 1.3: a line with 1.3 (3.6) negotiates it; 2.28 gets
+// the server's fatal protocol_version alert, which the connection reads as
+// "no TLS version in common".
+TEST(Tls, Tls13OnlyServer) {
+    SServer server;
+    CHECK_TRUE(server.start("server", "-tls1_3"));
+    trust("ca.pem");
+    CHECK_ERR(Error::ok, conn.open(port, &tls, "localhost", server.port()));
+    const Error e = drive_open();
+    if (mbedtls_line::kHasTls13) {
+        CHECK_ERR(Error::ok, e);
+        STRCMP_EQUAL("TLSv1.3", conn.tls_version());
+        send_all("hello\n");
+        STRCMP_EQUAL("olleh\n", recv_some(6).c_str());
+    } else {
+        CHECK_ERR(Error::tls_failed, e);
+        LONGS_EQUAL(MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE, conn.tls_error_code());
+        CHECK_TRUE(conn.tls_no_common_version());
+        CHECK(conn.tls_version() == nullptr);
+    }
+}
+
 TEST(Tls, CaFromPemBuffer) {
     SServer server;
     CHECK_TRUE(server.start());

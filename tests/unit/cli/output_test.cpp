@@ -226,6 +226,36 @@ TEST(cli_output, JsonEventLines) {
     STRCMP_EQUAL("", t.err.text().c_str());
 }
 
+// Over wss the open line names the negotiated TLS version; over ws (nullptr)
+// it has no such key, in either form.
+TEST(cli_output, OpenLineNamesTheTlsVersion) {
+    Out t(true);
+    Event ev = blank(EventType::open);
+    ev.attempt = 1;
+    ev.tls_version = "TLSv1.3";
+    print_event(t.o, ev);
+    ev.attempt = 2;
+    ev.tls_version = "TLSv1.2";
+    print_event(t.o, ev);
+    ev.tls_version = nullptr;
+    print_event(t.o, ev);
+    STRCMP_EQUAL(
+        "{\"type\":\"open\",\"attempt\":1,\"tls\":\"TLSv1.3\"}\n"
+        "{\"type\":\"open\",\"attempt\":2,\"tls\":\"TLSv1.2\"}\n"
+        "{\"type\":\"open\",\"attempt\":2}\n",
+        t.out.text().c_str());
+    Out h(false, true);
+    ev.session_index = 1;
+    ev.tls_version = "TLSv1.3";
+    print_event(h.o, ev);
+    ev.tls_version = nullptr;
+    print_event(h.o, ev);
+    STRCMP_EQUAL(
+        "[session 1] open (attempt 2, TLSv1.3)\n"
+        "[session 1] open (attempt 2)\n",
+        h.err.text().c_str());
+}
+
 TEST(cli_output, JsonSessionStartAndExpired) {
     Out t(true);
     consensus::SessionStartInfo st;

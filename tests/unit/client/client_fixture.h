@@ -32,7 +32,7 @@ struct Recorded {
     uint32_t in_ms;
     bool binary;
     bool paid;
-    std::string text;  // message data, close reason, token or error detail
+    std::string text;  // message data, close reason, token, error detail or TLS version (open)
 };
 
 inline std::string response(int status, const std::string& reason, const std::string& body,
@@ -170,6 +170,8 @@ struct Harness {
             r.text.assign(reinterpret_cast<const char*>(ev.data), ev.size);
         } else if (ev.type == consensus::EventType::token) {
             r.text.assign(ev.token.data, ev.token.size);
+        } else if (ev.type == consensus::EventType::open) {
+            if (ev.tls_version != nullptr) r.text = ev.tls_version;
         } else if (ev.reason.data != nullptr) {
             r.text.assign(ev.reason.data, ev.reason.size);
         }

@@ -101,6 +101,7 @@ TEST(session, OpensWithTokenUpgradeAndSessionStart) {
     const Recorded* op = h.find(EventType::open);
     CHECK(op != nullptr);
     LONGS_EQUAL(1, op->attempt);
+    STRCMP_EQUAL("", op->text.c_str());  // plain ws: no TLS version
     CHECK(h.find(EventType::session_start) != nullptr);
     const Recorded* msg = h.find(EventType::message);
     CHECK(msg != nullptr);

@@ -487,6 +487,7 @@ TEST(TlsFake, HandshakeWaitsForWriteThenRead) {
     fp.stream(0).send_would_block = true;
     CHECK_ERR(Error::would_block, conn.progress());  // ClientHello cannot leave
     CHECK(conn.handshaking());                       // what a session reports as `tls_handshake`
+    CHECK(conn.tls_version() == nullptr);            // nothing negotiated yet
     LONGS_EQUAL(CWS_WANT_WRITE, fp.stream(0).interest);
     fp.stream(0).send_would_block = false;
     CHECK_ERR(Error::would_block, conn.progress());  // sent; now waits for ServerHello
@@ -566,6 +567,8 @@ TEST(TlsFake, NegotiatesTls13WhereTheLineHasIt) {
     CHECK_TRUE(srv.setup());
     CHECK_ERR(Error::ok, handshake(srv));
     CHECK_EQUAL(mbedtls_line::kHasTls13, srv.tls13());
+    STRCMP_EQUAL(mbedtls_line::kHasTls13 ? "TLSv1.3" : "TLSv1.2", conn.tls_version());
+    CHECK_FALSE(conn.tls_no_common_version());
     exchange(conn, srv);
 }
 
@@ -576,9 +579,11 @@ TEST(TlsFake, Tls12ServerStillWorks) {
     CHECK_TRUE(srv.setup());
     CHECK_ERR(Error::ok, handshake(srv));
     CHECK_FALSE(srv.tls13());
+    STRCMP_EQUAL("TLSv1.2", conn.tls_version());
     exchange(conn, srv);
     fp.stream(0).take_sent();
     conn.close();
+    CHECK(conn.tls_version() == nullptr);  // no connection, no version
     LONGS_EQUAL(0x15, static_cast<unsigned char>(fp.stream(0).sent()[0]));  // alert, in the clear
     srv.read_all();
     LONGS_EQUAL(MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY, srv.last_read());
@@ -629,6 +634,90 @@ TEST(TlsFake, Tls12SessionTicketInTheHandshake) {
     CHECK_ERR(Error::ok, handshake(srv));
     LONGS_EQUAL(1, srv.tickets_issued());
     exchange(conn, srv);
+}
+
+// ---- no protocol version in common ----
+
+namespace {
+
+// A TLS 1.2 record of the given content type carrying `body`, in the clear.
+std::string record(uint8_t type, const std::string& body) {
+    std::string r;
+    r += static_cast<char>(type);
+    r += "\x03\x03";
+    r += static_cast<char>(body.size() >> 8);
+    r += static_cast<char>(body.size() & 0xFF);
+    return r + body;
+}
+
+// What an OpenSSL 3 server limited to TLS 1.3 answers a ClientHello without
+// TLS 1.3 (mbedTLS 2.28's): a fatal protocol_version (70) alert.
+const std::string kProtocolVersionAlert = record(21, std::string("\x02\x46", 2));
+
+// A ServerHello that picks TLS 1.1 (0x0302), no supported_versions: a server
+// whose newest version is older than the client's oldest (1.2).
+std::string tls11_server_hello() {
+    std::string hello("\x03\x02", 2);  // server_version
+    hello += std::string(32, '\x11');  // random (no downgrade sentinel)
+    hello += std::string("\x00", 1);   // session id: empty
+    hello += "\xc0\x2b";               // TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+    hello += std::string("\x00", 1);   // compression: null
+    std::string msg("\x02\x00", 2);    // server_hello, 24-bit length
+    msg += static_cast<char>(hello.size() >> 8);
+    msg += static_cast<char>(hello.size() & 0xFF);
+    return record(22, msg + hello);
+}
+
+}  // namespace
+
+TEST(TlsFake, ProtocolVersionAlertIsNoCommonVersion) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    fp.stream(0).chunk = 1;  // the alert arrives byte by byte
+    fp.stream(0).push(kProtocolVersionAlert);
+    CHECK_ERR(Error::ok, conn.open(fp.port(), &tls, "localhost", 443));
+    Error e = Error::would_block;
+    for (int i = 0; i < 50 && e == Error::would_block; ++i) e = conn.progress();
+    CHECK_ERR(Error::tls_failed, e);
+    LONGS_EQUAL(MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE, conn.tls_error_code());
+    CHECK_TRUE(conn.tls_no_common_version());
+    CHECK(conn.tls_version() == nullptr);
+}
+
+TEST(TlsFake, OtherFatalAlertIsNotAVersionProblem) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    fp.stream(0).push(record(21, std::string("\x02\x28", 2)));  // handshake_failure (40)
+    CHECK_ERR(Error::ok, conn.open(fp.port(), &tls, "localhost", 443));
+    Error e = Error::would_block;
+    for (int i = 0; i < 10 && e == Error::would_block; ++i) e = conn.progress();
+    CHECK_ERR(Error::tls_failed, e);
+    LONGS_EQUAL(MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE, conn.tls_error_code());
+    CHECK_FALSE(conn.tls_no_common_version());
+}
+
+TEST(TlsFake, ServerChoosingAnOlderVersionIsNoCommonVersion) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    fp.stream(0).push(tls11_server_hello());
+    CHECK_ERR(Error::ok, conn.open(fp.port(), &tls, "localhost", 443));
+    Error e = Error::would_block;
+    for (int i = 0; i < 10 && e == Error::would_block; ++i) e = conn.progress();
+    CHECK_ERR(Error::tls_failed, e);
+    LONGS_EQUAL(-0x6E80, conn.tls_error_code());  // BAD_(HS_)PROTOCOL_VERSION on both lines
+    CHECK_TRUE(conn.tls_no_common_version());
+}
+
+TEST(TlsFake, VersionVerdictIsClearedByTheNextConnection) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    fp.stream(0).push(kProtocolVersionAlert);
+    CHECK_ERR(Error::ok, conn.open(fp.port(), &tls, "localhost", 443));
+    Error e = Error::would_block;
+    for (int i = 0; i < 10 && e == Error::would_block; ++i) e = conn.progress();
+    CHECK_ERR(Error::tls_failed, e);
+    CHECK_TRUE(conn.tls_no_common_version());
+    MemServer srv(&fp.stream(1));
+    CHECK_TRUE(srv.setup());
+    CHECK_ERR(Error::ok, handshake(srv));
+    CHECK_FALSE(conn.tls_no_common_version());
+    CHECK(conn.tls_version() != nullptr);
 }
 
 TEST(TlsFake, HostLongerThanMbedtlsAllowsIsInvalidParams) {
