@@ -64,13 +64,19 @@ elseif(CONSENSUS_MBEDTLS STREQUAL "3.6")
     endif()
   endforeach()
   # A prefix built from another version of the configuration would disagree
-  # with the headers about struct layouts: refuse it.
-  file(SHA256 "${_config}" _config_hash)
-  file(STRINGS "${_stamp}" _stamp_hash REGEX "^config-sha256 ")
-  if(NOT _stamp_hash STREQUAL "config-sha256 ${_config_hash}")
-    message(FATAL_ERROR "${CONSENSUS_MBEDTLS36_ROOT} was built from another "
-                        "cmake/mbedtls-3.6-config.h: run ${_install}")
-  endif()
+  # with the headers about struct layouts, and one without our patch
+  # (cmake/mbedtls-3.6-mfl.patch) fails against servers that accept or ignore
+  # MFL: refuse both.
+  set(_patch "${CMAKE_CURRENT_LIST_DIR}/mbedtls-3.6-mfl.patch")
+  foreach(_what config patch)
+    file(SHA256 "${_${_what}}" _hash)
+    file(STRINGS "${_stamp}" _stamp_hash REGEX "^${_what}-sha256 ")
+    if(NOT _stamp_hash STREQUAL "${_what}-sha256 ${_hash}")
+      get_filename_component(_name "${_${_what}}" NAME)
+      message(FATAL_ERROR "${CONSENSUS_MBEDTLS36_ROOT} was built from another "
+                          "cmake/${_name}: run ${_install}")
+    endif()
+  endforeach()
   # Nor a prefix built for another machine (a cross prefix's stamp names its
   # target; the host's names none).
   file(STRINGS "${_stamp}" _stamp_target REGEX "^target ")
@@ -82,7 +88,8 @@ elseif(CONSENSUS_MBEDTLS STREQUAL "3.6")
                         "not one for this machine: run ${_install}")
   endif()
   # Rebuild the project when the prefix is rebuilt.
-  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_stamp}" "${_config}")
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_stamp}" "${_config}"
+               "${_patch}")
   if(CMAKE_CROSSCOMPILING)
     # A cross sysroot's include directory (wslay, CppUTest, ...: an -isystem
     # like ours) also holds the distribution's mbedTLS 2.28 headers, and a

@@ -16,8 +16,8 @@
  * upstream's defaults (extended master secret, encrypt-then-MAC, all alert
  * messages, TLS 1.3 middlebox compatibility, renegotiation compiled in but
  * refused at run time as mbedTLS does by default) so the client behaves on
- * the wire as a stock 3.6 build would. Record sizes stay at upstream's 16 KiB
- * (the memory step of issue 17 may trim them).
+ * the wire as a stock 3.6 build would. The record buffers are cut for memory
+ * (issue 17; see "Record buffers" below and docs/MEMORY.md).
  *
  * Only the options listed here are on; everything else is off. mbedTLS's
  * check_config.h (included by build_info.h after this file) rejects an
@@ -34,6 +34,10 @@
 #define MBEDTLS_HAVE_TIME      /* time() for session ticket lifetimes */
 #define MBEDTLS_HAVE_TIME_DATE /* X.509 validity: "has expired" / "not valid yet" */
 #define MBEDTLS_PLATFORM_C     /* mbedtls_platform_zeroize (core/wipe.h), calloc hooks */
+/* mbedtls_platform_set_calloc_free: a device may give mbedTLS its own heap
+ * (an arena, a pool), and integration.tlsmem counts mbedTLS's own bytes per
+ * session with it. One indirect call per allocation; the default is libc's. */
+#define MBEDTLS_PLATFORM_MEMORY
 #define MBEDTLS_FS_IO          /* --ca FILE / ClientOptions.ca_file, the dev server's key and chain */
 #define MBEDTLS_ENTROPY_C      /* PSA's RNG and the dev server's / bench's CTR-DRBG seed */
 #define MBEDTLS_CTR_DRBG_C     /* core/rng: the library's generator (TLS randoms, WebSocket masks) */
@@ -129,5 +133,28 @@
 /* TLS 1.3 needs the peer's certificate kept (check_config.h); the bench's
  * insecure_ca helper reads it too. */
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE
+
+/* ---- Record buffers (issue 17: the memory per session) ---------------------
+ * Incoming: a server that did not agree to a shorter maximum fragment length
+ * (RFC 6066) may send 16 KiB records, so the input buffer holds one (16,384 +
+ * 333 B of header and cipher overhead). Outgoing: the client sends short
+ * records only. Its handshake messages (ClientHello with a session ticket,
+ * ClientKeyExchange, Finished; no client certificate) are well under 4 KiB,
+ * and TlsSession::write cuts what it sends (HTTP requests, WebSocket frames)
+ * into records of mbedtls_ssl_get_max_out_record_payload(), so the output
+ * buffer needs 4,096 (+ 333 B), not 16 KiB: 12 KiB less per session for the
+ * whole life of the session. The dev server and the in-process test servers
+ * link this build too: they send 4 KiB records (any client reads them).
+ * Variable buffer length: after the handshake mbedTLS cuts the input buffer
+ * to the fragment length the server agreed to (ClientOptions::
+ * tls_max_fragment_bytes, 4 KiB by default): ~12 KiB less per session with a
+ * server that accepts MFL (OpenSSL does, in TLS 1.2 and 1.3). Upstream 3.6.6
+ * gets this wrong in three ways (a refused or absent MFL still cut the
+ * buffer; TLS 1.3 failed with a server that accepts MFL; TLS 1.3 never cut):
+ * cmake/mbedtls-3.6-mfl.patch fixes them, scripts/install-mbedtls-3.6
+ * applies it. */
+#define MBEDTLS_SSL_IN_CONTENT_LEN  16384
+#define MBEDTLS_SSL_OUT_CONTENT_LEN 4096
+#define MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH
 
 #endif /* CONSENSUS_MBEDTLS_3_6_CONFIG_H */

@@ -172,6 +172,8 @@ class Client {
     ///                   is less than required_bytes(config)
     ///   invalid_config  options.server_url is null, longer than kMaxUrl,
     ///                   not a valid http(s) URL, or a ws:// or wss:// URL
+    ///   invalid_config  options.tls_max_fragment_bytes is not 0, 512, 1024,
+    ///                   2048 or 4096
     ///   invalid_config  port.ops->random failed (the RNG cannot be seeded)
     ///   no_resources    the heap refused a session's frame parser (wslay)
     /// On any error the client stays uninitialised (init may be retried) and

@@ -168,8 +168,8 @@ void store_params(const TokenParams& p, TokenAuth* a) {
 
 TlsShared* ClientCore::tls_config() {
     if (!tls_ready) {
-        if (tls_shared_init(&tls, &rng, options.ca_pem, options.ca_pem_len, options.ca_file) !=
-            Error::ok) {
+        if (tls_shared_init(&tls, &rng, options.ca_pem, options.ca_pem_len, options.ca_file,
+                            options.tls_max_fragment_bytes) != Error::ok) {
             return nullptr;
         }
         tls_ready = true;
@@ -289,6 +289,9 @@ const char* arguments_fault(const Config& config, const ClientOptions& options,
     if (fault == nullptr) fault = config_fault(config);
     if (fault == nullptr) fault = memory_fault(config, memory, memory_size);
     if (fault == nullptr) fault = server_url_fault(options.server_url);
+    if (fault == nullptr && !tls_max_fragment_valid(options.tls_max_fragment_bytes)) {
+        fault = "options.tls_max_fragment_bytes must be 0, 512, 1024, 2048 or 4096";
+    }
     return fault;
 }
 

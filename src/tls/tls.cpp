@@ -42,7 +42,41 @@ Error load_ca(TlsShared* t, const char* ca_pem, size_t ca_pem_len, const char* c
     return Error::ok;
 }
 
-void configure(TlsShared* t) {
+// RFC 6066's codes (MBEDTLS_SSL_MAX_FRAG_LEN_*): 1 = 512 ... 4 = 4096.
+unsigned char max_fragment_code(uint16_t bytes) {
+    switch (bytes) {
+        case 512:
+            return 1;
+        case 1024:
+            return 2;
+        case 2048:
+            return 3;
+        case 4096:
+            return 4;
+        default:
+            return 0;
+    }
+}
+
+// Maximum Fragment Length (RFC 6066), asked in every ClientHello when
+// max_fragment_bytes is not 0. A server that accepts sends no record longer;
+// with MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH (our 3.6 build, patched:
+// cmake/mbedtls-3.6-mfl.patch) mbedTLS then cuts the input buffer to it after
+// the handshake. Either way the client sends no longer record (mbedTLS caps
+// its output at the asked length, accepted or not): TlsSession::write cuts
+// records at mbedtls_ssl_get_max_out_record_payload. False when mbedTLS
+// refuses the length or the build has no MFL and one is asked for.
+bool configure_max_fragment(mbedtls_ssl_config* c, uint16_t max_fragment_bytes) {
+    if (max_fragment_bytes == 0) return true;
+#if defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH)
+    return mbedtls_ssl_conf_max_frag_len(c, max_fragment_code(max_fragment_bytes)) == 0;
+#else
+    (void)c;
+    return false;
+#endif
+}
+
+bool configure(TlsShared* t, uint16_t max_fragment_bytes) {
     mbedtls_ssl_config* c = &t->conf;
 #if MBEDTLS_VERSION_NUMBER >= 0x03020000
     mbedtls_ssl_conf_min_tls_version(c, MBEDTLS_SSL_VERSION_TLS1_2);
@@ -65,18 +99,23 @@ void configure(TlsShared* t) {
     mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(
         c, MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
 #endif
+    return configure_max_fragment(c, max_fragment_bytes);
 }
 
 }  // namespace
 
+bool tls_max_fragment_valid(uint16_t max_fragment_bytes) {
+    return max_fragment_bytes == 0 || max_fragment_code(max_fragment_bytes) != 0;
+}
+
 Error tls_shared_init(TlsShared* t, Rng* rng, const char* ca_pem, size_t ca_pem_len,
-                      const char* ca_file) {
+                      const char* ca_file, uint16_t max_fragment_bytes) {
     if (t == nullptr) return Error::invalid_config;
     mbedtls_ssl_config_init(&t->conf);
     mbedtls_x509_crt_init(&t->ca);
     t->rng = rng;
     t->initialized = true;  // from here on tls_shared_free must run
-    if (rng == nullptr || !rng->ready()) {
+    if (rng == nullptr || !rng->ready() || !tls_max_fragment_valid(max_fragment_bytes)) {
         tls_shared_free(t);
         return Error::invalid_config;
     }
@@ -95,7 +134,10 @@ Error tls_shared_init(TlsShared* t, Rng* rng, const char* ca_pem, size_t ca_pem_
         tls_shared_free(t);
         return e;
     }
-    configure(t);
+    if (!configure(t, max_fragment_bytes)) {
+        tls_shared_free(t);
+        return Error::invalid_config;
+    }
     return Error::ok;
 }
 

@@ -7,7 +7,9 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "consensus/config.h"
 #include "consensus/error.h"
 #include "core/rng.h"
 #include "tls/session_cache.h"
@@ -31,13 +33,21 @@ struct TlsShared {
 /// algorithms mbedTLS lacks).
 /// The config: TLS 1.2 minimum, authmode REQUIRED, curves X25519, P-256,
 /// P-384 (mbedTLS's default list starts with P-521, which costs memory and
-/// time on small CPUs), RNG = rng (must outlive *t).
+/// time on small CPUs), RNG = rng (must outlive *t), and the Maximum
+/// Fragment Length (RFC 6066) asked for: max_fragment_bytes 512, 1024, 2048
+/// or 4096, 0 = do not ask (ClientOptions::tls_max_fragment_bytes says what
+/// it saves).
 /// Errors: invalid_config (no CA given, CA unreadable or unparsable, rng not
-/// initialised, config defaults failed). On error *t is left freed.
+/// initialised, config defaults failed, max_fragment_bytes not one of those,
+/// or the mbedTLS build lacks MBEDTLS_SSL_MAX_FRAGMENT_LENGTH and it is not
+/// 0). On error *t is left freed.
 /// Memory: the parsed chain is heap-allocated by mbedTLS (~0.8 KB per EC
 /// root, ~1.4 KB per RSA root; the Debian system bundle ~400 KB: pin roots).
 Error tls_shared_init(TlsShared* t, Rng* rng, const char* ca_pem, size_t ca_pem_len,
-                      const char* ca_file);
+                      const char* ca_file, uint16_t max_fragment_bytes = kTlsMaxFragmentDefault);
+
+/// True for the values tls_shared_init takes as max_fragment_bytes.
+bool tls_max_fragment_valid(uint16_t max_fragment_bytes);
 
 /// Frees config and chain; idempotent. No connection may still use it.
 void tls_shared_free(TlsShared* t);

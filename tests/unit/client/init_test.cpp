@@ -324,6 +324,20 @@ TEST(client_init, BadServerUrlIsInvalidConfig) {
     STRCMP_EQUAL("options.server_url must be http:// or https://, not ws:// or wss://", why);
 }
 
+TEST(client_init, TlsMaxFragmentIsAnRfc6066LengthOrZero) {
+    LONGS_EQUAL(4096, ClientOptions().tls_max_fragment_bytes);
+    for (uint16_t ok : {0, 512, 1024, 2048, 4096}) {
+        h.options.tls_max_fragment_bytes = ok;
+        CHECK_ERR(Error::ok, h.init(&why));
+        h.client.deinit();
+    }
+    for (uint16_t bad : {1, 511, 513, 3000, 8192, 16384, 65535}) {
+        h.options.tls_max_fragment_bytes = bad;
+        CHECK_ERR(Error::invalid_config, h.init(&why));
+        STRCMP_EQUAL("options.tls_max_fragment_bytes must be 0, 512, 1024, 2048 or 4096", why);
+    }
+}
+
 TEST(client_init, BrokenEntropyIsInvalidConfig) {
     h.fp.random_fails = true;
     CHECK(h.init() == Error::invalid_config);

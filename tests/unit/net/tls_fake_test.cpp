@@ -762,6 +762,19 @@ TEST(TlsFake, SharedNeedsAReadyRng) {
                                                      sizeof test_certs::kCaPem, nullptr));
 }
 
+TEST(TlsFake, SharedTakesAnRfc6066FragmentLengthOrZero) {
+    for (uint16_t ok : {0, 512, 1024, 2048, 4096}) {
+        CHECK_ERR(Error::ok, tls_shared_init(&tls, &rng, test_certs::kCaPem,
+                                             sizeof test_certs::kCaPem, nullptr, ok));
+        consensus::tls_shared_free(&tls);
+    }
+    for (uint16_t bad : {1, 3000, 16384}) {
+        CHECK_ERR(Error::invalid_config, tls_shared_init(&tls, &rng, test_certs::kCaPem,
+                                                         sizeof test_certs::kCaPem, nullptr, bad));
+        CHECK_FALSE(tls.initialized);
+    }
+}
+
 TEST(TlsFake, SharedAcceptsTwoCasAndFreesTwice) {
     std::string both = std::string(test_certs::kCaPem) + test_certs::kOtherCaPem;
     CHECK_ERR(Error::ok, tls_shared_init(&tls, &rng, both.c_str(), both.size() + 1, nullptr));
