@@ -28,6 +28,10 @@
 
 /* Lets src/tls tell this configuration from a distribution's 3.x build. */
 #define CONSENSUS_MBEDTLS_CONFIG 1
+/* This mbedTLS is built with cmake/mbedtls-3.6-mfl.patch (install-mbedtls-3.6
+ * applies it; cmake/deps.cmake checks the stamp): src/tls may ask for a
+ * Maximum Fragment Length, which released 3.6 gets wrong under TLS 1.3. */
+#define CONSENSUS_MBEDTLS_MFL_PATCHED 1
 
 /* ---- Platform ---------------------------------------------------------- */
 #define MBEDTLS_HAVE_ASM       /* bignum and AES assembly where available */

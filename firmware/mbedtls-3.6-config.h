@@ -143,6 +143,10 @@ __attribute__((noreturn)) void firmware_halt(int status);
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_RSA_ENABLED
 #define MBEDTLS_SSL_SERVER_NAME_INDICATION
 #define MBEDTLS_SSL_MAX_FRAGMENT_LENGTH
+/* Built with cmake/mbedtls-3.6-mfl.patch (install-mbedtls-3.6 applies it to
+ * every target): src/tls may ask for a Maximum Fragment Length, which
+ * released 3.6 gets wrong under TLS 1.3. */
+#define CONSENSUS_MBEDTLS_MFL_PATCHED 1
 #define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
 /* TLS 1.3 in 3.6 requires the peer's certificate kept (check_config.h). */
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE

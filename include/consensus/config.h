@@ -101,7 +101,8 @@ struct Config {
     /// block (x86_64: 432 B with Debian's 2.28, 768 B with 3.6), plus the
     /// heap mbedTLS takes for a stored session: its ticket
     /// (~0.2 KB from OpenSSL) and, where mbedTLS keeps the peer certificate
-    /// (Debian's 2.28), that certificate parsed (~1-2 KB). Sessions are
+    /// (Debian's 2.28; 3.6 with TLS 1.3, which requires it), that
+    /// certificate parsed (~1-2 KB). Sessions are
     /// wiped at deinit and never offered to another host or port.
     uint8_t tls_session_cache = 2;
 };
@@ -190,7 +191,14 @@ struct ClientOptions {
     /// value is invalid_config. A server that accepts sends records of at most
     /// this many bytes; a server that ignores it (mbedTLS's TLS 1.3 server, for
     /// one) may send 16 KiB records, and the connection works as without it.
-    /// Either way the client sends no longer record itself.
+    /// Either way the client sends no longer record itself. Asked only where
+    /// the linked mbedTLS handles it: a build without
+    /// MBEDTLS_SSL_MAX_FRAGMENT_LENGTH cannot ask, and released mbedTLS 3.x
+    /// with TLS 1.3 (3.6.6 included) fails every TLS 1.3 handshake with a
+    /// server that accepts it, so with such a build (ESP-IDF's, Zephyr's,
+    /// Debian trixie's) the client does not ask, unless it is built with the
+    /// project's cmake/mbedtls-3.6-mfl.patch (docs/MEMORY.md): it costs the
+    /// memory below, never a connection.
     /// Memory (mbedTLS's heap, per https/wss connection; docs/MEMORY.md,
     /// measured on x86_64): with the mbedTLS 3.6 build of scripts/install-deps
     /// mbedtls-3.6, a server that accepts 4096 lets mbedTLS cut its input

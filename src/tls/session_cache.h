@@ -10,7 +10,8 @@
 // Memory: the entries live in the caller's block (Config::tls_session_cache x
 // sizeof(TlsCacheEntry)); mbedTLS allocates what a stored session carries
 // (the ticket, ~0.2 KB from OpenSSL; with MBEDTLS_SSL_KEEP_PEER_CERTIFICATE,
-// as Debian's 2.28 builds it, also the server's parsed certificate, ~1-2 KB)
+// as Debian's 2.28 and every 3.6 build with TLS 1.3 have it, also the
+// server's parsed certificate, ~1-2 KB)
 // when it is stored, and frees it when the entry is emptied or reused.
 #pragma once
 

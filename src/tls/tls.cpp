@@ -58,21 +58,38 @@ unsigned char max_fragment_code(uint16_t bytes) {
     }
 }
 
+// Whether the linked mbedTLS can ask for a Maximum Fragment Length without
+// harm. mbedTLS 3.x with TLS 1.3, as released (3.6.6 included), writes the
+// extension without noting it as sent, so every TLS 1.3 handshake with a
+// server that accepts it (OpenSSL 3 does) fails with unsupported_extension:
+// there only a build with cmake/mbedtls-3.6-mfl.patch asks (its configuration
+// says so; cmake/deps.cmake checks the prefix was built with the patch). A
+// build without MFL cannot ask at all. Not asking costs memory, never a
+// connection.
+constexpr bool kCanAskMaxFragment =
+#if !defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH)
+    false;
+#elif defined(MBEDTLS_SSL_PROTO_TLS1_3) && !defined(CONSENSUS_MBEDTLS_MFL_PATCHED)
+    false;
+#else
+    true;
+#endif
+
 // Maximum Fragment Length (RFC 6066), asked in every ClientHello when
-// max_fragment_bytes is not 0. A server that accepts sends no record longer;
-// with MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH (our 3.6 build, patched:
-// cmake/mbedtls-3.6-mfl.patch) mbedTLS then cuts the input buffer to it after
-// the handshake. Either way the client sends no longer record (mbedTLS caps
-// its output at the asked length, accepted or not): TlsSession::write cuts
+// max_fragment_bytes is not 0 and the build can (above). A server that
+// accepts sends no record longer; with MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH (our
+// 3.6 build, patched) mbedTLS then cuts the input buffer to it after the
+// handshake. Either way the client sends no longer record (mbedTLS caps its
+// output at the asked length, accepted or not): TlsSession::write cuts
 // records at mbedtls_ssl_get_max_out_record_payload. False when mbedTLS
-// refuses the length or the build has no MFL and one is asked for.
+// refuses the length.
 bool configure_max_fragment(mbedtls_ssl_config* c, uint16_t max_fragment_bytes) {
-    if (max_fragment_bytes == 0) return true;
+    if (max_fragment_bytes == 0 || !kCanAskMaxFragment) return true;
 #if defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH)
     return mbedtls_ssl_conf_max_frag_len(c, max_fragment_code(max_fragment_bytes)) == 0;
 #else
     (void)c;
-    return false;
+    return true;
 #endif
 }
 

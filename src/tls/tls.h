@@ -36,11 +36,10 @@ struct TlsShared {
 /// time on small CPUs), RNG = rng (must outlive *t), and the Maximum
 /// Fragment Length (RFC 6066) asked for: max_fragment_bytes 512, 1024, 2048
 /// or 4096, 0 = do not ask (ClientOptions::tls_max_fragment_bytes says what
-/// it saves).
+/// it saves, and which mbedTLS builds are never asked to ask).
 /// Errors: invalid_config (no CA given, CA unreadable or unparsable, rng not
-/// initialised, config defaults failed, max_fragment_bytes not one of those,
-/// or the mbedTLS build lacks MBEDTLS_SSL_MAX_FRAGMENT_LENGTH and it is not
-/// 0). On error *t is left freed.
+/// initialised, config defaults failed, max_fragment_bytes not one of
+/// those). On error *t is left freed.
 /// Memory: the parsed chain is heap-allocated by mbedTLS (~0.8 KB per EC
 /// root, ~1.4 KB per RSA root; the Debian system bundle ~400 KB: pin roots).
 Error tls_shared_init(TlsShared* t, Rng* rng, const char* ca_pem, size_t ca_pem_len,
