@@ -21,6 +21,7 @@
 #include "consensus/port_posix.h"
 #include "demo_payer.h"
 #include "support/counting_alloc.h"
+#include "support/harness.h"
 #include "support/process.h"
 #include "support/scratch.h"
 #include "support/servers.h"
@@ -117,12 +118,7 @@ struct Rig {
 
     template <class Done>
     bool run_until(Done done) {
-        const uint64_t deadline = itest::mono_ms() + kBoundMs;
-        while (!done()) {
-            if (itest::mono_ms() >= deadline) return false;
-            block.client().poll(50);
-        }
-        return true;
+        return itest::poll_until(block.client(), done, kBoundMs);
     }
     // One round trip; false when the echo did not come back in time.
     bool round_trip(size_t n) {

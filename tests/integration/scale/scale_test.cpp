@@ -114,12 +114,7 @@ struct Probe {
 
 template <class Done>
 bool run_until(consensus::Client& c, Done done) {
-    const uint64_t deadline = itest::mono_ms() + kBoundMs;
-    while (!done()) {
-        if (itest::mono_ms() >= deadline) return false;
-        c.poll(100);
-    }
-    return true;
+    return itest::poll_until(c, done, kBoundMs, 100);
 }
 
 size_t count_if(const std::vector<Probe>& probes, bool Probe::*flag) {

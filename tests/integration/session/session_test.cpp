@@ -384,21 +384,11 @@ void expiry_renews(ServerKind kind, bool tls) {
     r.check_purchases(2);
 }
 
+using itest::TokenBox;
+
 // A token obtained with request_token opens once; the same auth again is
 // refused by the server with 401 -> token_rejected, and (reconnects off)
 // nothing else is bought.
-struct TokenBox {
-    bool done = false;
-    Error error = Error::ok;
-    consensus::TokenAuth auth{};
-    static void cb(void* user, const consensus::TokenResult& r) {
-        TokenBox* b = static_cast<TokenBox*>(user);
-        b->done = true;
-        b->error = r.error;
-        if (r.auth != nullptr) b->auth = *r.auth;
-    }
-};
-
 void reused_token(ServerKind kind, bool tls) {
     if (!Rig::available(kind)) return;
     Rig r;

@@ -25,6 +25,31 @@ namespace itest {
 
 enum class PayerKind { demo, node };
 
+/// Client::poll (at most wait_ms at a time) until done() is true; false when
+/// timeout_ms passed first. For rigs without a Harness (no payer children).
+template <class Done>
+bool poll_until(consensus::Client& client, Done done, int timeout_ms, int32_t wait_ms = 50) {
+    const uint64_t deadline = mono_ms() + static_cast<uint64_t>(timeout_ms);
+    while (!done()) {
+        if (mono_ms() >= deadline) return false;
+        client.poll(wait_ms);
+    }
+    return true;
+}
+
+/// What a request_token callback delivered (TokenCallback with user = this).
+struct TokenBox {
+    bool done = false;
+    consensus::Error error = consensus::Error::ok;
+    consensus::TokenAuth auth{};
+    static void cb(void* user, const consensus::TokenResult& r) {
+        TokenBox* b = static_cast<TokenBox*>(user);
+        b->done = true;
+        b->error = r.error;
+        if (r.auth != nullptr) b->auth = *r.auth;
+    }
+};
+
 struct RecordedEvent {
     consensus::EventType type;
     uint16_t index = 0;

@@ -147,10 +147,12 @@ TEST(TlsFail, GoodCertificateWorksForTokenAndSession) {
 }
 
 TEST(TlsFail, TokenFromUntrustedSelfSigned) {
-    check_token_fails(kSelfSigned, Error::cert_invalid, "the certificate of localhost is not trusted");
+    check_token_fails(kSelfSigned, Error::cert_invalid,
+                      "the certificate of localhost is not trusted");
 }
 TEST(TlsFail, TokenFromWrongHostName) {
-    check_token_fails(kWrongHost, Error::cert_invalid, "the certificate of localhost is for another name");
+    check_token_fails(kWrongHost, Error::cert_invalid,
+                      "the certificate of localhost is for another name");
 }
 TEST(TlsFail, TokenFromExpiredCertificate) {
     check_token_fails(kExpired, Error::cert_invalid, "the certificate of localhost has expired");
@@ -160,10 +162,12 @@ TEST(TlsFail, TokenFromPlainTcpOnHttpsUrl) {
 }
 
 TEST(TlsFail, SessionOnUntrustedSelfSigned) {
-    check_session_fails(kSelfSigned, Error::cert_invalid, "the certificate of localhost is not trusted");
+    check_session_fails(kSelfSigned, Error::cert_invalid,
+                        "the certificate of localhost is not trusted");
 }
 TEST(TlsFail, SessionOnWrongHostName) {
-    check_session_fails(kWrongHost, Error::cert_invalid, "the certificate of localhost is for another name");
+    check_session_fails(kWrongHost, Error::cert_invalid,
+                        "the certificate of localhost is for another name");
 }
 TEST(TlsFail, SessionOnExpiredCertificate) {
     check_session_fails(kExpired, Error::cert_invalid, "the certificate of localhost has expired");

@@ -43,6 +43,7 @@
 #include "consensus/client.h"
 #include "demo_payer.h"
 #include "support/counting_alloc.h"
+#include "support/harness.h"
 #include "support/process.h"
 #include "support/scratch.h"
 #include "support/servers.h"
@@ -241,12 +242,7 @@ struct Rig {
 
     template <class Done>
     bool run_until(Done done) {
-        const uint64_t deadline = itest::mono_ms() + kBoundMs;
-        while (!done()) {
-            if (itest::mono_ms() >= deadline) return false;
-            block.client().poll(50);
-        }
-        return true;
+        return itest::poll_until(block.client(), done, kBoundMs);
     }
 
     bool init(const std::string& server_url, uint16_t mfl) {
@@ -388,17 +384,7 @@ Figures node_case(const char* version, uint16_t mfl) {
     return f;
 }
 
-struct TokenBox {
-    bool done = false;
-    Error error = Error::ok;
-    consensus::TokenAuth auth{};
-    static void cb(void* user, const consensus::TokenResult& r) {
-        TokenBox* b = static_cast<TokenBox*>(user);
-        b->done = true;
-        b->error = r.error;
-        if (r.auth != nullptr) b->auth = *r.auth;
-    }
-};
+using itest::TokenBox;
 
 // The dev server sells a token per connect: this client buys them over https
 // (outside the measured windows), the measured one connects with them.
