@@ -193,11 +193,13 @@ struct ClientOptions {
     /// one) may send 16 KiB records, and the connection works as without it.
     /// Either way the client sends no longer record itself. Asked only where
     /// the linked mbedTLS handles it: a build without
-    /// MBEDTLS_SSL_MAX_FRAGMENT_LENGTH cannot ask, and released mbedTLS 3.x
-    /// with TLS 1.3 (3.6.6 included) fails every TLS 1.3 handshake with a
-    /// server that accepts it, so with such a build (ESP-IDF's, Zephyr's,
-    /// Debian trixie's) the client does not ask, unless it is built with the
-    /// project's cmake/mbedtls-3.6-mfl.patch (docs/MEMORY.md): it costs the
+    /// MBEDTLS_SSL_MAX_FRAGMENT_LENGTH cannot ask; released mbedTLS 3.x with
+    /// TLS 1.3 (3.6.6 included) fails every TLS 1.3 handshake with a server
+    /// that accepts it, and released mbedTLS with
+    /// MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH fails with a server that ignores
+    /// it; with such a build (ESP-IDF's, Zephyr's, Debian trixie's) the
+    /// client does not ask, unless mbedTLS is built with the project's
+    /// cmake/mbedtls-3.6-mfl.patch (docs/MEMORY.md): not asking costs the
     /// memory below, never a connection.
     /// Memory (mbedTLS's heap, per https/wss connection; docs/MEMORY.md,
     /// measured on x86_64): with the mbedTLS 3.6 build of scripts/install-deps

@@ -59,17 +59,22 @@ unsigned char max_fragment_code(uint16_t bytes) {
 }
 
 // Whether the linked mbedTLS can ask for a Maximum Fragment Length without
-// harm. mbedTLS 3.x with TLS 1.3, as released (3.6.6 included), writes the
-// extension without noting it as sent, so every TLS 1.3 handshake with a
-// server that accepts it (OpenSSL 3 does) fails with unsupported_extension:
-// there only a build with cmake/mbedtls-3.6-mfl.patch asks (its configuration
-// says so; cmake/deps.cmake checks the prefix was built with the patch). A
-// build without MFL cannot ask at all. Not asking costs memory, never a
-// connection.
+// harm. Released mbedTLS gets two cases wrong (cmake/mbedtls-3.6-mfl.patch
+// says how): 3.x with TLS 1.3 (3.6.6 included) writes the extension without
+// noting it as sent, so every TLS 1.3 handshake with a server that accepts it
+// (OpenSSL 3 does) fails with unsupported_extension; and with
+// MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH (2.28 and 3.x) it cuts its input buffer
+// to the length asked for, accepted or not, so the first full-size record of
+// a server that ignores the request fails. Only builds with the patch ask in
+// those cases (their configuration says so; cmake/deps.cmake checks the
+// prefix was built with it); a build without MFL cannot ask at all. Not
+// asking costs memory, never a connection.
 constexpr bool kCanAskMaxFragment =
 #if !defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH)
     false;
-#elif defined(MBEDTLS_SSL_PROTO_TLS1_3) && !defined(CONSENSUS_MBEDTLS_MFL_PATCHED)
+#elif defined(CONSENSUS_MBEDTLS_MFL_PATCHED)
+    true;
+#elif defined(MBEDTLS_SSL_PROTO_TLS1_3) || defined(MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH)
     false;
 #else
     true;
