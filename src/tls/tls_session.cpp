@@ -37,17 +37,6 @@ bool is_session_ticket(int rc) {
 #endif
 }
 
-// TLS 1.2 grants its session during the handshake (an id or a ticket);
-// TLS 1.3 grants tickets after it, read() stores those. 2.28 has no 1.3.
-bool granted_in_handshake(const mbedtls_ssl_context* ssl) {
-#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
-    return mbedtls_ssl_get_version_number(ssl) != MBEDTLS_SSL_VERSION_TLS1_3;
-#else
-    (void)ssl;
-    return true;
-#endif
-}
-
 // Record content types and the alert that matter to the plaintext scan
 // (RFC 8446 B.1, B.2; the same numbers in TLS 1.2).
 constexpr uint8_t kAlert = 21;
@@ -73,6 +62,13 @@ const char* negotiated_version(const mbedtls_ssl_context* ssl) {
 #else
     return strcmp(mbedtls_ssl_get_version(ssl), "TLSv1.2") == 0 ? "TLSv1.2" : nullptr;
 #endif
+}
+
+// TLS 1.2 grants its session during the handshake (an id or a ticket);
+// TLS 1.3 grants tickets after it, which read() stores.
+bool granted_in_handshake(const mbedtls_ssl_context* ssl) {
+    const char* v = negotiated_version(ssl);
+    return v != nullptr && strcmp(v, "TLSv1.3") != 0;
 }
 
 // mbedTLS refused the version the server chose (outside the configured
@@ -293,8 +289,9 @@ TlsStatus TlsSession::read(uint8_t* buf, size_t len, size_t* got) {
     for (int round = 0; round < kMaxRoundsPerRead; ++round) {
         rc = mbedtls_ssl_read(&ssl_, buf, clamp_int(len));
         const bool held = rc == MBEDTLS_ERR_SSL_WANT_READ && mbedtls_ssl_check_pending(&ssl_) != 0;
-        if (is_session_ticket(rc)) store_granted();
-        if (!held && !is_session_ticket(rc)) break;
+        const bool ticket = is_session_ticket(rc);
+        if (ticket) store_granted();
+        if (!held && !ticket) break;
         rc = MBEDTLS_ERR_SSL_WANT_READ;  // what the owner sees when the rounds run out
     }
     if (rc > 0) {
