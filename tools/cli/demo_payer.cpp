@@ -2,8 +2,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
 #include "json_text.h"
 
@@ -86,21 +84,6 @@ bool build_demo_payment(const PaymentChallenge& challenge, uint64_t now_s, const
     b.put("}");
     if (b.overflow) return false;
     return base64_encode(reinterpret_cast<const uint8_t*>(json), b.len, out, cap, size);
-}
-
-PaymentDecision demo_payment_hook(void* /*user*/, const PaymentChallenge& challenge,
-                                  PaymentTicket /*ticket*/, PaymentHeaderOut* header) {
-    uint8_t nonce[32];
-    if (getrandom(nonce, sizeof nonce, 0) != static_cast<ssize_t>(sizeof nonce)) {
-        return PaymentDecision::refused;
-    }
-    uint64_t now_s = static_cast<uint64_t>(time(nullptr));
-    size_t n = 0;
-    if (!build_demo_payment(challenge, now_s, nonce, header->data, header->capacity, &n)) {
-        return PaymentDecision::refused;
-    }
-    header->size = n;
-    return PaymentDecision::paid;
 }
 
 }  // namespace cli
