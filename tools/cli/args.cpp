@@ -2,6 +2,7 @@
 // checked against the command and the server's rules (docs/CLI.md "Validation").
 #include "args.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -177,7 +178,8 @@ struct Parser {
             return fail(msg, cap, "%s: '%s' is not a whole number", name, value);
         }
         if (v < min || v > max) {
-            return fail(msg, cap, "%s: %u is out of range %u..%u", name, v, min, max);
+            return fail(msg, cap, "%s: %" PRIu32 " is out of range %" PRIu32 "..%" PRIu32, name, v,
+                        min, max);
         }
         *out = v;
         return Error::ok;
@@ -185,8 +187,8 @@ struct Parser {
 
     Error node(const char* name, const char* value, const char** out) {
         if (!valid_node_header(value)) {
-            return fail(msg, cap, "%s: must be 1..%zu printable ASCII characters", name,
-                        kMaxNodeHeader);
+            return fail(msg, cap, "%s: must be 1..%lu printable ASCII characters", name,
+                        static_cast<unsigned long>(kMaxNodeHeader));
         }
         *out = value;
         return Error::ok;
@@ -251,7 +253,8 @@ struct Parser {
                 return Error::ok;
             case Opt::send:
                 if (args->send_count == kMaxSends) {
-                    return fail(msg, cap, "--send: more than %zu messages", kMaxSends);
+                    return fail(msg, cap, "--send: more than %lu messages",
+                                static_cast<unsigned long>(kMaxSends));
                 }
                 args->sends[args->send_count++] = value;
                 return Error::ok;
@@ -279,7 +282,8 @@ struct Parser {
             case Opt::connect_host:
                 if (*value == '\0') return fail(msg, cap, "--connect-host: empty host");
                 if (args->connect_host_count == kMaxConnectHosts) {
-                    return fail(msg, cap, "--connect-host: more than %zu hosts", kMaxConnectHosts);
+                    return fail(msg, cap, "--connect-host: more than %lu hosts",
+                                static_cast<unsigned long>(kMaxConnectHosts));
                 }
                 args->connect_hosts[args->connect_host_count++] = value;
                 return Error::ok;
@@ -291,7 +295,8 @@ struct Parser {
                 return Error::ok;
             case Opt::pay_to:
                 if (args->pay_to_count == kMaxPayTo) {
-                    return fail(msg, cap, "--pay-to: more than %zu payees", kMaxPayTo);
+                    return fail(msg, cap, "--pay-to: more than %lu payees",
+                                static_cast<unsigned long>(kMaxPayTo));
                 }
                 if (!evm_parse_address(value, strlen(value), &args->pay_to[args->pay_to_count])) {
                     return fail(msg, cap,

@@ -1,6 +1,5 @@
 #include "demo_payer.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "json_text.h"
@@ -60,9 +59,8 @@ bool build_demo_payment(const PaymentChallenge& challenge, uint64_t now_s, const
 
     char json[kPayloadCap];
     Builder b{json, sizeof json};
-    char valid_before[24];
-    snprintf(valid_before, sizeof valid_before, "%llu",
-             static_cast<unsigned long long>(now_s + req.max_timeout_s));
+    char valid_before[kDecimalCap];
+    format_u64(now_s + req.max_timeout_s, valid_before);
     b.put("{\"x402Version\":2,\"payload\":{\"authorization\":{\"from\":\"");
     b.put(kDemoPayerAddress);
     b.put("\",\"to\":\"");

@@ -1,5 +1,6 @@
 #include "json_text.h"
 
+#include <math.h>
 #include <string.h>
 
 namespace consensus {
@@ -46,6 +47,79 @@ void write_escaped_byte(FILE* f, uint8_t c, JsonEscapes escapes) {
 }
 
 }  // namespace
+
+size_t format_u64(uint64_t v, char out[kDecimalCap]) {
+    char rev[kDecimalCap];
+    size_t n = 0;
+    do {
+        rev[n++] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    for (size_t i = 0; i < n; ++i) out[i] = rev[n - 1 - i];
+    out[n] = '\0';
+    return n;
+}
+
+void write_i64(FILE* f, int64_t v) {
+    char digits[kDecimalCap];
+    // The magnitude as unsigned: -INT64_MIN does not fit int64_t.
+    const uint64_t magnitude = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+    format_u64(magnitude, digits);
+    if (v < 0) fputc('-', f);
+    fputs(digits, f);
+}
+
+void write_g6(FILE* f, double v) {
+    constexpr int kSignificant = 6;
+    constexpr uint64_t kLow = 100000;  // 10^(kSignificant - 1)
+    if (v < 0) fputc('-', f);
+    const double a = fabs(v);
+    if (a == 0) {
+        fputc('0', f);
+        return;
+    }
+    // a = m x 10^(x - 5) with m of six digits, rounded half to even as
+    // printf rounds an exact tie; log10 may be one off at a power of ten.
+    int x = static_cast<int>(floor(log10(a)));
+    uint64_t m = 0;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        m = static_cast<uint64_t>(rint(a * pow(10.0, kSignificant - 1 - x)));
+        if (m >= kLow * 10) {
+            ++x;
+        } else if (m < kLow) {
+            --x;
+        } else {
+            break;
+        }
+    }
+    char d[kDecimalCap];
+    size_t n = format_u64(m, d);
+    const bool fixed = x >= -4 && x < kSignificant;
+    // Trailing zeros go, but never digits left of the decimal point.
+    const size_t keep = fixed && x >= 0 ? static_cast<size_t>(x) + 1 : 1;
+    while (n > keep && d[n - 1] == '0') --n;
+    if (!fixed) {
+        fputc(d[0], f);
+        if (n > 1) {
+            fputc('.', f);
+            fwrite(d + 1, 1, n - 1, f);
+        }
+        fputs(x < 0 ? "e-" : "e+", f);
+        const int e = x < 0 ? -x : x;
+        if (e < 10) fputc('0', f);
+        write_i64(f, e);
+    } else if (x >= 0) {
+        fwrite(d, 1, static_cast<size_t>(x) + 1, f);
+        if (n > static_cast<size_t>(x) + 1) {
+            fputc('.', f);
+            fwrite(d + x + 1, 1, n - static_cast<size_t>(x) - 1, f);
+        }
+    } else {
+        fputs("0.", f);
+        for (int z = -1; z > x; --z) fputc('0', f);
+        fwrite(d, 1, n, f);
+    }
+}
 
 size_t utf8_sequence_length(const uint8_t* p, size_t avail) {
     if (avail == 0) return 0;

@@ -31,6 +31,20 @@ void write_base64(FILE* f, const uint8_t* data, size_t size);
 /// Standard base64 with padding into out (no NUL). False when it does not fit.
 bool base64_encode(const uint8_t* data, size_t size, char* out, size_t cap, size_t* written);
 
+/// The CLI's numbers are formatted here, not by printf's %lld, %zu or %g:
+/// the firmware's C library (newlib-nano) has neither long long nor C99 nor
+/// floating-point conversions, and the device prints the same lines.
+/// Room for a 64-bit number in decimal with its sign, and the NUL.
+constexpr size_t kDecimalCap = 21;
+/// Writes v in decimal into out (NUL-terminated); returns the digits written.
+size_t format_u64(uint64_t v, char out[kDecimalCap]);
+/// Writes v in decimal to f.
+void write_i64(FILE* f, int64_t v);
+/// Writes v as printf("%.6g") would: six significant digits, trailing
+/// zeros dropped, exponent form below 1e-4 and from 1e6 on ("2.5",
+/// "0.00012", "1.23457e+06"). Finite v only.
+void write_g6(FILE* f, double v);
+
 /// Length of the valid UTF-8 sequence starting at p (1..4), or 0 when the
 /// bytes at p do not start one (overlong forms and surrogates are invalid).
 size_t utf8_sequence_length(const uint8_t* p, size_t avail);

@@ -1,5 +1,6 @@
 #include "output.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -73,7 +74,7 @@ void print_message(const Output& o, const Event& ev) {
     }
     if (o.tag_sessions) fprintf(o.out, "[session %d] ", s);
     if (ev.binary) {
-        fprintf(o.out, "[binary %zu bytes] ", ev.size);
+        fprintf(o.out, "[binary %lu bytes] ", static_cast<unsigned long>(ev.size));
         write_base64(o.out, ev.data, ev.size);
     } else {
         // Escaped like every server string; a newline too, so one message stays one line.
@@ -94,7 +95,8 @@ void print_session_start(const Output& o, const Event& ev) {
         fputs(",\"limits\":{", o.out);
         bool first = true;
         if (st->time_seconds >= 0) {
-            fprintf(o.out, "\"time_seconds\":%lld", static_cast<long long>(st->time_seconds));
+            fputs("\"time_seconds\":", o.out);
+            write_i64(o.out, st->time_seconds);
             first = false;
         }
         if (st->data_mb >= 0) {
@@ -112,7 +114,11 @@ void print_session_start(const Output& o, const Event& ev) {
     FILE* f = begin_human(o, s);
     fputs("session started: id ", f);
     write_terminal_cstr(f, st->session_id);
-    if (st->time_seconds >= 0) fprintf(f, ", %lld s", static_cast<long long>(st->time_seconds));
+    if (st->time_seconds >= 0) {
+        fputs(", ", f);
+        write_i64(f, st->time_seconds);
+        fputs(" s", f);
+    }
     if (st->data_mb >= 0) {
         fputs(", ", f);
         write_json_number(f, st->data_mb);
@@ -171,7 +177,7 @@ void print_simple(const Output& o, const Event& ev) {
         case EventType::open:
             if (o.json) {
                 begin_json(o, s, "open");
-                fprintf(o.out, ",\"attempt\":%u", ev.attempt);
+                fprintf(o.out, ",\"attempt\":%" PRIu32, ev.attempt);
                 if (ev.tls_version != nullptr) {
                     fputs(",\"tls\":", o.out);
                     write_json_string(o.out, ev.tls_version, strlen(ev.tls_version));
@@ -179,7 +185,7 @@ void print_simple(const Output& o, const Event& ev) {
                 end_json(o);
             } else {
                 FILE* f = begin_human(o, s);
-                fprintf(f, "open (attempt %u", ev.attempt);
+                fprintf(f, "open (attempt %" PRIu32, ev.attempt);
                 if (ev.tls_version != nullptr) fprintf(f, ", %s", ev.tls_version);
                 fputc(')', f);
                 end_human(o);
@@ -188,11 +194,11 @@ void print_simple(const Output& o, const Event& ev) {
         case EventType::reconnecting:
             if (o.json) {
                 begin_json(o, s, "reconnecting");
-                fprintf(o.out, ",\"attempt\":%u,\"in_ms\":%u", ev.attempt, ev.in_ms);
+                fprintf(o.out, ",\"attempt\":%" PRIu32 ",\"in_ms\":%" PRIu32, ev.attempt, ev.in_ms);
                 end_json(o);
             } else {
-                fprintf(begin_human(o, s), "reconnecting in %u ms (attempt %u)", ev.in_ms,
-                        ev.attempt);
+                fprintf(begin_human(o, s), "reconnecting in %" PRIu32 " ms (attempt %" PRIu32 ")",
+                        ev.in_ms, ev.attempt);
                 end_human(o);
             }
             return;
@@ -209,10 +215,10 @@ void write_json_number(FILE* f, double v) {
         return;
     }
     if (v == floor(v) && fabs(v) < 1e15) {
-        fprintf(f, "%lld", static_cast<long long>(v));
+        write_i64(f, static_cast<int64_t>(v));
         return;
     }
-    fprintf(f, "%.6g", v);
+    write_g6(f, v);
 }
 
 void print_error(const Output& o, int session, Error code, const char* message, size_t message_len,
@@ -252,7 +258,7 @@ void print_token(const Output& o, int session, const char* token, const char* co
     write_json_cstr(o.out, token, escapes);
     fputs(",\"connect_url\":", o.out);
     write_json_cstr(o.out, connect_url, escapes);
-    fprintf(o.out, ",\"expires_in\":%u", expires_in_s);
+    fprintf(o.out, ",\"expires_in\":%" PRIu32, expires_in_s);
     end_json(o);
 }
 
@@ -318,10 +324,11 @@ void print_event(const Output& o, const Event& ev) {
                 write_json_string(o.out, ev.token.data, ev.token.size);
                 fputs(",\"connect_url\":", o.out);
                 write_json_string(o.out, ev.connect_url.data, ev.connect_url.size);
-                fprintf(o.out, ",\"expires_in\":%u", ev.expires_in_s);
+                fprintf(o.out, ",\"expires_in\":%" PRIu32, ev.expires_in_s);
                 end_json(o);
             } else {
-                fprintf(begin_human(o, s), "token obtained (expires in %u s)", ev.expires_in_s);
+                fprintf(begin_human(o, s), "token obtained (expires in %" PRIu32 " s)",
+                        ev.expires_in_s);
                 end_human(o);
             }
             return;

@@ -4,6 +4,7 @@
 // with open_memstream.
 #include "output.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,6 +175,49 @@ TEST(cli_json, Numbers) {
     fputc(' ', c.f);
     write_json_number(c.f, -1);
     STRCMP_EQUAL("50 2.5 0.00012 -1", c.text().c_str());
+}
+
+TEST(cli_json, Decimals) {
+    char d[kDecimalCap];
+    LONGS_EQUAL(1, format_u64(0, d));
+    STRCMP_EQUAL("0", d);
+    LONGS_EQUAL(20, format_u64(UINT64_MAX, d));
+    STRCMP_EQUAL("18446744073709551615", d);
+    Capture c;
+    write_i64(c.f, INT64_MIN);
+    fputc(' ', c.f);
+    write_i64(c.f, -7);
+    fputc(' ', c.f);
+    write_i64(c.f, INT64_MAX);
+    STRCMP_EQUAL("-9223372036854775808 -7 9223372036854775807", c.text().c_str());
+}
+
+// write_g6 stands in for printf's %.6g (the firmware's C library has no
+// floating-point printf): the host's printf is the reference.
+void check_g6(double v) {
+    Capture c;
+    write_g6(c.f, v);
+    char want[64];
+    snprintf(want, sizeof want, "%.6g", v);
+    STRCMP_EQUAL(want, c.text().c_str());
+}
+
+TEST(cli_json, G6AsPrintf) {
+    const double cases[] = {
+        2.5,    0.00012, 0.1, 123.456789, 999999.5, 1234567.5,   0.000012, 9.9999995,
+        1e-300, 4.5e15,  0.5, -0.75,      1e-4,     9.999995e-5, 100000.5, 0.30000000000000004};
+    for (double v : cases) check_g6(v);
+    // Ties at the sixth digit (exact in binary) round half to even, as printf.
+    for (int i = 0; i < 200; ++i) check_g6(100000.5 + i);
+    // Random values over the whole range: mantissa in [1, 10), 10^-12..10^14.
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    for (int i = 0; i < 20000; ++i) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        const double mantissa = 1.0 + static_cast<double>(x >> 11) / 9007199254740992.0 * 9.0;
+        check_g6(mantissa * pow(10.0, static_cast<int>(x % 27) - 12));
+    }
 }
 
 TEST_GROUP(cli_output){};
