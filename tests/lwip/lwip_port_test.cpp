@@ -390,6 +390,49 @@ TEST(LwipPort, ResetWithQueuedBytesIsErrorAtOnce) {
     close(s);
 }
 
+// A connect nobody answers (127.0.0.2 is on the loopback net, but not an
+// address of the stack) ends when lwIP's timer gives up (TCP_SYNMAXRTX): it
+// frees the pcb, then calls tcp_err(ERR_ABRT). The port must not touch that
+// pcb, in the callback or in close() (ASan/valgrind see it: MEMP_MEM_MALLOC).
+TEST(LwipPort, UnansweredConnectEndsAsErrorWhenLwipGivesUp) {
+    cws_stream* s = nullptr;
+    LONGS_EQUAL(CWS_OPEN_OK, open("127.0.0.2", peer.port(), &s));
+    interest(s, CWS_WANT_WRITE);
+    const uint64_t end = now_ms() + 3 * lwip_test::kBoundMs;
+    int st = status(s);
+    while (st == CWS_IO_WOULD_BLOCK && now_ms() < end) {
+        wait(100);
+        st = status(s);
+    }
+    LONGS_EQUAL(CWS_IO_ERROR, st);
+    POINTERS_EQUAL(nullptr, slot(s)->pcb);
+    LONGS_EQUAL(CWS_WANT_READ | CWS_WANT_WRITE, ready(s));
+    close(s);
+}
+
+// A closed stream's pcb lives on in lwIP (FIN_WAIT) while its slot already
+// serves the next stream: the port detached its callbacks, so the old
+// connection's late reset never reaches the new stream.
+TEST(LwipPort, ClosedStreamsLateEventsNeverReachTheNextStream) {
+    cws_stream* a = connect_peer();
+    close(a);
+    lwip_test::drive_for(20);  // the FIN goes out, the old pcb waits in FIN_WAIT_2
+    cws_stream* b = nullptr;
+    LONGS_EQUAL(CWS_OPEN_OK, open(peer.host(), peer.port(), &b));
+    POINTERS_EQUAL(a, b);  // the same slot
+    LONGS_EQUAL(0, finish_connect(b));
+    peer.reset();  // RST on the old connection
+    lwip_test::drive_for(20);
+    LONGS_EQUAL(0, status(b));
+    CHECK_TRUE(peer.accept());
+    CHECK_TRUE(peer.write(bytes("new"), 3));
+    CHECK((wait_for(b, CWS_WANT_READ) & CWS_WANT_READ) != 0);
+    uint8_t buf[4];
+    LONGS_EQUAL(3, recv(b, buf, sizeof buf));
+    MEMCMP_EQUAL("new", buf, 3);
+    close(b);
+}
+
 // ---- close() in every state (the teardown checks nothing leaked) ---------------
 
 TEST(LwipPort, CloseWhileConnecting) {

@@ -12,6 +12,9 @@
  *    level after each test (no pbuf or pcb leak);
  *  - TCP_MSL 100 ms: TIME_WAIT ends at the next slow timer, so a test's
  *    closed connections are gone before the leak check;
+ *  - TCP_SYNMAXRTX 1: lwIP gives up a connect nobody answers after one SYN
+ *    retransmission (about 3.5 s), so a test sees tcp_err(ERR_ABRT) from
+ *    lwIP's timer, the path that frees the pcb BEFORE calling tcp_err;
  *  - LWIP_DNS defaults to 1 (the DNS tests point the server at an address
  *    nobody answers); the Cortex-M4 compile check also builds the port with
  *    -DLWIP_DNS=0.
@@ -60,6 +63,7 @@
 #define TCP_SND_BUF (8 * TCP_MSS)
 #define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
 #define TCP_MSL 100UL
+#define TCP_SYNMAXRTX 1 /* a connect nobody answers ends after one retry, ~3.5 s */
 #define TCP_LISTEN_BACKLOG 0
 #define LWIP_TCP_KEEPALIVE 0
 
