@@ -36,19 +36,25 @@
 /* lwIP's heap (ram_heap: MEM_SIZE + 19 bytes of bookkeeping and alignment): TCP
  * segments written with TCP_WRITE_FLAG_COPY (PBUF_RAM: the data plus 16 B
  * pbuf + 56 B of headers each), outgoing DNS queries and packets queued on
- * ARP resolution. Two full send buffers (2 x 5840) plus their headers and a
- * few queued packets: 16 KiB. Cost: ram_heap = 16,403 bytes of .bss. */
-#define MEM_SIZE (16 * 1024)
+ * ARP resolution. The device's client moves data on one connection at a
+ * time (its one session buys its token, then opens; a closing connection
+ * holds no send data once acknowledged): one full send buffer (5,840) plus
+ * its segments' headers and a few queued packets fit 10 KiB. Measured peak
+ * in the firmware tests: 1.3 KiB (messages are small); a 4 KiB TLS record
+ * in flight takes 4.4 KiB. A full heap makes the port's send() answer
+ * would-block, never fail. Cost: ram_heap = 10,259 bytes of .bss. */
+#define MEM_SIZE (10 * 1024)
 
 /* Receive buffers (the driver's pbuf_alloc(PBUF_POOL) per frame). One
  * buffer holds a full frame: PBUF_POOL_BUFSIZE defaults to TCP_MSS + 40 of
  * IP/TCP + 16 of Ethernet (with ETH_PAD_SIZE) = 1516, plus a 16-byte
- * struct pbuf = 1532 bytes per buffer. 12 = two connections with a full
- * window each in flight (2 x 4) + 4 for ACKs, ARP, DNS replies and the frame
- * being handed in. A full pool drops frames in the driver (counted; TCP
- * retransmits), it never blocks. Cost: 12 x 1532 (+ alignment) = 18,387
- * bytes. */
-#define PBUF_POOL_SIZE 12
+ * struct pbuf = 1532 bytes per buffer. 8 = one connection's full window in
+ * flight (4, see TCP_WND; the device receives on one connection at a time,
+ * see MEM_SIZE) + 4 for ACKs, ARP, DNS replies and the frame being handed
+ * in. A full pool drops frames in the driver (counted; TCP retransmits), it
+ * never blocks. Measured peak in the firmware tests: 2. Cost: 8 x 1532
+ * (+ alignment) = 12,259 bytes. */
+#define PBUF_POOL_SIZE 8
 
 /* struct pbuf headers for PBUF_ROM/PBUF_REF (no-copy writes, DNS names).
  * 8 x 16 (+ alignment) = 131 bytes. */

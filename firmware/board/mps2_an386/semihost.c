@@ -11,6 +11,7 @@ enum {
     SYS_WRITE = 0x05,
     SYS_READ = 0x06,
     SYS_FLEN = 0x0c,
+    SYS_TIME = 0x11,
     SYS_ERRNO = 0x13,
     SYS_GET_CMDLINE = 0x15,
     SYS_EXIT = 0x18,
@@ -110,6 +111,13 @@ int64_t semihost_elapsed_ms(void) {
     if (freq < 1000) return -1;
     uint64_t t = ((uint64_t)ticks[1] << 32) | ticks[0];
     return (int64_t)(t / ((uint64_t)freq / 1000u));
+}
+
+int semihost_time(uint64_t* unix_s) {
+    const int32_t t = semihost_call(SYS_TIME, NULL);
+    if (t <= 0) return -1;
+    *unix_s = (uint64_t)(uint32_t)t;
+    return 0;
 }
 
 void semihost_exit(int status) {

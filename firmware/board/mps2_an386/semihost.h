@@ -48,6 +48,12 @@ void semihost_close(int handle);
  * unavailable. A cross-check of the board's SysTick clock. */
 int64_t semihost_elapsed_ms(void);
 
+/* The host's time of day, seconds since 1970-01-01 UTC (SYS_TIME): the
+ * emulated board's wall clock, as an RTC set by SNTP would be on a real one.
+ * 0 and *unix_s set, or -1 when the host does not answer. SYS_TIME's 32-bit
+ * result is read as unsigned (good until 2106). */
+int semihost_time(uint64_t* unix_s);
+
 /* Ends the emulation: qemu-system-arm exits with status & 0xff. Uses
  * SYS_EXIT_EXTENDED (0x20) with ADP_Stopped_ApplicationExit and the status
  * as subcode: on AArch32 the plain SYS_EXIT (0x18) takes only a reason code

@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# The firmware image (QEMU mps2-an386, scripts/run-firmware) against the dev
+# server and the hostile server on this host, each case also run with the
+# Linux CLI: the device must print the same lines (ids and tokens aside) and
+# exit with the same status, and the server must see what the issue names
+# (the token request, the upgrade, the message, a close 1000 from the client).
+# usage: firmware-e2e.sh <consensus-ws> <consensus-devserver> <firmware build dir>
+set -u
+WS=$1
+DEV=$2
+FW_BUILD=$3
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+RUN_FW="$ROOT/scripts/run-firmware"
+TMP=$(mktemp -d)
+DEV_PID=
+HOSTILE_PIDS=()
+PASS=0
+FAIL=0
+# One boot, from reset to exit; a case that needs longer has hung.
+BOOT_BOUND_S=60
+
+cleanup() {
+    stop_dev
+    for p in "${HOSTILE_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# start_dev [devserver options...]: sets PORT.
+start_dev() {
+    stop_dev
+    : >"$TMP/dev.log"
+    "$DEV" --port 0 --log "$TMP/dev.log" "$@" >"$TMP/dev.out" 2>"$TMP/dev.err" &
+    DEV_PID=$!
+    for _ in $(seq 1 100); do
+        grep -q '^READY ' "$TMP/dev.out" && break
+        sleep 0.05
+    done
+    PORT=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$TMP/dev.out")
+    [ -n "$PORT" ] || { echo "devserver did not start: $(cat "$TMP/dev.err")"; exit 1; }
+}
+
+stop_dev() {
+    if [ -n "$DEV_PID" ]; then
+        kill "$DEV_PID" 2>/dev/null
+        wait "$DEV_PID" 2>/dev/null
+        DEV_PID=
+    fi
+}
+
+# start_hostile [--tls CERT KEY]: sets HPORT (the server lives while the FIFO
+# this script holds open does).
+start_hostile() {
+    local fifo="$TMP/hostile.in.${#HOSTILE_PIDS[@]}" fd
+    mkfifo "$fifo"
+    : >"$TMP/hostile.out"
+    python3 "$ROOT/tests/hostile/hostile_server.py" "$@" <"$fifo" >"$TMP/hostile.out" 2>/dev/null &
+    HOSTILE_PIDS+=($!)
+    exec {fd}>"$fifo"
+    HPORT=
+    for _ in $(seq 1 100); do
+        HPORT=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$TMP/hostile.out")
+        [ -n "$HPORT" ] && break
+        sleep 0.05
+    done
+    [ -n "$HPORT" ] || { echo "hostile server did not start"; exit 1; }
+}
+
+ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
+bad() {
+    FAIL=$((FAIL + 1))
+    echo "FAIL $1: $2"
+    for f in fw.out fw.err linux.out; do
+        echo "  --- $f"
+        sed 's/^/  /' "$TMP/$f" 2>/dev/null
+    done
+}
+
+# Ids, tokens and the device's memory line vary; everything else must match.
+normalize() {
+    grep -v '"type":"memory"' "$1" |
+        sed -E 's/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/ID/g'
+}
+
+# both NAME STATUS args...: runs the firmware and the Linux CLI with the same
+# arguments; both must exit STATUS and print the same lines.
+both() {
+    local name=$1 want=$2 got linux
+    shift 2
+    local t0 t1
+    t0=$(date +%s%N)
+    timeout "$BOOT_BOUND_S" "$RUN_FW" --build "$FW_BUILD" "$@" >"$TMP/fw.out" 2>"$TMP/fw.err"
+    got=$?
+    t1=$(date +%s%N)
+    LAST_MS=$(((t1 - t0) / 1000000))
+    timeout 30 "$WS" "$@" </dev/null >"$TMP/linux.out" 2>/dev/null
+    linux=$?
+    if [ "$got" -ne "$want" ] || [ "$linux" -ne "$want" ]; then
+        bad "$name" "firmware exit $got, Linux exit $linux, expected $want"
+        return 1
+    fi
+    if ! diff <(normalize "$TMP/fw.out") <(normalize "$TMP/linux.out") >"$TMP/diff"; then
+        bad "$name" "the firmware's lines differ from the CLI's: $(cat "$TMP/diff")"
+        return 1
+    fi
+    return 0
+}
+
+has() {
+    grep -qF -- "$3" "$TMP/$2" && return 0
+    bad "$1" "$2 lacks: $3"
+    return 1
+}
+
+lacks() {
+    ! grep -qF -- "$3" "$TMP/$2" && return 0
+    bad "$1" "$2 has: $3"
+    return 1
+}
+
+# ---- usage (2): refused on the device before the network ---------------------------
+start_dev --free
+t=usage.payer
+timeout "$BOOT_BOUND_S" "$RUN_FW" --build "$FW_BUILD" connect --server "http://localhost:$PORT" \
+    --payer true --json >"$TMP/fw.out" 2>"$TMP/fw.err"
+st=$?
+[ $st -eq 2 ] && has $t fw.out '"code":"invalid_params"' && has $t fw.out 'runs no processes' && ok $t ||
+    { [ $st -ne 2 ] && bad $t "exit $st, expected 2"; }
+t=usage.not_loopback
+"$RUN_FW" --build "$FW_BUILD" connect --server http://example.com >"$TMP/fw.out" 2>"$TMP/fw.err"
+st=$?
+[ $st -eq 2 ] && has $t fw.err 'only this host' && ok $t || { [ $st -ne 2 ] && bad $t "exit $st"; }
+
+# ---- the dev server, free, ws ----------------------------------------------------------
+t=free.ws
+if both $t 0 connect --server "http://localhost:$PORT" --send hello --wait-ms 300 --json; then
+    BOOT_TO_ECHO_MS=$LAST_MS
+    has $t fw.out '{"type":"open","attempt":1}' &&
+        has $t fw.out '{"type":"message","binary":false,"data":"hello"}' &&
+        has $t fw.out '"type":"session_start","session_id":"' &&
+        has $t fw.out '"type":"memory"' &&
+        has $t dev.log '"event":"token_request"' && has $t dev.log '"event":"upgrade"' &&
+        has $t dev.log '"event":"message","session":' &&
+        has $t dev.log '"code":1000,"reason":"","initiator":"client","bytes_in":5' && ok $t
+fi
+t=free.human
+both $t 0 connect --server "http://127.0.0.1:$PORT" --send 'two words' --wait-ms 200 &&
+    has $t fw.out 'two words' && ok $t
+t=free.binary
+both $t 0 connect --server "http://localhost:$PORT" --binary --send foobar --wait-ms 200 &&
+    has $t fw.out '[binary 6 bytes] Zm9vYmFy' && ok $t
+
+# ---- paid: the demo payer, and the built-in signer against a verifying server -----------
+start_dev
+t=paid.demo_payer
+both $t 0 connect --server "http://localhost:$PORT" --demo-payer --send hello --wait-ms 200 --json &&
+    has $t fw.out '{"type":"payment","status":"paid"}' && has $t dev.log '"paid":true' && ok $t
+t=paid.no_payer
+both $t 3 connect --server "http://localhost:$PORT" --max-reconnects 0 --send hello --json &&
+    has $t fw.out '"code":"payment_required"' && ok $t
+KEY="$TMP/wallet.key"
+printf '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318\n' >"$KEY"
+chmod 600 "$KEY"
+start_dev --verify-payments
+t=paid.wallet_key
+both $t 0 connect --server "http://localhost:$PORT" --wallet-key "$KEY" --send hello --wait-ms 200 \
+    --json && has $t fw.out '{"type":"message","binary":false,"data":"hello"}' &&
+    lacks $t fw.out '4c0883a6' && lacks $t fw.err '4c0883a6' && ok $t
+t=paid.fake_signature_rejected
+both $t 3 connect --server "http://localhost:$PORT" --demo-payer --max-reconnects 0 --json &&
+    has $t fw.out 'invalid_exact_evm_signature' && ok $t
+
+# ---- https / wss ------------------------------------------------------------------------
+"$ROOT/scripts/gen-test-cert" "$TMP/tc" >/dev/null 2>&1 || { echo "gen-test-cert failed"; exit 1; }
+start_dev --tls --cert "$TMP/tc/server.pem" --key "$TMP/tc/server.key"
+t=tls.wss
+both $t 0 connect --server "https://localhost:$PORT" --ca "$TMP/tc/ca.pem" --demo-payer \
+    --send hello --wait-ms 200 --json &&
+    has $t fw.out '{"type":"message","binary":false,"data":"hello"}' &&
+    has $t dev.log '"event":"upgrade"' && ok $t
+t=tls.wrong_ca
+both $t 3 connect --server "https://localhost:$PORT" --ca "$TMP/tc/other-ca.pem" --demo-payer \
+    --max-reconnects 0 \
+    --send hello --json && has $t fw.out '"code":"cert_invalid"' && ok $t
+t=tls.no_ca
+timeout "$BOOT_BOUND_S" "$RUN_FW" --build "$FW_BUILD" connect --server "https://localhost:$PORT" \
+    --json >"$TMP/fw.out" 2>"$TMP/fw.err"
+st=$?
+[ $st -eq 2 ] && has $t fw.out 'no system CA bundle' && ok $t || { [ $st -ne 2 ] && bad $t "exit $st"; }
+stop_dev
+
+# ---- hostile servers: the same events, statuses and close codes as on Linux --------------
+# The server logs the close code the client answers its bytes with; each case
+# must log it twice, once for the firmware and once for the CLI.
+start_hostile --log "$TMP/hostile.log"
+# closes NAME CASE CODE: both clients closed CASE's connection with CODE.
+closes() {
+    local n
+    n=$(grep -cF "{\"case\": \"$2\", \"event\": \"client_close\", \"code\": $3}" "$TMP/hostile.log")
+    [ "$n" -eq 2 ] && return 0
+    bad "$1" "the server saw $n closes with $3 for $2, expected 2 (firmware and CLI)"
+    return 1
+}
+hostile() {  # CASE STATUS
+    both hostile.$1 $2 connect --server "http://localhost:$HPORT/$1" --demo-payer \
+        --max-reconnects 0 --send x --wait-ms 300 --json
+}
+t=hostile.ws_utf8_split_bad
+hostile ws_utf8_split_bad 4 && has $t fw.out '"code":"protocol_error"' &&
+    closes $t ws_utf8_split_bad 1007 && ok $t
+t=hostile.ws_max_plus_one
+hostile ws_max_plus_one 4 && has $t fw.out '"code":"message_too_large"' &&
+    closes $t ws_max_plus_one 1009 && ok $t
+t=hostile.ws_reset_mid_frame
+hostile ws_reset_mid_frame 4 && has $t fw.out '"code":"closed"' && ok $t
+t=hostile.paid_expire_at_start
+hostile paid_expire_at_start 0 && has $t fw.out '"type":"session_expired"' &&
+    has $t fw.out '"code":1000,"reason":"Time limit reached","initiator":"server"' && ok $t
+
+echo "firmware-e2e: boot to echo (free.ws, QEMU start to exit): ${BOOT_TO_ECHO_MS:-unmeasured} ms"
+echo "firmware-e2e: $PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
