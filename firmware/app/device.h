@@ -39,9 +39,12 @@ int device_network_up(char* msg, size_t cap);
 cws_port device_port(void);
 
 /* One JSON line on f: {"type":"memory",...} with the client block (size and
- * what this configuration needs), mbedTLS's arena and its peak, the stack and
- * its painted high-water mark, and lwIP's heap and pool high-water marks. */
-void device_print_memory(FILE* f, size_t client_block, size_t client_needed);
+ * what this configuration needs), mbedTLS's arena and its peak, wslay's
+ * context pool, the stack and its painted high-water mark, lwIP's heap and
+ * pool high-water marks, and the time from reset to the first message
+ * received (first_message_ms, 0 = none). docs/FIRMWARE.md names each field. */
+void device_print_report(FILE* f, size_t client_block, size_t client_needed,
+                         uint64_t first_message_ms);
 
 #ifdef __cplusplus
 }

@@ -63,6 +63,8 @@ struct Run {
     bool close_asked = false;
     bool waiting = false;
     uint64_t wait_deadline = 0;
+    const cws_port* port = nullptr;
+    uint64_t first_message_ms = 0;  // since reset; 0 = none arrived
 };
 
 void usage_error(const Output& out, const char* text) {
@@ -142,6 +144,9 @@ void fill_options(const Args& a, consensus::ClientOptions* opt) {
 
 void on_event(void* user, consensus::Session&, const consensus::Event& ev) {
     Run* run = static_cast<Run*>(user);
+    if (ev.type == consensus::EventType::message && run->first_message_ms == 0) {
+        run->first_message_ms = run->port->ops->now_ms(run->port->ctx);
+    }
     if (should_print(&run->repeats, ev)) print_event(run->out, ev);
     summarize_event(&run->summary, ev, run->args->renew);
 }
@@ -182,7 +187,9 @@ int32_t next_wait(const Run& run, uint64_t now) {
     return t;
 }
 
-int run_connect(const Args& a, const Output& out, const cws_port& port) {
+// Runs the session; *first_message_ms gets the time of its first message.
+int run_connect(const Args& a, const Output& out, const cws_port& port,
+                uint64_t* first_message_ms) {
     char msg[160];
     consensus::ClientOptions opt;
     fill_options(a, &opt);
@@ -204,6 +211,7 @@ int run_connect(const Args& a, const Output& out, const cws_port& port) {
     Run run;
     run.args = &a;
     run.out = out;
+    run.port = &port;
     consensus::SessionOptions so;
     so.listener = on_event;
     so.user = &run;
@@ -222,6 +230,7 @@ int run_connect(const Args& a, const Output& out, const cws_port& port) {
         g_client.poll(next_wait(run, now));
     }
     g_client.deinit();
+    *first_message_ms = run.first_message_ms;
     return session_exit_status(run.summary);
 }
 
@@ -249,8 +258,9 @@ int main() {
         print_error(out, kNoSession, Error::connect_failed, msg, strlen(msg), 0);
         return kExitNoToken;
     }
-    const int status = run_connect(args, out, device_port());
-    device_print_memory(out.json ? stdout : stderr, sizeof g_client_memory,
-                        consensus::Client::required_bytes(device_config()));
+    uint64_t first_message_ms = 0;
+    const int status = run_connect(args, out, device_port(), &first_message_ms);
+    device_print_report(out.json ? stdout : stderr, sizeof g_client_memory,
+                        consensus::Client::required_bytes(device_config()), first_message_ms);
     return status;
 }

@@ -16,6 +16,7 @@
 #include "lan9118.h"
 #include "semihost.h"
 #include "tls_heap.h"
+#include "wslay_pool.h"
 
 /* QEMU user networking (slirp): the board is 10.0.2.15/24 behind the
  * gateway 10.0.2.2, its DNS is 10.0.2.3. scripts/run-firmware forwards
@@ -64,6 +65,13 @@ static int entropy(void* user, uint8_t* buf, size_t len) {
     return board_entropy(buf, len);
 }
 
+/* Sleep until the next interrupt (SysTick, every millisecond): the LAN9118 is
+ * polled, so a frame waits at most that long, and QEMU's host thread idles. */
+static void idle(void* user) {
+    (void)user;
+    __asm__ volatile("wfi");
+}
+
 static uint64_t now_ms(void* user) {
     (void)user;
     return board_now_ms();
@@ -105,6 +113,7 @@ int device_network_up(char* msg, size_t cap) {
     config.hosts = kHosts;
     config.host_count = sizeof kHosts / sizeof kHosts[0];
     config.service = service;
+    config.idle = idle;
     config.now_ms = now_ms;
     config.random = entropy;
     config.wall_clock = wall_clock;
@@ -124,18 +133,24 @@ static unsigned pool_peak(int pool) {
     return (unsigned)lwip_stats.memp[pool]->max;
 }
 
-void device_print_memory(FILE* f, size_t client_block, size_t client_needed) {
+void device_print_report(FILE* f, size_t client_block, size_t client_needed,
+                         uint64_t first_message_ms) {
     const tls_heap_stats tls = tls_heap_read();
+    const wslay_pool_stats ws = wslay_pool_read();
     fprintf(f,
-            "{\"type\":\"memory\",\"client_block\":%u,\"client_needed\":%u,"
-            "\"tls_arena\":%u,\"tls_peak\":%u,\"tls_peak_blocks\":%u,\"tls_now\":%u,"
-            "\"stack\":%u,\"stack_peak\":%u,"
-            "\"lwip\":{\"heap\":%u,\"heap_peak\":%u,\"pbuf_pool\":%u,\"pbuf_pool_peak\":%u,"
-            "\"tcp_pcb_peak\":%u,\"tcp_seg_peak\":%u}}\n",
-            (unsigned)client_block, (unsigned)client_needed, (unsigned)tls.arena_bytes,
-            (unsigned)tls.peak_bytes, (unsigned)tls.peak_blocks, (unsigned)tls.now_bytes,
-            (unsigned)board_stack_size(), (unsigned)board_stack_high_water(), (unsigned)MEM_SIZE,
-            (unsigned)lwip_stats.mem.max, (unsigned)PBUF_POOL_SIZE, pool_peak(MEMP_PBUF_POOL),
-            pool_peak(MEMP_TCP_PCB), pool_peak(MEMP_TCP_SEG));
+            "{\"type\":\"memory\",\"client_block\":%lu,\"client_needed\":%lu,"
+            "\"tls_arena\":%lu,\"tls_peak\":%lu,\"tls_peak_blocks\":%lu,\"tls_now\":%lu,"
+            "\"tls_refused\":%lu,\"wslay_context\":%lu,\"wslay_peak\":%u,\"wslay_refused\":%u,"
+            "\"stack\":%lu,\"stack_peak\":%lu,"
+            "\"lwip\":{\"heap\":%lu,\"heap_peak\":%lu,\"pbuf_pool\":%lu,\"pbuf_pool_peak\":%u,"
+            "\"tcp_pcb_peak\":%u,\"tcp_seg_peak\":%u},\"first_message_ms\":%lu}\n",
+            (unsigned long)client_block, (unsigned long)client_needed,
+            (unsigned long)tls.arena_bytes, (unsigned long)tls.peak_bytes,
+            (unsigned long)tls.peak_blocks, (unsigned long)tls.now_bytes,
+            (unsigned long)tls.failures, (unsigned long)ws.context_bytes, ws.peak, ws.refused,
+            (unsigned long)board_stack_size(), (unsigned long)board_stack_high_water(),
+            (unsigned long)MEM_SIZE, (unsigned long)lwip_stats.mem.max,
+            (unsigned long)PBUF_POOL_SIZE, pool_peak(MEMP_PBUF_POOL), pool_peak(MEMP_TCP_PCB),
+            pool_peak(MEMP_TCP_SEG), (unsigned long)first_message_ms);
     fflush(f);
 }
