@@ -2,8 +2,8 @@
 # The firmware image (QEMU mps2-an386, scripts/run-firmware) against the dev
 # server and the hostile server on this host, each case also run with the
 # Linux CLI: the device must print the same lines (ids and tokens aside) and
-# exit with the same status, and the server must see what the issue names
-# (the token request, the upgrade, the message, a close 1000 from the client).
+# exit with the same status; and the server must see the token request, the
+# upgrade, the message and a close 1000 from the client.
 # usage: firmware-e2e.sh <consensus-ws> <consensus-devserver> <firmware build dir>
 set -u
 WS=$1
@@ -13,8 +13,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 RUN_FW="$ROOT/scripts/run-firmware"
 TMP=$(mktemp -d)
-DEV_PID=
-HOSTILE_PIDS=()
+# start_dev, stop_dev, start_hostile, servers_cleanup
+. "$ROOT/tests/common/servers.sh"
 PASS=0
 FAIL=0
 # One boot, from reset to exit; a case that needs longer has hung.
@@ -22,51 +22,10 @@ BOOT_BOUND_S=60
 ECHO_MS=
 
 cleanup() {
-    stop_dev
-    for p in "${HOSTILE_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    servers_cleanup
     rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-# start_dev [devserver options...]: sets PORT.
-start_dev() {
-    stop_dev
-    : >"$TMP/dev.log"
-    "$DEV" --port 0 --log "$TMP/dev.log" "$@" >"$TMP/dev.out" 2>"$TMP/dev.err" &
-    DEV_PID=$!
-    for _ in $(seq 1 100); do
-        grep -q '^READY ' "$TMP/dev.out" && break
-        sleep 0.05
-    done
-    PORT=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$TMP/dev.out")
-    [ -n "$PORT" ] || { echo "devserver did not start: $(cat "$TMP/dev.err")"; exit 1; }
-}
-
-stop_dev() {
-    if [ -n "$DEV_PID" ]; then
-        kill "$DEV_PID" 2>/dev/null
-        wait "$DEV_PID" 2>/dev/null
-        DEV_PID=
-    fi
-}
-
-# start_hostile [--tls CERT KEY]: sets HPORT (the server lives while the FIFO
-# this script holds open does).
-start_hostile() {
-    local fifo="$TMP/hostile.in.${#HOSTILE_PIDS[@]}" fd
-    mkfifo "$fifo"
-    : >"$TMP/hostile.out"
-    python3 "$ROOT/tests/hostile/hostile_server.py" "$@" <"$fifo" >"$TMP/hostile.out" 2>/dev/null &
-    HOSTILE_PIDS+=($!)
-    exec {fd}>"$fifo"
-    HPORT=
-    for _ in $(seq 1 100); do
-        HPORT=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$TMP/hostile.out")
-        [ -n "$HPORT" ] && break
-        sleep 0.05
-    done
-    [ -n "$HPORT" ] || { echo "hostile server did not start"; exit 1; }
-}
 
 ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
 bad() {

@@ -9,43 +9,16 @@ DEV=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 TMP=$(mktemp -d)
-DEV_PID=
-HOSTILE_PIDS=()
+# start_dev, stop_dev, start_hostile, servers_cleanup
+. "$ROOT/tests/common/servers.sh"
 PASS=0
 FAIL=0
 
 cleanup() {
-    stop_dev
-    for p in "${HOSTILE_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    servers_cleanup
     rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-# start_dev [devserver options...]: sets PORT and URL.
-start_dev() {
-    stop_dev
-    : >"$TMP/dev.log"
-    "$DEV" --port 0 --log "$TMP/dev.log" "$@" >"$TMP/dev.out" 2>"$TMP/dev.err" &
-    DEV_PID=$!
-    for _ in $(seq 1 100); do
-        if grep -q '^READY ' "$TMP/dev.out"; then break; fi
-        sleep 0.05
-    done
-    PORT=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$TMP/dev.out")
-    if [ -z "$PORT" ]; then
-        echo "devserver did not start: $(cat "$TMP/dev.err")"
-        exit 1
-    fi
-    URL="http://127.0.0.1:$PORT"
-}
-
-stop_dev() {
-    if [ -n "$DEV_PID" ]; then
-        kill "$DEV_PID" 2>/dev/null
-        wait "$DEV_PID" 2>/dev/null
-        DEV_PID=
-    fi
-}
 
 ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
 bad() {
@@ -415,22 +388,6 @@ stop_dev
 # ---- TLS failures at the connect_url ------------------------------------------------
 # tests/hostile/hostile_server.py serves the token and the session: a failure at
 # the connect_url is reported with its cause, and exits 4 (never opened).
-# start_hostile [--tls CERT KEY]: sets HPORT. The server lives while its stdin
-# (a FIFO this script holds open) does; cleanup kills it.
-start_hostile() {
-    local fifo="$TMP/hostile.in.${#HOSTILE_PIDS[@]}" fd
-    mkfifo "$fifo"
-    : >"$TMP/hostile.out"
-    python3 "$ROOT/tests/hostile/hostile_server.py" "$@" <"$fifo" >"$TMP/hostile.out" 2>/dev/null &
-    HOSTILE_PIDS+=($!)
-    exec {fd}>"$fifo"
-    HPORT=
-    for _ in $(seq 1 100); do
-        HPORT=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$TMP/hostile.out")
-        [ -n "$HPORT" ] && break
-        sleep 0.05
-    done
-}
 if "$ROOT/tests/integration/tlsfail/gen-tlsfail-certs" "$TMP/tf" >/dev/null 2>&1; then
     start_hostile && plain=$HPORT
     start_hostile --tls "$TMP/tf/selfsigned.pem" "$TMP/tf/selfsigned.key" && untrusted=$HPORT

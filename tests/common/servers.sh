@@ -1,0 +1,64 @@
+# The servers of the end-to-end shell tests, on loopback (sourced, not run).
+# The sourcing script sets TMP (its private directory), DEV (the
+# consensus-devserver binary) and ROOT (the repository), and calls
+# servers_cleanup from its EXIT trap.
+
+DEV_PID=
+HOSTILE_PIDS=()
+
+# start_dev [devserver options...]: (re)starts the dev server with its log in
+# $TMP/dev.log; sets PORT and URL (http://127.0.0.1:PORT).
+start_dev() {
+    stop_dev
+    : >"$TMP/dev.log"
+    "$DEV" --port 0 --log "$TMP/dev.log" "$@" >"$TMP/dev.out" 2>"$TMP/dev.err" &
+    DEV_PID=$!
+    for _ in $(seq 1 100); do
+        grep -q '^READY ' "$TMP/dev.out" && break
+        sleep 0.05
+    done
+    PORT=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$TMP/dev.out")
+    if [ -z "$PORT" ]; then
+        echo "devserver did not start: $(cat "$TMP/dev.err")"
+        exit 1
+    fi
+    URL="http://127.0.0.1:$PORT"
+}
+
+stop_dev() {
+    if [ -n "$DEV_PID" ]; then
+        kill "$DEV_PID" 2>/dev/null
+        wait "$DEV_PID" 2>/dev/null
+        DEV_PID=
+    fi
+}
+
+# start_hostile [hostile_server.py options...]: one more hostile server
+# (tests/hostile); sets HPORT. It lives while its stdin, a FIFO this shell
+# holds open, does; servers_cleanup kills it.
+start_hostile() {
+    local fifo="$TMP/hostile.in.${#HOSTILE_PIDS[@]}" fd
+    mkfifo "$fifo"
+    : >"$TMP/hostile.out"
+    python3 "$ROOT/tests/hostile/hostile_server.py" "$@" <"$fifo" >"$TMP/hostile.out" 2>/dev/null &
+    HOSTILE_PIDS+=($!)
+    exec {fd}>"$fifo"
+    HPORT=
+    for _ in $(seq 1 100); do
+        HPORT=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$TMP/hostile.out")
+        [ -n "$HPORT" ] && break
+        sleep 0.05
+    done
+    if [ -z "$HPORT" ]; then
+        echo "hostile server did not start"
+        exit 1
+    fi
+}
+
+servers_cleanup() {
+    stop_dev
+    for p in "${HOSTILE_PIDS[@]}"; do
+        kill "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
+}
