@@ -81,12 +81,19 @@ int load_argv(char* msg, size_t cap) {
     }
     const long n = device_read_file(path, reinterpret_cast<uint8_t*>(g_args_file), kMaxArgsFile);
     if (n <= 0) {
-        snprintf(msg, cap, "cannot read the argument file (%ld)", n);
+        snprintf(msg, cap,
+                 n == kDeviceFileTooBig ? "the arguments exceed %lu bytes"
+                                        : "cannot read the argument file",
+                 static_cast<unsigned long>(kMaxArgsFile));
         return -1;
     }
     g_args_file[n] = '\0';
     int argc = 0;
-    for (long i = 0; i < n && argc < kMaxArgs; ++argc) {
+    for (long i = 0; i < n; ++argc) {
+        if (argc == kMaxArgs) {
+            snprintf(msg, cap, "more than %d arguments", kMaxArgs - 1);
+            return -1;
+        }
         g_argv[argc] = g_args_file + i;
         i += static_cast<long>(strlen(g_args_file + i)) + 1;
     }

@@ -100,6 +100,22 @@ timeout "$BOOT_BOUND_S" "$RUN_FW" --build "$FW_BUILD" connect --server "http://l
 st=$?
 [ $st -eq 2 ] && has $t fw.out '"code":"invalid_params"' && has $t fw.out 'runs no processes' && ok $t ||
     { [ $st -ne 2 ] && bad $t "exit $st, expected 2"; }
+# Arguments the firmware cannot read whole: it cannot know --json yet, so
+# the reason is in words on stderr.
+t=usage.arguments_too_long
+timeout "$BOOT_BOUND_S" "$RUN_FW" --build "$FW_BUILD" connect --server "http://localhost:$PORT" \
+    --send "$(printf '%05000d' 0)" --json >"$TMP/fw.out" 2>"$TMP/fw.err"
+st=$?
+[ $st -eq 2 ] && has $t fw.err 'the arguments exceed 4096 bytes' && ok $t ||
+    { [ $st -ne 2 ] && bad $t "exit $st, expected 2"; }
+t=usage.too_many_arguments
+sends=()
+for _ in $(seq 1 40); do sends+=(--send x); done
+timeout "$BOOT_BOUND_S" "$RUN_FW" --build "$FW_BUILD" connect --server "http://localhost:$PORT" \
+    "${sends[@]}" --json >"$TMP/fw.out" 2>"$TMP/fw.err"
+st=$?
+[ $st -eq 2 ] && has $t fw.err 'more than 63 arguments' && ok $t ||
+    { [ $st -ne 2 ] && bad $t "exit $st, expected 2"; }
 t=usage.not_loopback
 "$RUN_FW" --build "$FW_BUILD" connect --server http://example.com >"$TMP/fw.out" 2>"$TMP/fw.err"
 st=$?
