@@ -96,7 +96,7 @@ struct SessionOptions {
 //  - close() from `close`: cancels the reconnect; the link is already gone
 //    (network loss or the server's close frame), so the session ends at once
 //    with no second `close`;
-//  - read the client: budget, stand_down, next_timeout_ms;
+//  - read the client: budget, stand_down, next_timeout_ms; set_reconnect_policy;
 //  - start work: request_token, open_session, connect. A TokenCallback's own
 //    request slot is still taken while it runs (request_token there is
 //    no_resources when that was the only slot); result.auth may be passed to
@@ -227,6 +227,12 @@ class Client {
     /// True once the spend guard refused a purchase (the SDK's isStandDown()).
     /// False before init / after deinit.
     bool stand_down() const;
+    /// Replaces the reconnect policy (ClientOptions reconnect_interval_ms,
+    /// reconnect_max_ms, reconnect_jitter) from the next wait on; a wait
+    /// already counting down keeps its deadline. Allowed from callbacks.
+    /// Errors: invalid_config before init / after deinit, or for a jitter
+    /// outside [0, 1] (the policy is then unchanged).
+    Error set_reconnect_policy(uint32_t interval_ms, uint32_t max_ms, float jitter);
 
     struct Impl;
 

@@ -131,8 +131,19 @@ struct ClientOptions {
     uint32_t open_timeout_ms = 12000;
     /// Bound on one token request, payment included.
     uint32_t request_timeout_ms = 30000;
-    /// Fixed wait before a reconnect.
+    /// Wait before a reconnect (and before a renewal), and the first wait of
+    /// a run of failures. Alone it is the seed's fixed interval, as the
+    /// JavaScript SDK waits; a fleet also sets the next two (docs/CLI.md,
+    /// "Reconnect").
     uint32_t reconnect_interval_ms = 2000;
+    /// Cap of the backoff: each failure in a row doubles the wait, from the
+    /// interval up to this. 0 (or anything <= the interval): no growth.
+    uint32_t reconnect_max_ms = 0;
+    /// Jitter share, 0..1 (init refuses anything else): each wait loses a
+    /// uniform random part up to this fraction of it (from the client's
+    /// CTR-DRBG, seeded by the port), so devices dropped together do not buy
+    /// their next tokens together. 0: exact waits.
+    float reconnect_jitter = 0.0f;
     /// Consecutive failed reconnect attempts allowed (UINT32_MAX: unlimited).
     uint32_t max_reconnects = UINT32_MAX;
     /// Keepalive: ping after this long without inbound data; the link is dead

@@ -292,6 +292,7 @@ const char* arguments_fault(const Config& config, const ClientOptions& options,
     if (fault == nullptr && !tls_max_fragment_valid(options.tls_max_fragment_bytes)) {
         fault = "options.tls_max_fragment_bytes must be 0, 512, 1024, 2048 or 4096";
     }
+    if (fault == nullptr) fault = reconnect_jitter_fault(options.reconnect_jitter);
     return fault;
 }
 
@@ -383,6 +384,8 @@ Error Client::init(const Config& config, const ClientOptions& options, const cws
         return answer(why, Error::invalid_config, fault);
     }
     core->guard.configure(options.limit_micro_usd, options.on_limit_reached, options.limit_user);
+    core->reconnect = make_reconnect_policy(options.reconnect_interval_ms, options.reconnect_max_ms,
+                                            options.reconnect_jitter);
     core->block = memory;
     core->block_size = required_bytes(config);
     impl_ = core;
@@ -557,6 +560,12 @@ void Client::reset_budget() {
 
 bool Client::stand_down() const {
     return impl_ != nullptr && impl_->guard.stand_down();
+}
+
+Error Client::set_reconnect_policy(uint32_t interval_ms, uint32_t max_ms, float jitter) {
+    if (impl_ == nullptr || reconnect_jitter_fault(jitter) != nullptr) return Error::invalid_config;
+    impl_->reconnect = make_reconnect_policy(interval_ms, max_ms, jitter);
+    return Error::ok;
 }
 
 // ---- Session handle -------------------------------------------------------------

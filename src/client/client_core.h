@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/reconnect_policy.h"
 #include "client/spend_guard.h"
 #include "consensus/client.h"
 #include "core/rng.h"
@@ -27,6 +28,7 @@ struct ClientCore {
     TlsSessionCache tls_cache;  // entries in the block, after this struct
     bool tls_ready;
     SpendGuard guard;
+    ReconnectPolicy reconnect;  // options' reconnect_*, or set_reconnect_policy's
     char server_text[kMaxUrl + 1];
     Url server;
     SessionSlot* sessions;

@@ -223,7 +223,7 @@ void SessionSlot::send_upgrade() {
 void SessionSlot::step_upgrading() {
     const size_t unsent = link_.tx().pending();
     const Link::Flush f = link_.flush();
-    if (link_.tx().pending() < unsent) presented_ = true;  // the token is used up now
+    if (link_.tx().pending() < unsent) presented_ = true;      // the token is used up now
     if (f == Link::Flush::done && unsent > 0) forget_token();  // the request just left whole
     if (f == Link::Flush::failed) {
         attempt_failed(link_.transport_error(), Phase::open, 0,
@@ -560,13 +560,25 @@ void SessionSlot::expired_by_close() {
     expired_ = true;
     const bool data = close_code_ == 1008;
     expired_info_ = SessionExpiredInfo{};
-    expired_info_.reason = data ? ExpiryReason::data_limit_reached : ExpiryReason::time_limit_reached;
+    expired_info_.reason =
+        data ? ExpiryReason::data_limit_reached : ExpiryReason::time_limit_reached;
     expired_info_.reason_text = view_of(data ? "data_limit_reached" : "time_limit_reached");
     expired_info_.duration_minutes = -1;
     expired_info_.data_mb = -1;
     Event ev = blank_event(EventType::session_expired);
     ev.expired = &expired_info_;
     emit(ev);
+}
+
+// The wait before the next purchase: a renewal waits the interval; a failure
+// the backoff of its run (this one included). Both with the jitter.
+uint32_t SessionSlot::next_wait(bool renewal) {
+    uint32_t random32 = 0;
+    if (core_->reconnect.jitter_ppm != 0) {
+        (void)core_->rng.fill(reinterpret_cast<uint8_t*>(&random32), sizeof random32);
+    }
+    const uint32_t failures = renewal ? 1 : reconnects_in_row_ + 1;
+    return reconnect_wait_ms(core_->reconnect, failures, random32);
 }
 
 void SessionSlot::schedule_reconnect(Error why, uint64_t now, bool renewal) {
@@ -580,7 +592,8 @@ void SessionSlot::schedule_reconnect(Error why, uint64_t now, bool renewal) {
     }
     if (opened_at_ != 0 && now - opened_at_ >= min_served_ms_) settle_paid_token(true);
     opened_at_ = 0;
-    if (!token_reusable(now + core_->options.reconnect_interval_ms)) {
+    const uint32_t wait = next_wait(renewal);
+    if (!token_reusable(now + wait)) {
         settle_paid_token(false);
         if (paid_attempts_spent()) return;
     }
@@ -591,10 +604,10 @@ void SessionSlot::schedule_reconnect(Error why, uint64_t now, bool renewal) {
     }
     if (!renewal) ++reconnects_in_row_;
     stage_ = Stage::waiting_to_reconnect;
-    deadline_ = now + core_->options.reconnect_interval_ms;
+    deadline_ = now + wait;
     Event ev = blank_event(EventType::reconnecting);
     ev.attempt = attempt_ + 1;
-    ev.in_ms = core_->options.reconnect_interval_ms;
+    ev.in_ms = wait;
     emit(ev);
 }
 

@@ -119,6 +119,7 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     void after_server_close();
     void finish_close(uint16_t code, const char* reason);
     void schedule_reconnect(Error why, uint64_t now, bool renewal = false);
+    uint32_t next_wait(bool renewal);
     void expired_by_close();
     void end(Error why, Stage final = Stage::closed);
     void emit(Event& ev);
