@@ -34,6 +34,8 @@ enum class Opt : uint8_t {
     wait,
     open_timeout,
     reconnect,
+    reconnect_max,
+    reconnect_jitter,
     max_reconnects,
     ping,
     renew,
@@ -75,6 +77,8 @@ constexpr OptionSpec kOptions[] = {
     {"--wait-ms", Opt::wait, true, Scope::session},
     {"--open-timeout-ms", Opt::open_timeout, true, Scope::session},
     {"--reconnect-ms", Opt::reconnect, true, Scope::session},
+    {"--reconnect-max-ms", Opt::reconnect_max, true, Scope::session},
+    {"--reconnect-jitter", Opt::reconnect_jitter, true, Scope::session},
     {"--max-reconnects", Opt::max_reconnects, true, Scope::session},
     {"--ping-ms", Opt::ping, true, Scope::session},
     {"--renew", Opt::renew, false, Scope::session},
@@ -185,6 +189,18 @@ struct Parser {
         return Error::ok;
     }
 
+    // A share 0..1 with at most 6 decimals ("0", "0.25", "1"), parsed exactly
+    // as millionths (parse_usd's grammar) before it becomes a float.
+    Error jitter(const char* name, const char* value, float* out) {
+        uint64_t millionths = 0;
+        if (!parse_usd(value, &millionths) || millionths > 1000000) {
+            return fail(msg, cap, "%s: '%s' is not a share from 0 to 1 (at most 6 decimals)", name,
+                        value);
+        }
+        *out = static_cast<float>(millionths) / 1e6f;
+        return Error::ok;
+    }
+
     Error node(const char* name, const char* value, const char** out) {
         if (!valid_node_header(value)) {
             return fail(msg, cap, "%s: must be 1..%lu printable ASCII characters", name,
@@ -267,6 +283,10 @@ struct Parser {
                 return number(o.name, value, 1, UINT32_MAX, &args->open_timeout_ms);
             case Opt::reconnect:
                 return number(o.name, value, 0, UINT32_MAX, &args->reconnect_ms);
+            case Opt::reconnect_max:
+                return number(o.name, value, 0, UINT32_MAX, &args->reconnect_max_ms);
+            case Opt::reconnect_jitter:
+                return jitter(o.name, value, &args->reconnect_jitter);
             case Opt::max_reconnects:
                 // UINT32_MAX itself means "unlimited" to the library.
                 return number(o.name, value, 0, UINT32_MAX - 1, &args->max_reconnects);

@@ -54,6 +54,8 @@ struct Args {
     uint32_t wait_ms = 2000;
     uint32_t open_timeout_ms = 12000;
     uint32_t reconnect_ms = 2000;
+    uint32_t reconnect_max_ms = 0;         // --reconnect-max-ms (0: the fixed interval)
+    float reconnect_jitter = 0.0f;         // --reconnect-jitter, 0..1
     uint32_t max_reconnects = UINT32_MAX;  // unlimited
     uint32_t ping_ms = 20000;
     bool renew = false;

@@ -174,6 +174,8 @@ int setup(Runtime* rt, const Args& a, const Output& out, uint32_t sessions) {
     opt.open_timeout_ms = a.open_timeout_ms;
     opt.request_timeout_ms = a.request_timeout_ms;
     opt.reconnect_interval_ms = a.reconnect_ms;
+    opt.reconnect_max_ms = a.reconnect_max_ms;
+    opt.reconnect_jitter = a.reconnect_jitter;
     opt.max_reconnects = a.max_reconnects;
     opt.ping_interval_ms = a.ping_ms;
     opt.limit_micro_usd = a.limit_micro_usd;

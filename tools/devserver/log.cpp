@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,7 +22,18 @@ bool make_private(int fd) {
     return !S_ISREG(st.st_mode) || ::fchmod(fd, 0600) == 0;
 }
 
+int64_t monotonic_ms() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
 }  // namespace
+
+void EventLog::add_times() {
+    times_ = true;
+    start_ms_ = monotonic_ms();
+}
 
 EventLog::~EventLog() {
     if (file_ != nullptr) std::fclose(file_);
@@ -43,6 +55,7 @@ void EventLog::write(const char* event, const Fields& fields) {
     if (file_ == nullptr) return;
     std::string line = "{\"event\":" + json_quote(event);
     for (const auto& f : fields) line += "," + json_quote(f.first) + ":" + f.second;
+    if (times_) line += ",\"t_ms\":" + std::to_string(monotonic_ms() - start_ms_);
     line += "}\n";
     std::fwrite(line.data(), 1, line.size(), file_);
     std::fflush(file_);

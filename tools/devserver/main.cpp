@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
                      std::strerror(errno));
         return 2;
     }
+    if (opts.log_times) log.add_times();
     if (!install_signals()) {
         std::perror("consensus-devserver: signals");
         return 1;

@@ -108,6 +108,8 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
             out.verify_payments = true;
         } else if (arg == "--tls") {
             out.tls = true;
+        } else if (arg == "--log-times") {
+            out.log_times = true;
         } else if (arg == "--no-session-start") {
             out.modes.no_session_start = true;
         } else if (arg == "--refuse-upgrades") {
@@ -173,6 +175,7 @@ const char* usage_text() {
            "  --token-ttl-s N     token validity in seconds               default 60\n"
            "  --time-scale S      time runs S times faster (limits S times shorter)\n"
            "  --log FILE          one JSON line per request, upgrade, message and close\n"
+           "  --log-times         each --log line ends with \"t_ms\": ms since start (monotonic)\n"
            "                      (it holds live tokens: the file is made mode 0600)\n"
            "  --max-message-bytes N  largest accepted WebSocket message   default 16777216\n"
            "\n"

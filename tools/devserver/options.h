@@ -37,6 +37,7 @@ struct Options {
     int64_t token_ttl_s = 60;
     double time_scale = 1;
     std::string log_file;
+    bool log_times = false;  // --log-times: "t_ms" on every log line
     size_t max_message_bytes = 16 * 1024 * 1024;
     TestControl control;
     ServiceModes modes;

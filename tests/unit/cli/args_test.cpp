@@ -61,10 +61,31 @@ TEST(cli_args, ConnectDefaults) {
     LONGS_EQUAL(2000, a.wait_ms);
     LONGS_EQUAL(12000, a.open_timeout_ms);
     LONGS_EQUAL(2000, a.reconnect_ms);
+    LONGS_EQUAL(0, a.reconnect_max_ms);
+    CHECK(a.reconnect_jitter == 0.0f);
     CHECK(a.max_reconnects == UINT32_MAX);
     LONGS_EQUAL(20000, a.ping_ms);
     CHECK_FALSE(a.renew);
     LONGS_EQUAL(1, a.sessions);
+}
+
+TEST(cli_args, FleetOptions) {
+    Parsed p;
+    CHECK(parse(&p, nullptr,
+                {"connect", "--reconnect-ms", "100", "--reconnect-max-ms", "800",
+                 "--reconnect-jitter", "0.25"}) == Error::ok);
+    LONGS_EQUAL(100, p.args.reconnect_ms);
+    LONGS_EQUAL(800, p.args.reconnect_max_ms);
+    CHECK(p.args.reconnect_jitter == 0.25f);
+    CHECK(parse(&p, nullptr, {"connect", "--reconnect-jitter", "1"}) == Error::ok);
+    CHECK(p.args.reconnect_jitter == 1.0f);
+    CHECK(parse(&p, nullptr, {"connect", "--reconnect-jitter", "0"}) == Error::ok);
+    CHECK(p.args.reconnect_jitter == 0.0f);
+    expect_invalid({"connect", "--reconnect-jitter", "1.000001"}, "not a share from 0 to 1");
+    expect_invalid({"connect", "--reconnect-jitter", "-0.5"}, "not a share from 0 to 1");
+    expect_invalid({"connect", "--reconnect-jitter", "0.0000001"}, "at most 6 decimals");
+    expect_invalid({"connect", "--reconnect-max-ms", "-1"}, "not a whole number");
+    expect_invalid({"token", "--reconnect-jitter", "0.5"}, "--reconnect-jitter");
 }
 
 TEST(cli_args, EnvironmentServerUrlAndOverride) {

@@ -334,6 +334,34 @@ else
     echo "skip tls without an IP SAN (openssl missing)"
 fi
 
+# ---- fleet options: backoff and jitter (nothing listens on port 1) -------------
+t=fleet.backoff
+run $t 3 connect --server "http://127.0.0.1:1" --reconnect-ms 100 --reconnect-max-ms 800 \
+    --max-reconnects 5 --json &&
+    if [ "$(sed -n 's/.*"type":"reconnecting".*"in_ms":\([0-9]*\).*/\1/p' "$TMP/out" | tr '\n' ' ')" = \
+        "100 200 400 800 800 " ]; then ok $t; else bad $t "waits are not 100 200 400 800 800"; fi
+t=fleet.fixed_by_default
+run $t 3 connect --server "http://127.0.0.1:1" --reconnect-ms 50 --max-reconnects 3 --json &&
+    if [ "$(grep -c '"in_ms":50}' "$TMP/out")" -eq 3 ]; then ok $t; else bad $t "not 3 waits of 50"; fi
+t=fleet.jitter_within_cap
+if run $t 3 connect --server "http://127.0.0.1:1" --reconnect-ms 100 --reconnect-max-ms 400 \
+    --reconnect-jitter 1 --max-reconnects 6 --json; then
+    waits=$(sed -n 's/.*"type":"reconnecting".*"in_ms":\([0-9]*\).*/\1/p' "$TMP/out" | tr '\n' ' ')
+    caps=(100 200 400 400 400 400)
+    i=0
+    within=yes
+    for w in $waits; do
+        [ "$w" -le "${caps[$i]}" ] || within=no
+        i=$((i + 1))
+    done
+    if [ $i -eq 6 ] && [ $within = yes ]; then ok $t; else bad $t "waits '$waits' exceed 100 200 400.."; fi
+fi
+for j in 1.5 -0.1 x; do
+    t=fleet.jitter_out_of_range_$j
+    run $t 2 connect --server "http://127.0.0.1:1" --reconnect-jitter "$j" &&
+        has $t err "--reconnect-jitter: '$j' is not a share from 0 to 1" && ok $t
+done
+
 # ---- the service's own ways (consensus-devserver's service modes) ---------------------
 # count NAME FILE PATTERN WANT: the file holds exactly WANT lines with the string.
 count() {
