@@ -35,12 +35,15 @@
  *
  * c-ares memory: each lookup runs on a channel of its own (so close() cancels
  * exactly it), created by open() and destroyed when the answer is in, when
- * the lookup gave up, or by close(). c-ares allocates that channel (its
- * options, the name servers and search domains read from /etc/resolv.conf,
- * about 1 to 2 KB with one server), the queries (two: A and AAAA, each
- * about 0.3 KB with its packet) and the answer list; all of it is freed
- * before the TCP connect starts. About 3 to 5 KB of heap per lookup, for
- * the lookup's duration; none between lookups.
+ * the lookup gave up, or by close(). Measured with c-ares 1.18.1 on x86-64
+ * (counting allocator via ares_library_init_mem): the channel is one block
+ * of about 73 KB (mostly its query lookup tables) plus 5 small ones for the
+ * resolv.conf servers and search domains; a lookup adds 10 to 20 small
+ * allocations (the A and AAAA queries, the answer list), under 1 KB. So
+ * about 75 KB of heap per lookup in flight, for the lookup's duration
+ * (lookups in flight at once each hold their own), all freed before the TCP
+ * connect starts; none between lookups and none in steady state. IP
+ * literals use no channel.
  *
  * Each open() keeps up to CWS_POSIX_MAX_ADDRS resolved addresses; when a
  * connect attempt fails, connect_status() moves on to the next address (so
@@ -77,7 +80,7 @@ typedef struct cws_posix_port cws_posix_port;
 enum { CWS_POSIX_MAX_ADDRS = 4, CWS_POSIX_FDS_PER_STREAM = 4, CWS_POSIX_DNS_SERVERS_MAX = 128 };
 
 /* Bytes of memory a port with max_streams streams needs (alignment slack
- * included, so any address works). About 250 B per stream plus 200 B.
+ * included, so any address works). About 210 B per stream plus 175 B (x86-64).
  * Returns 0 when max_streams is 0 or the size would overflow. */
 size_t cws_posix_port_bytes(uint32_t max_streams);
 
