@@ -12,11 +12,13 @@
 //   3. hand the readiness back and call Client::process().
 // Other loops:
 //   epoll   keep the epoll set in sync with cws_posix_port_pollfds() every
-//           turn (EPOLL_CTL_ADD/MOD/DEL: sockets change on reconnects and
-//           address fallback), epoll_wait() with next_timeout_ms(), turn the
+//           turn (EPOLL_CTL_ADD/MOD/DEL: sockets change on reconnects, DNS
+//           lookups and address fallback), epoll_wait() with
+//           cws_posix_port_timeout_ms(next_timeout_ms()), turn the
 //           results into pollfd {fd, revents} and pass them to set_revents().
 //   libuv   one uv_poll_t per listed fd (start/stop as the list changes) plus
-//           one uv_timer_t armed with next_timeout_ms(); in the callbacks call
+//           one uv_timer_t armed with cws_posix_port_timeout_ms(
+//           next_timeout_ms()); in the callbacks call
 //           set_revents() with that fd's events, then process(), then re-arm.
 //   RTOS    no POSIX fds: write a port (docs/PORTING.md) whose wait() blocks
 //           on the task's event group or queue, which the network stack's
@@ -184,20 +186,24 @@ int main(int argc, char** argv) {
     app.ended = opened != Error::ok;
 
     // The library's sockets first, stdin last: the port hands out at most
-    // kMaxStreams descriptors.
-    struct pollfd fds[kMaxStreams + 1];
+    // CWS_POSIX_FDS_PER_STREAM descriptors per stream (a stream that resolves
+    // a name polls the sockets of its DNS lookup).
+    constexpr size_t kPortFds = kMaxStreams * CWS_POSIX_FDS_PER_STREAM;
+    struct pollfd fds[kPortFds + 1];
     while (!app.ended) {
-        // 1. Fetch anew every turn: the sockets change while connecting and
-        //    on every reconnect.
-        size_t n = cws_posix_port_pollfds(posix, fds, kMaxStreams);
-        if (n > kMaxStreams) n = kMaxStreams;  // cannot happen: at most kMaxStreams exist
+        // 1. Fetch anew every turn: the sockets change while resolving and
+        //    connecting and on every reconnect.
+        size_t n = cws_posix_port_pollfds(posix, fds, kPortFds);
+        if (n > kPortFds) n = kPortFds;  // cannot happen: the port's documented bound
         const bool want_stdin = wants_input(app);
         const size_t stdin_at = n;
         if (want_stdin) fds[n++] = {STDIN_FILENO, POLLIN, 0};
 
         // 2. Sleep no longer than the library's next timer (open and request
-        //    timeouts, keepalive, reconnect); -1 means none is due.
-        if (poll(fds, static_cast<nfds_t>(n), client.next_timeout_ms()) < 0) {
+        //    timeouts, keepalive, reconnect) or the port's (DNS retries); -1
+        //    means none is due.
+        const int32_t t = cws_posix_port_timeout_ms(posix, client.next_timeout_ms());
+        if (poll(fds, static_cast<nfds_t>(n), t) < 0) {
             if (errno != EINTR) break;
             for (size_t i = 0; i < n; ++i) fds[i].revents = 0;
         }

@@ -17,8 +17,8 @@
  *  - One thread runs the client and every op. No op calls back into the
  *    client (poll, process, a session's send or close): the core is not
  *    re-entrant.
- *  - No op blocks, except wait() up to its timeout and open() while it
- *    resolves a name.
+ *  - No op blocks, except wait() up to its timeout and, in a port that
+ *    resolves names synchronously, open() while it resolves a name.
  *  - Readiness is level-triggered: wait() reports what is true when it looks
  *    (bytes, EOF or an error pending; room to send), whenever it happened and
  *    whatever earlier recv/send calls left. The core calls recv on an open
@@ -38,7 +38,7 @@ extern "C" {
 /* Opaque stream; each port defines it. */
 typedef struct cws_stream cws_stream;
 
-enum { CWS_IO_WOULD_BLOCK = -1, CWS_IO_CLOSED = -2, CWS_IO_ERROR = -3 };
+enum { CWS_IO_WOULD_BLOCK = -1, CWS_IO_CLOSED = -2, CWS_IO_ERROR = -3, CWS_IO_DNS_FAILED = -4 };
 
 typedef enum cws_open_result {
     CWS_OPEN_OK = 0,             /* *out is valid; it may still be connecting */
@@ -52,18 +52,31 @@ enum { CWS_WANT_READ = 1u, CWS_WANT_WRITE = 2u };
 
 typedef struct cws_port_ops {
     /* Starts a non-blocking TCP connect to host (name or IP literal, IPv6
-     * without brackets, at most 255 characters) and port. May block for name
-     * resolution in a port without an asynchronous resolver: such a port
-     * documents its bound. On failure no stream is held and the core does
-     * not call close. A stream that close() released is available to the
-     * very next open(): the core reopens within the same process() pass. */
+     * without brackets, at most 255 characters) and port. Name resolution
+     * either way:
+     *  - asynchronous (preferred): open() starts the lookup and returns
+     *    CWS_OPEN_OK with a stream that is still resolving; the lookup is
+     *    part of connecting (see connect_status). An answer known at once
+     *    (IP literal, hosts file) may be handled inside open() as below.
+     *  - synchronous: open() resolves before it returns and reports a name
+     *    that does not resolve as CWS_OPEN_DNS_FAILED. It may block meanwhile;
+     *    such a port documents its bound.
+     * On failure no stream is held and the core does not call close. A
+     * stream that close() released is available to the very next open():
+     * the core reopens within the same process() pass. */
     cws_open_result (*open)(void* ctx, const char* host, uint16_t port, cws_stream** out);
     /* For a stream from open(): 0 connected, CWS_IO_WOULD_BLOCK still
-     * connecting, CWS_IO_ERROR failed (refused, unreachable, reset). The core
-     * calls it on every process() while connecting, whether or not wait()
-     * reported the stream: ask the platform, do not rely on wait(). A connect
-     * that ends, either way, makes the stream ready for CWS_WANT_WRITE. After
-     * 0 the core no longer asks; after CWS_IO_ERROR it calls close(). */
+     * resolving or connecting, CWS_IO_DNS_FAILED the name did not resolve
+     * (only from a port that resolves asynchronously: the core reports it as
+     * dns_failed, like open()'s CWS_OPEN_DNS_FAILED), CWS_IO_ERROR failed
+     * (refused, unreachable, reset). A resolver that does not answer keeps
+     * the stream at CWS_IO_WOULD_BLOCK: the core's open timeout ends it (and
+     * close() cancels the lookup). The core calls it on every process() while
+     * connecting, whether or not wait() reported the stream: ask the
+     * platform, do not rely on wait(); resolving progresses here too. A
+     * connect that ends, either way, makes the stream ready for
+     * CWS_WANT_WRITE. After 0 the core no longer asks; after CWS_IO_ERROR or
+     * CWS_IO_DNS_FAILED it calls close(). */
     int (*connect_status)(void* ctx, cws_stream* s);
     /* Called only after connect_status() returned 0, until close(). A short
      * write is normal: the core offers the rest again later. Never raises a
@@ -81,8 +94,8 @@ typedef struct cws_port_ops {
      * CWS_IO_WOULD_BLOCK. */
     long (*recv)(void* ctx, cws_stream* s, uint8_t* buf, size_t len);
     /* Closes and releases the stream without blocking, in any state: still
-     * connecting, failed, reset or open. Called exactly once per stream
-     * open() handed out; s is invalid afterwards. */
+     * resolving (the lookup is cancelled), connecting, failed, reset or open. Called exactly once
+     * per stream open() handed out; s is invalid afterwards. */
     void (*close)(void* ctx, cws_stream* s);
     /* Declares what the core waits for on s (CWS_WANT_* bits, 0 = nothing).
      * Takes effect at the next wait(). Cheap: the core calls it on every

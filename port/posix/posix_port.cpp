@@ -1,4 +1,5 @@
 // The POSIX port: see include/consensus/port_posix.h for the contract.
+#include <ares.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -31,10 +32,23 @@ struct Addr {
 }  // namespace
 
 // The stream type of this port (opaque to the core).
+// Where a stream's name lookup stands (Dns::none: no lookup, an IP literal or
+// a name resolved inside open()).
+enum class Dns : uint8_t {
+    none,
+    pending,  // c-ares is asking; the answer comes in connect_status()
+    resolved,
+    failed,  // the name does not resolve (NXDOMAIN, no address, bad name)
+    silent,  // c-ares gave up waiting: the core's open timeout decides
+    no_memory
+};
+
 struct cws_stream {
-    int fd;  // -1: no socket (free slot, or every address failed)
+    int fd;  // -1: no socket (free slot, resolving, or every address failed)
     bool in_use;
     bool connecting;  // a non-blocking connect() is in flight on fd
+    Dns dns;
+    ares_channel channel;  // this stream's own lookup while dns == pending
     uint8_t addr_count;
     uint8_t addr_next;  // next address to try when the current attempt fails
     unsigned interest;  // CWS_WANT_* declared by the core
@@ -44,9 +58,11 @@ struct cws_stream {
 
 struct cws_posix_port {
     uint32_t max_streams;
+    bool ares_ready;  // ares_library_init() succeeded (cleanup at deinit)
     cws_stream* streams;
-    pollfd* fds;      // wait() scratch, one per stream
+    pollfd* fds;      // wait() scratch, CWS_POSIX_FDS_PER_STREAM per stream
     uint32_t* owner;  // fds[i] belongs to streams[owner[i]]
+    char dns_servers[CWS_POSIX_DNS_SERVERS_MAX];  // "" = the system's
 };
 
 namespace {
@@ -72,10 +88,10 @@ bool layout(uint32_t n, Layout* out) {
     off += count * sizeof(cws_stream);
     off = align_up(off, alignof(pollfd));
     out->fds = off;
-    off += count * sizeof(pollfd);
+    off += count * CWS_POSIX_FDS_PER_STREAM * sizeof(pollfd);
     off = align_up(off, alignof(uint32_t));
     out->owner = off;
-    off += count * sizeof(uint32_t);
+    off += count * CWS_POSIX_FDS_PER_STREAM * sizeof(uint32_t);
     out->total = off;
     return true;
 }
@@ -108,6 +124,8 @@ void reset_stream(cws_stream* s) {
     s->fd = -1;
     s->in_use = false;
     s->connecting = false;
+    s->dns = Dns::none;
+    s->channel = nullptr;
     s->addr_count = 0;
     s->addr_next = 0;
     s->interest = 0;
@@ -166,24 +184,12 @@ void port_text(uint16_t port, char* buf) {
     buf[n] = '\0';
 }
 
-// Resolves host into s->addrs (IPv4/IPv6 only). IP literals first, without DNS.
-cws_open_result resolve(const char* host, uint16_t port, cws_stream* s) {
-    char service[6];
-    port_text(port, service);
-    addrinfo hints;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-    addrinfo* list = nullptr;
-    int rc = ::getaddrinfo(host, service, &hints, &list);
-    if (rc == EAI_NONAME) {
-        hints.ai_flags = AI_NUMERICSERV;  // a name: this may block (see header)
-        rc = ::getaddrinfo(host, service, &hints, &list);
-    }
-    if (rc != 0) return rc == EAI_MEMORY ? CWS_OPEN_NO_RESOURCES : CWS_OPEN_DNS_FAILED;
+// Keeps the IPv4/IPv6 addresses of a resolver's answer, in its order.
+template <class Node>
+void keep_addrs(cws_stream* s, const Node* list) {
     s->addr_count = 0;
-    for (const addrinfo* ai = list; ai != nullptr && s->addr_count < CWS_POSIX_MAX_ADDRS;
+    s->addr_next = 0;
+    for (const Node* ai = list; ai != nullptr && s->addr_count < CWS_POSIX_MAX_ADDRS;
          ai = ai->ai_next) {
         const bool v4 = ai->ai_family == AF_INET && ai->ai_addrlen == sizeof(sockaddr_in);
         const bool v6 = ai->ai_family == AF_INET6 && ai->ai_addrlen == sizeof(sockaddr_in6);
@@ -191,10 +197,111 @@ cws_open_result resolve(const char* host, uint16_t port, cws_stream* s) {
         Addr& a = s->addrs[s->addr_count++];
         memset(&a, 0, sizeof a);
         memcpy(&a.u, ai->ai_addr, ai->ai_addrlen);
-        a.len = ai->ai_addrlen;
+        a.len = static_cast<socklen_t>(ai->ai_addrlen);
     }
+}
+
+// An IP literal (IPv6 without brackets) into s->addrs, without DNS: libc's
+// getaddrinfo() with AI_NUMERICHOST never sends a query. EAI_NONAME: a name.
+int resolve_literal(const char* host, const char* service, cws_stream* s) {
+    addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    addrinfo* list = nullptr;
+    const int rc = ::getaddrinfo(host, service, &hints, &list);
+    if (rc != 0) return rc;
+    keep_addrs(s, list);
     ::freeaddrinfo(list);
-    return s->addr_count == 0 ? CWS_OPEN_DNS_FAILED : CWS_OPEN_OK;
+    return 0;
+}
+
+// c-ares's answer for one stream. Runs inside ares_getaddrinfo() (hosts file),
+// inside ares_process_fd() (connect_status) or inside ares_destroy() (close):
+// it only records, never destroys the channel.
+void on_resolved(void* arg, int status, int /*timeouts*/, ares_addrinfo* res) {
+    cws_stream* s = static_cast<cws_stream*>(arg);
+    if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED) {
+        if (res != nullptr) ares_freeaddrinfo(res);
+        return;  // close() is destroying the lookup: the stream is going away
+    }
+    if (status == ARES_SUCCESS && res != nullptr) {
+        keep_addrs(s, res->nodes);
+        s->dns = s->addr_count > 0 ? Dns::resolved : Dns::failed;
+    } else if (status == ARES_ETIMEOUT) {
+        s->dns = Dns::silent;
+    } else if (status == ARES_ENOMEM) {
+        s->dns = Dns::no_memory;
+    } else {
+        s->dns = Dns::failed;  // ENOTFOUND, ENODATA, EBADNAME, SERVFAIL, REFUSED, ...
+    }
+    if (res != nullptr) ares_freeaddrinfo(res);
+}
+
+// Starts this stream's lookup of a name on a channel of its own (so close()
+// cancels exactly it). The answer may come at once (hosts file).
+cws_open_result start_lookup(cws_posix_port* p, const char* host, const char* service,
+                             cws_stream* s) {
+    if (!p->ares_ready) return CWS_OPEN_NO_RESOURCES;
+    ares_channel ch = nullptr;
+    ares_options opts;
+    memset(&opts, 0, sizeof opts);
+    if (ares_init_options(&ch, &opts, 0) != ARES_SUCCESS) return CWS_OPEN_NO_RESOURCES;
+    if (p->dns_servers[0] != '\0' &&
+        ares_set_servers_ports_csv(ch, p->dns_servers) != ARES_SUCCESS) {
+        ares_destroy(ch);
+        return CWS_OPEN_NO_RESOURCES;
+    }
+    ares_addrinfo_hints hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = ARES_AI_NUMERICSERV;
+    s->dns = Dns::pending;
+    s->channel = ch;
+    ares_getaddrinfo(ch, host, service, &hints, on_resolved, s);
+    return CWS_OPEN_OK;
+}
+
+// Ends the stream's lookup: frees its channel (cancelling what is still in
+// flight; the callback then ignores it).
+void end_lookup(cws_stream* s) {
+    if (s->channel == nullptr) return;
+    ares_channel ch = s->channel;
+    s->channel = nullptr;
+    ares_destroy(ch);
+}
+
+// Lets c-ares read the answers waiting on its sockets and run its retry
+// timers, without blocking (asks the sockets directly, as connect_status does
+// for TCP: the caller may not have waited since open()).
+void drive_lookup(cws_stream* s) {
+    ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+    const int bits = ares_getsock(s->channel, socks, ARES_GETSOCK_MAXNUM);
+    pollfd fds[ARES_GETSOCK_MAXNUM];
+    nfds_t n = 0;
+    for (int i = 0; i < ARES_GETSOCK_MAXNUM; ++i) {
+        const bool r = ARES_GETSOCK_READABLE(bits, i) != 0;
+        const bool w = ARES_GETSOCK_WRITABLE(bits, i) != 0;
+        if (!r && !w) break;
+        fds[n].fd = socks[i];
+        fds[n].events = static_cast<short>((r ? POLLIN : 0) | (w ? POLLOUT : 0));
+        fds[n].revents = 0;
+        ++n;
+    }
+    if (n > 0 && ::poll(fds, n, 0) > 0) {
+        for (nfds_t i = 0; i < n && s->dns == Dns::pending; ++i) {
+            const short ev = fds[i].revents;
+            if (ev == 0) continue;
+            const bool rd = (ev & (POLLIN | POLLERR | POLLHUP)) != 0;
+            const bool wr = (ev & (POLLOUT | POLLERR | POLLHUP)) != 0;
+            ares_process_fd(s->channel, rd ? fds[i].fd : ARES_SOCKET_BAD,
+                            wr ? fds[i].fd : ARES_SOCKET_BAD);
+        }
+    }
+    // Timeouts only (retransmit to the next server, or give up).
+    if (s->dns == Dns::pending) ares_process_fd(s->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
 }
 
 cws_open_result op_open(void* ctx, const char* host, uint16_t port, cws_stream** out) {
@@ -209,8 +316,40 @@ cws_open_result op_open(void* ctx, const char* host, uint16_t port, cws_stream**
     }
     if (s == nullptr) return CWS_OPEN_NO_RESOURCES;
     reset_stream(s);
-    const cws_open_result r = resolve(host, port, s);
-    if (r != CWS_OPEN_OK) return r;
+    char service[6];
+    port_text(port, service);
+    const int rc = resolve_literal(host, service, s);
+    if (rc == EAI_MEMORY) return CWS_OPEN_NO_RESOURCES;
+    if (rc != 0 && rc != EAI_NONAME) return CWS_OPEN_DNS_FAILED;
+    if (rc == EAI_NONAME) {
+        if (host[0] == '\0') return CWS_OPEN_DNS_FAILED;
+        const cws_open_result r = start_lookup(p, host, service, s);
+        if (r != CWS_OPEN_OK) {
+            reset_stream(s);
+            return r;
+        }
+        if (s->dns == Dns::pending) {  // the usual case: connect_status() goes on
+            s->in_use = true;
+            *out = s;
+            return CWS_OPEN_OK;
+        }
+        // Answered at once (hosts file, a bad name): finish here.
+        const Dns d = s->dns;
+        end_lookup(s);
+        if (d == Dns::no_memory) {
+            reset_stream(s);
+            return CWS_OPEN_NO_RESOURCES;
+        }
+        if (d != Dns::resolved) {
+            reset_stream(s);
+            return CWS_OPEN_DNS_FAILED;
+        }
+        s->dns = Dns::none;
+    }
+    if (s->addr_count == 0) {
+        reset_stream(s);
+        return CWS_OPEN_DNS_FAILED;
+    }
     const int err = connect_next(s);
     if (err != 0) {
         reset_stream(s);
@@ -221,8 +360,37 @@ cws_open_result op_open(void* ctx, const char* host, uint16_t port, cws_stream**
     return CWS_OPEN_OK;
 }
 
+// A stream whose lookup is (or was) in flight: drive it, then start the TCP
+// connect once the addresses are in.
+int lookup_status(cws_stream* s) {
+    if (s->dns == Dns::pending) drive_lookup(s);
+    switch (s->dns) {
+        case Dns::pending:
+            return CWS_IO_WOULD_BLOCK;
+        case Dns::silent:
+            end_lookup(s);  // no socket left to wait on; the open timeout decides
+            return CWS_IO_WOULD_BLOCK;
+        case Dns::failed:
+            end_lookup(s);
+            return CWS_IO_DNS_FAILED;
+        case Dns::no_memory:
+            end_lookup(s);
+            return CWS_IO_ERROR;
+        case Dns::resolved:
+        case Dns::none:
+            break;
+    }
+    end_lookup(s);
+    s->dns = Dns::none;
+    return connect_next(s) == 0 ? 1 : CWS_IO_ERROR;  // 1: go on with the connect
+}
+
 int op_connect_status(void*, cws_stream* s) {
     if (s == nullptr) return CWS_IO_ERROR;
+    if (s->dns != Dns::none) {
+        const int st = lookup_status(s);
+        if (st != 1) return st;
+    }
     if (!s->connecting) return s->fd >= 0 ? 0 : CWS_IO_ERROR;
     // Ask the socket directly: the caller may not have waited since open().
     pollfd one{s->fd, POLLOUT, 0};
@@ -286,6 +454,7 @@ long op_recv(void*, cws_stream* s, uint8_t* buf, size_t len) {
 
 void op_close(void*, cws_stream* s) {
     if (s == nullptr || !s->in_use) return;
+    end_lookup(s);  // cancels a lookup still in flight, frees what c-ares holds
     if (s->fd >= 0) ::close(s->fd);
     reset_stream(s);
 }
@@ -294,12 +463,43 @@ void op_set_interest(void*, cws_stream* s, unsigned want) {
     if (s != nullptr) s->interest = want & (CWS_WANT_READ | CWS_WANT_WRITE);
 }
 
-// Collects one pollfd per stream with interest into fds/owner; returns count.
+// The sockets c-ares waits on for a stream's lookup (bits as ares_getsock);
+// returns how many.
+int lookup_sockets(const cws_stream& s, ares_socket_t* socks, int* bits) {
+    *bits = ares_getsock(s.channel, socks, ARES_GETSOCK_MAXNUM);
+    int n = 0;
+    while (n < ARES_GETSOCK_MAXNUM &&
+           (ARES_GETSOCK_READABLE(*bits, n) != 0 || ARES_GETSOCK_WRITABLE(*bits, n) != 0)) {
+        ++n;
+    }
+    return n;
+}
+
+// Collects one pollfd per stream with interest, and the sockets of each
+// lookup in flight (at most CWS_POSIX_FDS_PER_STREAM), into fds/owner;
+// returns the count.
 size_t collect(cws_posix_port* p, pollfd* fds, uint32_t* owner, size_t max) {
     size_t n = 0;
     for (uint32_t i = 0; i < p->max_streams; ++i) {
         const cws_stream& s = p->streams[i];
-        if (!s.in_use || s.fd < 0 || s.interest == 0) continue;
+        if (!s.in_use) continue;
+        if (s.dns == Dns::pending) {
+            ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+            int bits = 0;
+            int k = lookup_sockets(s, socks, &bits);
+            if (k > CWS_POSIX_FDS_PER_STREAM) k = CWS_POSIX_FDS_PER_STREAM;  // see timeout
+            for (int j = 0; j < k; ++j, ++n) {
+                if (n >= max) continue;
+                fds[n].fd = socks[j];
+                fds[n].events =
+                    static_cast<short>((ARES_GETSOCK_READABLE(bits, j) != 0 ? POLLIN : 0) |
+                                       (ARES_GETSOCK_WRITABLE(bits, j) != 0 ? POLLOUT : 0));
+                fds[n].revents = 0;
+                if (owner != nullptr) owner[n] = i;
+            }
+            continue;
+        }
+        if (s.fd < 0 || s.interest == 0) continue;
         if (n < max) {
             fds[n].fd = s.fd;
             fds[n].events = events_of(s.interest);
@@ -311,6 +511,33 @@ size_t collect(cws_posix_port* p, pollfd* fds, uint32_t* owner, size_t max) {
     return n;
 }
 
+// timeout_ms (< 0: none) shortened to the next c-ares timer of any lookup in
+// flight, and to kSpillMs for a lookup with more sockets than collect() polls
+// (connect_status polls them all itself). Rounded up: never a busy loop.
+constexpr int32_t kSpillMs = 20;
+
+int32_t resolver_timeout(const cws_posix_port* p, int32_t timeout_ms) {
+    int32_t t = timeout_ms;
+    for (uint32_t i = 0; i < p->max_streams; ++i) {
+        const cws_stream& s = p->streams[i];
+        if (!s.in_use || s.dns != Dns::pending) continue;
+        int32_t ms = -1;
+        timeval tv;
+        if (ares_timeout(s.channel, nullptr, &tv) != nullptr) {
+            const int64_t v = static_cast<int64_t>(tv.tv_sec) * 1000 + (tv.tv_usec + 999) / 1000;
+            ms = v > INT32_MAX ? INT32_MAX : static_cast<int32_t>(v);
+        }
+        ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+        int bits = 0;
+        if (lookup_sockets(s, socks, &bits) > CWS_POSIX_FDS_PER_STREAM &&
+            (ms < 0 || ms > kSpillMs)) {
+            ms = kSpillMs;
+        }
+        if (ms >= 0 && (t < 0 || ms < t)) t = ms;
+    }
+    return t;
+}
+
 void clear_ready(cws_posix_port* p) {
     for (uint32_t i = 0; i < p->max_streams; ++i) p->streams[i].ready = 0;
 }
@@ -318,14 +545,22 @@ void clear_ready(cws_posix_port* p) {
 int op_wait(void* ctx, int32_t timeout_ms) {
     cws_posix_port* p = self(ctx);
     clear_ready(p);
-    const size_t n = collect(p, p->fds, p->owner, p->max_streams);
+    const size_t cap = static_cast<size_t>(p->max_streams) * CWS_POSIX_FDS_PER_STREAM;
+    const size_t n = collect(p, p->fds, p->owner, cap);
+    // A lookup's retry timer may be due first; the core then finds its
+    // stream still connecting and waits again.
+    const int32_t t = resolver_timeout(p, timeout_ms < 0 ? -1 : timeout_ms);
     // With no stream of interest poll() still sleeps: the core waits for a timer.
-    const int r = ::poll(p->fds, static_cast<nfds_t>(n), timeout_ms < 0 ? -1 : timeout_ms);
+    const int r = ::poll(p->fds, static_cast<nfds_t>(n), t);
     if (r <= 0) return 0;  // timeout, or EINTR: the loop recomputes its deadline
     int ready = 0;
     for (size_t i = 0; i < n; ++i) {
         if (p->fds[i].revents == 0) continue;
-        p->streams[p->owner[i]].ready = bits_of(p->fds[i].revents);
+        cws_stream& s = p->streams[p->owner[i]];
+        // A lookup's socket: connect_status() reads it; the stream itself is
+        // not ready for anything yet.
+        if (s.dns == Dns::pending) continue;
+        s.ready = bits_of(p->fds[i].revents);
         ++ready;
     }
     return ready;
@@ -391,9 +626,14 @@ int cws_posix_port_init(void* mem, size_t len, uint32_t max_streams, cws_posix_p
     for (uint32_t i = 0; i < max_streams; ++i) {
         cws_stream* s = new (&p->streams[i]) cws_stream{};
         reset_stream(s);
+    }
+    for (size_t i = 0; i < static_cast<size_t>(max_streams) * CWS_POSIX_FDS_PER_STREAM; ++i) {
         new (&p->fds[i]) pollfd{};
         p->owner[i] = 0;
     }
+    // Nothing to set up on Linux (no allocation); counted, so deinit pairs it.
+    p->ares_ready = ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS;
+    p->dns_servers[0] = '\0';
     *out = p;
     return 0;
 }
@@ -408,6 +648,22 @@ cws_port cws_posix_port_get(cws_posix_port* p) {
 void cws_posix_port_deinit(cws_posix_port* p) {
     if (p == nullptr) return;
     for (uint32_t i = 0; i < p->max_streams; ++i) op_close(p, &p->streams[i]);
+    if (p->ares_ready) ares_library_cleanup();
+    p->ares_ready = false;
+}
+
+int cws_posix_port_set_dns_servers(cws_posix_port* p, const char* servers) {
+    if (p == nullptr) return -1;
+    if (servers == nullptr) servers = "";
+    const size_t len = strlen(servers);
+    if (len >= sizeof p->dns_servers) return -1;
+    memcpy(p->dns_servers, servers, len + 1);
+    return 0;
+}
+
+int32_t cws_posix_port_timeout_ms(cws_posix_port* p, int32_t timeout_ms) {
+    if (timeout_ms < 0) timeout_ms = -1;
+    return p == nullptr ? timeout_ms : resolver_timeout(p, timeout_ms);
 }
 
 size_t cws_posix_port_pollfds(cws_posix_port* p, struct pollfd* out, size_t max) {
@@ -423,7 +679,7 @@ void cws_posix_port_set_revents(cws_posix_port* p, const struct pollfd* fds, siz
         if (fds[k].fd < 0 || fds[k].revents == 0) continue;
         for (uint32_t i = 0; i < p->max_streams; ++i) {
             cws_stream& s = p->streams[i];
-            if (s.in_use && s.fd == fds[k].fd) {
+            if (s.in_use && s.dns == Dns::none && s.fd == fds[k].fd) {
                 s.ready |= bits_of(fds[k].revents);
                 break;
             }

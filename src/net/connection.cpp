@@ -110,6 +110,7 @@ Error Connection::progress() {
                 port_interest(CWS_WANT_WRITE);
                 return Error::would_block;
             }
+            if (st == CWS_IO_DNS_FAILED) return fail(Error::dns_failed);  // async resolver
             if (st != 0) return fail(Error::connect_failed);
             if (!tls_) {
                 state_ = State::open;

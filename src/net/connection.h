@@ -45,8 +45,9 @@ class Connection {
     /// connection carries data (and every later call), would_block while in
     /// progress (port interest already set to what it waits on), not_open
     /// before open() / after close(), or the error that ended it:
-    /// connect_failed, tls_failed, cert_invalid (X.509 chain or host name).
-    /// After an error the stream is already released.
+    /// dns_failed (a port that resolves asynchronously: connect_status said
+    /// CWS_IO_DNS_FAILED), connect_failed, tls_failed, cert_invalid (X.509
+    /// chain or host name). After an error the stream is already released.
     Error progress();
 
     bool is_open() const { return state_ == State::open; }             // handshake done, not closed

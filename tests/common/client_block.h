@@ -66,6 +66,8 @@ class ClientBlock {
     }
     const uint8_t* client_memory() const { return static_cast<const uint8_t*>(client_mem_); }
     cws_port port() const { return cws_posix_port_get(port_); }
+    /// The POSIX port itself (e.g. for cws_posix_port_set_dns_servers).
+    cws_posix_port* posix() const { return port_; }
     size_t client_bytes() const { return client_bytes_; }
 
   private:

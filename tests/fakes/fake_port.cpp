@@ -45,6 +45,7 @@ int FakeStream::do_connect_status() {
         --connect_polls;
         return CWS_IO_WOULD_BLOCK;
     }
+    if (dns_fails) return CWS_IO_DNS_FAILED;
     if (connect_fails) return CWS_IO_ERROR;
     connected = true;
     return 0;
@@ -142,7 +143,7 @@ cws_open_result FakePort::op_open(void* ctx, const char* host, uint16_t port, cw
     s.opened = true;
     s.host = host != nullptr ? host : "";
     s.port = port;
-    s.connected = s.connect_polls == 0 && !s.connect_fails;
+    s.connected = s.connect_polls == 0 && !s.connect_fails && !s.dns_fails;
     *out = reinterpret_cast<cws_stream*>(&s);
     return CWS_OPEN_OK;
 }

@@ -51,9 +51,12 @@ class FakeStream {
     bool eof = false;         // see push_eof
     bool error = false;       // see push_error
     /// connect_status returns CWS_IO_WOULD_BLOCK this many times, then 0 (or
-    /// CWS_IO_ERROR when connect_fails). recv/send would-block until then.
+    /// CWS_IO_ERROR when connect_fails, CWS_IO_DNS_FAILED when dns_fails: a
+    /// port whose asynchronous resolver found no such name). recv/send
+    /// would-block until then.
     uint32_t connect_polls = 0;
     bool connect_fails = false;
+    bool dns_fails = false;
 
     // ---- observation ----
     /// Every byte the core sent, in order.

@@ -214,7 +214,9 @@ int setup(Runtime* rt, const Args& a, const Output& out, uint32_t sessions) {
         if (rt->jobs == nullptr) return kExitUsage;
         rt->payers.init(rt->jobs, rt->job_count, a.payer, on_payer_done, rt);
     }
-    rt->fds_cap = rt->max_streams + rt->job_count + 1;
+    // The port's bound (a resolving stream polls c-ares's sockets), the
+    // payers' pipes, stdin.
+    rt->fds_cap = rt->max_streams * CWS_POSIX_FDS_PER_STREAM + rt->job_count + 1;
     rt->fds = static_cast<struct pollfd*>(calloc(rt->fds_cap, sizeof(struct pollfd)));
     return rt->fds != nullptr ? kExitOk : kExitUsage;
 }
@@ -224,8 +226,9 @@ int setup(Runtime* rt, const Args& a, const Output& out, uint32_t sessions) {
 // Polls the port's sockets, the payers' pipes and (when wanted) stdin.
 // Returns true when stdin is readable.
 bool wait_and_process(Runtime* rt, int32_t timeout_ms, bool want_stdin) {
-    size_t n = cws_posix_port_pollfds(rt->port, rt->fds, rt->max_streams);
-    if (n > rt->max_streams) n = rt->max_streams;  // cannot happen: one stream per slot
+    const size_t port_cap = rt->max_streams * CWS_POSIX_FDS_PER_STREAM;
+    size_t n = cws_posix_port_pollfds(rt->port, rt->fds, port_cap);
+    if (n > port_cap) n = port_cap;  // cannot happen: the port's documented bound
     size_t n_port = n;
     if (rt->jobs != nullptr) n += rt->payers.pollfds(rt->fds + n, rt->fds_cap - n - 1);
     int stdin_at = -1;
@@ -238,6 +241,7 @@ bool wait_and_process(Runtime* rt, int32_t timeout_ms, bool want_stdin) {
     }
     int32_t t = rt->client.next_timeout_ms();
     if (t < 0 || t > timeout_ms) t = timeout_ms;
+    t = cws_posix_port_timeout_ms(rt->port, t);  // DNS retry timers
     if (rt->jobs != nullptr && rt->payers.needs_reaping() && t > kReapPollMs) t = kReapPollMs;
     int r = poll(rt->fds, static_cast<nfds_t>(n), t);
     if (r < 0) {

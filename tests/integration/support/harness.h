@@ -118,6 +118,8 @@ class Harness {
     void shutdown();
 
     consensus::Client& client() { return block_.client(); }
+    /// The POSIX port under the client (valid after init).
+    cws_posix_port* posix() const { return block_.posix(); }
     /// One loop turn: Client::poll(at most max_wait_ms; 20 ms while a payer
     /// child runs), then the payer children are serviced. Never allocates.
     int turn(int32_t max_wait_ms);

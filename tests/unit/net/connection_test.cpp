@@ -114,6 +114,22 @@ TEST(Connection, ConnectInProgressWaitsForWritable) {
     CHECK_ERR(Error::ok, conn.progress());  // stays ok
 }
 
+// A port that resolves asynchronously reports a name that does not resolve
+// from connect_status: still dns_failed, not connect_failed.
+TEST(Connection, DnsFailsLater) {
+    fp.stream(0).connect_polls = 2;
+    fp.stream(0).dns_fails = true;
+    CHECK_ERR(Error::ok, open_ok());
+    CHECK_ERR(Error::would_block, conn.progress());
+    CHECK_ERR(Error::would_block, conn.progress());
+    CHECK_ERR(Error::dns_failed, conn.progress());
+    CHECK_FALSE(conn.is_active());
+    CHECK_TRUE(fp.stream(0).closed);
+    CHECK_ERR(Error::dns_failed, conn.last_error());
+    conn.close();
+    CHECK_EQUAL(0, fp.stream(0).calls_after_close);
+}
+
 TEST(Connection, ConnectFailsLater) {
     fp.stream(0).connect_polls = 1;
     fp.stream(0).connect_fails = true;

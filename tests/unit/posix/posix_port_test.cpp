@@ -7,12 +7,14 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <string>
 #include <vector>
 
 #include "CppUTest/TestHarness.h"
+#include "common/fake_dns.h"
 #include "consensus/port_posix.h"
 #include "unit/posix/loopback.h"
 
@@ -20,6 +22,12 @@ namespace {
 
 using loopback::kBoundMs;
 using loopback::Listener;
+
+uint64_t mono_ms() {
+    timespec ts;
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000u + static_cast<uint64_t>(ts.tv_nsec) / 1000000u;
+}
 
 std::string read_peer(int fd, size_t want) {
     std::string out;
@@ -169,11 +177,116 @@ TEST(PosixPort, RefusedPortFails) {
     }
 }
 
-TEST(PosixPort, InvalidNameIsDnsFailure) {
+TEST(PosixPort, EmptyNameIsDnsFailureAtOnce) {
     cws_stream* s = nullptr;
-    LONGS_EQUAL(CWS_OPEN_DNS_FAILED, port.ops->open(port.ctx, "no-such-host.invalid", 80, &s));
     LONGS_EQUAL(CWS_OPEN_DNS_FAILED, port.ops->open(port.ctx, "", 80, &s));
     POINTERS_EQUAL(nullptr, s);
+}
+
+TEST(PosixPort, DnsServersOptionBounds) {
+    LONGS_EQUAL(-1, cws_posix_port_set_dns_servers(nullptr, "127.0.0.1"));
+    std::string long_list(CWS_POSIX_DNS_SERVERS_MAX, '1');
+    LONGS_EQUAL(-1, cws_posix_port_set_dns_servers(pp, long_list.c_str()));
+    LONGS_EQUAL(0, cws_posix_port_set_dns_servers(pp, "127.0.0.1:53"));
+    LONGS_EQUAL(0, cws_posix_port_set_dns_servers(pp, nullptr));
+}
+
+// A name the DNS server answers with NXDOMAIN: the lookup runs inside the
+// loop (open returns at once) and ends as CWS_IO_DNS_FAILED, not as an error.
+TEST(PosixPort, NxdomainIsDnsFailure) {
+    fakedns::Server dns;
+    CHECK_TRUE(dns.start(fakedns::Server::Mode::nxdomain));
+    LONGS_EQUAL(0, cws_posix_port_set_dns_servers(pp, dns.servers()));
+    cws_stream* s = nullptr;
+    const cws_open_result r = port.ops->open(port.ctx, "no-such-host.invalid", 80, &s);
+    LONGS_EQUAL(CWS_OPEN_OK, r);
+    CHECK(s != nullptr);
+    LONGS_EQUAL(CWS_IO_DNS_FAILED, finish_connect(s));
+    CHECK(dns.queries() >= 1);
+    port.ops->close(port.ctx, s);
+    LONGS_EQUAL(0, cws_posix_port_pollfds(pp, nullptr, 0));
+}
+
+// A DNS server that never answers: open() and connect_status() return at
+// once, connect_status() stays CWS_IO_WOULD_BLOCK, wait() never sleeps past
+// its timeout, the lookup's socket is in pollfds, and close() cancels it.
+TEST(PosixPort, SilentDnsNeverBlocks) {
+    fakedns::Server dns;
+    CHECK_TRUE(dns.start(fakedns::Server::Mode::silent));
+    LONGS_EQUAL(0, cws_posix_port_set_dns_servers(pp, dns.servers()));
+    cws_stream* s = nullptr;
+    uint64_t t0 = mono_ms();
+    LONGS_EQUAL(CWS_OPEN_OK, port.ops->open(port.ctx, "stall.example", 80, &s));
+    CHECK(mono_ms() - t0 < 100);
+    CHECK(s != nullptr);
+    port.ops->set_interest(port.ctx, s, CWS_WANT_WRITE);
+    uint64_t worst_wait = 0;
+    uint64_t worst_status = 0;
+    const uint64_t end = mono_ms() + 1500;
+    while (mono_ms() < end) {
+        t0 = mono_ms();
+        LONGS_EQUAL(CWS_IO_WOULD_BLOCK, port.ops->connect_status(port.ctx, s));
+        const uint64_t st = mono_ms() - t0;
+        if (st > worst_status) worst_status = st;
+        t0 = mono_ms();
+        port.ops->wait(port.ctx, 100);
+        const uint64_t w = mono_ms() - t0;
+        if (w > worst_wait) worst_wait = w;
+        LONGS_EQUAL(0u, port.ops->ready(port.ctx, s));
+    }
+    CHECK(dns.queries() >= 1);
+    CHECK_TRUE(worst_wait <= 100 + 50);
+    CHECK_TRUE(worst_status < 50);
+    // The lookup's socket waits with the streams; the timer bounds the sleep.
+    pollfd fds[CWS_POSIX_FDS_PER_STREAM * 4];
+    const size_t n = cws_posix_port_pollfds(pp, fds, CWS_POSIX_FDS_PER_STREAM * 4);
+    CHECK(n >= 1 && n <= CWS_POSIX_FDS_PER_STREAM);
+    CHECK(fds[0].fd >= 0);
+    CHECK((fds[0].events & POLLIN) != 0);
+    const int32_t t = cws_posix_port_timeout_ms(pp, 600000);
+    CHECK(t >= 0 && t < 600000);
+    LONGS_EQUAL(-1, cws_posix_port_timeout_ms(nullptr, -5));
+    // Unknown to set_revents as a stream fd: no stream becomes ready.
+    fds[0].revents = POLLIN;
+    cws_posix_port_set_revents(pp, fds, 1);
+    LONGS_EQUAL(0u, port.ops->ready(port.ctx, s));
+    port.ops->close(port.ctx, s);
+    LONGS_EQUAL(0, cws_posix_port_pollfds(pp, nullptr, 0));
+    LONGS_EQUAL(600000, cws_posix_port_timeout_ms(pp, 600000));
+    // The slot is free again, for a literal that connects.
+    Listener l;
+    CHECK_TRUE(l.start(AF_INET));
+    int peer = -1;
+    cws_stream* again = connect_to(l, "127.0.0.1", &peer);
+    POINTERS_EQUAL(s, again);
+}
+
+// deinit with a lookup in flight cancels it too (ASan/valgrind: no leak).
+TEST(PosixPort, DeinitCancelsLookups) {
+    fakedns::Server dns;
+    CHECK_TRUE(dns.start(fakedns::Server::Mode::silent));
+    LONGS_EQUAL(0, cws_posix_port_set_dns_servers(pp, dns.servers()));
+    cws_stream* a = nullptr;
+    cws_stream* b = nullptr;
+    LONGS_EQUAL(CWS_OPEN_OK, port.ops->open(port.ctx, "one.example", 80, &a));
+    LONGS_EQUAL(CWS_OPEN_OK, port.ops->open(port.ctx, "two.example", 80, &b));
+    LONGS_EQUAL(CWS_IO_WOULD_BLOCK, port.ops->connect_status(port.ctx, a));
+    cws_posix_port_deinit(pp);
+    pp = nullptr;
+}
+
+// A hosts-file name resolves without the DNS server (silent here).
+TEST(PosixPort, LocalhostNeedsNoDnsServer) {
+    fakedns::Server dns;
+    CHECK_TRUE(dns.start(fakedns::Server::Mode::silent));
+    LONGS_EQUAL(0, cws_posix_port_set_dns_servers(pp, dns.servers()));
+    Listener l;
+    CHECK_TRUE(l.start(AF_INET));
+    int peer = -1;
+    cws_stream* s = connect_to(l, "localhost", &peer);
+    LONGS_EQUAL(2, port.ops->send(port.ctx, s, reinterpret_cast<const uint8_t*>("ok"), 2));
+    STRCMP_EQUAL("ok", read_peer(peer, 2).c_str());
+    LONGS_EQUAL(0u, dns.queries());
 }
 
 TEST(PosixPort, NoFreeStreamIsNoResources) {
