@@ -630,7 +630,8 @@ bool Client::stand_down() const {
 }
 
 Error Client::set_reconnect_policy(uint32_t interval_ms, uint32_t max_ms, float jitter) {
-    if (impl_ == nullptr || reconnect_jitter_fault(jitter) != nullptr) return Error::invalid_config;
+    if (running(impl_) == nullptr || reconnect_jitter_fault(jitter) != nullptr)
+        return Error::invalid_config;
     impl_->reconnect = make_reconnect_policy(interval_ms, max_ms, jitter);
     return Error::ok;
 }
