@@ -80,34 +80,69 @@ struct SessionOptions {
 
 // Calling the library from inside a callback (a Listener, a TokenCallback, the
 // PaymentHook, the LimitReachedHook). Callbacks run on the loop's thread, from
-// poll()/process() or from the call that caused them. From inside one you may:
+// poll()/process() or from the call that caused them (request_token,
+// open_session, connect, complete_payment, refuse_payment, Session::close).
+// From inside one you may:
 //  - use any session, its own or another: send_text, send_binary, close, on,
 //    off, state, public_state, valid, index;
-//  - off() the very listener that is running: the listeners after it still
-//    receive the event. A listener on()-ed for the event being delivered may
-//    receive that event too (it takes a later slot);
+//  - on() and off() any listener, of any event, of any session. off() takes
+//    effect at once: a listener removed while an event is being delivered is
+//    not called for it, unless it already was. off() of the very listener
+//    that is running: the listeners after it still receive the event. A
+//    listener on()-ed for the event being delivered may receive that event
+//    too (it takes a later slot);
 //  - send from `message`: the event's data is valid until the listener
 //    returns, so it can be echoed; frames sent during one read pass leave
 //    together after it;
-//  - close() from `message`: starts the close handshake; messages already
-//    read in the same pass are still delivered;
-//  - close() on a session that is not open (from `error`, `token`,
-//    `reconnecting`, ...): it ends at once, `ended` firing before close() returns;
-//  - close() from `close`: cancels the reconnect; the link is already gone
-//    (network loss or the server's close frame), so the session ends at once
-//    with no second `close`;
-//  - read the client: budget, stand_down, next_timeout_ms; set_reconnect_policy;
+//  - close() from any event. From `message`, `open`, `session_start`,
+//    `session_expired` or `writable` of an open session it starts the close
+//    handshake; messages already read in the same pass are still delivered.
+//    On a session that is not open (from `error`, `token`, `payment`,
+//    `reconnecting`, ...), or whose link is already gone (from `close`, after
+//    a network loss or the server's close frame), it ends the session at
+//    once: `ended` fires before close() returns, nothing else is done for the
+//    session (no connect after `token`, no payment hook after `payment`, no
+//    reconnect after `close`). From `ended` it does nothing;
+//  - read the client: budget, stand_down, next_timeout_ms;
 //  - start work: request_token, open_session, connect. A TokenCallback's own
 //    request slot is still taken while it runs (request_token there is
 //    no_resources when that was the only slot); result.auth may be passed to
-//    connect(). open_session/connect from inside `ended` may take the slot
-//    that ended: its old handle goes stale at once, and its listeners after
-//    the caller miss that `ended`;
+//    connect(). A session slot is free again once its `ended` fired:
+//    open_session/connect from inside `ended`, or from any event after a
+//    close() there that ended the session, may take that very slot: its old
+//    handle goes stale at once, the listeners after the caller miss the event
+//    being delivered, and the new session runs from a clean start;
 //  - answer a payment: the PaymentHook may call complete_payment or
 //    refuse_payment on its ticket before it returns (its return value is then
-//    ignored).
-// Never call poll, process or deinit of the calling client from inside a
-// callback: they would run again, or destroy, the state machine that is calling.
+//    ignored);
+//  - deinit() the client (see below).
+//
+// The final event. `ended` is a session's last event: every session that
+// open_session/connect started gets exactly one (unless deinit() comes
+// first), and none of its events is delivered after it, not even to the
+// listeners after the one whose close() ended it (they miss that event).
+// `close` is not final: a managed session gets one per lost connection, and
+// after the caller's close() `close` (initiator caller) comes, then `ended`.
+//
+// deinit() from inside a callback is deferred. It returns at once; from then
+// on no callback of this client runs (no event, TokenCallback, PaymentHook or
+// LimitReachedHook; the listeners after the caller miss the event being
+// delivered; a PaymentHook's `paid` answer is dropped, nothing is sent), and
+// the client answers as an uninitialised one: request_token, open_session,
+// connect, complete_payment, refuse_payment, set_reconnect_policy are
+// invalid_config, every Session handle is invalid_handle (valid() false,
+// state() closed), budget() all zero, stand_down() false, next_timeout_ms()
+// -1, init() invalid_config. The callback's own arguments (the event's data,
+// result.auth, the challenge) stay valid until it returns. The teardown
+// (connections closed, TLS state released, the block wiped) happens when the
+// outermost library call on the stack returns: poll(), process(), or the
+// call that caused the callback. Only after that call returned may the memory
+// block be reused or freed, the Client object destroyed, or init() called
+// again.
+//
+// poll() and process() of the calling client are refused from inside a
+// callback: poll() returns -1 at once (no wait, nothing run), process() does
+// nothing. They would run again the state machine that is calling.
 
 /// A handle to a session slot. Copyable; stale handles return invalid_handle.
 class Session {
@@ -180,7 +215,9 @@ class Client {
     /// the caller may reuse `memory`.
     Error init(const Config& config, const ClientOptions& options, const cws_port& port,
                void* memory, size_t memory_size, const char** why = nullptr);
-    /// Closes everything at once (no handshakes) and releases TLS state.
+    /// Closes everything at once (no handshakes, no events), releases TLS
+    /// state and wipes the block. From inside a callback it is deferred to
+    /// the outermost library call's return (above).
     void deinit();
 
     /// Starts GET /ws. Validation errors return at once with nothing sent;
@@ -195,11 +232,14 @@ class Client {
 
     /// One iteration: waits (at most max_wait_ms, less when a timer is due)
     /// for I/O, runs every ready state machine, fires callbacks.
-    /// Returns the number of active requests + sessions.
+    /// Returns the number of active requests + sessions; 0 when a callback
+    /// called deinit() (the client is torn down as poll returns); -1, doing
+    /// nothing, when called from inside a callback of this client.
     int poll(int32_t max_wait_ms);
     /// For a foreign loop: milliseconds until the next timer (-1 none).
     int32_t next_timeout_ms() const;
     /// For a foreign loop: service every state machine without waiting.
+    /// Does nothing when called from inside a callback of this client.
     void process();
 
     /// Answers the ticket of a payment hook (which returned `pending`, or is

@@ -213,9 +213,12 @@ Session ClientCore::make_handle(SessionSlot* slot) {
     return s;
 }
 
+// A handle goes stale when its session's slot starts another session, and
+// all handles at once when deinit() is called (from a callback: at once too).
 SessionSlot* ClientCore::slot_of(const Session& s) {
     SessionSlot* slot = static_cast<SessionSlot*>(s.slot_);
     if (slot == nullptr || slot->generation() != s.generation_) return nullptr;
+    if (slot->core()->teardown_pending) return nullptr;
     return slot;
 }
 
@@ -238,6 +241,55 @@ RequestSlot* request_at(ClientCore* core, size_t i) {
 // ---- Client -------------------------------------------------------------------
 
 struct Client::Impl : ClientCore {};
+
+namespace {
+
+// What deinit() releases. Runs with no library call on the stack (depth 0):
+// nothing touches the core or the block after it.
+void teardown(ClientCore* core) {
+    for (size_t i = 0; core->sessions != nullptr && i < core->config.max_sessions; ++i) {
+        SessionSlot* s = session_at(core, i);
+        s->unbind();
+        s->~SessionSlot();
+    }
+    for (size_t i = 0; core->requests != nullptr && i < core->config.max_requests; ++i) {
+        RequestSlot* r = request_at(core, i);
+        r->shutdown();
+        r->~RequestSlot();
+    }
+    core->tls_cache.clear();  // before the block's wipe: mbedTLS holds the tickets' copies
+    if (core->tls_ready) tls_shared_free(&core->tls);
+    core->rng.deinit();
+    void* const block = core->block;
+    const size_t block_size = core->block_size;
+    *core->owner = nullptr;
+    static_cast<Client::Impl*>(core)->~Impl();
+    wipe(block, block_size);  // tokens, payment headers, message bytes: nothing stays
+}
+
+// One library call that may run callbacks (poll, process, and every call
+// that can fire an event or a hook). The outermost one carries out a
+// deinit() that a callback asked for, as it returns.
+class CallScope {
+  public:
+    explicit CallScope(ClientCore* core) : core_(core) { ++core_->depth; }
+    ~CallScope() {
+        if (--core_->depth == 0 && core_->teardown_pending) teardown(core_);
+    }
+    CallScope(const CallScope&) = delete;
+    CallScope& operator=(const CallScope&) = delete;
+
+  private:
+    ClientCore* core_;
+};
+
+// The client while it runs: null before init, after deinit, and from the
+// moment a callback called deinit() (the teardown itself waits).
+Client::Impl* running(Client::Impl* impl) {
+    return impl != nullptr && !impl->teardown_pending ? impl : nullptr;
+}
+
+}  // namespace
 
 // SIZE_MAX when the layout does not fit size_t: no real layout is that big,
 // since every real one is a multiple of 16 (SIZE_MAX is odd).
@@ -310,6 +362,9 @@ Client::Impl* place_core(Carver* carve, const Config& config, const ClientOption
     core->requests = nullptr;
     core->block = nullptr;
     core->block_size = 0;
+    core->owner = nullptr;
+    core->depth = 0;
+    core->teardown_pending = false;
     core->session_stride = session_size(config).value();
     core->request_stride = request_size(config).value();
     core->tls_cache.bind(reinterpret_cast<TlsCacheEntry*>(
@@ -371,6 +426,11 @@ bool init_framers(ClientCore* core) {
 
 Error Client::init(const Config& config, const ClientOptions& options, const cws_port& port,
                    void* memory, size_t memory_size, const char** why) {
+    if (impl_ != nullptr && impl_->teardown_pending) {
+        return answer(why, Error::invalid_config,
+                      "deinit() from inside a callback: init again after the outermost call "
+                      "(poll, process, ...) returned");
+    }
     if (impl_ != nullptr) {
         return answer(why, Error::invalid_config, "already initialised: call deinit() first");
     }
@@ -388,6 +448,7 @@ Error Client::init(const Config& config, const ClientOptions& options, const cws
                                             options.reconnect_jitter);
     core->block = memory;
     core->block_size = required_bytes(config);
+    core->owner = &impl_;
     impl_ = core;
     place_sessions(core, &carve);
     place_requests(core, &carve);
@@ -398,27 +459,16 @@ Error Client::init(const Config& config, const ClientOptions& options, const cws
     return answer(why, Error::ok, "");
 }
 
+// Inside a callback the teardown waits for the outermost library call to
+// return; from here on the client answers as an uninitialised one.
 void Client::deinit() {
     if (impl_ == nullptr) return;
-    Impl* core = impl_;
-    for (size_t i = 0; core->sessions != nullptr && i < core->config.max_sessions; ++i) {
-        SessionSlot* s = session_at(core, i);
-        s->unbind();
-        s->~SessionSlot();
+    if (impl_->depth > 0) {
+        impl_->teardown_pending = true;
+        impl_->guard.mute();  // no LimitReachedHook either
+        return;
     }
-    for (size_t i = 0; core->requests != nullptr && i < core->config.max_requests; ++i) {
-        RequestSlot* r = request_at(core, i);
-        r->shutdown();
-        r->~RequestSlot();
-    }
-    core->tls_cache.clear();  // before the block's wipe: mbedTLS holds the tickets' copies
-    if (core->tls_ready) tls_shared_free(&core->tls);
-    core->rng.deinit();
-    void* const block = core->block;
-    const size_t block_size = core->block_size;
-    core->~Impl();
-    impl_ = nullptr;
-    wipe(block, block_size);  // tokens, payment headers, message bytes: nothing stays
+    teardown(impl_);
 }
 
 static Error resolve(const ClientCore& core, const TokenParams& params, TokenParams* out) {
@@ -427,8 +477,9 @@ static Error resolve(const ClientCore& core, const TokenParams& params, TokenPar
 }
 
 Error Client::request_token(const TokenParams& params, TokenCallback cb, void* user) {
-    if (impl_ == nullptr) return Error::invalid_config;
+    if (running(impl_) == nullptr) return Error::invalid_config;
     if (cb == nullptr) return Error::invalid_params;
+    CallScope scope(impl_);  // the LimitReachedHook may run
     TokenParams p;
     const Error e = resolve(*impl_, params, &p);
     if (e != Error::ok) return e;
@@ -452,18 +503,18 @@ static SessionSlot* free_session(ClientCore* core) {
 }
 
 Error Client::connect(const TokenAuth& auth, const SessionOptions& options, Session* out) {
-    if (impl_ == nullptr) return Error::invalid_config;
+    if (running(impl_) == nullptr) return Error::invalid_config;
     if (out == nullptr) return Error::invalid_params;
+    CallScope scope(impl_);  // a failed open fires error and ended at once
     SessionSlot* s = free_session(impl_);
     if (s == nullptr) return Error::no_resources;
-    const Error e = s->start_with_auth(auth, options, impl_->now());
-    if (e == Error::ok) *out = ClientCore::make_handle(s);
-    return e;
+    return s->start_with_auth(auth, options, impl_->now(), out);
 }
 
 Error Client::open_session(const TokenParams& params, const SessionOptions& options, Session* out) {
-    if (impl_ == nullptr) return Error::invalid_config;
+    if (running(impl_) == nullptr) return Error::invalid_config;
     if (out == nullptr) return Error::invalid_params;
+    CallScope scope(impl_);  // the LimitReachedHook, or a failed start's events, may run
     TokenParams p;
     const Error e = resolve(*impl_, params, &p);
     if (e != Error::ok) return e;
@@ -473,13 +524,11 @@ Error Client::open_session(const TokenParams& params, const SessionOptions& opti
     impl_->guard.release(quote);
     SessionSlot* s = free_session(impl_);
     if (s == nullptr) return Error::no_resources;
-    const Error started = s->start_managed(p, options, impl_->now());
-    *out = ClientCore::make_handle(s);
-    return started;
+    return s->start_managed(p, options, impl_->now(), out);
 }
 
 int32_t Client::next_timeout_ms() const {
-    if (impl_ == nullptr) return -1;
+    if (running(impl_) == nullptr) return -1;
     uint64_t next = UINT64_MAX;
     bool pending = false;
     for (size_t i = 0; i < impl_->config.max_sessions; ++i) {
@@ -502,26 +551,42 @@ int32_t Client::next_timeout_ms() const {
     return wait > INT32_MAX ? INT32_MAX : static_cast<int32_t>(wait);
 }
 
+// Steps every slot; stops as soon as a callback called deinit().
+static void step_all(ClientCore* core) {
+    const uint64_t now = core->now();
+    for (size_t i = 0; i < core->config.max_requests && !core->teardown_pending; ++i) {
+        request_at(core, i)->step(now);
+    }
+    for (size_t i = 0; i < core->config.max_sessions && !core->teardown_pending; ++i) {
+        session_at(core, i)->step(now);
+    }
+}
+
+// From inside a callback (depth > 0) process and poll refuse: they would run
+// again the state machine that is calling.
 void Client::process() {
-    if (impl_ == nullptr) return;
-    const uint64_t now = impl_->now();
-    for (size_t i = 0; i < impl_->config.max_requests; ++i) request_at(impl_, i)->step(now);
-    for (size_t i = 0; i < impl_->config.max_sessions; ++i) session_at(impl_, i)->step(now);
+    if (impl_ == nullptr || impl_->depth > 0) return;
+    CallScope scope(impl_);
+    step_all(impl_);
 }
 
 int Client::poll(int32_t max_wait_ms) {
     if (impl_ == nullptr) return 0;
+    if (impl_->depth > 0) return -1;
+    Impl* core = impl_;
+    CallScope scope(core);
     int32_t wait = next_timeout_ms();
     if (wait < 0 || (max_wait_ms >= 0 && wait > max_wait_ms)) wait = max_wait_ms;
     if (wait < 0) wait = 0;
-    impl_->port.ops->wait(impl_->port.ctx, wait);
-    process();
+    core->port.ops->wait(core->port.ctx, wait);
+    step_all(core);
+    if (core->teardown_pending) return 0;  // torn down as `scope` ends
     int active = 0;
-    for (size_t i = 0; i < impl_->config.max_sessions; ++i) {
-        active += session_at(impl_, i)->is_free() ? 0 : 1;
+    for (size_t i = 0; i < core->config.max_sessions; ++i) {
+        active += session_at(core, i)->is_free() ? 0 : 1;
     }
-    for (size_t i = 0; i < impl_->config.max_requests; ++i) {
-        active += request_at(impl_, i)->is_free() ? 0 : 1;
+    for (size_t i = 0; i < core->config.max_requests; ++i) {
+        active += request_at(core, i)->is_free() ? 0 : 1;
     }
     return active;
 }
@@ -537,33 +602,36 @@ static TokenFetch* fetch_for_ticket(ClientCore* core, PaymentTicket ticket) {
 }
 
 Error Client::complete_payment(PaymentTicket ticket, const char* header, size_t size) {
-    if (impl_ == nullptr) return Error::invalid_config;
+    if (running(impl_) == nullptr) return Error::invalid_config;
+    CallScope scope(impl_);  // the purchase's outcome may fire at once
     TokenFetch* fetch = fetch_for_ticket(impl_, ticket);
     if (fetch == nullptr) return Error::invalid_handle;
     return fetch->complete_payment(ticket.id, header, size);
 }
 
 Error Client::refuse_payment(PaymentTicket ticket) {
-    if (impl_ == nullptr) return Error::invalid_config;
+    if (running(impl_) == nullptr) return Error::invalid_config;
+    CallScope scope(impl_);
     TokenFetch* fetch = fetch_for_ticket(impl_, ticket);
     if (fetch == nullptr) return Error::invalid_handle;
     return fetch->refuse_payment(ticket.id);
 }
 
 Budget Client::budget() const {
-    return impl_ != nullptr ? impl_->guard.snapshot() : Budget{};
+    return running(impl_) != nullptr ? impl_->guard.snapshot() : Budget{};
 }
 
 void Client::reset_budget() {
-    if (impl_ != nullptr) impl_->guard.reset();
+    if (running(impl_) != nullptr) impl_->guard.reset();
 }
 
 bool Client::stand_down() const {
-    return impl_ != nullptr && impl_->guard.stand_down();
+    return running(impl_) != nullptr && impl_->guard.stand_down();
 }
 
 Error Client::set_reconnect_policy(uint32_t interval_ms, uint32_t max_ms, float jitter) {
-    if (impl_ == nullptr || reconnect_jitter_fault(jitter) != nullptr) return Error::invalid_config;
+    if (running(impl_) == nullptr || reconnect_jitter_fault(jitter) != nullptr)
+        return Error::invalid_config;
     impl_->reconnect = make_reconnect_policy(interval_ms, max_ms, jitter);
     return Error::ok;
 }
@@ -585,6 +653,7 @@ Error Session::send_binary(const uint8_t* data, size_t size) {
 Error Session::close(uint16_t code, const char* reason) {
     SessionSlot* s = ClientCore::slot_of(*this);
     if (s == nullptr) return Error::invalid_handle;
+    CallScope scope(s->core());  // `ended` may fire before close() returns
     return s->close(code, reason);
 }
 

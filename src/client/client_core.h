@@ -38,6 +38,13 @@ struct ClientCore {
     size_t block_size;
     size_t session_stride;  // bytes from one session slot to the next (slot + its buffers)
     size_t request_stride;
+    // Teardown from anywhere: library calls that may run a callback nest
+    // (depth); deinit() inside one only sets teardown_pending, and the
+    // outermost call tears down as it returns (client.h, "Calling the library
+    // from inside a callback").
+    Client::Impl** owner;   // the Client's impl_, cleared by that teardown
+    uint32_t depth;         // such calls on the stack now
+    bool teardown_pending;  // deinit() was called inside one: no more callbacks
 
     uint64_t now() const { return port.ops->now_ms(port.ctx); }
     /// The shared TLS config, built on first use; null when the CA cannot be loaded.

@@ -43,12 +43,17 @@ class ListenerTable {
         }
         return false;
     }
-    /// Calls every listener of ev.type; a listener may remove itself meanwhile.
-    void fire(Session& session, const Event& ev) const {
+    /// Calls every listener of ev.type while go() holds (it is asked after
+    /// each call). A listener may add or remove listeners meanwhile, itself
+    /// too: each entry is read just before its call.
+    template <typename Go>
+    void fire(Session& session, const Event& ev, const Go& go) const {
         const ListenerEntry* row = entries_ + static_cast<size_t>(ev.type) * per_event_;
         for (size_t i = 0; i < per_event_; ++i) {
             const ListenerEntry e = row[i];
-            if (e.fn != nullptr) e.fn(e.user, session, ev);
+            if (e.fn == nullptr) continue;
+            e.fn(e.user, session, ev);
+            if (!go()) return;
         }
     }
 

@@ -8,6 +8,7 @@
 namespace consensus {
 
 void RequestSlot::bind(ClientCore* core, uint16_t index, const SlotBuffers& buffers) {
+    core_ = core;
     link_.bind(buffers);
     fetch_.bind(core, &link_, this, static_cast<uint16_t>(index | kTicketRequestBit));
 }
@@ -29,8 +30,9 @@ void RequestSlot::on_fetch_done() {
     r.message = StrView{fetch_.message(), strlen(fetch_.message())};
     r.auth = r.error == Error::ok ? &auth_ : nullptr;
     r.paid = fetch_.paid();
-    // The slot stays taken during the callback: r.auth points into it.
-    if (callback_ != nullptr) callback_(user_, r);
+    // The slot stays taken during the callback: r.auth points into it. No
+    // callback once deinit() was called from inside another one.
+    if (callback_ != nullptr && !core_->teardown_pending) callback_(user_, r);
     callback_ = nullptr;
     // The caller has copied what it keeps: the token leaves our memory.
     wipe(auth_.token, sizeof auth_.token);

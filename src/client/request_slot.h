@@ -28,6 +28,7 @@ class RequestSlot final : public TokenFetchOwner {
     void on_fetch_done() override;
 
   private:
+    ClientCore* core_ = nullptr;
     Link link_;
     TokenFetch fetch_;
     TokenAuth auth_{};

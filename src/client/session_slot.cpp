@@ -71,10 +71,12 @@ void SessionSlot::shutdown() {
     link_.close();
     forget_token();
     stage_ = Stage::closed;
+    ended_ = true;
 }
 
 void SessionSlot::begin(const SessionOptions& options) {
     ++generation_;
+    ended_ = false;
     listeners_.clear();
     if (options.listener != nullptr) {
         for (size_t t = 0; t < kEventTypeCount; ++t) {
@@ -96,8 +98,9 @@ void SessionSlot::begin(const SessionOptions& options) {
 }
 
 Error SessionSlot::start_managed(const TokenParams& params, const SessionOptions& options,
-                                 uint64_t now) {
+                                 uint64_t now, Session* out) {
     begin(options);
+    *out = ClientCore::make_handle(this);
     memset(&auth_, 0, sizeof auth_);
     store_params(params, &auth_);
     auth_.has_params = true;
@@ -107,7 +110,7 @@ Error SessionSlot::start_managed(const TokenParams& params, const SessionOptions
 }
 
 Error SessionSlot::start_with_auth(const TokenAuth& auth, const SessionOptions& options,
-                                   uint64_t now) {
+                                   uint64_t now, Session* out) {
     if (auth.token[0] == '\0' || auth.connect_url[0] == '\0') return Error::invalid_params;
     if (memchr(auth.token, '\0', sizeof auth.token) == nullptr ||
         memchr(auth.connect_url, '\0', sizeof auth.connect_url) == nullptr) {
@@ -122,6 +125,7 @@ Error SessionSlot::start_with_auth(const TokenAuth& auth, const SessionOptions& 
         return Error::token_expired;
     }
     begin(options);
+    *out = ClientCore::make_handle(this);
     auth_ = auth;
     attempt_ = 1;
     begin_connect(now);
@@ -135,9 +139,10 @@ void SessionSlot::begin_purchase(uint64_t now) {
     const TokenParams params = params_of(auth_);
     const uint64_t quote = quote_micro_usd(params);
     if (!core_->guard.reserve(quote)) {
-        emit_error(Error::budget_exhausted, Phase::token, 0,
-                   "the purchase would exceed the spend limit");
-        end(Error::budget_exhausted);
+        if (emit_error(Error::budget_exhausted, Phase::token, 0,
+                       "the purchase would exceed the spend limit")) {
+            end(Error::budget_exhausted);
+        }
         return;
     }
     ++attempt_;
@@ -163,7 +168,7 @@ void SessionSlot::on_fetch_done() {
     ev.token = view_of(auth_.token);
     ev.connect_url = view_of(auth_.connect_url);
     ev.expires_in_s = auth_.expires_in_s;
-    emit(ev);
+    if (!emit(ev)) return;
     if (stage_ == Stage::purchasing)
         begin_connect(now_ > auth_.obtained_ms ? now_ : auth_.obtained_ms);
 }
@@ -285,14 +290,14 @@ void SessionSlot::on_upgraded() {
     if (await_start_) {
         stage_ = Stage::starting;
         deadline_ = now_ + core_->options.start_timeout_ms;
-    } else {
-        opened();
+    } else if (!opened()) {
+        return;
     }
     if (live()) step_open(now_);  // frames may have come with the 101
 }
 
 // The session is usable: at the service's session_start (or the 101).
-void SessionSlot::opened() {
+bool SessionSlot::opened() {
     stage_ = Stage::open;
     ever_opened_ = true;
     reconnects_in_row_ = 0;
@@ -300,7 +305,7 @@ void SessionSlot::opened() {
     Event ev = blank_event(EventType::open);
     ev.attempt = attempt_;
     ev.tls_version = link_.conn().tls_version();
-    emit(ev);
+    return emit(ev);
 }
 
 // ---- open -----------------------------------------------------------------
@@ -339,9 +344,11 @@ void SessionSlot::receive_frames() {
                 return;
             }
             link_.close();
-            if (!expired_ && is_expiry_close(close_code_, close_reason_)) expired_by_close();
+            if (!expired_ && is_expiry_close(close_code_, close_reason_) && !expired_by_close()) {
+                return;
+            }
             if (stage_ != Stage::open) return;  // a listener closed or ended it
-            emit_close(Initiator::server, close_code_, close_reason_);
+            if (!emit_close(Initiator::server, close_code_, close_reason_)) return;
             after_server_close();
             return;
     }
@@ -357,7 +364,7 @@ void SessionSlot::on_protocol_violation() {
         attempt_failed(e, Phase::open, 0, "the server broke the WebSocket protocol");
         return;
     }
-    emit_error(e, Phase::session, 0, "the server broke the WebSocket protocol");
+    if (!emit_error(e, Phase::session, 0, "the server broke the WebSocket protocol")) return;
     connection_lost(Initiator::server, code, "protocol violation", e);
 }
 
@@ -395,7 +402,7 @@ void SessionSlot::step_open(uint64_t now) {
     if (want_writable_ && !tx_pending && stage_ == Stage::open) {
         want_writable_ = false;
         Event ev = blank_event(EventType::writable);
-        emit(ev);
+        if (!emit(ev)) return;
     }
     link_.conn().set_interest(true, tx_pending);
 }
@@ -417,7 +424,7 @@ void SessionSlot::keepalive(uint64_t now) {
             return;
         case Keepalive::Due::dead:  // no proof of life for two intervals: a half-open link
             link_.close();
-            emit_close(Initiator::network, ws::kCloseAbnormal, "keepalive timeout");
+            if (!emit_close(Initiator::network, ws::kCloseAbnormal, "keepalive timeout")) return;
             schedule_reconnect(Error::timeout, now);
             return;
     }
@@ -431,15 +438,15 @@ void SessionSlot::on_message(bool binary, const uint8_t* data, size_t len) {
             parse_server_message(reinterpret_cast<const char*>(data), len, scratch, link_.rx_size(),
                                  &start_info_, &expired_info_);
         if (kind == ServerMessage::session_start) {
-            if (stage_ == Stage::starting) opened();
+            if (stage_ == Stage::starting && !opened()) return;
             Event ev = blank_event(EventType::session_start);
             ev.start = &start_info_;
-            emit(ev);
+            if (!emit(ev)) return;
         } else if (kind == ServerMessage::session_expired) {
             expired_ = true;
             Event ev = blank_event(EventType::session_expired);
             ev.expired = &expired_info_;
-            emit(ev);
+            if (!emit(ev)) return;
         }
     }
     Event ev = blank_event(EventType::message);
@@ -508,23 +515,22 @@ void SessionSlot::settle_paid_token(bool worked) {
 bool SessionSlot::paid_attempts_spent() {
     const uint32_t max = core_->options.max_paid_attempts;
     if (max == 0 || paid_failures_ < max) return false;
-    emit_error(Error::paid_attempts_exhausted, ever_opened_ ? Phase::session : Phase::open, 0,
-               "paid tokens in a row gave no working session: max_paid_attempts reached");
-    if (!is_free()) end(Error::paid_attempts_exhausted);
+    if (emit_error(Error::paid_attempts_exhausted, ever_opened_ ? Phase::session : Phase::open, 0,
+                   "paid tokens in a row gave no working session: max_paid_attempts reached")) {
+        end(Error::paid_attempts_exhausted);
+    }
     return true;
 }
 
 void SessionSlot::attempt_failed(Error e, Phase phase, int http_status, const char* detail) {
     link_.close();
-    emit_error(e, phase, http_status, detail);
-    if (is_free()) return;  // a listener closed the session
+    if (!emit_error(e, phase, http_status, detail)) return;  // a listener closed the session
     schedule_reconnect(e, now_);
 }
 
 void SessionSlot::connection_lost(Initiator who, uint16_t code, const char* reason, Error e) {
     link_.close();
-    emit_close(who, code, reason);
-    if (is_free()) return;
+    if (!emit_close(who, code, reason)) return;  // a listener closed the session
     schedule_reconnect(e, now_);
 }
 
@@ -542,21 +548,20 @@ void SessionSlot::link_lost() {
         connection_lost(Initiator::network, ws::kCloseAbnormal, "connection lost", Error::closed);
         return;
     }
-    emit_error(e, Phase::session, 0, "TLS failure on the open session");
-    if (is_free()) return;  // a listener closed the session
+    if (!emit_error(e, Phase::session, 0, "TLS failure on the open session")) return;
     connection_lost(Initiator::network, ws::kCloseAbnormal, "TLS failure", e);
 }
 
 // The caller's close ends here: by the server's close, its deadline, or the link.
 void SessionSlot::finish_close(uint16_t code, const char* reason) {
     link_.close();
-    emit_close(Initiator::caller, code, reason);
+    if (!emit_close(Initiator::caller, code, reason)) return;
     end(Error::ok, Stage::closed_by_caller);
 }
 
 // The service may end a session with its expiry close and no session_expired
 // message: the caller gets the session_expired event all the same.
-void SessionSlot::expired_by_close() {
+bool SessionSlot::expired_by_close() {
     expired_ = true;
     const bool data = close_code_ == 1008;
     expired_info_ = SessionExpiredInfo{};
@@ -567,7 +572,7 @@ void SessionSlot::expired_by_close() {
     expired_info_.data_mb = -1;
     Event ev = blank_event(EventType::session_expired);
     ev.expired = &expired_info_;
-    emit(ev);
+    return emit(ev);
 }
 
 // The wait before the next purchase: a renewal waits the interval; a failure
@@ -611,14 +616,18 @@ void SessionSlot::schedule_reconnect(Error why, uint64_t now, bool renewal) {
     emit(ev);
 }
 
+// The session's last event: `ended`, once. Its listeners may start another
+// session in this very slot (the rest of them then miss it).
 void SessionSlot::end(Error why, Stage final) {
     fetch_.abort();
     link_.close();
     forget_token();
     stage_ = final;
+    if (ended_) return;
+    ended_ = true;
     Event ev = blank_event(EventType::ended);
     ev.error = why;
-    emit(ev);
+    deliver(ev);
 }
 
 // ---- the handle's API -------------------------------------------------------
@@ -790,27 +799,42 @@ Event SessionSlot::blank_event(EventType type) {
     return ev;
 }
 
-void SessionSlot::emit(Event& ev) {
-    ev.session_index = index_;
-    Session handle = ClientCore::make_handle(this);
-    listeners_.fire(handle, ev);
+bool SessionSlot::emit(Event& ev) {
+    if (ended_) return false;
+    return deliver(ev) && !ended_;
 }
 
-void SessionSlot::emit_error(Error e, Phase phase, int http_status, const char* detail) {
+// To each listener in turn, while the session that emits runs: a listener
+// that closes it (so `ended` fires, inside), starts another session in the
+// slot or deinit-s the client stops the delivery (client.h).
+bool SessionSlot::deliver(Event& ev) {
+    ev.session_index = index_;
+    Session handle = ClientCore::make_handle(this);
+    const uint32_t generation = generation_;
+    const bool final = ev.type == EventType::ended;
+    const auto runs = [this, generation, final] {
+        return generation_ == generation && !core_->teardown_pending && (final || !ended_);
+    };
+    if (!runs()) return false;
+    listeners_.fire(handle, ev, runs);
+    return runs();
+}
+
+bool SessionSlot::emit_error(Error e, Phase phase, int http_status, const char* detail) {
     Event ev = blank_event(EventType::error);
     ev.error = e;
     ev.phase = phase;
     ev.http_status = http_status;
     if (detail != nullptr) ev.reason = view_of(detail);
-    emit(ev);
+    return emit(ev);
 }
 
-void SessionSlot::emit_close(Initiator who, uint16_t code, const char* reason) {
+bool SessionSlot::emit_close(Initiator who, uint16_t code, const char* reason) {
     Event ev = blank_event(EventType::close);
     ev.initiator = who;
     ev.code = code;
     ev.reason = view_of(reason);
-    emit(ev);
+    return emit(ev);
 }
 
 }  // namespace consensus

@@ -46,10 +46,13 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     void unbind();        // releases the framer and any connection
 
     bool is_free() const { return stage_ == Stage::closed || stage_ == Stage::closed_by_caller; }
-    /// A session that buys its own tokens (resolved, validated params).
-    Error start_managed(const TokenParams& params, const SessionOptions& options, uint64_t now);
-    /// A session on a token bought elsewhere.
-    Error start_with_auth(const TokenAuth& auth, const SessionOptions& options, uint64_t now);
+    /// A session that buys its own tokens (resolved, validated params). *out
+    /// gets its handle before any of its events can fire.
+    Error start_managed(const TokenParams& params, const SessionOptions& options, uint64_t now,
+                        Session* out);
+    /// A session on a token bought elsewhere (*out set when ok, as above).
+    Error start_with_auth(const TokenAuth& auth, const SessionOptions& options, uint64_t now,
+                          Session* out);
 
     void step(uint64_t now);
     /// Earliest time step() must run without I/O (UINT64_MAX: none).
@@ -65,6 +68,7 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     PublicState public_state() const;
     uint32_t generation() const { return generation_; }
     uint16_t index() const { return index_; }
+    ClientCore* core() const { return core_; }
     TokenFetch& fetch() { return fetch_; }
     void shutdown();  // Client::deinit: drop everything now, no events
 
@@ -98,7 +102,7 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     void step_upgrading();
     void on_upgraded();
     void upgrade_refused();
-    void opened();
+    bool opened();
     bool live() const { return stage_ == Stage::starting || stage_ == Stage::open || closing(); }
     bool token_reusable(uint64_t now) const;
     void forget_token();
@@ -120,11 +124,16 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     void finish_close(uint16_t code, const char* reason);
     void schedule_reconnect(Error why, uint64_t now, bool renewal = false);
     uint32_t next_wait(bool renewal);
-    void expired_by_close();
+    bool expired_by_close();
     void end(Error why, Stage final = Stage::closed);
-    void emit(Event& ev);
-    void emit_error(Error e, Phase phase, int http_status, const char* detail);
-    void emit_close(Initiator who, uint16_t code, const char* reason);
+    // The emitters return whether the session that emitted still runs: false
+    // once a listener ended it (close), its slot started another session
+    // (open_session/connect from `ended`), or the client is being torn down
+    // (deinit); the caller then returns without touching the session again.
+    bool emit(Event& ev);
+    bool deliver(Event& ev);
+    bool emit_error(Error e, Phase phase, int http_status, const char* detail);
+    bool emit_close(Initiator who, uint16_t code, const char* reason);
     static long recv_frames(void* self, uint8_t* buf, size_t len);
     static Event blank_event(EventType type);
 
@@ -140,6 +149,7 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     TokenAuth auth_{};
 
     Stage stage_ = Stage::closed;
+    bool ended_ = true;  // `ended` was delivered (or is being): no other event after it
     bool renew_ = false;
     bool await_start_ = true;     // open at session_start, not at the 101
     bool presented_ = false;      // the token's upgrade request left: it is used up

@@ -20,6 +20,8 @@ class SpendGuard {
     uint64_t headroom() const;
     Budget snapshot() const;
     void reset();
+    /// No LimitReachedHook any more (deinit() from inside a callback).
+    void mute() { hook_ = nullptr; }
     bool stand_down() const { return stand_down_; }
 
   private:

@@ -28,7 +28,12 @@ bool TokenFetch::busy() const {
     return state_ != State::idle && state_ != State::done && state_ != State::failed;
 }
 
+bool TokenFetch::still(uint32_t run) const {
+    return run_ == run && !core_->teardown_pending;
+}
+
 void TokenFetch::start(TokenAuth* auth, uint64_t quote, uint64_t now) {
+    ++run_;
     auth_ = auth;
     quote_ = quote;
     paid_ = false;
@@ -263,7 +268,9 @@ void TokenFetch::payment_refused_text() {
 }
 
 void TokenFetch::on_challenge() {
+    const uint32_t run = run_;
     owner_->on_payment(false);
+    if (!still(run)) return;  // a listener closed the session (or deinit-ed the client)
     const StrView pr = link_->reader().header(kPaymentRequired);
     if (pr.size == 0) {
         fail(Error::bad_response, "402 without a PAYMENT-REQUIRED header");
@@ -297,7 +304,9 @@ void TokenFetch::on_challenge() {
     const PaymentTicket ticket{make_ticket(ticket_seq_, ticket_slot_)};
     const PaymentDecision d =
         core_->options.payment_hook(core_->options.payment_user, challenge, ticket, &out);
-    if (state_ != State::paying) return;  // the hook completed or refused through the client
+    // The hook completed or refused through the client, closed the session,
+    // or deinit-ed the client: nothing is sent on its answer.
+    if (!still(run) || state_ != State::paying) return;
     switch (d) {
         case PaymentDecision::paid:
             if (out.size == 0 || out.size > cap) {
@@ -387,7 +396,9 @@ void TokenFetch::finish_ok() {
     quote_ = 0;
     if (paid_attempt_) {
         paid_ = true;
+        const uint32_t run = run_;
         owner_->on_payment(true);
+        if (!still(run)) return;  // a listener closed the session (or deinit-ed the client)
     }
     state_ = State::done;
     owner_->on_fetch_done();
@@ -395,6 +406,7 @@ void TokenFetch::finish_ok() {
 
 void TokenFetch::abort() {
     if (!busy()) return;
+    ++run_;
     if (paid_attempt_) link_->wipe_tx();
     link_->close();
     core_->guard.release(quote_);

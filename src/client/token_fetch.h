@@ -52,6 +52,9 @@ class TokenFetch {
 
   private:
     bool begin_attempt(const char* payment, size_t payment_size);
+    /// False when the purchase `run` is over: the owner's callback aborted or
+    /// restarted it, or a callback called deinit().
+    bool still(uint32_t run) const;
     void on_response();
     void on_challenge();
     void fail(Error e, const char* detail);
@@ -88,6 +91,7 @@ class TokenFetch {
     uint64_t deadline_ = 0;
     uint16_t ticket_slot_ = 0;
     uint32_t ticket_seq_ = 0;
+    uint32_t run_ = 0;  // a new one at start() and abort(): the owner's callbacks may do either
     char message_[128] = {};
 };
 
