@@ -183,14 +183,16 @@ int main(int argc, char** argv) {
     if (opened != Error::ok) fprintf(stderr, "open_session: %s\n", error_name(opened));
     app.ended = opened != Error::ok;
 
-    // The library's sockets first, stdin last: the port hands out at most
-    // kMaxStreams descriptors.
-    struct pollfd fds[kMaxStreams + 1];
+    // The library's descriptors first, stdin last: the port hands out at
+    // most kMaxStreams + 1 (its wake eventfd, which Client::wake() and
+    // Client::post() from other threads write, then one per stream).
+    constexpr size_t kPortFds = kMaxStreams + 1;
+    struct pollfd fds[kPortFds + 1];
     while (!app.ended) {
         // 1. Fetch anew every turn: the sockets change while connecting and
         //    on every reconnect.
-        size_t n = cws_posix_port_pollfds(posix, fds, kMaxStreams);
-        if (n > kMaxStreams) n = kMaxStreams;  // cannot happen: at most kMaxStreams exist
+        size_t n = cws_posix_port_pollfds(posix, fds, kPortFds);
+        if (n > kPortFds) n = kPortFds;  // cannot happen: at most kMaxStreams exist
         const bool want_stdin = wants_input(app);
         const size_t stdin_at = n;
         if (want_stdin) fds[n++] = {STDIN_FILENO, POLLIN, 0};
@@ -202,8 +204,9 @@ int main(int argc, char** argv) {
             for (size_t i = 0; i < n; ++i) fds[i].revents = 0;
         }
 
-        // 3. Hand readiness back (stdin's entry is ignored: not the port's),
-        //    then run the state machines; listeners fire from process().
+        // 3. Hand readiness back (stdin's entry is ignored: not the port's;
+        //    the wake fd is drained), then run the state machines; listeners
+        //    fire from process().
         cws_posix_port_set_revents(posix, fds, n);
         client.process();
 

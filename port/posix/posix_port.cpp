@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -44,12 +45,15 @@ struct cws_stream {
 
 struct cws_posix_port {
     uint32_t max_streams;
+    int wake_fd;  // eventfd: op_wake writes, wait()/set_revents drain
     cws_stream* streams;
-    pollfd* fds;      // wait() scratch, one per stream
-    uint32_t* owner;  // fds[i] belongs to streams[owner[i]]
+    pollfd* fds;      // wait() scratch: the wake fd, then one per stream
+    uint32_t* owner;  // fds[i] belongs to streams[owner[i]] (kWakeOwner: the wake fd)
 };
 
 namespace {
+
+constexpr uint32_t kWakeOwner = UINT32_MAX;
 
 constexpr size_t align_up(size_t v, size_t a) {
     return (v + a - 1) / a * a;
@@ -72,10 +76,10 @@ bool layout(uint32_t n, Layout* out) {
     off += count * sizeof(cws_stream);
     off = align_up(off, alignof(pollfd));
     out->fds = off;
-    off += count * sizeof(pollfd);
+    off += (count + 1) * sizeof(pollfd);  // + the wake fd
     off = align_up(off, alignof(uint32_t));
     out->owner = off;
-    off += count * sizeof(uint32_t);
+    off += (count + 1) * sizeof(uint32_t);
     out->total = off;
     return true;
 }
@@ -294,9 +298,19 @@ void op_set_interest(void*, cws_stream* s, unsigned want) {
     if (s != nullptr) s->interest = want & (CWS_WANT_READ | CWS_WANT_WRITE);
 }
 
-// Collects one pollfd per stream with interest into fds/owner; returns count.
+// Collects the wake fd, then one pollfd per stream with interest, into
+// fds/owner; returns the count (which may exceed max).
 size_t collect(cws_posix_port* p, pollfd* fds, uint32_t* owner, size_t max) {
     size_t n = 0;
+    if (p->wake_fd >= 0) {
+        if (n < max) {
+            fds[n].fd = p->wake_fd;
+            fds[n].events = POLLIN;
+            fds[n].revents = 0;
+            if (owner != nullptr) owner[n] = kWakeOwner;
+        }
+        ++n;
+    }
     for (uint32_t i = 0; i < p->max_streams; ++i) {
         const cws_stream& s = p->streams[i];
         if (!s.in_use || s.fd < 0 || s.interest == 0) continue;
@@ -311,6 +325,30 @@ size_t collect(cws_posix_port* p, pollfd* fds, uint32_t* owner, size_t max) {
     return n;
 }
 
+// Consumes every wake made so far (the eventfd's counter back to 0).
+void drain_wake(cws_posix_port* p) {
+    uint64_t count;
+    ssize_t r;
+    do {
+        r = ::read(p->wake_fd, &count, sizeof count);
+    } while (r < 0 && errno == EINTR);
+}
+
+// Any thread, a signal handler too: write() on an eventfd is async-signal-safe
+// and does not block (EFD_NONBLOCK; EAGAIN only when the counter is already
+// huge, i.e. a wake is pending anyway). errno is kept for a signal handler.
+void op_wake(void* ctx) {
+    const int fd = self(ctx)->wake_fd;
+    if (fd < 0) return;
+    const int saved = errno;
+    const uint64_t one = 1;
+    ssize_t r;
+    do {
+        r = ::write(fd, &one, sizeof one);
+    } while (r < 0 && errno == EINTR);
+    errno = saved;
+}
+
 void clear_ready(cws_posix_port* p) {
     for (uint32_t i = 0; i < p->max_streams; ++i) p->streams[i].ready = 0;
 }
@@ -318,13 +356,17 @@ void clear_ready(cws_posix_port* p) {
 int op_wait(void* ctx, int32_t timeout_ms) {
     cws_posix_port* p = self(ctx);
     clear_ready(p);
-    const size_t n = collect(p, p->fds, p->owner, p->max_streams);
+    const size_t n = collect(p, p->fds, p->owner, size_t{p->max_streams} + 1);
     // With no stream of interest poll() still sleeps: the core waits for a timer.
     const int r = ::poll(p->fds, static_cast<nfds_t>(n), timeout_ms < 0 ? -1 : timeout_ms);
     if (r <= 0) return 0;  // timeout, or EINTR: the loop recomputes its deadline
     int ready = 0;
     for (size_t i = 0; i < n; ++i) {
         if (p->fds[i].revents == 0) continue;
+        if (p->owner[i] == kWakeOwner) {
+            drain_wake(p);  // woken: not a stream, not counted
+            continue;
+        }
         p->streams[p->owner[i]].ready = bits_of(p->fds[i].revents);
         ++ready;
     }
@@ -363,7 +405,7 @@ int op_wall_clock(void*, uint64_t* unix_s) {
 
 constexpr cws_port_ops kOps = {
     op_open, op_connect_status, op_send,   op_recv,   op_close,      op_set_interest,
-    op_wait, op_ready,          op_now_ms, op_random, op_wall_clock,
+    op_wait, op_ready,          op_now_ms, op_random, op_wall_clock, op_wake,
 };
 
 }  // namespace
@@ -380,17 +422,22 @@ int cws_posix_port_init(void* mem, size_t len, uint32_t max_streams, cws_posix_p
     Layout l;
     if (mem == nullptr || out == nullptr || !layout(max_streams, &l)) return -1;
     if (len < cws_posix_port_bytes(max_streams)) return -1;
+    const int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wake_fd < 0) return -1;
     const uintptr_t start = reinterpret_cast<uintptr_t>(mem);
     const uintptr_t aligned = align_up(start, alignof(std::max_align_t));
     unsigned char* base = reinterpret_cast<unsigned char*>(aligned);
     cws_posix_port* p = new (base) cws_posix_port{};
     p->max_streams = max_streams;
+    p->wake_fd = wake_fd;
     p->streams = reinterpret_cast<cws_stream*>(base + l.streams);
     p->fds = reinterpret_cast<pollfd*>(base + l.fds);
     p->owner = reinterpret_cast<uint32_t*>(base + l.owner);
     for (uint32_t i = 0; i < max_streams; ++i) {
         cws_stream* s = new (&p->streams[i]) cws_stream{};
         reset_stream(s);
+    }
+    for (uint32_t i = 0; i <= max_streams; ++i) {
         new (&p->fds[i]) pollfd{};
         p->owner[i] = 0;
     }
@@ -408,6 +455,8 @@ cws_port cws_posix_port_get(cws_posix_port* p) {
 void cws_posix_port_deinit(cws_posix_port* p) {
     if (p == nullptr) return;
     for (uint32_t i = 0; i < p->max_streams; ++i) op_close(p, &p->streams[i]);
+    if (p->wake_fd >= 0) ::close(p->wake_fd);
+    p->wake_fd = -1;
 }
 
 size_t cws_posix_port_pollfds(cws_posix_port* p, struct pollfd* out, size_t max) {
@@ -421,6 +470,10 @@ void cws_posix_port_set_revents(cws_posix_port* p, const struct pollfd* fds, siz
     if (fds == nullptr) return;
     for (size_t k = 0; k < n; ++k) {
         if (fds[k].fd < 0 || fds[k].revents == 0) continue;
+        if (fds[k].fd == p->wake_fd) {
+            drain_wake(p);
+            continue;
+        }
         for (uint32_t i = 0; i < p->max_streams; ++i) {
             cws_stream& s = p->streams[i];
             if (s.in_use && s.fd == fds[k].fd) {

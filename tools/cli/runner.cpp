@@ -212,7 +212,7 @@ int setup(Runtime* rt, const Args& a, const Output& out, uint32_t sessions) {
         if (rt->jobs == nullptr) return kExitUsage;
         rt->payers.init(rt->jobs, rt->job_count, a.payer, on_payer_done, rt);
     }
-    rt->fds_cap = rt->max_streams + rt->job_count + 1;
+    rt->fds_cap = rt->max_streams + 1 + rt->job_count + 1;  // + the port's wake fd, + stdin
     rt->fds = static_cast<struct pollfd*>(calloc(rt->fds_cap, sizeof(struct pollfd)));
     return rt->fds != nullptr ? kExitOk : kExitUsage;
 }
@@ -222,8 +222,10 @@ int setup(Runtime* rt, const Args& a, const Output& out, uint32_t sessions) {
 // Polls the port's sockets, the payers' pipes and (when wanted) stdin.
 // Returns true when stdin is readable.
 bool wait_and_process(Runtime* rt, int32_t timeout_ms, bool want_stdin) {
-    size_t n = cws_posix_port_pollfds(rt->port, rt->fds, rt->max_streams);
-    if (n > rt->max_streams) n = rt->max_streams;  // cannot happen: one stream per slot
+    // The port's wake eventfd, then its streams: at most max_streams + 1.
+    const size_t port_cap = size_t{rt->max_streams} + 1;
+    size_t n = cws_posix_port_pollfds(rt->port, rt->fds, port_cap);
+    if (n > port_cap) n = port_cap;  // cannot happen: one stream per slot
     size_t n_port = n;
     if (rt->jobs != nullptr) n += rt->payers.pollfds(rt->fds + n, rt->fds_cap - n - 1);
     int stdin_at = -1;

@@ -3,6 +3,7 @@
 // depends on timing.
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
@@ -260,27 +261,72 @@ TEST(PosixPort, ForeignLoopPollfdsAndRevents) {
     int peer = -1;
     cws_stream* s = connect_to(l, "127.0.0.1", &peer);
     port.ops->set_interest(port.ctx, s, CWS_WANT_READ);
-    LONGS_EQUAL(1, cws_posix_port_pollfds(pp, nullptr, 0));
-    pollfd fds[3];
-    LONGS_EQUAL(1, cws_posix_port_pollfds(pp, fds, 2));
+    // The wake eventfd first, then the stream.
+    LONGS_EQUAL(2, cws_posix_port_pollfds(pp, nullptr, 0));
+    pollfd fds[4];
+    LONGS_EQUAL(2, cws_posix_port_pollfds(pp, fds, 1));  // the count even without room
+    LONGS_EQUAL(2, cws_posix_port_pollfds(pp, fds, 3));
     CHECK(fds[0].fd >= 0);
     LONGS_EQUAL(POLLIN, fds[0].events);
+    CHECK(fds[1].fd >= 0);
+    CHECK(fds[1].fd != fds[0].fd);
+    LONGS_EQUAL(POLLIN, fds[1].events);
     LONGS_EQUAL(1, ::send(peer, "x", 1, 0));
     // The program's own poll, with one more fd of its own.
-    fds[1].fd = l.fd;
-    fds[1].events = POLLIN;
-    fds[1].revents = 0;
-    LONGS_EQUAL(1, ::poll(fds, 2, kBoundMs));
-    cws_posix_port_set_revents(pp, fds, 2);
+    fds[2].fd = l.fd;
+    fds[2].events = POLLIN;
+    fds[2].revents = 0;
+    LONGS_EQUAL(1, ::poll(fds, 3, kBoundMs));
+    LONGS_EQUAL(0, fds[0].revents);  // nobody woke the port
+    cws_posix_port_set_revents(pp, fds, 3);
     LONGS_EQUAL(CWS_WANT_READ, port.ops->ready(port.ctx, s));
     uint8_t b[4];
     LONGS_EQUAL(1, port.ops->recv(port.ctx, s, b, sizeof b));
     // A new round without events clears the readiness.
-    fds[0].revents = 0;
-    cws_posix_port_set_revents(pp, fds, 1);
+    fds[1].revents = 0;
+    cws_posix_port_set_revents(pp, fds, 2);
     LONGS_EQUAL(0u, port.ops->ready(port.ctx, s));
     cws_posix_port_set_revents(pp, nullptr, 0);
-    LONGS_EQUAL(0, cws_posix_port_pollfds(pp, nullptr, 0) - 1);
+    LONGS_EQUAL(1, cws_posix_port_pollfds(pp, nullptr, 0) - 1);
+}
+
+// wake() makes the foreign loop's poll return on the first entry, and
+// set_revents drains it: the next poll sleeps again.
+TEST(PosixPort, ForeignLoopWakeFdIsDrainedBySetRevents) {
+    pollfd fds[2];
+    LONGS_EQUAL(1, cws_posix_port_pollfds(pp, fds, 2));
+    LONGS_EQUAL(0, ::poll(fds, 1, 0));
+    port.ops->wake(port.ctx);
+    port.ops->wake(port.ctx);  // wakes coalesce
+    LONGS_EQUAL(1, ::poll(fds, 1, kBoundMs));
+    CHECK((fds[0].revents & POLLIN) != 0);
+    cws_posix_port_set_revents(pp, fds, 1);
+    LONGS_EQUAL(1, cws_posix_port_pollfds(pp, fds, 2));
+    LONGS_EQUAL(0, ::poll(fds, 1, 0));
+}
+
+// A wake before wait() makes it return at once, and only once: wait()
+// consumes it. No stream is reported for it.
+TEST(PosixPort, WakeEndsTheNextWaitOnce) {
+    port.ops->wake(port.ctx);
+    const uint64_t t0 = port.ops->now_ms(port.ctx);
+    LONGS_EQUAL(0, port.ops->wait(port.ctx, 10000));
+    CHECK(port.ops->now_ms(port.ctx) - t0 < 1000);
+    const uint64_t t1 = port.ops->now_ms(port.ctx);
+    LONGS_EQUAL(0, port.ops->wait(port.ctx, 50));
+    CHECK(port.ops->now_ms(port.ctx) - t1 >= 40);  // slept: the wake was consumed
+}
+
+// The port's file descriptors: deinit closes the wake eventfd too.
+TEST(PosixPort, DeinitClosesTheWakeFd) {
+    pollfd fds[1];
+    LONGS_EQUAL(1, cws_posix_port_pollfds(pp, fds, 1));
+    const int fd = fds[0].fd;
+    CHECK(::fcntl(fd, F_GETFD) >= 0);
+    cws_posix_port_deinit(pp);
+    CHECK(::fcntl(fd, F_GETFD) < 0);
+    port.ops->wake(port.ctx);  // after deinit: a no-op (the fd is -1), not a write to a reused fd
+    LONGS_EQUAL(0, cws_posix_port_pollfds(pp, nullptr, 0));
 }
 
 TEST(PosixPort, DeinitClosesStreams) {
