@@ -80,7 +80,7 @@ class PostQueue {
     // Producers' and the loop's positions on separate cache lines.
     std::atomic<uint32_t> tail_{0};
     std::atomic<uint32_t> wake_pending_{0};
-    uint8_t pad_[56] = {};
+    [[maybe_unused]] uint8_t pad_[56] = {};
     uint32_t head_ = 0;  // the loop's only
     uint32_t dropped_ = 0;
     uint32_t mask_ = 0;

@@ -9,7 +9,9 @@
 
 int main(int argc, char** argv) {
     signal(SIGPIPE, SIG_IGN);
+#ifndef CPPUTEST_MEM_LEAK_DETECTION_DISABLED  // sanitizer builds: not linked at all
     MemoryLeakWarningPlugin::turnOffNewDeleteOverloads();
+#endif
     CommandLineTestRunner runner(argc, argv, TestRegistry::getCurrentRegistry());
     return runner.runAllTestsMain();
 }
