@@ -22,9 +22,9 @@ constexpr uint32_t kMaxStreams = 1;
 
 // All library memory, static: nothing is allocated after init (mbedTLS and
 // wslay aside, see config.h). This config needs about 29 KiB for the client
-// and 0.2 KiB for the port; init checks the sizes and main() prints the need.
+// and 0.4 KiB for the port; init checks the sizes and main() prints the need.
 alignas(16) unsigned char g_client_memory[32 * 1024];
-alignas(16) unsigned char g_port_memory[256];
+alignas(16) unsigned char g_port_memory[512];
 
 constexpr char kHello[] = "hello";
 

@@ -41,7 +41,7 @@ constexpr uint32_t kMaxStreams = 1;  // one session: token request, then WebSock
 constexpr size_t kMaxLine = 1024;    // longer stdin lines are skipped, never cut
 
 alignas(16) unsigned char g_client_memory[32 * 1024];
-alignas(16) unsigned char g_port_memory[256];
+alignas(16) unsigned char g_port_memory[512];
 
 struct App {
     Session session;
@@ -185,10 +185,11 @@ int main(int argc, char** argv) {
     if (opened != Error::ok) fprintf(stderr, "open_session: %s\n", error_name(opened));
     app.ended = opened != Error::ok;
 
-    // The library's sockets first, stdin last: the port hands out at most
-    // CWS_POSIX_FDS_PER_STREAM descriptors per stream (a stream that resolves
-    // a name polls the sockets of its DNS lookup).
-    constexpr size_t kPortFds = kMaxStreams * CWS_POSIX_FDS_PER_STREAM;
+    // The library's descriptors first, stdin last: the port hands out at
+    // most 1 + CWS_POSIX_FDS_PER_STREAM per stream (its wake eventfd, which
+    // Client::wake() and Client::post() from other threads write; then each
+    // stream's socket, or the sockets of the DNS lookup it waits for).
+    constexpr size_t kPortFds = 1 + kMaxStreams * CWS_POSIX_FDS_PER_STREAM;
     struct pollfd fds[kPortFds + 1];
     while (!app.ended) {
         // 1. Fetch anew every turn: the sockets change while resolving and
@@ -208,8 +209,9 @@ int main(int argc, char** argv) {
             for (size_t i = 0; i < n; ++i) fds[i].revents = 0;
         }
 
-        // 3. Hand readiness back (stdin's entry is ignored: not the port's),
-        //    then run the state machines; listeners fire from process().
+        // 3. Hand readiness back (stdin's entry is ignored: not the port's;
+        //    the wake fd is drained), then run the state machines; listeners
+        //    fire from process().
         cws_posix_port_set_revents(posix, fds, n);
         client.process();
 

@@ -122,6 +122,7 @@ static const cws_port_ops kOps = {
     sp_open, sp_connect_status, sp_send, sp_recv, sp_close,
     sp_set_interest, sp_wait, sp_ready, sp_now_ms, sp_random,
     NULL, /* no wall clock: the EVM payer uses the 402's Date header */
+    NULL, /* no wake: nothing posts from another task here */
 };
 
 cws_port stub_port(void) {

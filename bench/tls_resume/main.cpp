@@ -184,6 +184,7 @@ const cws_port_ops CountingPort::kOps = {
     &CountingPort::now_ms,
     &CountingPort::random,
     nullptr,
+    nullptr,
 };
 
 // ------------------------------------------------------------ s_server

@@ -144,6 +144,18 @@ struct SessionOptions {
 // callback: poll() returns -1 at once (no wait, nothing run), process() does
 // nothing. They would run again the state machine that is calling.
 
+// Threads. A client belongs to the thread that runs its loop (poll/process):
+// every call of Client and Session is for that thread only, and not
+// thread-safe, except two:
+//  - Client::wake()  any thread, also an interrupt or a signal handler when
+//                    the port's wake op is (the POSIX port's is);
+//  - Client::post()  any thread (lock-free, never blocks, never allocates);
+//                    not from a signal handler or an ISR.
+// Both may run from when init() returned until deinit() is called: start the
+// other threads after init, stop (join) them before deinit. A Session handle
+// may be copied to another thread for post(); its own methods stay on the
+// loop's thread.
+
 /// A handle to a session slot. Copyable; stale handles return invalid_handle.
 class Session {
   public:
@@ -239,8 +251,52 @@ class Client {
     /// For a foreign loop: milliseconds until the next timer (-1 none).
     int32_t next_timeout_ms() const;
     /// For a foreign loop: service every state machine without waiting.
-    /// Does nothing when called from inside a callback of this client.
+    /// Also sends what post() queued (see post). Does nothing when called
+    /// from inside a callback of this client.
     void process();
+
+    /// THREAD-SAFE (any thread; async-signal-safe when the port's wake op
+    /// is). Makes a poll() blocked in the port's wait return promptly, or,
+    /// when none is waiting, the next one return without sleeping (a
+    /// foreign loop: its poll of the port's wake fd). Wakes coalesce.
+    /// Returns false, doing nothing, when the port has no wake op (NULL:
+    /// poll then returns when its timeout ends) or before init.
+    bool wake();
+
+    /// THREAD-SAFE (any thread; not from a signal handler or an ISR).
+    /// Queues a copy of one message for `session`, to be sent by the loop's
+    /// next process() (poll() calls it), and wakes the loop. Never blocks,
+    /// never allocates: the message is copied into one of Config::post_slots
+    /// fixed slots in the client's block. Errors (nothing queued):
+    ///   invalid_config     before init, or Config::post_slots is 0
+    ///   invalid_params     data null with size > 0
+    ///   invalid_handle     the handle names no session slot of this client
+    ///                      (a handle gone stale is found only by the loop)
+    ///   message_too_large  size > Config::post_slot_bytes, or size + 14 >
+    ///                      Config::tx_buffer_bytes (it could never be sent)
+    ///   would_block        every slot holds a message the loop has not sent
+    ///                      yet: retry later (the loop frees slots as it sends)
+    /// The loop sends queued messages in the order their post() calls took
+    /// their slots (one thread's posts stay in its order), each as
+    /// send_text/send_binary would (a text message is not checked for UTF-8
+    /// here either). A message whose session has no room in its send buffer
+    /// (send would be would_block) stays first in the queue, and the queue
+    /// waits behind it, for every session, until that session drains (its
+    /// socket takes the bytes) or stops being open. A message whose session is
+    /// not open at that moment (still connecting, reconnecting, closing,
+    /// ended) or whose handle went stale is dropped, without an event:
+    /// posts_dropped() counts them. Messages still queued at deinit are
+    /// dropped (and wiped).
+    Error post(Session session, const uint8_t* data, size_t size, bool binary);
+    Error post_text(Session session, const char* text, size_t size) {
+        return post(session, reinterpret_cast<const uint8_t*>(text), size, false);
+    }
+    Error post_binary(Session session, const uint8_t* data, size_t size) {
+        return post(session, data, size, true);
+    }
+    /// Loop thread only: posted messages dropped by the loop since init
+    /// (their session was not open, or their handle had gone stale).
+    uint32_t posts_dropped() const;
 
     /// Answers the ticket of a payment hook (which returned `pending`, or is
     /// still running). The purchase's outcome (the TokenCallback, or the

@@ -40,6 +40,10 @@ constexpr uint32_t kMaxPaymentHeader = 64u * 1024;
 constexpr uint8_t kMaxListenersPerEvent = 16;
 /// Most TLS sessions a client keeps for resumption (Config::tls_session_cache).
 constexpr uint8_t kMaxTlsSessionCache = 16;
+/// Most messages Client::post() may queue (Config::post_slots).
+constexpr uint16_t kMaxPostSlots = 4096;
+/// Largest message one post() carries (Config::post_slot_bytes).
+constexpr uint32_t kMaxPostSlotBytes = 64u * 1024;
 /// ClientOptions::tls_max_fragment_bytes by default (RFC 6066's largest).
 constexpr uint16_t kTlsMaxFragmentDefault = 4096;
 
@@ -105,6 +109,16 @@ struct Config {
     /// certificate parsed (~1-2 KB). Sessions are
     /// wiped at deinit and never offered to another host or port.
     uint8_t tls_session_cache = 2;
+    /// Messages Client::post() (other threads) may have queued for the loop
+    /// at once. 0 (the default: post() is off and costs nothing) or a power
+    /// of two from 2 to 4096 (kMaxPostSlots). Costs, once per client,
+    /// post_slots x (32 B + post_slot_bytes, rounded up to 16 B) + 96 B (the
+    /// cell header and the queue state; x86_64, and the same on 32-bit ARM).
+    uint16_t post_slots = 0;
+    /// Largest message one post() carries: its slot's size. 1 .. 64 KiB
+    /// (kMaxPostSlotBytes), checked only when post_slots > 0; a message must
+    /// also fit the send buffer (size + 14 <= tx_buffer_bytes).
+    uint32_t post_slot_bytes = 256;
 };
 
 /// Budget snapshot of the spend guard, in micro-USD.

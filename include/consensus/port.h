@@ -14,7 +14,8 @@
  * 0 is never returned for len > 0 (the core never passes len 0).
  *
  * Rules across the ops (the core relies on each; docs/PORTING.md section 1):
- *  - One thread runs the client and every op. No op calls back into the
+ *  - One thread runs the client and every op, except wake() (any thread,
+ *    see wake). No op calls back into the
  *    client (poll, process, a session's send or close): the core is not
  *    re-entrant.
  *  - No op blocks, except wait() up to its timeout and, in a port that
@@ -128,6 +129,16 @@ typedef struct cws_port_ops {
      * uses it, to bound a payment authorization in time; without it that
      * payer takes the time from the 402's Date header. */
     int (*wall_clock)(void* ctx, uint64_t* unix_s);
+    /* Optional (NULL = the port cannot be woken): makes a wait() in progress
+     * return promptly, or, when no wait() is in progress, the next one
+     * (without sleeping). The one op that may be called from ANY thread, an
+     * interrupt or a signal handler, concurrently with every other op,
+     * between the port's init and its deinit: it never blocks, never
+     * allocates and touches no stream. Wakes may coalesce (many calls, one
+     * early return); wait() consumes the pending wake. Client::wake() and
+     * Client::post() call it. POSIX: a write to an eventfd that wait() polls;
+     * an RTOS: a task notification or semaphore give (docs/PORTING.md). */
+    void (*wake)(void* ctx);
 } cws_port_ops;
 
 typedef struct cws_port {

@@ -52,7 +52,14 @@
  * connecting, and a resolving stream polls c-ares's sockets instead: foreign
  * loops must fetch cws_posix_port_pollfds() anew before each poll.
  *
- * Single-threaded: one port is used by one thread (the poll loop).
+ * Waking: the port owns one eventfd (created by cws_posix_port_init, closed
+ * by cws_posix_port_deinit). The wake op (Client::wake, Client::post) writes
+ * to it; wait() polls it with the streams and reads it empty.
+ *
+ * Threads: one port is used by one thread (the poll loop), except its wake op,
+ * which any thread or signal handler may call between cws_posix_port_init and
+ * cws_posix_port_deinit (it is async-signal-safe: one write() to the eventfd,
+ * errno preserved). Every function below is loop-thread only.
  */
 #ifndef CONSENSUS_PORT_POSIX_H
 #define CONSENSUS_PORT_POSIX_H
@@ -80,20 +87,23 @@ typedef struct cws_posix_port cws_posix_port;
 enum { CWS_POSIX_MAX_ADDRS = 4, CWS_POSIX_FDS_PER_STREAM = 4, CWS_POSIX_DNS_SERVERS_MAX = 128 };
 
 /* Bytes of memory a port with max_streams streams needs (alignment slack
- * included, so any address works). About 210 B per stream plus 175 B (x86-64).
+ * included, so any address works). 208 B per stream plus 195 B on x86_64
+ * (the wake fd's pollfd and the DNS server list included).
  * Returns 0 when max_streams is 0 or the size would overflow. */
 size_t cws_posix_port_bytes(uint32_t max_streams);
 
 /* Builds a port in mem (len >= cws_posix_port_bytes(max_streams)); the memory
  * must stay valid until cws_posix_port_deinit(). Returns 0 and sets *out, or
- * -1 when an argument is null/zero or len is too small (nothing is touched). */
+ * -1 when an argument is null/zero, len is too small, or the wake eventfd
+ * cannot be created (EMFILE, ...): nothing is touched, no fd is kept. */
 int cws_posix_port_init(void* mem, size_t len, uint32_t max_streams, cws_posix_port** out);
 
 /* The port as the core consumes it (ops + ctx). Valid while the port is. */
 cws_port cws_posix_port_get(cws_posix_port* p);
 
-/* Closes every stream still open (cancelling their lookups). The memory can
- * then be reused. */
+/* Closes every stream still open (cancelling their lookups) and the wake
+ * eventfd. The memory can then be reused. No thread may call the port's wake
+ * op (Client::wake/post) any more: stop them first. */
 void cws_posix_port_deinit(cws_posix_port* p);
 
 /* The DNS servers of the lookups that open() starts from now on, instead of
@@ -108,23 +118,24 @@ int cws_posix_port_set_dns_servers(cws_posix_port* p, const char* servers);
 
 /* Foreign event loops (epoll, libuv, a main loop with its own poll()):
  * instead of the port's wait(), the program
- *   1. calls cws_posix_port_pollfds() to get the pollfds of the streams with
- *      interest and of the DNS lookups in flight (fd, events; revents
- *      cleared) and polls them with its own fds, for at most
- *      cws_posix_port_timeout_ms(p, its own timeout) (e.g. the client's
- *      next_timeout_ms()),
+ *   1. calls cws_posix_port_pollfds() to get the port's wake eventfd (always
+ *      the first entry, POLLIN), the pollfds of the streams with interest and
+ *      those of the DNS lookups in flight (fd, events; revents cleared), and
+ *      polls them with its own fds, for at most cws_posix_port_timeout_ms(p,
+ *      its own timeout) (e.g. the client's next_timeout_ms()),
  *   2. hands the results back with cws_posix_port_set_revents(), which
  *      replaces the readiness that ready() reports (as wait() would),
  *   3. runs the client's process step.
  * pollfds writes at most max entries and returns how many there are (may
  * exceed max: then call again with a bigger array). There are never more
- * than max_streams * CWS_POSIX_FDS_PER_STREAM: an array of that size always
- * fits.
+ * than 1 + max_streams * CWS_POSIX_FDS_PER_STREAM: an array of that size
+ * always fits.
  * set_revents clears the readiness of all streams first, then applies each
- * fds[i].revents to the stream whose socket is fds[i].fd (unknown fds and
- * the DNS sockets are ignored, so the program may pass its whole array: a
- * lookup reads its sockets itself in the process step). Returns nothing;
- * cost is O(n * max_streams).
+ * fds[i].revents to the stream whose socket is fds[i].fd, and drains the wake
+ * eventfd when its entry has revents (unknown fds and the DNS sockets are
+ * ignored, so the program may pass its whole array: a lookup reads its
+ * sockets itself in the process step). Returns nothing; cost is
+ * O(n * max_streams).
  * timeout_ms returns timeout_ms (< 0 = no limit, returned as -1) shortened
  * to the next retry timer of any DNS lookup in flight. */
 size_t cws_posix_port_pollfds(cws_posix_port* p, struct pollfd* out, size_t max);

@@ -348,12 +348,13 @@ static int op_wall_clock(void* ctx, uint64_t* unix_s) {
     return c->wall_clock != NULL ? c->wall_clock(c->user, unix_s) : -1;
 }
 
+/* No wake op yet (NULL): wait() polls, Client::wake() returns false. */
 static const cws_port_ops k_ops = {
     op_open, op_connect_status, op_send,   op_recv,   op_close,      op_set_interest,
-    op_wait, op_ready,          op_now_ms, op_random, op_wall_clock,
+    op_wait, op_ready,          op_now_ms, op_random, op_wall_clock, NULL,
 };
 
-_Static_assert(sizeof k_ops == 11 * sizeof(void (*)(void)),
+_Static_assert(sizeof k_ops == 12 * sizeof(void (*)(void)),
                "cws_port_ops changed: fill in the new op here");
 
 /* ---- public ------------------------------------------------------------------- */

@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -59,13 +60,22 @@ struct cws_stream {
 struct cws_posix_port {
     uint32_t max_streams;
     bool ares_ready;  // ares_library_init() succeeded (cleanup at deinit)
+    int wake_fd;      // eventfd: op_wake writes, wait()/set_revents drain
     cws_stream* streams;
-    pollfd* fds;      // wait() scratch, CWS_POSIX_FDS_PER_STREAM per stream
-    uint32_t* owner;  // fds[i] belongs to streams[owner[i]]
+    pollfd* fds;      // wait() scratch: the wake fd, then CWS_POSIX_FDS_PER_STREAM per stream
+    uint32_t* owner;  // fds[i] belongs to streams[owner[i]] (kWakeOwner: the wake fd)
     char dns_servers[CWS_POSIX_DNS_SERVERS_MAX];  // "" = the system's
 };
 
 namespace {
+
+constexpr uint32_t kWakeOwner = UINT32_MAX;
+
+// pollfds the port may hand out: its wake fd, then per stream its socket or
+// its lookup's sockets.
+constexpr size_t fd_slots(uint32_t streams) {
+    return 1 + size_t{streams} * CWS_POSIX_FDS_PER_STREAM;
+}
 
 constexpr size_t align_up(size_t v, size_t a) {
     return (v + a - 1) / a * a;
@@ -88,10 +98,10 @@ bool layout(uint32_t n, Layout* out) {
     off += count * sizeof(cws_stream);
     off = align_up(off, alignof(pollfd));
     out->fds = off;
-    off += count * CWS_POSIX_FDS_PER_STREAM * sizeof(pollfd);
+    off += fd_slots(count) * sizeof(pollfd);
     off = align_up(off, alignof(uint32_t));
     out->owner = off;
-    off += count * CWS_POSIX_FDS_PER_STREAM * sizeof(uint32_t);
+    off += fd_slots(count) * sizeof(uint32_t);
     out->total = off;
     return true;
 }
@@ -475,11 +485,20 @@ int lookup_sockets(const cws_stream& s, ares_socket_t* socks, int* bits) {
     return n;
 }
 
-// Collects one pollfd per stream with interest, and the sockets of each
-// lookup in flight (at most CWS_POSIX_FDS_PER_STREAM), into fds/owner;
-// returns the count.
+// Collects the wake fd, then one pollfd per stream with interest and the
+// sockets of each lookup in flight (at most CWS_POSIX_FDS_PER_STREAM), into
+// fds/owner; returns the count (which may exceed max).
 size_t collect(cws_posix_port* p, pollfd* fds, uint32_t* owner, size_t max) {
     size_t n = 0;
+    if (p->wake_fd >= 0) {
+        if (n < max) {
+            fds[n].fd = p->wake_fd;
+            fds[n].events = POLLIN;
+            fds[n].revents = 0;
+            if (owner != nullptr) owner[n] = kWakeOwner;
+        }
+        ++n;
+    }
     for (uint32_t i = 0; i < p->max_streams; ++i) {
         const cws_stream& s = p->streams[i];
         if (!s.in_use) continue;
@@ -538,6 +557,30 @@ int32_t resolver_timeout(const cws_posix_port* p, int32_t timeout_ms) {
     return t;
 }
 
+// Consumes every wake made so far (the eventfd's counter back to 0).
+void drain_wake(cws_posix_port* p) {
+    uint64_t count;
+    ssize_t r;
+    do {
+        r = ::read(p->wake_fd, &count, sizeof count);
+    } while (r < 0 && errno == EINTR);
+}
+
+// Any thread, a signal handler too: write() on an eventfd is async-signal-safe
+// and does not block (EFD_NONBLOCK; EAGAIN only when the counter is already
+// huge, i.e. a wake is pending anyway). errno is kept for a signal handler.
+void op_wake(void* ctx) {
+    const int fd = self(ctx)->wake_fd;
+    if (fd < 0) return;
+    const int saved = errno;
+    const uint64_t one = 1;
+    ssize_t r;
+    do {
+        r = ::write(fd, &one, sizeof one);
+    } while (r < 0 && errno == EINTR);
+    errno = saved;
+}
+
 void clear_ready(cws_posix_port* p) {
     for (uint32_t i = 0; i < p->max_streams; ++i) p->streams[i].ready = 0;
 }
@@ -545,8 +588,7 @@ void clear_ready(cws_posix_port* p) {
 int op_wait(void* ctx, int32_t timeout_ms) {
     cws_posix_port* p = self(ctx);
     clear_ready(p);
-    const size_t cap = static_cast<size_t>(p->max_streams) * CWS_POSIX_FDS_PER_STREAM;
-    const size_t n = collect(p, p->fds, p->owner, cap);
+    const size_t n = collect(p, p->fds, p->owner, fd_slots(p->max_streams));
     // A lookup's retry timer may be due first; the core then finds its
     // stream still connecting and waits again.
     const int32_t t = resolver_timeout(p, timeout_ms < 0 ? -1 : timeout_ms);
@@ -556,6 +598,10 @@ int op_wait(void* ctx, int32_t timeout_ms) {
     int ready = 0;
     for (size_t i = 0; i < n; ++i) {
         if (p->fds[i].revents == 0) continue;
+        if (p->owner[i] == kWakeOwner) {
+            drain_wake(p);  // woken: not a stream, not counted
+            continue;
+        }
         cws_stream& s = p->streams[p->owner[i]];
         // A lookup's socket: connect_status() reads it; the stream itself is
         // not ready for anything yet.
@@ -598,7 +644,7 @@ int op_wall_clock(void*, uint64_t* unix_s) {
 
 constexpr cws_port_ops kOps = {
     op_open, op_connect_status, op_send,   op_recv,   op_close,      op_set_interest,
-    op_wait, op_ready,          op_now_ms, op_random, op_wall_clock,
+    op_wait, op_ready,          op_now_ms, op_random, op_wall_clock, op_wake,
 };
 
 }  // namespace
@@ -615,11 +661,14 @@ int cws_posix_port_init(void* mem, size_t len, uint32_t max_streams, cws_posix_p
     Layout l;
     if (mem == nullptr || out == nullptr || !layout(max_streams, &l)) return -1;
     if (len < cws_posix_port_bytes(max_streams)) return -1;
+    const int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wake_fd < 0) return -1;
     const uintptr_t start = reinterpret_cast<uintptr_t>(mem);
     const uintptr_t aligned = align_up(start, alignof(std::max_align_t));
     unsigned char* base = reinterpret_cast<unsigned char*>(aligned);
     cws_posix_port* p = new (base) cws_posix_port{};
     p->max_streams = max_streams;
+    p->wake_fd = wake_fd;
     p->streams = reinterpret_cast<cws_stream*>(base + l.streams);
     p->fds = reinterpret_cast<pollfd*>(base + l.fds);
     p->owner = reinterpret_cast<uint32_t*>(base + l.owner);
@@ -627,7 +676,7 @@ int cws_posix_port_init(void* mem, size_t len, uint32_t max_streams, cws_posix_p
         cws_stream* s = new (&p->streams[i]) cws_stream{};
         reset_stream(s);
     }
-    for (size_t i = 0; i < static_cast<size_t>(max_streams) * CWS_POSIX_FDS_PER_STREAM; ++i) {
+    for (size_t i = 0; i < fd_slots(max_streams); ++i) {
         new (&p->fds[i]) pollfd{};
         p->owner[i] = 0;
     }
@@ -648,6 +697,8 @@ cws_port cws_posix_port_get(cws_posix_port* p) {
 void cws_posix_port_deinit(cws_posix_port* p) {
     if (p == nullptr) return;
     for (uint32_t i = 0; i < p->max_streams; ++i) op_close(p, &p->streams[i]);
+    if (p->wake_fd >= 0) ::close(p->wake_fd);
+    p->wake_fd = -1;
     if (p->ares_ready) ares_library_cleanup();
     p->ares_ready = false;
 }
@@ -677,6 +728,10 @@ void cws_posix_port_set_revents(cws_posix_port* p, const struct pollfd* fds, siz
     if (fds == nullptr) return;
     for (size_t k = 0; k < n; ++k) {
         if (fds[k].fd < 0 || fds[k].revents == 0) continue;
+        if (fds[k].fd == p->wake_fd) {
+            drain_wake(p);
+            continue;
+        }
         for (uint32_t i = 0; i < p->max_streams; ++i) {
             cws_stream& s = p->streams[i];
             if (s.in_use && s.dns == Dns::none && s.fd == fds[k].fd) {

@@ -197,7 +197,11 @@ static int tp_wait(void* ctx, int32_t timeout_ms) {
      * Then for each ready stream set s->ready to the ready CWS_WANT_* bits
      * and count it. An error or hang-up on a stream sets BOTH bits, so the
      * core's next recv/send meets the failure. Return the count (0 on
-     * timeout; an interrupted wait may also return 0). */
+     * timeout; an interrupted wait may also return 0).
+     * Also wait for tp_wake(): a pending wake ends the wait at once (return
+     * the count, 0 when no stream is ready) and is consumed, e.g. a
+     * notification bit taken by the same xEventGroupWaitBits /
+     * ulTaskNotifyTake / xSemaphoreTake that sleeps here. */
     (void)timeout_ms;
     return count;
 }
@@ -243,6 +247,21 @@ static int tp_wall_clock(void* ctx, uint64_t* unix_s) {
     return -1;
 }
 
+/* wake: end a tp_wait() in progress early, or the next one. Called from ANY
+ * task, an ISR or a signal handler, concurrently with every other op
+ * (Client::wake, Client::post): never block, never allocate, touch no
+ * stream. Many wakes may collapse into one. Leave the op NULL if the port
+ * cannot be woken (Client::wake() then returns false, and posted messages
+ * wait for the next wait() timeout). */
+static void tp_wake(void* ctx) {
+    (void)ctx;
+    /* TODO(port): give what tp_wait() sleeps on: xTaskNotifyGive(loop_task)
+     * (vTaskNotifyGiveFromISR from an ISR), xEventGroupSetBits(group,
+     * WAKE_BIT) (xEventGroupSetBitsFromISR), or xSemaphoreGive(wake_sem)
+     * (xSemaphoreGiveFromISR); with a select()-based stack, write one byte
+     * to a socket pair or eventfd tp_wait() includes. */
+}
+
 static const cws_port_ops kOps = {
     .open = tp_open,
     .connect_status = tp_connect_status,
@@ -255,11 +274,12 @@ static const cws_port_ops kOps = {
     .now_ms = tp_now_ms,
     .random = tp_random,
     .wall_clock = tp_wall_clock,
+    .wake = tp_wake,
 };
 
 /* Designated initializers leave a newly added op NULL without a warning;
  * this breaks the CI build instead, so the template follows port.h. */
-_Static_assert(sizeof(cws_port_ops) == 11 * sizeof(void (*)(void)),
+_Static_assert(sizeof(cws_port_ops) == 12 * sizeof(void (*)(void)),
                "consensus/port.h changed: add the new op to the template");
 
 int cws_template_port_init(void) {

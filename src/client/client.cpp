@@ -4,6 +4,7 @@
 #include <new>
 
 #include "client/client_core.h"
+#include "client/post_queue.h"
 #include "client/request_slot.h"
 #include "client/session_slot.h"
 #include "core/checked_size.h"
@@ -122,6 +123,17 @@ constexpr ConfigRule kConfigRules[] = {
      "max_payment_header must be <= 64 KiB (65536)"},
     {[](const Config& c) { return c.tls_session_cache <= kMaxTlsSessionCache; },
      "tls_session_cache must be <= 16"},
+    // The ring indexes cells with a mask; a one-cell ring cannot tell full from empty.
+    {[](const Config& c) {
+         return c.post_slots == 0 ||
+                (c.post_slots >= 2 && (c.post_slots & (c.post_slots - 1)) == 0);
+     },
+     "post_slots must be 0 or a power of two >= 2"},
+    {[](const Config& c) { return c.post_slots <= kMaxPostSlots; }, "post_slots must be <= 4096"},
+    {[](const Config& c) { return c.post_slots == 0 || c.post_slot_bytes >= 1; },
+     "post_slot_bytes must be >= 1"},
+    {[](const Config& c) { return c.post_slots == 0 || c.post_slot_bytes <= kMaxPostSlotBytes; },
+     "post_slot_bytes must be <= 64 KiB (65536)"},
     // Every knob within bounds, the slots times their size may still exceed
     // the address space of a 32-bit target (32767 sessions of 48 MiB).
     {[](const Config& c) { return Client::required_bytes(c) != SIZE_MAX; },
@@ -296,6 +308,7 @@ Client::Impl* running(Client::Impl* impl) {
 size_t Client::required_bytes(const Config& c) {
     return aligned(sizeof(Impl))
         .add(tls_cache_size(c))
+        .add(PostQueue::bytes(c))
         .add(session_size(c).times(c.max_sessions))
         .add(request_size(c).times(c.max_requests))
         .value();
@@ -360,6 +373,7 @@ Client::Impl* place_core(Carver* carve, const Config& config, const ClientOption
     core->options.server_url = core->server_text;
     core->sessions = nullptr;
     core->requests = nullptr;
+    core->posts = nullptr;
     core->block = nullptr;
     core->block_size = 0;
     core->owner = nullptr;
@@ -371,6 +385,10 @@ Client::Impl* place_core(Carver* carve, const Config& config, const ClientOption
                              carve->take(sizeof(TlsCacheEntry) * config.tls_session_cache)),
                          config.tls_session_cache);
     core->tls.cache = &core->tls_cache;
+    if (config.post_slots > 0) {  // [queue][cells], after the TLS cache
+        core->posts = new (carve->take(sizeof(PostQueue))) PostQueue();
+        core->posts->bind(carve->take(PostQueue::cell_stride(config) * config.post_slots), config);
+    }
     return core;
 }
 
@@ -543,6 +561,7 @@ int32_t Client::next_timeout_ms() const {
         if (d < next) next = d;
         pending = pending || r->has_pending_input();
     }
+    if (impl_->posts != nullptr && impl_->posts->backlog()) pending = true;
     if (pending) return 0;
     if (next == UINT64_MAX) return -1;
     const uint64_t now = impl_->now();
@@ -551,7 +570,38 @@ int32_t Client::next_timeout_ms() const {
     return wait > INT32_MAX ? INT32_MAX : static_cast<int32_t>(wait);
 }
 
-// Steps every slot; stops as soon as a callback called deinit().
+namespace {
+
+// Sends what post() queued, oldest first, at most one ring's worth per pass
+// (producers refill as it frees: the loop must get back to its sockets); what
+// is left then makes next_timeout_ms 0. A message its session cannot take now
+// (would_block) stays first: the session asked for write readiness, and a
+// later pass retries it.
+void drain_posts(ClientCore* core) {
+    PostQueue* q = core->posts;
+    if (q == nullptr) return;
+    q->begin_drain();
+    q->set_backlog(false);
+    for (uint32_t n = 0;; ++n) {
+        if (n == q->capacity()) {
+            q->set_backlog(q->front() != nullptr);
+            return;
+        }
+        const PostCell* c = q->front();
+        if (c == nullptr) return;
+        SessionSlot* slot = ClientCore::slot_of(c->target);
+        const Error e = slot != nullptr ? slot->send(c->binary, PostQueue::payload(c), c->size)
+                                        : Error::invalid_handle;
+        if (e == Error::would_block) return;
+        if (e != Error::ok) q->count_drop();
+        q->pop();
+    }
+}
+
+}  // namespace
+
+// Steps every slot, then sends what post() queued; stops as soon as a
+// callback called deinit().
 static void step_all(ClientCore* core) {
     const uint64_t now = core->now();
     for (size_t i = 0; i < core->config.max_requests && !core->teardown_pending; ++i) {
@@ -560,6 +610,7 @@ static void step_all(ClientCore* core) {
     for (size_t i = 0; i < core->config.max_sessions && !core->teardown_pending; ++i) {
         session_at(core, i)->step(now);
     }
+    if (!core->teardown_pending) drain_posts(core);
 }
 
 // From inside a callback (depth > 0) process and poll refuse: they would run
@@ -568,6 +619,38 @@ void Client::process() {
     if (impl_ == nullptr || impl_->depth > 0) return;
     CallScope scope(impl_);
     step_all(impl_);
+}
+
+bool Client::wake() {
+    const Impl* core = impl_;
+    if (core == nullptr || core->port.ops->wake == nullptr) return false;
+    core->port.ops->wake(core->port.ctx);
+    return true;
+}
+
+// Any thread: reads only what init wrote before the caller's threads started
+// (config, port, the slot addresses), and the queue's atomics.
+Error Client::post(Session session, const uint8_t* data, size_t size, bool binary) {
+    Impl* core = impl_;
+    if (core == nullptr || core->posts == nullptr) return Error::invalid_config;
+    if (data == nullptr && size > 0) return Error::invalid_params;
+    const uint16_t index = session.index();
+    if (index >= core->config.max_sessions ||
+        ClientCore::slot_address(session) != session_at(core, index)) {
+        return Error::invalid_handle;
+    }
+    if (size > core->config.post_slot_bytes || size + 14 > core->config.tx_buffer_bytes) {
+        return Error::message_too_large;
+    }
+    const Error e = core->posts->push(session, data, size, binary);
+    if (e == Error::ok && core->posts->claim_wake() && core->port.ops->wake != nullptr) {
+        core->port.ops->wake(core->port.ctx);
+    }
+    return e;
+}
+
+uint32_t Client::posts_dropped() const {
+    return impl_ != nullptr && impl_->posts != nullptr ? impl_->posts->dropped() : 0;
 }
 
 int Client::poll(int32_t max_wait_ms) {

@@ -18,6 +18,7 @@ namespace consensus {
 
 class SessionSlot;
 class RequestSlot;
+class PostQueue;
 
 struct ClientCore {
     Config config;
@@ -33,6 +34,7 @@ struct ClientCore {
     Url server;
     SessionSlot* sessions;
     RequestSlot* requests;
+    PostQueue* posts;  // in the block; null when Config::post_slots is 0
     uint32_t ticket_seq;
     void* block;  // the caller's memory, wiped at deinit
     size_t block_size;
@@ -66,6 +68,8 @@ struct ClientCore {
     // Access to Session handles (Session befriends ClientCore).
     static Session make_handle(SessionSlot* slot);
     static SessionSlot* slot_of(const Session& s);
+    /// The slot a handle points at, not dereferenced (any thread may ask).
+    static const void* slot_address(const Session& s) { return s.slot_; }
 };
 
 /// Ticket ids: [seq:16][kind:1][slot:15].

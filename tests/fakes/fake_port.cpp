@@ -94,7 +94,7 @@ const cws_port_ops FakePort::kOps = {
     &FakePort::op_open,   &FakePort::op_connect_status, &FakePort::op_send,
     &FakePort::op_recv,   &FakePort::op_close,          &FakePort::op_set_interest,
     &FakePort::op_wait,   &FakePort::op_ready,          &FakePort::op_now_ms,
-    &FakePort::op_random, &FakePort::op_wall_clock,
+    &FakePort::op_random, &FakePort::op_wall_clock,     &FakePort::op_wake,
 };
 
 cws_port FakePort::port() {
@@ -180,6 +180,7 @@ int FakePort::op_wait(void* ctx, int32_t timeout_ms) {
     ++p->wait_calls;
     p->last_timeout = timeout_ms;
     if (p->on_wait != nullptr) p->on_wait(*p, p->on_wait_user);
+    if (p->wakes_pending.exchange(0, std::memory_order_acq_rel) != 0) ++p->woken_waits;
     int count = 0;
     for (size_t i = 0; i < p->opened_; ++i) {
         FakeStream& s = p->streams_[i];
@@ -216,6 +217,12 @@ int FakePort::op_wall_clock(void* ctx, uint64_t* unix_s) {
     if (p->wall_clock_s == 0) return -1;
     *unix_s = p->wall_clock_s;
     return 0;
+}
+
+void FakePort::op_wake(void* ctx) {
+    FakePort* p = self(ctx);
+    p->wake_calls.fetch_add(1, std::memory_order_relaxed);
+    p->wakes_pending.store(1, std::memory_order_release);
 }
 
 }  // namespace fake

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <atomic>
 #include <string>
 
 #include "consensus/port.h"
@@ -150,6 +151,14 @@ class FakePort {
     void (*on_wait)(FakePort& port, void* user) = nullptr;
     void* on_wait_user = nullptr;
 
+    // ---- wake (the one op other threads call) ----
+    /// wake() calls so far, from any thread. wait() never sleeps, so a wake
+    /// only counts; wakes_pending is what the next wait() consumes.
+    std::atomic<int> wake_calls{0};
+    std::atomic<int> wakes_pending{0};
+    /// wait() calls that consumed a pending wake.
+    int woken_waits = 0;
+
   private:
     static FakePort* self(void* ctx) { return static_cast<FakePort*>(ctx); }
     static FakeStream* as_fake(cws_stream* s) { return reinterpret_cast<FakeStream*>(s); }
@@ -164,6 +173,7 @@ class FakePort {
     static uint64_t op_now_ms(void* ctx);
     static int op_random(void* ctx, uint8_t* buf, size_t len);
     static int op_wall_clock(void* ctx, uint64_t* unix_s);
+    static void op_wake(void* ctx);
     static const cws_port_ops kOps;
 
     FakeStream streams_[kMaxStreams];

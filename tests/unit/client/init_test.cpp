@@ -3,6 +3,7 @@
 #include <wslay/wslay.h>
 
 #include "client/client_core.h"
+#include "client/post_queue.h"
 #include "client/request_slot.h"
 #include "client/session_slot.h"
 #include "unit/client/client_fixture.h"
@@ -35,7 +36,14 @@ uint64_t layout_bytes(const Config& c) {
     const uint64_t request = align16(sizeof(RequestSlot)) + align16(c.tx_buffer_bytes) +
                              align16(c.rx_buffer_bytes) + align16(c.work_buffer_bytes);
     const uint64_t tls_cache = align16(uint64_t{sizeof(TlsCacheEntry)} * c.tls_session_cache);
-    return align16(sizeof(ClientCore)) + tls_cache + c.max_sessions * session +
+    // Client::post's ring: nothing when post_slots is 0, else the queue state
+    // and post_slots cells of a 16-byte-rounded header + post_slot_bytes.
+    const uint64_t posts =
+        c.post_slots == 0
+            ? 0
+            : align16(sizeof(PostQueue)) +
+                  c.post_slots * align16(align16(sizeof(PostCell)) + c.post_slot_bytes);
+    return align16(sizeof(ClientCore)) + tls_cache + posts + c.max_sessions * session +
            c.max_requests * request;
 }
 
@@ -61,6 +69,8 @@ Config largest_config() {
     c.max_payment_header = kMaxPaymentHeader;
     c.listeners_per_event = kMaxListenersPerEvent;
     c.tls_session_cache = kMaxTlsSessionCache;
+    c.post_slots = kMaxPostSlots;
+    c.post_slot_bytes = kMaxPostSlotBytes;
     return c;
 }
 
@@ -79,6 +89,8 @@ Config extreme_config() {
     c.max_payment_header = UINT32_MAX;
     c.listeners_per_event = UINT8_MAX;
     c.tls_session_cache = UINT8_MAX;
+    c.post_slots = UINT16_MAX;
+    c.post_slot_bytes = UINT32_MAX;
     return c;
 }
 
@@ -427,6 +439,54 @@ TEST(client_init, MostTlsSessionsAreAcceptedAndNoneTurnsResumptionOff) {
     check_over(c, "tls_session_cache must be <= 16");
 }
 
+TEST(client_init, PostSlotsAreZeroOrAPowerOfTwoUpTo4096) {
+    Config c;
+    c.post_slots = 0;
+    c.post_slot_bytes = 0;  // not checked while post() is off
+    check_accepted(c);
+    c.post_slot_bytes = 256;
+    const uint16_t good[] = {2, 4, 64, kMaxPostSlots};
+    for (uint16_t n : good) {
+        c.post_slots = n;
+        check_accepted(c);
+    }
+    const uint16_t bad[] = {1, 3, 6, 100, 4095};
+    for (uint16_t n : bad) {
+        c.post_slots = n;
+        check_over(c, "post_slots must be 0 or a power of two >= 2");
+    }
+    c.post_slots = 2 * kMaxPostSlots;
+    check_over(c, "post_slots must be <= 4096");
+}
+
+TEST(client_init, PostSlotBytesRangeFromOneTo64KiB) {
+    Config c;
+    c.post_slots = 4;
+    c.post_slot_bytes = 1;
+    check_accepted(c);
+    c.post_slot_bytes = kMaxPostSlotBytes;
+    check_accepted(c);
+    c.post_slot_bytes = kMaxPostSlotBytes + 1;
+    check_over(c, "post_slot_bytes must be <= 64 KiB (65536)");
+    c.post_slot_bytes = 0;
+    check_over(c, "post_slot_bytes must be >= 1");
+}
+
+// 0 slots: post() is off and costs nothing; each slot costs its header and bytes.
+TEST(client_init, PostSlotsCostTheirCellsAndNothingWhenOff) {
+    Config c;
+    const size_t base = Client::required_bytes(c);
+    c.post_slot_bytes = 1000;
+    CHECK_EQUAL(base, Client::required_bytes(c));
+    c.post_slots = 8;
+    const size_t cell = (32 + 1000 + 15) / 16 * 16;
+    LONGS_EQUAL(32, align16(sizeof(PostCell)));
+    LONGS_EQUAL(96, align16(sizeof(PostQueue)));
+    CHECK_EQUAL(base + 96 + 8 * cell, Client::required_bytes(c));
+    CHECK_EQUAL(expected_required_bytes(c), Client::required_bytes(c));
+    check_accepted(c);
+}
+
 TEST(client_init, LongestHeaderLineIsAccepted) {
     Config c;
     c.max_header_line = kMaxHttpLimitBytes;
@@ -487,6 +547,14 @@ TEST(client_init, EachKnobAtTheLargestValueOfItsTypeIsRefused) {
         {[](Config& c) { c.max_body_bytes = UINT32_MAX; },
          "max_body_bytes must be <= 8 MiB (8388608)"},
         {[](Config& c) { c.tls_session_cache = UINT8_MAX; }, "tls_session_cache must be <= 16"},
+        {[](Config& c) { c.post_slots = UINT16_MAX; },
+         "post_slots must be 0 or a power of two >= 2"},
+        {[](Config& c) { c.post_slots = 32768; }, "post_slots must be <= 4096"},
+        {[](Config& c) {
+             c.post_slots = 2;
+             c.post_slot_bytes = UINT32_MAX;
+         },
+         "post_slot_bytes must be <= 64 KiB (65536)"},
         // No send buffer can hold it: the send buffer's rule comes first.
         {[](Config& c) { c.max_payment_header = UINT32_MAX; },
          "tx_buffer_bytes must be >= max_payment_header + 1024"},

@@ -3,6 +3,7 @@
 // depends on timing.
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
@@ -204,7 +205,7 @@ TEST(PosixPort, NxdomainIsDnsFailure) {
     LONGS_EQUAL(CWS_IO_DNS_FAILED, finish_connect(s));
     CHECK(dns.queries() >= 1);
     port.ops->close(port.ctx, s);
-    LONGS_EQUAL(0, cws_posix_port_pollfds(pp, nullptr, 0));
+    LONGS_EQUAL(1, cws_posix_port_pollfds(pp, nullptr, 0));  // the wake fd only
 }
 
 // A DNS server that never answers: open() and connect_status() return at
@@ -237,21 +238,22 @@ TEST(PosixPort, SilentDnsNeverBlocks) {
     CHECK(dns.queries() >= 1);
     CHECK_TRUE(worst_wait <= 100 + 50);
     CHECK_TRUE(worst_status < 50);
-    // The lookup's socket waits with the streams; the timer bounds the sleep.
-    pollfd fds[CWS_POSIX_FDS_PER_STREAM * 4];
-    const size_t n = cws_posix_port_pollfds(pp, fds, CWS_POSIX_FDS_PER_STREAM * 4);
-    CHECK(n >= 1 && n <= CWS_POSIX_FDS_PER_STREAM);
-    CHECK(fds[0].fd >= 0);
-    CHECK((fds[0].events & POLLIN) != 0);
+    // The lookup's socket waits with the streams, after the wake fd; the
+    // timer bounds the sleep.
+    pollfd fds[1 + CWS_POSIX_FDS_PER_STREAM * 4];
+    const size_t n = cws_posix_port_pollfds(pp, fds, 1 + CWS_POSIX_FDS_PER_STREAM * 4);
+    CHECK(n >= 2 && n <= 1 + CWS_POSIX_FDS_PER_STREAM);
+    CHECK(fds[1].fd >= 0);
+    CHECK((fds[1].events & POLLIN) != 0);
     const int32_t t = cws_posix_port_timeout_ms(pp, 600000);
     CHECK(t >= 0 && t < 600000);
     LONGS_EQUAL(-1, cws_posix_port_timeout_ms(nullptr, -5));
     // Unknown to set_revents as a stream fd: no stream becomes ready.
-    fds[0].revents = POLLIN;
-    cws_posix_port_set_revents(pp, fds, 1);
+    fds[1].revents = POLLIN;
+    cws_posix_port_set_revents(pp, fds + 1, 1);
     LONGS_EQUAL(0u, port.ops->ready(port.ctx, s));
     port.ops->close(port.ctx, s);
-    LONGS_EQUAL(0, cws_posix_port_pollfds(pp, nullptr, 0));
+    LONGS_EQUAL(1, cws_posix_port_pollfds(pp, nullptr, 0));  // the wake fd only
     LONGS_EQUAL(600000, cws_posix_port_timeout_ms(pp, 600000));
     // The slot is free again, for a literal that connects.
     Listener l;
@@ -373,27 +375,72 @@ TEST(PosixPort, ForeignLoopPollfdsAndRevents) {
     int peer = -1;
     cws_stream* s = connect_to(l, "127.0.0.1", &peer);
     port.ops->set_interest(port.ctx, s, CWS_WANT_READ);
-    LONGS_EQUAL(1, cws_posix_port_pollfds(pp, nullptr, 0));
-    pollfd fds[3];
-    LONGS_EQUAL(1, cws_posix_port_pollfds(pp, fds, 2));
+    // The wake eventfd first, then the stream.
+    LONGS_EQUAL(2, cws_posix_port_pollfds(pp, nullptr, 0));
+    pollfd fds[4];
+    LONGS_EQUAL(2, cws_posix_port_pollfds(pp, fds, 1));  // the count even without room
+    LONGS_EQUAL(2, cws_posix_port_pollfds(pp, fds, 3));
     CHECK(fds[0].fd >= 0);
     LONGS_EQUAL(POLLIN, fds[0].events);
+    CHECK(fds[1].fd >= 0);
+    CHECK(fds[1].fd != fds[0].fd);
+    LONGS_EQUAL(POLLIN, fds[1].events);
     LONGS_EQUAL(1, ::send(peer, "x", 1, 0));
     // The program's own poll, with one more fd of its own.
-    fds[1].fd = l.fd;
-    fds[1].events = POLLIN;
-    fds[1].revents = 0;
-    LONGS_EQUAL(1, ::poll(fds, 2, kBoundMs));
-    cws_posix_port_set_revents(pp, fds, 2);
+    fds[2].fd = l.fd;
+    fds[2].events = POLLIN;
+    fds[2].revents = 0;
+    LONGS_EQUAL(1, ::poll(fds, 3, kBoundMs));
+    LONGS_EQUAL(0, fds[0].revents);  // nobody woke the port
+    cws_posix_port_set_revents(pp, fds, 3);
     LONGS_EQUAL(CWS_WANT_READ, port.ops->ready(port.ctx, s));
     uint8_t b[4];
     LONGS_EQUAL(1, port.ops->recv(port.ctx, s, b, sizeof b));
     // A new round without events clears the readiness.
-    fds[0].revents = 0;
-    cws_posix_port_set_revents(pp, fds, 1);
+    fds[1].revents = 0;
+    cws_posix_port_set_revents(pp, fds, 2);
     LONGS_EQUAL(0u, port.ops->ready(port.ctx, s));
     cws_posix_port_set_revents(pp, nullptr, 0);
-    LONGS_EQUAL(0, cws_posix_port_pollfds(pp, nullptr, 0) - 1);
+    LONGS_EQUAL(1, cws_posix_port_pollfds(pp, nullptr, 0) - 1);
+}
+
+// wake() makes the foreign loop's poll return on the first entry, and
+// set_revents drains it: the next poll sleeps again.
+TEST(PosixPort, ForeignLoopWakeFdIsDrainedBySetRevents) {
+    pollfd fds[2];
+    LONGS_EQUAL(1, cws_posix_port_pollfds(pp, fds, 2));
+    LONGS_EQUAL(0, ::poll(fds, 1, 0));
+    port.ops->wake(port.ctx);
+    port.ops->wake(port.ctx);  // wakes coalesce
+    LONGS_EQUAL(1, ::poll(fds, 1, kBoundMs));
+    CHECK((fds[0].revents & POLLIN) != 0);
+    cws_posix_port_set_revents(pp, fds, 1);
+    LONGS_EQUAL(1, cws_posix_port_pollfds(pp, fds, 2));
+    LONGS_EQUAL(0, ::poll(fds, 1, 0));
+}
+
+// A wake before wait() makes it return at once, and only once: wait()
+// consumes it. No stream is reported for it.
+TEST(PosixPort, WakeEndsTheNextWaitOnce) {
+    port.ops->wake(port.ctx);
+    const uint64_t t0 = port.ops->now_ms(port.ctx);
+    LONGS_EQUAL(0, port.ops->wait(port.ctx, 10000));
+    CHECK(port.ops->now_ms(port.ctx) - t0 < 1000);
+    const uint64_t t1 = port.ops->now_ms(port.ctx);
+    LONGS_EQUAL(0, port.ops->wait(port.ctx, 50));
+    CHECK(port.ops->now_ms(port.ctx) - t1 >= 40);  // slept: the wake was consumed
+}
+
+// The port's file descriptors: deinit closes the wake eventfd too.
+TEST(PosixPort, DeinitClosesTheWakeFd) {
+    pollfd fds[1];
+    LONGS_EQUAL(1, cws_posix_port_pollfds(pp, fds, 1));
+    const int fd = fds[0].fd;
+    CHECK(::fcntl(fd, F_GETFD) >= 0);
+    cws_posix_port_deinit(pp);
+    CHECK(::fcntl(fd, F_GETFD) < 0);
+    port.ops->wake(port.ctx);  // after deinit: a no-op (the fd is -1), not a write to a reused fd
+    LONGS_EQUAL(0, cws_posix_port_pollfds(pp, nullptr, 0));
 }
 
 TEST(PosixPort, DeinitClosesStreams) {
