@@ -37,8 +37,9 @@ consensus::Config device_config() {
 // Client::required_bytes(device_config()) on Cortex-M4, rounded up; main()
 // checks it before init (a library change that needs more fails loudly).
 constexpr size_t kClientBytes = 22 * 1024;
-// The argument file: 4 KiB, the size of the send buffer (a --send longer
-// than it holds could not be sent anyway: message_too_large, as on Linux).
+// The argument file: 4 KiB, the size of the send buffer (a --send it cannot
+// hold is reported as message_too_large and skipped; the Linux CLI sizes its
+// send buffer to the longest --send instead).
 constexpr size_t kMaxArgsFile = 4096;
 constexpr int kMaxArgs = 64;
 // A PEM bundle given with --ca (a root or two: the test CA is 0.6 KiB, a
