@@ -76,15 +76,20 @@ extern "C" {
 struct pollfd;
 typedef struct cws_posix_port cws_posix_port;
 
-/* Resolved addresses remembered per stream for connect fallback.
- * CWS_POSIX_FDS_PER_STREAM: pollfds a stream may need at once (one TCP
- * socket, or up to this many sockets of its DNS lookup: c-ares keeps one UDP
- * and maybe one TCP socket per name server it has asked). A lookup that has
- * more (three name servers and TCP fallback) has its extra sockets read by
- * connect_status() every 20 ms (cws_posix_port_timeout_ms()).
+/* CWS_POSIX_MAX_ADDRS: resolved addresses remembered per stream for connect
+ * fallback.
+ * CWS_POSIX_DNS_FDS: sockets of the port's c-ares channel handed out as
+ * pollfds (wait() and cws_posix_port_pollfds()); c-ares keeps one UDP and
+ * maybe one TCP socket per name server it has asked, shared by all lookups.
+ * When it has more (three name servers and TCP fallback), the others are read
+ * by the port itself (connect_status(), wait(), set_revents()) at least every
+ * 20 ms (cws_posix_port_timeout_ms()).
+ * CWS_POSIX_POLLFDS_MAX(max_streams): the most pollfds a port ever has: its
+ * wake fd, CWS_POSIX_DNS_FDS channel sockets and one socket per stream.
  * CWS_POSIX_DNS_SERVERS_MAX: longest server list (with its '\0') that
  * cws_posix_port_set_dns_servers() keeps. */
-enum { CWS_POSIX_MAX_ADDRS = 4, CWS_POSIX_FDS_PER_STREAM = 4, CWS_POSIX_DNS_SERVERS_MAX = 128 };
+enum { CWS_POSIX_MAX_ADDRS = 4, CWS_POSIX_DNS_FDS = 4, CWS_POSIX_DNS_SERVERS_MAX = 128 };
+#define CWS_POSIX_POLLFDS_MAX(max_streams) (1u + CWS_POSIX_DNS_FDS + (max_streams))
 
 /* Bytes of memory a port with max_streams streams needs (alignment slack
  * included, so any address works). 208 B per stream plus 195 B on x86_64
@@ -128,8 +133,7 @@ int cws_posix_port_set_dns_servers(cws_posix_port* p, const char* servers);
  *   3. runs the client's process step.
  * pollfds writes at most max entries and returns how many there are (may
  * exceed max: then call again with a bigger array). There are never more
- * than 1 + max_streams * CWS_POSIX_FDS_PER_STREAM: an array of that size
- * always fits.
+ * than CWS_POSIX_POLLFDS_MAX(max_streams): an array of that size always fits.
  * set_revents clears the readiness of all streams first, then applies each
  * fds[i].revents to the stream whose socket is fds[i].fd, and drains the wake
  * eventfd when its entry has revents (unknown fds and the DNS sockets are

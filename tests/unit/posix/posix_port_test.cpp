@@ -238,11 +238,11 @@ TEST(PosixPort, SilentDnsNeverBlocks) {
     CHECK(dns.queries() >= 1);
     CHECK_TRUE(worst_wait <= 100 + 50);
     CHECK_TRUE(worst_status < 50);
-    // The lookup's socket waits with the streams, after the wake fd; the
+    // The channel's socket waits with the streams, after the wake fd; the
     // timer bounds the sleep.
-    pollfd fds[1 + CWS_POSIX_FDS_PER_STREAM * 4];
-    const size_t n = cws_posix_port_pollfds(pp, fds, 1 + CWS_POSIX_FDS_PER_STREAM * 4);
-    CHECK(n >= 2 && n <= 1 + CWS_POSIX_FDS_PER_STREAM);
+    pollfd fds[CWS_POSIX_POLLFDS_MAX(4)];
+    const size_t n = cws_posix_port_pollfds(pp, fds, CWS_POSIX_POLLFDS_MAX(4));
+    CHECK(n >= 2 && n <= 1 + CWS_POSIX_DNS_FDS);
     CHECK(fds[1].fd >= 0);
     CHECK((fds[1].events & POLLIN) != 0);
     const int32_t t = cws_posix_port_timeout_ms(pp, 600000);
