@@ -400,6 +400,28 @@ TEST(PosixPort, LateAnswerOfAClosedStreamIsIgnored) {
     LONGS_EQUAL(1, cws_posix_port_pollfds(pp, nullptr, 0));  // the wake fd only
 }
 
+// New DNS servers replace the channel: a lookup in flight on the old one ends
+// as a connect error (not a hang), and the next lookup uses the new servers.
+TEST(PosixPort, NewDnsServersEndLookupsInFlight) {
+    fakedns::Server silent;
+    CHECK_TRUE(silent.start(fakedns::Server::Mode::silent));
+    fakedns::Server nx;
+    CHECK_TRUE(nx.start(fakedns::Server::Mode::nxdomain));
+    LONGS_EQUAL(0, cws_posix_port_set_dns_servers(pp, silent.servers()));
+    cws_stream* a = nullptr;
+    LONGS_EQUAL(CWS_OPEN_OK, port.ops->open(port.ctx, "stall.example", 80, &a));
+    LONGS_EQUAL(CWS_IO_WOULD_BLOCK, port.ops->connect_status(port.ctx, a));
+    LONGS_EQUAL(0, cws_posix_port_set_dns_servers(pp, nx.servers()));
+    LONGS_EQUAL(CWS_IO_ERROR, port.ops->connect_status(port.ctx, a));
+    LONGS_EQUAL(1, cws_posix_port_pollfds(pp, nullptr, 0));
+    cws_stream* b = nullptr;
+    LONGS_EQUAL(CWS_OPEN_OK, port.ops->open(port.ctx, "no-such-host.invalid", 80, &b));
+    LONGS_EQUAL(CWS_IO_DNS_FAILED, finish_connect(b));
+    CHECK(nx.queries() >= 1);
+    port.ops->close(port.ctx, a);
+    port.ops->close(port.ctx, b);
+}
+
 // A hosts-file name resolves without the DNS server (silent here).
 TEST(PosixPort, LocalhostNeedsNoDnsServer) {
     fakedns::Server dns;
