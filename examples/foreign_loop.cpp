@@ -186,10 +186,10 @@ int main(int argc, char** argv) {
     app.ended = opened != Error::ok;
 
     // The library's descriptors first, stdin last: the port hands out at
-    // most 1 + CWS_POSIX_FDS_PER_STREAM per stream (its wake eventfd, which
-    // Client::wake() and Client::post() from other threads write; then each
-    // stream's socket, or the sockets of the DNS lookup it waits for).
-    constexpr size_t kPortFds = 1 + kMaxStreams * CWS_POSIX_FDS_PER_STREAM;
+    // most CWS_POSIX_POLLFDS_MAX(streams) (its wake eventfd, which
+    // Client::wake() and Client::post() from other threads write; up to
+    // CWS_POSIX_DNS_FDS sockets of its DNS resolver; one socket per stream).
+    constexpr size_t kPortFds = CWS_POSIX_POLLFDS_MAX(kMaxStreams);
     struct pollfd fds[kPortFds + 1];
     while (!app.ended) {
         // 1. Fetch anew every turn: the sockets change while resolving and

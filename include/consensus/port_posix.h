@@ -28,29 +28,35 @@
  * answered (ARES_ETIMEOUT), the stream stays at CWS_IO_WOULD_BLOCK: a silent
  * resolver ends as the core's open timeout (Error::timeout), never as
  * dns_failed, whatever "options timeout:N attempts:N" resolv.conf sets.
- * close() cancels a lookup still in flight (ares_destroy: its sockets are
- * closed and its memory freed). wait() polls c-ares's sockets with the
- * streams and wakes up for c-ares's retry timers (ares_timeout); foreign
- * loops use cws_posix_port_timeout_ms() for the same.
+ * All lookups share the port's one c-ares channel, created at the first
+ * name lookup and destroyed by cws_posix_port_deinit() (or by
+ * cws_posix_port_set_dns_servers(), see there). A lookup is known by its
+ * stream's slot and the slot's generation, which close() and every new
+ * lookup in the slot advance: an answer for an older generation is freed
+ * unseen. close() therefore does not stop the query itself: a closed stream's
+ * lookup runs on inside c-ares, keeping a socket and under 1 KB until it
+ * answers or times out, except that once no open stream waits for a lookup
+ * the port cancels what is left (ares_cancel: sockets closed, memory freed).
+ * wait() polls the channel's sockets with the streams, reads them itself and
+ * wakes up for c-ares's retry timers (ares_timeout); foreign loops use
+ * cws_posix_port_timeout_ms() for the same.
  *
- * c-ares memory: each lookup runs on a channel of its own (so close() cancels
- * exactly it), created by open() and destroyed when the answer is in, when
- * the lookup gave up, or by close(). Measured with c-ares 1.18.1 on x86-64
- * (counting allocator via ares_library_init_mem): the channel is one block
- * of about 73 KB (mostly its query lookup tables) plus 5 small ones for the
- * resolv.conf servers and search domains; a lookup adds 10 to 20 small
- * allocations (the A and AAAA queries, the answer list), under 1 KB. So
- * about 75 KB of heap per lookup in flight, for the lookup's duration
- * (lookups in flight at once each hold their own), all freed before the TCP
- * connect starts; none between lookups and none in steady state. IP
- * literals use no channel.
+ * c-ares memory, measured with c-ares 1.18.1 on x86-64 (counting allocator
+ * via ares_library_init_mem, tests/unit/posix ManyLookupsShareOneChannel):
+ * the channel is about 74.4 KB (one block of about 73 KB, mostly its query
+ * lookup tables, plus small ones for the servers and search domains), held
+ * from the first name lookup until deinit; each lookup in flight adds about
+ * 750 B (the A and AAAA queries, the answer list), freed when it ends. So
+ * 32 lookups at once hold about 98 KB, 1,000 about 0.8 MB. Nothing more in
+ * steady state; IP literals never create the channel.
  *
  * Each open() keeps up to CWS_POSIX_MAX_ADDRS resolved addresses; when a
  * connect attempt fails, connect_status() moves on to the next address (so
  * "localhost" works whether the server listens on ::1 or 127.0.0.1). The
  * socket, and so the file descriptor, may therefore change while a stream is
- * connecting, and a resolving stream polls c-ares's sockets instead: foreign
- * loops must fetch cws_posix_port_pollfds() anew before each poll.
+ * connecting, and the c-ares channel's sockets come and go with its
+ * queries: foreign loops must fetch cws_posix_port_pollfds() anew before each
+ * poll.
  *
  * Waking: the port owns one eventfd (created by cws_posix_port_init, closed
  * by cws_posix_port_deinit). The wake op (Client::wake, Client::post) writes
@@ -76,18 +82,23 @@ extern "C" {
 struct pollfd;
 typedef struct cws_posix_port cws_posix_port;
 
-/* Resolved addresses remembered per stream for connect fallback.
- * CWS_POSIX_FDS_PER_STREAM: pollfds a stream may need at once (one TCP
- * socket, or up to this many sockets of its DNS lookup: c-ares keeps one UDP
- * and maybe one TCP socket per name server it has asked). A lookup that has
- * more (three name servers and TCP fallback) has its extra sockets read by
- * connect_status() every 20 ms (cws_posix_port_timeout_ms()).
+/* CWS_POSIX_MAX_ADDRS: resolved addresses remembered per stream for connect
+ * fallback.
+ * CWS_POSIX_DNS_FDS: sockets of the port's c-ares channel handed out as
+ * pollfds (wait() and cws_posix_port_pollfds()); c-ares keeps one UDP and
+ * maybe one TCP socket per name server it has asked, shared by all lookups.
+ * When it has more (three name servers and TCP fallback), the others are read
+ * by the port itself (connect_status(), wait(), set_revents()) at least every
+ * 20 ms (cws_posix_port_timeout_ms()).
+ * CWS_POSIX_POLLFDS_MAX(max_streams): the most pollfds a port ever has: its
+ * wake fd, CWS_POSIX_DNS_FDS channel sockets and one socket per stream.
  * CWS_POSIX_DNS_SERVERS_MAX: longest server list (with its '\0') that
  * cws_posix_port_set_dns_servers() keeps. */
-enum { CWS_POSIX_MAX_ADDRS = 4, CWS_POSIX_FDS_PER_STREAM = 4, CWS_POSIX_DNS_SERVERS_MAX = 128 };
+enum { CWS_POSIX_MAX_ADDRS = 4, CWS_POSIX_DNS_FDS = 4, CWS_POSIX_DNS_SERVERS_MAX = 128 };
+#define CWS_POSIX_POLLFDS_MAX(max_streams) (1u + CWS_POSIX_DNS_FDS + (max_streams))
 
 /* Bytes of memory a port with max_streams streams needs (alignment slack
- * included, so any address works). 208 B per stream plus 195 B on x86_64
+ * included, so any address works). 164 B per stream plus 259 B on x86_64
  * (the wake fd's pollfd and the DNS server list included).
  * Returns 0 when max_streams is 0 or the size would overflow. */
 size_t cws_posix_port_bytes(uint32_t max_streams);
@@ -112,15 +123,20 @@ void cws_posix_port_deinit(cws_posix_port* p);
  * timeouts stay resolv.conf's. NULL or "" = the system's servers again.
  * Returns 0, or -1 when p is NULL or servers has CWS_POSIX_DNS_SERVERS_MAX
  * characters or more (nothing changes). A bad list makes later opens of
- * names fail with CWS_OPEN_NO_RESOURCES. Meant for tests (a fake DNS server
- * on 127.0.0.1:<port>) and for devices with a fixed resolver. */
+ * names fail with CWS_OPEN_NO_RESOURCES. A different list destroys the
+ * port's c-ares channel (the next lookup makes a new one, ~74 KB again):
+ * lookups still in flight then end, their streams' connect_status() returning
+ * CWS_IO_ERROR; so set the servers before opening names. Meant for tests (a
+ * fake DNS server on 127.0.0.1:<port>) and for devices with a fixed
+ * resolver. */
 int cws_posix_port_set_dns_servers(cws_posix_port* p, const char* servers);
 
 /* Foreign event loops (epoll, libuv, a main loop with its own poll()):
  * instead of the port's wait(), the program
  *   1. calls cws_posix_port_pollfds() to get the port's wake eventfd (always
- *      the first entry, POLLIN), the pollfds of the streams with interest and
- *      those of the DNS lookups in flight (fd, events; revents cleared), and
+ *      the first entry, POLLIN), up to CWS_POSIX_DNS_FDS sockets of the
+ *      port's c-ares channel while it has queries, and the sockets of the
+ *      streams with interest (fd, events; revents cleared), and
  *      polls them with its own fds, for at most cws_posix_port_timeout_ms(p,
  *      its own timeout) (e.g. the client's next_timeout_ms()),
  *   2. hands the results back with cws_posix_port_set_revents(), which
@@ -128,16 +144,16 @@ int cws_posix_port_set_dns_servers(cws_posix_port* p, const char* servers);
  *   3. runs the client's process step.
  * pollfds writes at most max entries and returns how many there are (may
  * exceed max: then call again with a bigger array). There are never more
- * than 1 + max_streams * CWS_POSIX_FDS_PER_STREAM: an array of that size
- * always fits.
+ * than CWS_POSIX_POLLFDS_MAX(max_streams): an array of that size always fits.
  * set_revents clears the readiness of all streams first, then applies each
  * fds[i].revents to the stream whose socket is fds[i].fd, and drains the wake
- * eventfd when its entry has revents (unknown fds and the DNS sockets are
- * ignored, so the program may pass its whole array: a lookup reads its
- * sockets itself in the process step). Returns nothing; cost is
- * O(n * max_streams).
+ * eventfd when its entry has revents (unknown fds are ignored, so the
+ * program may pass its whole array), then lets c-ares read all the channel's
+ * sockets (a zero-timeout poll of its own) and run its timers. Returns
+ * nothing; cost is O(n * max_streams).
  * timeout_ms returns timeout_ms (< 0 = no limit, returned as -1) shortened
- * to the next retry timer of any DNS lookup in flight. */
+ * to the channel's next retry timer, and to 20 ms while it has more than
+ * CWS_POSIX_DNS_FDS sockets. */
 size_t cws_posix_port_pollfds(cws_posix_port* p, struct pollfd* out, size_t max);
 void cws_posix_port_set_revents(cws_posix_port* p, const struct pollfd* fds, size_t n);
 int32_t cws_posix_port_timeout_ms(cws_posix_port* p, int32_t timeout_ms);

@@ -41,7 +41,8 @@ enum class Dns : uint8_t {
     resolved,
     failed,  // the name does not resolve (NXDOMAIN, no address, bad name)
     silent,  // c-ares gave up waiting: the core's open timeout decides
-    no_memory
+    no_memory,
+    cancelled  // the channel went away (new DNS servers): a connect error
 };
 
 struct cws_stream {
@@ -49,7 +50,7 @@ struct cws_stream {
     bool in_use;
     bool connecting;  // a non-blocking connect() is in flight on fd
     Dns dns;
-    ares_channel channel;  // this stream's own lookup while dns == pending
+    uint32_t gen;  // this slot's lookup generation: bumped by close() and each lookup
     uint8_t addr_count;
     uint8_t addr_next;  // next address to try when the current attempt fails
     unsigned interest;  // CWS_WANT_* declared by the core
@@ -59,23 +60,40 @@ struct cws_stream {
 
 struct cws_posix_port {
     uint32_t max_streams;
-    bool ares_ready;  // ares_library_init() succeeded (cleanup at deinit)
-    int wake_fd;      // eventfd: op_wake writes, wait()/set_revents drain
+    bool ares_ready;       // ares_library_init() succeeded (cleanup at deinit)
+    int wake_fd;           // eventfd: op_wake writes, wait()/set_revents drain
+    uint32_t lookups;      // streams whose lookup is in flight (Dns::pending)
+    uint64_t gen_limit;    // generations run 0 .. gen_limit - 1 (see lookup_tag)
+    ares_channel channel;  // every lookup's, created at the first; nullptr: none yet
     cws_stream* streams;
-    pollfd* fds;      // wait() scratch: the wake fd, then CWS_POSIX_FDS_PER_STREAM per stream
-    uint32_t* owner;  // fds[i] belongs to streams[owner[i]] (kWakeOwner: the wake fd)
+    pollfd* fds;      // wait() scratch: the wake fd, the channel's sockets, the streams
+    uint32_t* owner;  // fds[i] belongs to streams[owner[i]] (kWakeOwner, kDnsOwner)
     char dns_servers[CWS_POSIX_DNS_SERVERS_MAX];  // "" = the system's
 };
 
 namespace {
 
 constexpr uint32_t kWakeOwner = UINT32_MAX;
+constexpr uint32_t kDnsOwner = UINT32_MAX - 1;
 
-// pollfds the port may hand out: its wake fd, then per stream its socket or
-// its lookup's sockets.
+// pollfds the port may hand out: its wake fd, up to CWS_POSIX_DNS_FDS sockets
+// of the shared c-ares channel, one socket per stream.
 constexpr size_t fd_slots(uint32_t streams) {
-    return 1 + size_t{streams} * CWS_POSIX_FDS_PER_STREAM;
+    return CWS_POSIX_POLLFDS_MAX(streams);
 }
+
+// The port whose c-ares call is running on this thread: c-ares calls
+// on_resolved only from inside ares_getaddrinfo, ares_process_fd, ares_cancel
+// and ares_destroy, each made under an InCares.
+thread_local cws_posix_port* t_port = nullptr;
+
+struct InCares {
+    explicit InCares(cws_posix_port* p) : prev(t_port) { t_port = p; }
+    ~InCares() { t_port = prev; }
+    InCares(const InCares&) = delete;
+    InCares& operator=(const InCares&) = delete;
+    cws_posix_port* prev;
+};
 
 constexpr size_t align_up(size_t v, size_t a) {
     return (v + a - 1) / a * a;
@@ -135,7 +153,6 @@ void reset_stream(cws_stream* s) {
     s->in_use = false;
     s->connecting = false;
     s->dns = Dns::none;
-    s->channel = nullptr;
     s->addr_count = 0;
     s->addr_next = 0;
     s->interest = 0;
@@ -227,15 +244,39 @@ int resolve_literal(const char* host, const char* service, cws_stream* s) {
     return 0;
 }
 
-// c-ares's answer for one stream. Runs inside ares_getaddrinfo() (hosts file),
-// inside ares_process_fd() (connect_status) or inside ares_destroy() (close):
-// it only records, never destroys the channel.
+// A lookup's callback arg: its slot and the slot's generation at its start,
+// gen * max_streams + slot (gen < gen_limit, so it fits a pointer; a
+// generation wraps after gen_limit lookups in one slot, 2^32 on 64-bit).
+void* lookup_tag(const cws_posix_port* p, uint32_t slot) {
+    const uint64_t v = uint64_t{p->streams[slot].gen} * p->max_streams + slot;
+    return reinterpret_cast<void*>(static_cast<uintptr_t>(v));
+}
+
+// A new generation for the slot: answers to its earlier lookups are ignored.
+void bump_gen(const cws_posix_port* p, cws_stream* s) {
+    s->gen = uint64_t{s->gen} + 1 >= p->gen_limit ? 0 : s->gen + 1;
+}
+
+// c-ares's answer for one lookup. Runs inside ares_getaddrinfo() (hosts
+// file), ares_process_fd() (drive_channel), ares_cancel() or ares_destroy():
+// it only records. The answer belongs to a stream only while that stream's
+// slot still has the lookup's generation and waits for it; otherwise the
+// stream was closed (maybe its slot reused): the answer is freed, unseen.
 void on_resolved(void* arg, int status, int /*timeouts*/, ares_addrinfo* res) {
-    cws_stream* s = static_cast<cws_stream*>(arg);
-    if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED) {
-        if (res != nullptr) ares_freeaddrinfo(res);
-        return;  // close() is destroying the lookup: the stream is going away
+    cws_posix_port* p = t_port;
+    cws_stream* s = nullptr;
+    if (p != nullptr) {
+        const uintptr_t tag = reinterpret_cast<uintptr_t>(arg);
+        const uint32_t slot = static_cast<uint32_t>(tag % p->max_streams);
+        const uint64_t gen = tag / p->max_streams;
+        cws_stream* c = &p->streams[slot];
+        if (c->gen == gen && c->dns == Dns::pending) s = c;
     }
+    if (s == nullptr) {
+        if (res != nullptr) ares_freeaddrinfo(res);
+        return;
+    }
+    --p->lookups;
     if (status == ARES_SUCCESS && res != nullptr) {
         keep_addrs(s, res->nodes);
         s->dns = s->addr_count > 0 ? Dns::resolved : Dns::failed;
@@ -243,84 +284,117 @@ void on_resolved(void* arg, int status, int /*timeouts*/, ares_addrinfo* res) {
         s->dns = Dns::silent;
     } else if (status == ARES_ENOMEM) {
         s->dns = Dns::no_memory;
+    } else if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED) {
+        s->dns = Dns::cancelled;
     } else {
         s->dns = Dns::failed;  // ENOTFOUND, ENODATA, EBADNAME, SERVFAIL, REFUSED, ...
     }
     if (res != nullptr) ares_freeaddrinfo(res);
 }
 
-// Starts this stream's lookup of a name on a channel of its own (so close()
-// cancels exactly it). The answer may come at once (hosts file).
-cws_open_result start_lookup(cws_posix_port* p, const char* host, const char* service,
-                             cws_stream* s) {
-    if (!p->ares_ready) return CWS_OPEN_NO_RESOURCES;
+// The port's channel, created at its first lookup (and again after
+// cws_posix_port_set_dns_servers). False when c-ares cannot make it.
+bool ensure_channel(cws_posix_port* p) {
+    if (p->channel != nullptr) return true;
     ares_channel ch = nullptr;
     ares_options opts;
     memset(&opts, 0, sizeof opts);
-    if (ares_init_options(&ch, &opts, 0) != ARES_SUCCESS) return CWS_OPEN_NO_RESOURCES;
+    if (ares_init_options(&ch, &opts, 0) != ARES_SUCCESS) return false;
     if (p->dns_servers[0] != '\0' &&
         ares_set_servers_ports_csv(ch, p->dns_servers) != ARES_SUCCESS) {
-        ares_destroy(ch);
-        return CWS_OPEN_NO_RESOURCES;
+        ares_destroy(ch);  // no query yet: no callback
+        return false;
     }
+    p->channel = ch;
+    return true;
+}
+
+// With no stream waiting for an answer, the queries of closed streams still
+// in c-ares are cancelled (their sockets closed, memory freed): they would
+// only keep the loop waking up for nothing.
+void settle(cws_posix_port* p) {
+    if (p->channel == nullptr || p->lookups != 0) return;
+    timeval tv;
+    if (ares_timeout(p->channel, nullptr, &tv) == nullptr) return;  // no query
+    InCares in(p);
+    ares_cancel(p->channel);
+}
+
+// Starts the lookup of a name for the stream in slot on the port's channel,
+// under a new generation. The answer may come at once (hosts file).
+cws_open_result start_lookup(cws_posix_port* p, const char* host, const char* service,
+                             uint32_t slot) {
+    if (!p->ares_ready || !ensure_channel(p)) return CWS_OPEN_NO_RESOURCES;
+    cws_stream* s = &p->streams[slot];
     ares_addrinfo_hints hints;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = ARES_AI_NUMERICSERV;
+    bump_gen(p, s);
     s->dns = Dns::pending;
-    s->channel = ch;
-    ares_getaddrinfo(ch, host, service, &hints, on_resolved, s);
+    ++p->lookups;
+    InCares in(p);
+    ares_getaddrinfo(p->channel, host, service, &hints, on_resolved, lookup_tag(p, slot));
     return CWS_OPEN_OK;
 }
 
-// Ends the stream's lookup: frees its channel (cancelling what is still in
-// flight; the callback then ignores it).
-void end_lookup(cws_stream* s) {
-    if (s->channel == nullptr) return;
-    ares_channel ch = s->channel;
-    s->channel = nullptr;
-    ares_destroy(ch);
-}
-
-// Lets c-ares read the answers waiting on its sockets and run its retry
-// timers, without blocking (asks the sockets directly, as connect_status does
-// for TCP: the caller may not have waited since open()).
-void drive_lookup(cws_stream* s) {
-    ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-    const int bits = ares_getsock(s->channel, socks, ARES_GETSOCK_MAXNUM);
-    pollfd fds[ARES_GETSOCK_MAXNUM];
-    nfds_t n = 0;
-    for (int i = 0; i < ARES_GETSOCK_MAXNUM; ++i) {
-        const bool r = ARES_GETSOCK_READABLE(bits, i) != 0;
-        const bool w = ARES_GETSOCK_WRITABLE(bits, i) != 0;
-        if (!r && !w) break;
-        fds[n].fd = socks[i];
-        fds[n].events = static_cast<short>((r ? POLLIN : 0) | (w ? POLLOUT : 0));
-        fds[n].revents = 0;
+// The channel's sockets (bits as ares_getsock); returns how many.
+int channel_sockets(ares_channel ch, ares_socket_t* socks, int* bits) {
+    *bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
+    int n = 0;
+    while (n < ARES_GETSOCK_MAXNUM &&
+           (ARES_GETSOCK_READABLE(*bits, n) != 0 || ARES_GETSOCK_WRITABLE(*bits, n) != 0)) {
         ++n;
     }
-    if (n > 0 && ::poll(fds, n, 0) > 0) {
-        for (nfds_t i = 0; i < n && s->dns == Dns::pending; ++i) {
+    return n;
+}
+
+// Lets c-ares read the answers waiting on all its sockets and run its retry
+// timers, without blocking (asks the sockets directly: the caller may not have
+// waited since open(), and wait() polls at most CWS_POSIX_DNS_FDS of them).
+void drive_channel(cws_posix_port* p) {
+    if (p->channel == nullptr) return;
+    InCares in(p);
+    ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+    int bits = 0;
+    const int k = channel_sockets(p->channel, socks, &bits);
+    pollfd fds[ARES_GETSOCK_MAXNUM];
+    for (int i = 0; i < k; ++i) {
+        fds[i].fd = socks[i];
+        fds[i].events = static_cast<short>((ARES_GETSOCK_READABLE(bits, i) != 0 ? POLLIN : 0) |
+                                           (ARES_GETSOCK_WRITABLE(bits, i) != 0 ? POLLOUT : 0));
+        fds[i].revents = 0;
+    }
+    if (k > 0 && ::poll(fds, static_cast<nfds_t>(k), 0) > 0) {
+        for (int i = 0; i < k; ++i) {
             const short ev = fds[i].revents;
             if (ev == 0) continue;
             const bool rd = (ev & (POLLIN | POLLERR | POLLHUP)) != 0;
             const bool wr = (ev & (POLLOUT | POLLERR | POLLHUP)) != 0;
-            ares_process_fd(s->channel, rd ? fds[i].fd : ARES_SOCKET_BAD,
+            ares_process_fd(p->channel, rd ? fds[i].fd : ARES_SOCKET_BAD,
                             wr ? fds[i].fd : ARES_SOCKET_BAD);
         }
     }
     // Timeouts only (retransmit to the next server, or give up).
-    if (s->dns == Dns::pending) ares_process_fd(s->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+    ares_process_fd(p->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+    settle(p);
+}
+
+// True while the channel has queries (its sockets and timers matter).
+bool channel_busy(const cws_posix_port* p) {
+    timeval tv;
+    return p->channel != nullptr && ares_timeout(p->channel, nullptr, &tv) != nullptr;
 }
 
 cws_open_result op_open(void* ctx, const char* host, uint16_t port, cws_stream** out) {
     cws_posix_port* p = self(ctx);
     if (host == nullptr || out == nullptr) return CWS_OPEN_CONNECT_FAILED;
     cws_stream* s = nullptr;
-    for (uint32_t i = 0; i < p->max_streams; ++i) {
-        if (!p->streams[i].in_use) {
-            s = &p->streams[i];
+    uint32_t slot = 0;
+    for (; slot < p->max_streams; ++slot) {
+        if (!p->streams[slot].in_use) {
+            s = &p->streams[slot];
             break;
         }
     }
@@ -333,7 +407,7 @@ cws_open_result op_open(void* ctx, const char* host, uint16_t port, cws_stream**
     if (rc != 0 && rc != EAI_NONAME) return CWS_OPEN_DNS_FAILED;
     if (rc == EAI_NONAME) {
         if (host[0] == '\0') return CWS_OPEN_DNS_FAILED;
-        const cws_open_result r = start_lookup(p, host, service, s);
+        const cws_open_result r = start_lookup(p, host, service, slot);
         if (r != CWS_OPEN_OK) {
             reset_stream(s);
             return r;
@@ -345,7 +419,7 @@ cws_open_result op_open(void* ctx, const char* host, uint16_t port, cws_stream**
         }
         // Answered at once (hosts file, a bad name): finish here.
         const Dns d = s->dns;
-        end_lookup(s);
+        settle(p);
         if (d == Dns::no_memory) {
             reset_stream(s);
             return CWS_OPEN_NO_RESOURCES;
@@ -372,33 +446,29 @@ cws_open_result op_open(void* ctx, const char* host, uint16_t port, cws_stream**
 
 // A stream whose lookup is (or was) in flight: drive it, then start the TCP
 // connect once the addresses are in.
-int lookup_status(cws_stream* s) {
-    if (s->dns == Dns::pending) drive_lookup(s);
+int lookup_status(cws_posix_port* p, cws_stream* s) {
+    if (s->dns == Dns::pending) drive_channel(p);
     switch (s->dns) {
         case Dns::pending:
-            return CWS_IO_WOULD_BLOCK;
-        case Dns::silent:
-            end_lookup(s);  // no socket left to wait on; the open timeout decides
+        case Dns::silent:  // no answer will come; the open timeout decides
             return CWS_IO_WOULD_BLOCK;
         case Dns::failed:
-            end_lookup(s);
             return CWS_IO_DNS_FAILED;
         case Dns::no_memory:
-            end_lookup(s);
+        case Dns::cancelled:
             return CWS_IO_ERROR;
         case Dns::resolved:
         case Dns::none:
             break;
     }
-    end_lookup(s);
     s->dns = Dns::none;
     return connect_next(s) == 0 ? 1 : CWS_IO_ERROR;  // 1: go on with the connect
 }
 
-int op_connect_status(void*, cws_stream* s) {
+int op_connect_status(void* ctx, cws_stream* s) {
     if (s == nullptr) return CWS_IO_ERROR;
     if (s->dns != Dns::none) {
-        const int st = lookup_status(s);
+        const int st = lookup_status(self(ctx), s);
         if (st != 1) return st;
     }
     if (!s->connecting) return s->fd >= 0 ? 0 : CWS_IO_ERROR;
@@ -462,99 +532,78 @@ long op_recv(void*, cws_stream* s, uint8_t* buf, size_t len) {
     }
 }
 
-void op_close(void*, cws_stream* s) {
+// A lookup still in flight runs on inside c-ares (its answer, under an older
+// generation, is then ignored), unless no other stream waits for one.
+void op_close(void* ctx, cws_stream* s) {
     if (s == nullptr || !s->in_use) return;
-    end_lookup(s);  // cancels a lookup still in flight, frees what c-ares holds
+    cws_posix_port* p = self(ctx);
+    if (s->dns == Dns::pending) --p->lookups;
+    bump_gen(p, s);
     if (s->fd >= 0) ::close(s->fd);
     reset_stream(s);
+    settle(p);
 }
 
 void op_set_interest(void*, cws_stream* s, unsigned want) {
     if (s != nullptr) s->interest = want & (CWS_WANT_READ | CWS_WANT_WRITE);
 }
 
-// The sockets c-ares waits on for a stream's lookup (bits as ares_getsock);
-// returns how many.
-int lookup_sockets(const cws_stream& s, ares_socket_t* socks, int* bits) {
-    *bits = ares_getsock(s.channel, socks, ARES_GETSOCK_MAXNUM);
-    int n = 0;
-    while (n < ARES_GETSOCK_MAXNUM &&
-           (ARES_GETSOCK_READABLE(*bits, n) != 0 || ARES_GETSOCK_WRITABLE(*bits, n) != 0)) {
-        ++n;
-    }
-    return n;
-}
-
-// Collects the wake fd, then one pollfd per stream with interest and the
-// sockets of each lookup in flight (at most CWS_POSIX_FDS_PER_STREAM), into
-// fds/owner; returns the count (which may exceed max).
+// Collects the wake fd, up to CWS_POSIX_DNS_FDS sockets of the c-ares channel
+// (the others: see resolver_timeout), then one pollfd per stream socket with
+// interest, into fds/owner; returns the count (which may exceed max).
 size_t collect(cws_posix_port* p, pollfd* fds, uint32_t* owner, size_t max) {
     size_t n = 0;
-    if (p->wake_fd >= 0) {
+    auto add = [&](int fd, short events, uint32_t who) {
         if (n < max) {
-            fds[n].fd = p->wake_fd;
-            fds[n].events = POLLIN;
+            fds[n].fd = fd;
+            fds[n].events = events;
             fds[n].revents = 0;
-            if (owner != nullptr) owner[n] = kWakeOwner;
+            if (owner != nullptr) owner[n] = who;
         }
         ++n;
+    };
+    if (p->wake_fd >= 0) add(p->wake_fd, POLLIN, kWakeOwner);
+    if (p->channel != nullptr) {
+        ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+        int bits = 0;
+        int k = channel_sockets(p->channel, socks, &bits);
+        if (k > CWS_POSIX_DNS_FDS) k = CWS_POSIX_DNS_FDS;
+        for (int j = 0; j < k; ++j) {
+            add(socks[j],
+                static_cast<short>((ARES_GETSOCK_READABLE(bits, j) != 0 ? POLLIN : 0) |
+                                   (ARES_GETSOCK_WRITABLE(bits, j) != 0 ? POLLOUT : 0)),
+                kDnsOwner);
+        }
     }
     for (uint32_t i = 0; i < p->max_streams; ++i) {
         const cws_stream& s = p->streams[i];
-        if (!s.in_use) continue;
-        if (s.dns == Dns::pending) {
-            ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-            int bits = 0;
-            int k = lookup_sockets(s, socks, &bits);
-            if (k > CWS_POSIX_FDS_PER_STREAM) k = CWS_POSIX_FDS_PER_STREAM;  // see timeout
-            for (int j = 0; j < k; ++j, ++n) {
-                if (n >= max) continue;
-                fds[n].fd = socks[j];
-                fds[n].events =
-                    static_cast<short>((ARES_GETSOCK_READABLE(bits, j) != 0 ? POLLIN : 0) |
-                                       (ARES_GETSOCK_WRITABLE(bits, j) != 0 ? POLLOUT : 0));
-                fds[n].revents = 0;
-                if (owner != nullptr) owner[n] = i;
-            }
-            continue;
-        }
-        if (s.fd < 0 || s.interest == 0) continue;
-        if (n < max) {
-            fds[n].fd = s.fd;
-            fds[n].events = events_of(s.interest);
-            fds[n].revents = 0;
-            if (owner != nullptr) owner[n] = i;
-        }
-        ++n;
+        if (!s.in_use || s.fd < 0 || s.interest == 0) continue;
+        add(s.fd, events_of(s.interest), i);
     }
     return n;
 }
 
-// timeout_ms (< 0: none) shortened to the next c-ares timer of any lookup in
-// flight, and to kSpillMs for a lookup with more sockets than collect() polls
-// (connect_status polls them all itself). Rounded up: never a busy loop.
+// timeout_ms (< 0: none) shortened to the channel's next c-ares timer, and to
+// kSpillMs while it has more sockets than collect() hands out (drive_channel
+// polls them all itself). Rounded up: never a busy loop.
 constexpr int32_t kSpillMs = 20;
 
 int32_t resolver_timeout(const cws_posix_port* p, int32_t timeout_ms) {
-    int32_t t = timeout_ms;
-    for (uint32_t i = 0; i < p->max_streams; ++i) {
-        const cws_stream& s = p->streams[i];
-        if (!s.in_use || s.dns != Dns::pending) continue;
-        int32_t ms = -1;
-        timeval tv;
-        if (ares_timeout(s.channel, nullptr, &tv) != nullptr) {
-            const int64_t v = static_cast<int64_t>(tv.tv_sec) * 1000 + (tv.tv_usec + 999) / 1000;
-            ms = v > INT32_MAX ? INT32_MAX : static_cast<int32_t>(v);
-        }
-        ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-        int bits = 0;
-        if (lookup_sockets(s, socks, &bits) > CWS_POSIX_FDS_PER_STREAM &&
-            (ms < 0 || ms > kSpillMs)) {
-            ms = kSpillMs;
-        }
-        if (ms >= 0 && (t < 0 || ms < t)) t = ms;
+    if (p->channel == nullptr) return timeout_ms;
+    int32_t ms = -1;
+    timeval tv;
+    if (ares_timeout(p->channel, nullptr, &tv) != nullptr) {
+        const int64_t v = static_cast<int64_t>(tv.tv_sec) * 1000 + (tv.tv_usec + 999) / 1000;
+        ms = v > INT32_MAX ? INT32_MAX : static_cast<int32_t>(v);
     }
-    return t;
+    ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+    int bits = 0;
+    if (channel_sockets(p->channel, socks, &bits) > CWS_POSIX_DNS_FDS &&
+        (ms < 0 || ms > kSpillMs)) {
+        ms = kSpillMs;
+    }
+    if (ms >= 0 && (timeout_ms < 0 || ms < timeout_ms)) return ms;
+    return timeout_ms;
 }
 
 // Consumes every wake made so far (the eventfd's counter back to 0).
@@ -593,22 +642,22 @@ int op_wait(void* ctx, int32_t timeout_ms) {
     // stream still connecting and waits again.
     const int32_t t = resolver_timeout(p, timeout_ms < 0 ? -1 : timeout_ms);
     // With no stream of interest poll() still sleeps: the core waits for a timer.
+    // r <= 0: timeout, or EINTR: the loop recomputes its deadline.
     const int r = ::poll(p->fds, static_cast<nfds_t>(n), t);
-    if (r <= 0) return 0;  // timeout, or EINTR: the loop recomputes its deadline
     int ready = 0;
-    for (size_t i = 0; i < n; ++i) {
+    for (size_t i = 0; r > 0 && i < n; ++i) {
         if (p->fds[i].revents == 0) continue;
         if (p->owner[i] == kWakeOwner) {
             drain_wake(p);  // woken: not a stream, not counted
             continue;
         }
-        cws_stream& s = p->streams[p->owner[i]];
-        // A lookup's socket: connect_status() reads it; the stream itself is
-        // not ready for anything yet.
-        if (s.dns == Dns::pending) continue;
-        s.ready = bits_of(p->fds[i].revents);
+        if (p->owner[i] == kDnsOwner) continue;  // drive_channel() reads it
+        p->streams[p->owner[i]].ready = bits_of(p->fds[i].revents);
         ++ready;
     }
+    // Answers and retry timers, also of closed streams' lookups (else their
+    // sockets would stay readable and the next wait() would not sleep).
+    if (channel_busy(p)) drive_channel(p);
     return ready;
 }
 
@@ -669,12 +718,17 @@ int cws_posix_port_init(void* mem, size_t len, uint32_t max_streams, cws_posix_p
     cws_posix_port* p = new (base) cws_posix_port{};
     p->max_streams = max_streams;
     p->wake_fd = wake_fd;
+    p->lookups = 0;
+    p->gen_limit = uint64_t{UINTPTR_MAX} / max_streams;
+    if (p->gen_limit > uint64_t{UINT32_MAX} + 1) p->gen_limit = uint64_t{UINT32_MAX} + 1;
+    p->channel = nullptr;
     p->streams = reinterpret_cast<cws_stream*>(base + l.streams);
     p->fds = reinterpret_cast<pollfd*>(base + l.fds);
     p->owner = reinterpret_cast<uint32_t*>(base + l.owner);
     for (uint32_t i = 0; i < max_streams; ++i) {
         cws_stream* s = new (&p->streams[i]) cws_stream{};
         reset_stream(s);
+        s->gen = 0;
     }
     for (size_t i = 0; i < fd_slots(max_streams); ++i) {
         new (&p->fds[i]) pollfd{};
@@ -697,6 +751,12 @@ cws_port cws_posix_port_get(cws_posix_port* p) {
 void cws_posix_port_deinit(cws_posix_port* p) {
     if (p == nullptr) return;
     for (uint32_t i = 0; i < p->max_streams; ++i) op_close(p, &p->streams[i]);
+    if (p->channel != nullptr) {
+        ares_channel ch = p->channel;
+        p->channel = nullptr;
+        InCares in(p);
+        ares_destroy(ch);  // settle() cancelled every query: no callback left
+    }
     if (p->wake_fd >= 0) ::close(p->wake_fd);
     p->wake_fd = -1;
     if (p->ares_ready) ares_library_cleanup();
@@ -708,7 +768,16 @@ int cws_posix_port_set_dns_servers(cws_posix_port* p, const char* servers) {
     if (servers == nullptr) servers = "";
     const size_t len = strlen(servers);
     if (len >= sizeof p->dns_servers) return -1;
+    if (strcmp(p->dns_servers, servers) == 0) return 0;
     memcpy(p->dns_servers, servers, len + 1);
+    // The next lookup makes a channel with the new servers. Lookups in flight
+    // on the old one end (ARES_EDESTRUCTION: their streams see CWS_IO_ERROR).
+    if (p->channel != nullptr) {
+        ares_channel ch = p->channel;
+        p->channel = nullptr;
+        InCares in(p);
+        ares_destroy(ch);
+    }
     return 0;
 }
 
@@ -740,6 +809,7 @@ void cws_posix_port_set_revents(cws_posix_port* p, const struct pollfd* fds, siz
             }
         }
     }
+    if (channel_busy(p)) drive_channel(p);  // the channel's sockets and timers
 }
 
 }  // extern "C"

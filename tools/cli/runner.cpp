@@ -214,9 +214,9 @@ int setup(Runtime* rt, const Args& a, const Output& out, uint32_t sessions) {
         if (rt->jobs == nullptr) return kExitUsage;
         rt->payers.init(rt->jobs, rt->job_count, a.payer, on_payer_done, rt);
     }
-    // The port's bound (its wake eventfd; a resolving stream polls c-ares's
-    // sockets), the payers' pipes, stdin.
-    rt->fds_cap = 1 + rt->max_streams * CWS_POSIX_FDS_PER_STREAM + rt->job_count + 1;
+    // The port's bound (its wake eventfd, c-ares's sockets, one per stream),
+    // the payers' pipes, stdin.
+    rt->fds_cap = CWS_POSIX_POLLFDS_MAX(size_t{rt->max_streams}) + rt->job_count + 1;
     rt->fds = static_cast<struct pollfd*>(calloc(rt->fds_cap, sizeof(struct pollfd)));
     return rt->fds != nullptr ? kExitOk : kExitUsage;
 }
@@ -226,7 +226,7 @@ int setup(Runtime* rt, const Args& a, const Output& out, uint32_t sessions) {
 // Polls the port's sockets, the payers' pipes and (when wanted) stdin.
 // Returns true when stdin is readable.
 bool wait_and_process(Runtime* rt, int32_t timeout_ms, bool want_stdin) {
-    const size_t port_cap = 1 + size_t{rt->max_streams} * CWS_POSIX_FDS_PER_STREAM;
+    const size_t port_cap = CWS_POSIX_POLLFDS_MAX(size_t{rt->max_streams});
     size_t n = cws_posix_port_pollfds(rt->port, rt->fds, port_cap);
     if (n > port_cap) n = port_cap;  // cannot happen: the port's documented bound
     size_t n_port = n;

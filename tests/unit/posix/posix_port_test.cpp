@@ -1,11 +1,15 @@
 // The POSIX port on real loopback sockets. The test plays the server with
 // plain BSD sockets. Waits use poll() with generous upper bounds; no result
 // depends on timing.
+#include <ares.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -23,6 +27,39 @@ namespace {
 
 using loopback::kBoundMs;
 using loopback::Listener;
+
+// c-ares's allocator while a test counts (ares_library_init_mem): live bytes
+// (usable sizes, so blocks from before or after counting free alike) and live
+// blocks of 32 KB or more (a c-ares 1.18 channel is one of about 73 KB).
+// (malloc)(n): CppUTest's leak detector may define malloc as a macro.
+long long g_cares_live = 0;
+long long g_cares_big = 0;
+constexpr size_t kBigBlock = 32 * 1024;
+
+void count_block(void* p, int sign) {
+    if (p == nullptr) return;
+    const size_t u = malloc_usable_size(p);
+    g_cares_live += sign * static_cast<long long>(u);
+    if (u >= kBigBlock) g_cares_big += sign;
+}
+void* count_malloc(size_t n) {
+    void* p = (malloc)(n);
+    count_block(p, +1);
+    return p;
+}
+void count_free(void* p) {
+    count_block(p, -1);
+    (free)(p);
+}
+void* count_realloc(void* p, size_t n) {
+    const size_t old = p != nullptr ? malloc_usable_size(p) : 0;
+    void* q = (realloc)(p, n);
+    if (q == nullptr) return nullptr;  // p stays live
+    g_cares_live -= static_cast<long long>(old);
+    if (old >= kBigBlock) --g_cares_big;
+    count_block(q, +1);
+    return q;
+}
 
 uint64_t mono_ms() {
     timespec ts;
@@ -238,11 +275,11 @@ TEST(PosixPort, SilentDnsNeverBlocks) {
     CHECK(dns.queries() >= 1);
     CHECK_TRUE(worst_wait <= 100 + 50);
     CHECK_TRUE(worst_status < 50);
-    // The lookup's socket waits with the streams, after the wake fd; the
+    // The channel's socket waits with the streams, after the wake fd; the
     // timer bounds the sleep.
-    pollfd fds[1 + CWS_POSIX_FDS_PER_STREAM * 4];
-    const size_t n = cws_posix_port_pollfds(pp, fds, 1 + CWS_POSIX_FDS_PER_STREAM * 4);
-    CHECK(n >= 2 && n <= 1 + CWS_POSIX_FDS_PER_STREAM);
+    pollfd fds[CWS_POSIX_POLLFDS_MAX(4)];
+    const size_t n = cws_posix_port_pollfds(pp, fds, CWS_POSIX_POLLFDS_MAX(4));
+    CHECK(n >= 2 && n <= 1 + CWS_POSIX_DNS_FDS);
     CHECK(fds[1].fd >= 0);
     CHECK((fds[1].events & POLLIN) != 0);
     const int32_t t = cws_posix_port_timeout_ms(pp, 600000);
@@ -275,6 +312,114 @@ TEST(PosixPort, DeinitCancelsLookups) {
     LONGS_EQUAL(CWS_IO_WOULD_BLOCK, port.ops->connect_status(port.ctx, a));
     cws_posix_port_deinit(pp);
     pp = nullptr;
+}
+
+// Lookups in flight share the port's one c-ares channel: 32 streams resolving
+// through a silent server hold one channel-sized block, not 32, plus a little
+// per lookup; all of it goes at deinit. (Prints the sizes with
+// CWS_PRINT_CARES_MEMORY=1, for docs/MEMORY.md.)
+TEST(PosixPort, ManyLookupsShareOneChannel) {
+    fakedns::Server dns;
+    CHECK_TRUE(dns.start(fakedns::Server::Mode::silent));
+    cws_posix_port_deinit(pp);  // c-ares unused: the counting allocator comes first
+    pp = nullptr;
+    g_cares_live = 0;
+    g_cares_big = 0;
+    LONGS_EQUAL(ARES_SUCCESS,
+                ares_library_init_mem(ARES_LIB_INIT_ALL, count_malloc, count_free, count_realloc));
+    make(40);
+    LONGS_EQUAL(0, cws_posix_port_set_dns_servers(pp, dns.servers()));
+    LONGS_EQUAL(0, g_cares_big);  // no channel before the first name
+    cws_stream* s[32] = {};
+    char name[32];
+    LONGS_EQUAL(CWS_OPEN_OK, port.ops->open(port.ctx, "n0.example", 80, &s[0]));
+    const long long one = g_cares_live;
+    for (int i = 1; i < 32; ++i) {
+        snprintf(name, sizeof name, "n%d.example", i);
+        LONGS_EQUAL(CWS_OPEN_OK, port.ops->open(port.ctx, name, 80, &s[i]));
+    }
+    for (int i = 0; i < 32; ++i) {
+        LONGS_EQUAL(CWS_IO_WOULD_BLOCK, port.ops->connect_status(port.ctx, s[i]));
+    }
+    const long long all = g_cares_live;
+    LONGS_EQUAL(1, g_cares_big);
+    const long long per_lookup = (all - one) / 31;
+    CHECK(per_lookup > 0 && per_lookup < 4096);
+    CHECK(all < 2 * 73728);  // one channel and 32 lookups, less than two channels
+    // One UDP socket to the one server: the wake fd and it.
+    LONGS_EQUAL(2, cws_posix_port_pollfds(pp, nullptr, 0));
+    if (getenv("CWS_PRINT_CARES_MEMORY") != nullptr) {
+        fprintf(stderr, "\nc-ares: 1 lookup %lld B, 32 lookups %lld B, per lookup %lld B\n", one,
+                all, per_lookup);
+    }
+    for (int i = 0; i < 32; ++i) port.ops->close(port.ctx, s[i]);
+    LONGS_EQUAL(1, g_cares_big);  // the channel stays for the next lookup
+    const long long idle = g_cares_live;
+    LONGS_EQUAL(1, cws_posix_port_pollfds(pp, nullptr, 0));  // queries cancelled
+    if (getenv("CWS_PRINT_CARES_MEMORY") != nullptr) {
+        fprintf(stderr, "c-ares: idle channel %lld B\n", idle);
+    }
+    cws_posix_port_deinit(pp);
+    pp = nullptr;
+    LONGS_EQUAL(0, g_cares_live);
+    LONGS_EQUAL(0, g_cares_big);
+    ares_library_cleanup();  // c-ares's own allocator again
+}
+
+// A closed stream's lookup runs on in c-ares (another lookup keeps the channel
+// busy); its late answer (127.0.0.1, after 150 ms) must not reach the stream
+// that reuses the slot, whose own lookup ends as NXDOMAIN after 400 ms.
+TEST(PosixPort, LateAnswerOfAClosedStreamIsIgnored) {
+    fakedns::Server dns;
+    CHECK_TRUE(dns.start(fakedns::Server::Mode::by_name));
+    LONGS_EQUAL(0, cws_posix_port_set_dns_servers(pp, dns.servers()));
+    Listener l;  // where the late answer would connect
+    CHECK_TRUE(l.start(AF_INET));
+    cws_stream* a = nullptr;
+    cws_stream* busy = nullptr;
+    LONGS_EQUAL(CWS_OPEN_OK, port.ops->open(port.ctx, "late.example", l.port, &a));
+    LONGS_EQUAL(CWS_OPEN_OK, port.ops->open(port.ctx, "quiet.example", 80, &busy));
+    LONGS_EQUAL(CWS_IO_WOULD_BLOCK, port.ops->connect_status(port.ctx, a));
+    const uint64_t t0 = mono_ms();
+    port.ops->close(port.ctx, a);
+    cws_stream* c = nullptr;
+    LONGS_EQUAL(CWS_OPEN_OK, port.ops->open(port.ctx, "nxslow.example", l.port, &c));
+    POINTERS_EQUAL(a, c);  // the same slot, a new generation
+    port.ops->set_interest(port.ctx, c, CWS_WANT_WRITE);
+    int st = CWS_IO_WOULD_BLOCK;
+    while (st == CWS_IO_WOULD_BLOCK && mono_ms() - t0 < 3000) {
+        port.ops->wait(port.ctx, 50);
+        st = port.ops->connect_status(port.ctx, c);
+    }
+    LONGS_EQUAL(CWS_IO_DNS_FAILED, st);
+    CHECK(mono_ms() - t0 >= 300);  // its own answer, not the late one
+    CHECK(dns.queries() >= 4);
+    LONGS_EQUAL(CWS_IO_WOULD_BLOCK, port.ops->connect_status(port.ctx, busy));
+    port.ops->close(port.ctx, c);
+    port.ops->close(port.ctx, busy);
+    LONGS_EQUAL(1, cws_posix_port_pollfds(pp, nullptr, 0));  // the wake fd only
+}
+
+// New DNS servers replace the channel: a lookup in flight on the old one ends
+// as a connect error (not a hang), and the next lookup uses the new servers.
+TEST(PosixPort, NewDnsServersEndLookupsInFlight) {
+    fakedns::Server silent;
+    CHECK_TRUE(silent.start(fakedns::Server::Mode::silent));
+    fakedns::Server nx;
+    CHECK_TRUE(nx.start(fakedns::Server::Mode::nxdomain));
+    LONGS_EQUAL(0, cws_posix_port_set_dns_servers(pp, silent.servers()));
+    cws_stream* a = nullptr;
+    LONGS_EQUAL(CWS_OPEN_OK, port.ops->open(port.ctx, "stall.example", 80, &a));
+    LONGS_EQUAL(CWS_IO_WOULD_BLOCK, port.ops->connect_status(port.ctx, a));
+    LONGS_EQUAL(0, cws_posix_port_set_dns_servers(pp, nx.servers()));
+    LONGS_EQUAL(CWS_IO_ERROR, port.ops->connect_status(port.ctx, a));
+    LONGS_EQUAL(1, cws_posix_port_pollfds(pp, nullptr, 0));
+    cws_stream* b = nullptr;
+    LONGS_EQUAL(CWS_OPEN_OK, port.ops->open(port.ctx, "no-such-host.invalid", 80, &b));
+    LONGS_EQUAL(CWS_IO_DNS_FAILED, finish_connect(b));
+    CHECK(nx.queries() >= 1);
+    port.ops->close(port.ctx, a);
+    port.ops->close(port.ctx, b);
 }
 
 // A hosts-file name resolves without the DNS server (silent here).
