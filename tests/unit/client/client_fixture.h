@@ -71,6 +71,15 @@ inline std::string switching_protocols(const std::string& request) {
            std::string(b64, n) + "\r\n\r\n";
 }
 
+// The service's session_start and session_expired messages, as it sends them.
+inline constexpr char kSessionStart[] =
+    "{\"type\":\"session_start\",\"sessionId\":\"s-1\",\"model\":\"hybrid\",\"served_by\":"
+    "\"local\",\"limits\":{\"timeSeconds\":300,\"dataMB\":50},\"pricing\":{\"totalCost\":0.0075,"
+    "\"pricePerMinute\":0.0005,\"pricePerMB\":0.0001}}";
+inline constexpr char kExpired[] =
+    "{\"type\":\"session_expired\",\"reason\":\"time_limit_reached\",\"finalUsage\":"
+    "{\"durationMinutes\":5,\"dataMB\":0.01}}";
+
 inline std::string frame(uint8_t opcode, const std::string& payload, bool fin = true) {
     const wstest::Bytes f = wstest::server_frame(fin, opcode, wstest::bytes_of(payload));
     return std::string(f.begin(), f.end());

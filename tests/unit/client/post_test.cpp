@@ -12,11 +12,6 @@ using namespace clienttest;
 
 namespace {
 
-const char kSessionStart[] =
-    "{\"type\":\"session_start\",\"sessionId\":\"s-1\",\"model\":\"hybrid\",\"served_by\":"
-    "\"local\",\"limits\":{\"timeSeconds\":300,\"dataMB\":50},\"pricing\":{\"totalCost\":0.0075,"
-    "\"pricePerMinute\":0.0005,\"pricePerMB\":0.0001}}";
-
 // Text messages the client sent on a stream, in order.
 std::vector<std::string> texts_sent(const std::string& sent) {
     std::vector<std::string> out;

@@ -10,14 +10,6 @@ using namespace clienttest;
 
 namespace {
 
-const char kSessionStart[] =
-    "{\"type\":\"session_start\",\"sessionId\":\"s-1\",\"model\":\"hybrid\",\"served_by\":"
-    "\"local\",\"limits\":{\"timeSeconds\":300,\"dataMB\":50},\"pricing\":{\"totalCost\":0.0075,"
-    "\"pricePerMinute\":0.0005,\"pricePerMB\":0.0001}}";
-const char kExpired[] =
-    "{\"type\":\"session_expired\",\"reason\":\"time_limit_reached\",\"finalUsage\":"
-    "{\"durationMinutes\":5,\"dataMB\":0.01}}";
-
 // What a test listener did from inside its callback (client.h, "Calling the
 // library from inside a callback").
 struct Reentry {

@@ -12,14 +12,6 @@ using namespace clienttest;
 
 namespace {
 
-const char kSessionStart[] =
-    "{\"type\":\"session_start\",\"sessionId\":\"s-1\",\"model\":\"hybrid\",\"served_by\":"
-    "\"local\",\"limits\":{\"timeSeconds\":300,\"dataMB\":50},\"pricing\":{\"totalCost\":0.0075,"
-    "\"pricePerMinute\":0.0005,\"pricePerMB\":0.0001}}";
-const char kExpired[] =
-    "{\"type\":\"session_expired\",\"reason\":\"time_limit_reached\",\"finalUsage\":"
-    "{\"durationMinutes\":5,\"dataMB\":0.01}}";
-
 // What a test callback did from inside its call, and what it saw there.
 struct Trail;
 
