@@ -22,10 +22,6 @@ using namespace clienttest;
 
 namespace {
 
-const char kSessionStart[] =
-    "{\"type\":\"session_start\",\"sessionId\":\"s-1\",\"model\":\"hybrid\",\"served_by\":"
-    "\"local\",\"limits\":{\"timeSeconds\":300,\"dataMB\":50}}";
-
 constexpr int kProducers = 4;
 
 // "<producer>:<n>" as text.
