@@ -6,31 +6,19 @@ set -u
 DEV=$1
 NAME=$2
 BIN=$3
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TMP=$(mktemp -d)
-DEV_PID=
+# start_dev, servers_cleanup
+. "$ROOT/tests/common/servers.sh"
 FAIL=0
 
 cleanup() {
-    if [ -n "$DEV_PID" ]; then
-        kill "$DEV_PID" 2>/dev/null
-        wait "$DEV_PID" 2>/dev/null
-    fi
+    servers_cleanup
     rm -rf "$TMP"
 }
 trap cleanup EXIT
 
-"$DEV" --port 0 --log "$TMP/dev.log" >"$TMP/dev.out" 2>"$TMP/dev.err" &
-DEV_PID=$!
-for _ in $(seq 1 100); do
-    grep -q '^READY ' "$TMP/dev.out" && break
-    sleep 0.05
-done
-PORT=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$TMP/dev.out")
-if [ -z "$PORT" ]; then
-    echo "FAIL devserver did not start: $(cat "$TMP/dev.err")"
-    exit 1
-fi
-URL="http://127.0.0.1:$PORT"
+start_dev
 
 bad() {
     FAIL=$((FAIL + 1))

@@ -6,6 +6,7 @@
 #include <new>
 
 #include "consensus/x402_evm.h"
+#include "core/wipe.h"
 #include "demo_payer.h"
 #include "device.h"
 
@@ -25,11 +26,6 @@ alignas(16) uint8_t g_signer_memory[kSignerBytes];
 alignas(consensus::EvmSigner) uint8_t g_signer_storage[sizeof(consensus::EvmSigner)];
 consensus::EvmSigner* g_signer = nullptr;
 
-void wipe(void* p, size_t n) {
-    volatile uint8_t* v = static_cast<volatile uint8_t*>(p);
-    while (n-- > 0) *v++ = 0;
-}
-
 // The demo payload's validBefore needs the time: the port's wall clock (the
 // host's through semihosting on the emulator), else the 402's Date header.
 PaymentDecision demo_hook(void* user, const consensus::PaymentChallenge& challenge,
@@ -41,13 +37,7 @@ PaymentDecision demo_hook(void* user, const consensus::PaymentChallenge& challen
     if (now_s == 0 || port->ops->random(port->ctx, nonce, sizeof nonce) != 0) {
         return PaymentDecision::refused;
     }
-    size_t n = 0;
-    if (!consensus::cli::build_demo_payment(challenge, now_s, nonce, header->data, header->capacity,
-                                            &n)) {
-        return PaymentDecision::refused;
-    }
-    header->size = n;
-    return PaymentDecision::paid;
+    return consensus::cli::demo_pay(challenge, now_s, nonce, header);
 }
 
 bool wallet_setup(const consensus::cli::Args& a, const cws_port& port, uint32_t max_header,
@@ -57,11 +47,11 @@ bool wallet_setup(const consensus::cli::Args& a, const cws_port& port, uint32_t 
     const long n = device_read_file(a.wallet_key, reinterpret_cast<uint8_t*>(text), sizeof text);
     const bool parsed =
         n > 0 && consensus::evm_parse_private_key(text, static_cast<size_t>(n), key);
-    wipe(text, sizeof text);
+    consensus::wipe(text, sizeof text);
     if (!parsed) {
         snprintf(msg, cap, "--wallet-key: '%s' %s", a.wallet_key,
                  n <= 0 ? "cannot be read" : "does not hold a private key (64 hex digits)");
-        wipe(key, sizeof key);
+        consensus::wipe(key, sizeof key);
         return false;
     }
     consensus::EvmSignerOptions o;
@@ -76,7 +66,7 @@ bool wallet_setup(const consensus::cli::Args& a, const cws_port& port, uint32_t 
     const bool ok =
         consensus::EvmSigner::memory_needed(o) <= sizeof g_signer_memory &&
         g_signer->init(o, g_signer_memory, sizeof g_signer_memory, &why) == consensus::Error::ok;
-    wipe(key, sizeof key);
+    consensus::wipe(key, sizeof key);
     if (!ok) snprintf(msg, cap, "--wallet-key: %s", why);
     return ok;
 }

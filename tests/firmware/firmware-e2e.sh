@@ -92,34 +92,33 @@ lacks() {
     return 1
 }
 
+# refused NAME FILE TEXT args...: the firmware exits 2 before any traffic
+# and FILE (fw.out or fw.err) says TEXT.
+refused() {
+    local name=$1 file=$2 text=$3 st
+    shift 3
+    timeout "$BOOT_BOUND_S" "$RUN_FW" --build "$FW_BUILD" "$@" >"$TMP/fw.out" 2>"$TMP/fw.err"
+    st=$?
+    if [ $st -ne 2 ]; then
+        bad "$name" "exit $st, expected 2"
+        return 1
+    fi
+    has "$name" "$file" "$text" && ok "$name"
+}
+
 # ---- usage (2): refused on the device before the network ---------------------------
 start_dev --free
-t=usage.payer
-timeout "$BOOT_BOUND_S" "$RUN_FW" --build "$FW_BUILD" connect --server "http://localhost:$PORT" \
-    --payer true --json >"$TMP/fw.out" 2>"$TMP/fw.err"
-st=$?
-[ $st -eq 2 ] && has $t fw.out '"code":"invalid_params"' && has $t fw.out 'runs no processes' && ok $t ||
-    { [ $st -ne 2 ] && bad $t "exit $st, expected 2"; }
+refused usage.payer fw.out '"code":"invalid_params","message":"--payer: the device runs no processes' \
+    connect --server "http://localhost:$PORT" --payer true --json
 # Arguments the firmware cannot read whole: it cannot know --json yet, so
 # the reason is in words on stderr.
-t=usage.arguments_too_long
-timeout "$BOOT_BOUND_S" "$RUN_FW" --build "$FW_BUILD" connect --server "http://localhost:$PORT" \
-    --send "$(printf '%05000d' 0)" --json >"$TMP/fw.out" 2>"$TMP/fw.err"
-st=$?
-[ $st -eq 2 ] && has $t fw.err 'the arguments exceed 4096 bytes' && ok $t ||
-    { [ $st -ne 2 ] && bad $t "exit $st, expected 2"; }
-t=usage.too_many_arguments
+refused usage.arguments_too_long fw.err 'the arguments exceed 4096 bytes' \
+    connect --server "http://localhost:$PORT" --send "$(printf '%05000d' 0)" --json
 sends=()
 for _ in $(seq 1 40); do sends+=(--send x); done
-timeout "$BOOT_BOUND_S" "$RUN_FW" --build "$FW_BUILD" connect --server "http://localhost:$PORT" \
-    "${sends[@]}" --json >"$TMP/fw.out" 2>"$TMP/fw.err"
-st=$?
-[ $st -eq 2 ] && has $t fw.err 'more than 63 arguments' && ok $t ||
-    { [ $st -ne 2 ] && bad $t "exit $st, expected 2"; }
-t=usage.not_loopback
-"$RUN_FW" --build "$FW_BUILD" connect --server http://example.com >"$TMP/fw.out" 2>"$TMP/fw.err"
-st=$?
-[ $st -eq 2 ] && has $t fw.err 'only this host' && ok $t || { [ $st -ne 2 ] && bad $t "exit $st"; }
+refused usage.too_many_arguments fw.err 'more than 63 arguments' \
+    connect --server "http://localhost:$PORT" "${sends[@]}" --json
+refused usage.not_loopback fw.err 'only this host' connect --server http://example.com
 
 # ---- the dev server, free, ws ----------------------------------------------------------
 t=free.ws
@@ -173,11 +172,7 @@ t=tls.wrong_ca
 both $t 3 connect --server "https://localhost:$PORT" --ca "$TMP/tc/other-ca.pem" --demo-payer \
     --max-reconnects 0 \
     --send hello --json && has $t fw.out '"code":"cert_invalid"' && ok $t
-t=tls.no_ca
-timeout "$BOOT_BOUND_S" "$RUN_FW" --build "$FW_BUILD" connect --server "https://localhost:$PORT" \
-    --json >"$TMP/fw.out" 2>"$TMP/fw.err"
-st=$?
-[ $st -eq 2 ] && has $t fw.out 'no system CA bundle' && ok $t || { [ $st -ne 2 ] && bad $t "exit $st"; }
+refused tls.no_ca fw.out 'no system CA bundle' connect --server "https://localhost:$PORT" --json
 stop_dev
 
 # ---- hostile servers: the same events, statuses and close codes as on Linux --------------

@@ -84,5 +84,15 @@ bool build_demo_payment(const PaymentChallenge& challenge, uint64_t now_s, const
     return base64_encode(reinterpret_cast<const uint8_t*>(json), b.len, out, cap, size);
 }
 
+PaymentDecision demo_pay(const PaymentChallenge& challenge, uint64_t now_s, const uint8_t nonce[32],
+                         PaymentHeaderOut* header) {
+    size_t n = 0;
+    if (!build_demo_payment(challenge, now_s, nonce, header->data, header->capacity, &n)) {
+        return PaymentDecision::refused;
+    }
+    header->size = n;
+    return PaymentDecision::paid;
+}
+
 }  // namespace cli
 }  // namespace consensus

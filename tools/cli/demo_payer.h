@@ -24,6 +24,11 @@ constexpr const char* kDemoPayerAddress = "0x2f5c34fbc99dd9f01ace001cd3c0599843b
 bool build_demo_payment(const PaymentChallenge& challenge, uint64_t now_s, const uint8_t nonce[32],
                         char* out, size_t cap, size_t* size);
 
+/// The hooks' common answer: build_demo_payment into *header, paid; refused
+/// (header untouched) when the payload cannot be built.
+PaymentDecision demo_pay(const PaymentChallenge& challenge, uint64_t now_s, const uint8_t nonce[32],
+                         PaymentHeaderOut* header);
+
 /// A PaymentHook that pays at once with build_demo_payment (clock: time(),
 /// nonce: getrandom). `user` is unused. Refuses when the payload cannot be built.
 PaymentDecision demo_payment_hook(void* user, const PaymentChallenge& challenge,

@@ -15,13 +15,7 @@ PaymentDecision demo_payment_hook(void* /*user*/, const PaymentChallenge& challe
     if (getrandom(nonce, sizeof nonce, 0) != static_cast<ssize_t>(sizeof nonce)) {
         return PaymentDecision::refused;
     }
-    uint64_t now_s = static_cast<uint64_t>(time(nullptr));
-    size_t n = 0;
-    if (!build_demo_payment(challenge, now_s, nonce, header->data, header->capacity, &n)) {
-        return PaymentDecision::refused;
-    }
-    header->size = n;
-    return PaymentDecision::paid;
+    return demo_pay(challenge, static_cast<uint64_t>(time(nullptr)), nonce, header);
 }
 
 }  // namespace cli
