@@ -251,11 +251,14 @@ consensus::PaymentDecision no_payment(void*, const consensus::PaymentChallenge&,
 
 constexpr uint64_t kMaxTxBytes = 1u << 20;
 
-// Sizing for one benchmark run. Why these numbers: every buffer is per
-// session, so they decide RSS per session at --conns 1000.
-//  - tx: room for the whole window of frames so a burst of sends is coalesced
-//    into one socket write (capped at 1 MiB; 1088 is the client's floor);
-//  - rx: only the HTTP 101 passes through it (the framer has its own input);
+// Sizing for one benchmark run. Why these numbers: the per-session buffers
+// decide RSS per session at --conns 1000.
+//  - shared HTTP lanes (max_handshakes): only the upgrade needs HTTP memory,
+//    so 16 lanes serve every connection in turn (docs/MEMORY.md);
+//  - session tx: room for the whole window of frames so a burst of sends is
+//    coalesced into one socket write (capped at 1 MiB; floor 256);
+//  - the lanes' tx: the upgrade request (1088 is the client's floor); rx:
+//    only the HTTP 101 passes through it (the framer has its own input);
 //  - max_message: exactly the benchmark's message size (floor 125);
 //  - work / header limits: the 101 response is a handful of short headers.
 consensus::Config bench_config(const Args& a, uint64_t in_flight) {
@@ -265,8 +268,10 @@ consensus::Config bench_config(const Args& a, uint64_t in_flight) {
     const uint64_t frame = a.size + 14;
     uint64_t tx = frame * in_flight;
     if (tx > kMaxTxBytes) tx = frame > kMaxTxBytes ? frame : kMaxTxBytes;
+    c.max_handshakes = static_cast<uint16_t>(a.conns < 16 ? a.conns : 16);
+    c.session_tx_bytes = static_cast<uint32_t>(tx < 256 ? 256 : tx);
     c.max_payment_header = 64;
-    c.tx_buffer_bytes = static_cast<uint32_t>(tx < 1088 ? 1088 : tx);
+    c.tx_buffer_bytes = 1088;
     c.rx_buffer_bytes = 256;
     c.max_message_bytes = static_cast<uint32_t>(a.size < 125 ? 125 : a.size);
     c.work_buffer_bytes = 2048;

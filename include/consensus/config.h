@@ -119,6 +119,24 @@ struct Config {
     /// (kMaxPostSlotBytes), checked only when post_slots > 0; a message must
     /// also fit the send buffer (size + 14 <= tx_buffer_bytes).
     uint32_t post_slot_bytes = 256;
+    /// Sessions in their HTTP phases (buying a token, upgrading) at once,
+    /// 0 .. max_sessions. 0 (the default): every session has an HTTP lane of
+    /// its own, laid over its buffers, and never waits (the costs at
+    /// max_sessions). N > 0: N lanes shared by all sessions, handed out first
+    /// come, first served; a session that finds none free waits (its state
+    /// says requesting_token or connecting; no timer runs while it waits) and
+    /// gives its lane back once open. For gateways with many mostly idle
+    /// sessions: each session then costs only its state + session_tx_bytes +
+    /// max_message_bytes + its listeners, and each lane 640 B (x86_64) +
+    /// tx_buffer_bytes + rx_buffer_bytes + work_buffer_bytes; the client adds
+    /// rx_buffer_bytes (the scratch where the service's text messages are
+    /// parsed) and 2 B per session (the queue). docs/MEMORY.md.
+    uint16_t max_handshakes = 0;
+    /// With shared lanes (max_handshakes > 0): a session's send buffer for
+    /// its WebSocket frames; 0 (the default): tx_buffer_bytes. 256 .. 16 MiB
+    /// (kMaxBufferBytes); must be 0 when max_handshakes is 0. A message needs
+    /// payload + 14 bytes of room. Costs its size per session.
+    uint32_t session_tx_bytes = 0;
 };
 
 /// Budget snapshot of the spend guard, in micro-USD.

@@ -31,6 +31,15 @@ size_t work_bytes(const Config& c) {
     return c.work_buffer_bytes > c.max_message_bytes ? c.work_buffer_bytes : c.max_message_bytes;
 }
 
+// Shared lanes: sessions take an HTTP lane from a pool (client/http_lane.h).
+bool shared_lanes(const Config& c) {
+    return c.max_handshakes > 0;
+}
+
+size_t session_tx_bytes(const Config& c) {
+    return c.session_tx_bytes != 0 ? c.session_tx_bytes : c.tx_buffer_bytes;
+}
+
 CheckedSize listener_size(const Config& c) {
     return CheckedSize(sizeof(ListenerEntry))
         .times(kEventTypeCount)
@@ -38,12 +47,36 @@ CheckedSize listener_size(const Config& c) {
         .align_up(kAlign);
 }
 
+// A session with its own lane: [slot][lane][tx][rx][work = message][listeners]
+// (the lane's buffers are the session's: HTTP phases and frames never
+// overlap). With shared lanes: [slot][tx][message][listeners].
 CheckedSize session_size(const Config& c) {
+    if (shared_lanes(c)) {
+        return aligned(sizeof(SessionSlot))
+            .add(aligned(session_tx_bytes(c)))
+            .add(aligned(c.max_message_bytes))
+            .add(listener_size(c));
+    }
     return aligned(sizeof(SessionSlot))
+        .add(aligned(sizeof(HttpLane)))
         .add(aligned(c.tx_buffer_bytes))
         .add(aligned(c.rx_buffer_bytes))
         .add(aligned(work_bytes(c)))
         .add(listener_size(c));
+}
+
+// Shared lanes: [queue ring][scratch][lane][tx][rx][work] x max_handshakes.
+CheckedSize lanes_size(const Config& c) {
+    if (!shared_lanes(c)) return CheckedSize(0);
+    CheckedSize lane = aligned(sizeof(HttpLane))
+                           .add(aligned(c.tx_buffer_bytes))
+                           .add(aligned(c.rx_buffer_bytes))
+                           .add(aligned(c.work_buffer_bytes));
+    return CheckedSize(sizeof(uint16_t))
+        .times(c.max_sessions)
+        .align_up(kAlign)
+        .add(aligned(c.rx_buffer_bytes))
+        .add(lane.times(c.max_handshakes));
 }
 
 CheckedSize tls_cache_size(const Config& c) {
@@ -121,6 +154,15 @@ constexpr ConfigRule kConfigRules[] = {
      "max_payment_header must be >= 64"},
     {[](const Config& c) { return c.max_payment_header <= kMaxPaymentHeader; },
      "max_payment_header must be <= 64 KiB (65536)"},
+    {[](const Config& c) { return c.max_handshakes <= c.max_sessions; },
+     "max_handshakes must be <= max_sessions"},
+    {[](const Config& c) { return c.session_tx_bytes == 0 || c.max_handshakes > 0; },
+     "session_tx_bytes needs max_handshakes > 0 (with a lane of its own a session sends "
+     "through tx_buffer_bytes)"},
+    {[](const Config& c) { return c.session_tx_bytes == 0 || c.session_tx_bytes >= 256; },
+     "session_tx_bytes must be 0 or >= 256"},
+    {[](const Config& c) { return c.session_tx_bytes <= kMaxBufferBytes; },
+     "session_tx_bytes must be <= 16 MiB (16777216)"},
     {[](const Config& c) { return c.tls_session_cache <= kMaxTlsSessionCache; },
      "tls_session_cache must be <= 16"},
     // The ring indexes cells with a mask; a one-cell ring cannot tell full from empty.
@@ -250,6 +292,15 @@ RequestSlot* request_at(ClientCore* core, size_t i) {
 
 }  // namespace
 
+void ClientCore::return_lane(HttpLane* lane) {
+    const SlotBuffers& b = lane->buffers;
+    wipe(b.tx, b.tx_size);  // a request may have carried a payment or a token
+    wipe(b.rx, b.rx_size);
+    wipe(b.work, b.work_size);
+    uint16_t next = 0;
+    if (lanes.give_back(lane, &next)) session_at(this, next)->lane_granted(lane);
+}
+
 // ---- Client -------------------------------------------------------------------
 
 struct Client::Impl : ClientCore {};
@@ -309,6 +360,7 @@ size_t Client::required_bytes(const Config& c) {
     return aligned(sizeof(Impl))
         .add(tls_cache_size(c))
         .add(PostQueue::bytes(c))
+        .add(lanes_size(c))
         .add(session_size(c).times(c.max_sessions))
         .add(request_size(c).times(c.max_requests))
         .value();
@@ -405,18 +457,52 @@ const char* start_core(ClientCore* core) {
     return nullptr;
 }
 
-// Each slot is followed by its buffers: [slot][tx][rx][work][listeners].
-void place_sessions(ClientCore* core, Carver* carve) {
+HttpLane* place_lane(Carver* carve, const Config& config, size_t work_size) {
+    HttpLane* lane = new (carve->take(sizeof(HttpLane))) HttpLane();
+    lane->buffers = SlotBuffers{carve->take(config.tx_buffer_bytes),
+                                config.tx_buffer_bytes,
+                                carve->take(config.rx_buffer_bytes),
+                                config.rx_buffer_bytes,
+                                carve->take(work_size),
+                                work_size};
+    return lane;
+}
+
+// Shared lanes (layout at lanes_size); the scratch goes to every session.
+SessionBuffers place_shared_lanes(ClientCore* core, Carver* carve) {
+    const Config& config = core->config;
+    core->lanes.bind(
+        reinterpret_cast<uint16_t*>(carve->take(sizeof(uint16_t) * config.max_sessions)),
+        config.max_sessions);
+    SessionBuffers shared{};
+    shared.scratch = carve->take(config.rx_buffer_bytes);
+    shared.scratch_size = config.rx_buffer_bytes;
+    for (uint16_t i = 0; i < config.max_handshakes; ++i) {
+        core->lanes.add(place_lane(carve, config, config.work_buffer_bytes));
+    }
+    return shared;
+}
+
+// Each slot is followed by its buffers (layout at session_size).
+void place_sessions(ClientCore* core, Carver* carve, SessionBuffers shared) {
     const Config& config = core->config;
     for (uint16_t i = 0; i < config.max_sessions; ++i) {
         SessionSlot* slot = new (carve->take(sizeof(SessionSlot))) SessionSlot();
         if (i == 0) core->sessions = slot;
-        SlotBuffers b{carve->take(config.tx_buffer_bytes), config.tx_buffer_bytes,
-                      carve->take(config.rx_buffer_bytes), config.rx_buffer_bytes,
-                      carve->take(work_bytes(config)),     work_bytes(config)};
+        SessionBuffers b = shared;
+        HttpLane* own = nullptr;
+        if (shared_lanes(config)) {
+            b.tx_size = session_tx_bytes(config);
+            b.tx = carve->take(b.tx_size);
+            b.message = carve->take(config.max_message_bytes);
+        } else {
+            own = place_lane(carve, config, work_bytes(config));
+            b = SessionBuffers{own->buffers.tx, own->buffers.tx_size, own->buffers.work,
+                               own->buffers.rx, own->buffers.rx_size};
+        }
         ListenerEntry* listeners = reinterpret_cast<ListenerEntry*>(
             carve->take(sizeof(ListenerEntry) * kEventTypeCount * config.listeners_per_event));
-        slot->bind(core, i, b, listeners);
+        slot->bind(core, i, b, own, listeners);
     }
 }
 
@@ -468,7 +554,9 @@ Error Client::init(const Config& config, const ClientOptions& options, const cws
     core->block_size = required_bytes(config);
     core->owner = &impl_;
     impl_ = core;
-    place_sessions(core, &carve);
+    const SessionBuffers shared =
+        shared_lanes(config) ? place_shared_lanes(core, &carve) : SessionBuffers{};
+    place_sessions(core, &carve, shared);
     place_requests(core, &carve);
     if (!init_framers(core)) {
         deinit();

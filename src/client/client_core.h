@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/lane_pool.h"
 #include "client/reconnect_policy.h"
 #include "client/spend_guard.h"
 #include "consensus/client.h"
@@ -35,6 +36,7 @@ struct ClientCore {
     SessionSlot* sessions;
     RequestSlot* requests;
     PostQueue* posts;  // in the block; null when Config::post_slots is 0
+    LanePool lanes;    // shared HTTP lanes (Config::max_handshakes > 0); else empty
     uint32_t ticket_seq;
     void* block;  // the caller's memory, wiped at deinit
     size_t block_size;
@@ -49,6 +51,8 @@ struct ClientCore {
     bool teardown_pending;  // deinit() was called inside one: no more callbacks
 
     uint64_t now() const { return port.ops->now_ms(port.ctx); }
+    /// A shared lane comes back, wiped: to the session waiting longest, or free.
+    void return_lane(HttpLane* lane);
     /// The shared TLS config, built on first use; null when the CA cannot be loaded.
     TlsShared* tls_config();
     uint32_t next_ticket_seq() { return ++ticket_seq; }

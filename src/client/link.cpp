@@ -6,9 +6,23 @@
 
 namespace consensus {
 
-void Link::bind(const SlotBuffers& buffers) {
-    buffers_ = buffers;
-    tx_ = TxBuffer{buffers.tx, buffers.tx_size, 0, 0};
+void Link::bind(uint8_t* tx, size_t tx_size) {
+    own_tx_ = tx;
+    own_tx_size_ = tx_size;
+    use_own_tx();
+}
+
+void Link::attach(HttpLane* lane) {
+    lane_ = lane;
+    tx_ = TxBuffer{lane->buffers.tx, lane->buffers.tx_size, 0, 0};
+}
+
+HttpLane* Link::detach() {
+    HttpLane* lane = lane_;
+    lane_ = nullptr;
+    leftover_start_ = leftover_end_ = 0;
+    if (tx_.data != own_tx_) use_own_tx();
+    return lane;
 }
 
 Link::Flush Link::flush() {
@@ -26,16 +40,16 @@ Link::Flush Link::flush() {
 Link::Read Link::read_response() {
     using Status = HttpResponseReader::Status;
     for (int reads = 0; reads < kReadsPerPass; ++reads) {
-        const long n = conn_.recv(buffers_.rx, buffers_.rx_size);
+        const long n = conn_.recv(rx(), rx_size());
         Status st;
         size_t consumed = 0;
         if (n > 0) {
-            st = reader_.feed(buffers_.rx, static_cast<size_t>(n), &consumed);
+            st = lane_->reader.feed(rx(), static_cast<size_t>(n), &consumed);
             if (st == Status::need_more) continue;
         } else if (n == CWS_IO_WOULD_BLOCK) {
             return Read::would_block;
         } else if (n == CWS_IO_CLOSED) {
-            st = reader_.finish();
+            st = lane_->reader.finish();
         } else {
             return Read::lost;
         }
@@ -61,7 +75,7 @@ long Link::recv(uint8_t* buf, size_t len) {
     if (leftover_start_ < leftover_end_) {
         size_t k = leftover_end_ - leftover_start_;
         if (k > len) k = len;
-        memcpy(buf, buffers_.rx + leftover_start_, k);
+        memcpy(buf, rx() + leftover_start_, k);
         leftover_start_ += k;
         n = static_cast<long>(k);
     } else if (!conn_.readable()) {
@@ -79,7 +93,7 @@ Error Link::transport_error() const {
 }
 
 void Link::wipe_tx() {
-    wipe(buffers_.tx, buffers_.tx_size);
+    wipe(tx_.data, tx_.capacity);
     tx_.clear();
 }
 

@@ -1,16 +1,17 @@
-// One slot's connection and what it moves bytes through: the send buffer, the
-// receive chunk, the work area and the HTTP response reader. A slot (a
-// session, a stand-alone request) owns one; a session lends it to its
-// purchase, because a purchase and an open never overlap. Every phase sends
-// through flush() and reads HTTP through read_response(): one writer, one pump.
+// One slot's connection and what it moves bytes through. A slot (a session,
+// a stand-alone request) owns one; a session lends it to its purchase,
+// because a purchase and an open never overlap. During HTTP phases an
+// HttpLane is attached (client/http_lane.h): its send buffer, receive chunk,
+// work area and response reader; once a session is open, its frames go
+// through the link's own send buffer. Every phase sends through flush() and
+// reads HTTP through read_response(): one writer, one pump.
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "client/slot_buffers.h"
+#include "client/http_lane.h"
 #include "core/tx_buffer.h"
-#include "http/response.h"
 #include "net/connection.h"
 
 namespace consensus {
@@ -26,16 +27,30 @@ class Link {
         lost,         // the connection failed: conn().last_error() says how
     };
 
-    void bind(const SlotBuffers& buffers);
+    /// The link's own send buffer: a session's frames.
+    void bind(uint8_t* tx, size_t tx_size);
+    /// HTTP phases begin: requests go out of the lane's send buffer and
+    /// responses come in through its chunk, reader and work area. Nothing
+    /// may be pending in the send buffer.
+    void attach(HttpLane* lane);
+    /// Frames from now on: the own send buffer, empty (a session at its 101;
+    /// the lane stays attached until leftover bytes are read).
+    void use_own_tx() { tx_ = TxBuffer{own_tx_, own_tx_size_, 0, 0}; }
+    /// Gives the lane up (nullptr when none was attached); forgets leftover
+    /// bytes, and the lane's unsent bytes if the own buffer was not in use.
+    HttpLane* detach();
+    HttpLane* lane() const { return lane_; }
 
     Connection& conn() { return conn_; }
     const Connection& conn() const { return conn_; }
     TxBuffer& tx() { return tx_; }
-    HttpResponseReader& reader() { return reader_; }
-    uint8_t* work() const { return buffers_.work; }
-    size_t work_size() const { return buffers_.work_size; }
-    uint8_t* rx() const { return buffers_.rx; }
-    size_t rx_size() const { return buffers_.rx_size; }
+    // The lane's parts: only while one is attached.
+    HttpResponseReader& reader() { return lane_->reader; }
+    const HttpResponseReader& reader() const { return lane_->reader; }
+    uint8_t* work() const { return lane_->buffers.work; }
+    size_t work_size() const { return lane_->buffers.work_size; }
+    uint8_t* rx() const { return lane_->buffers.rx; }
+    size_t rx_size() const { return lane_->buffers.rx_size; }
 
     /// Wipes the whole send buffer (a request that carried a payment or a
     /// token) and empties it.
@@ -70,9 +85,11 @@ class Link {
     /// without a recv() call.
     long recv(uint8_t* buf, size_t len);
     /// recv() would make progress (leftover bytes, or the connection is readable).
-    bool readable() const { return leftover_start_ < leftover_end_ || conn_.readable(); }
+    bool readable() const { return has_leftover() || conn_.readable(); }
     /// Bytes already buffered (leftover or inside TLS): the loop must not sleep.
-    bool has_pending() const { return leftover_start_ < leftover_end_ || conn_.has_pending(); }
+    bool has_pending() const { return has_leftover() || conn_.has_pending(); }
+    /// Bytes that came with the 101 wait in the lane's chunk.
+    bool has_leftover() const { return leftover_start_ < leftover_end_; }
 
     /// The connection's own error (closed for a reset or EOF, tls_failed, ...),
     /// or connect_failed when it has none.
@@ -82,10 +99,11 @@ class Link {
     void close();
 
   private:
-    SlotBuffers buffers_{};
     Connection conn_;
     TxBuffer tx_{};
-    HttpResponseReader reader_;
+    HttpLane* lane_ = nullptr;
+    uint8_t* own_tx_ = nullptr;
+    size_t own_tx_size_ = 0;
     size_t leftover_start_ = 0;  // bytes that arrived with the 101 (in rx)
     size_t leftover_end_ = 0;
     size_t pass_budget_ = kBytesPerPass;

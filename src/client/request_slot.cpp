@@ -9,7 +9,9 @@ namespace consensus {
 
 void RequestSlot::bind(ClientCore* core, uint16_t index, const SlotBuffers& buffers) {
     core_ = core;
-    link_.bind(buffers);
+    lane_.buffers = buffers;
+    link_.bind(buffers.tx, buffers.tx_size);
+    link_.attach(&lane_);
     fetch_.bind(core, &link_, this, static_cast<uint16_t>(index | kTicketRequestBit));
 }
 

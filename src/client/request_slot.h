@@ -1,5 +1,6 @@
 // A stand-alone token request (Client::request_token): a TokenFetch over the
-// slot's own Link, plus the callback that receives its result.
+// slot's own Link, with its own HTTP lane always attached, plus the callback
+// that receives its result.
 #pragma once
 
 #include "client/link.h"
@@ -29,6 +30,7 @@ class RequestSlot final : public TokenFetchOwner {
 
   private:
     ClientCore* core_ = nullptr;
+    HttpLane lane_;
     Link link_;
     TokenFetch fetch_;
     TokenAuth auth_{};

@@ -47,18 +47,22 @@ void copy_reason(char (&out)[N], const char* reason, size_t len) {
 
 }  // namespace
 
-void SessionSlot::bind(ClientCore* core, uint16_t index, const SlotBuffers& buffers,
-                       ListenerEntry* listeners) {
+void SessionSlot::bind(ClientCore* core, uint16_t index, const SessionBuffers& buffers,
+                       HttpLane* own_lane, ListenerEntry* listeners) {
     core_ = core;
     index_ = index;
+    own_lane_ = own_lane;
+    message_ = buffers.message;
+    scratch_ = buffers.scratch;
+    scratch_size_ = buffers.scratch_size;
     listeners_.bind(listeners, core->config.listeners_per_event);
     listeners_.clear();
-    link_.bind(buffers);
+    link_.bind(buffers.tx, buffers.tx_size);
     fetch_.bind(core, &link_, this, index);
 }
 
 Error SessionSlot::init_framer() {
-    return framer_.init(link_.work(), core_->config.max_message_bytes, fill_random, &core_->rng);
+    return framer_.init(message_, core_->config.max_message_bytes, fill_random, &core_->rng);
 }
 
 void SessionSlot::unbind() {
@@ -70,6 +74,7 @@ void SessionSlot::shutdown() {
     fetch_.abort();
     link_.close();
     forget_token();
+    drop_lane();
     stage_ = Stage::closed;
     ended_ = true;
 }
@@ -134,8 +139,52 @@ Error SessionSlot::start_with_auth(const TokenAuth& auth, const SessionOptions& 
 
 // ---- purchase -------------------------------------------------------------
 
+// ---- the HTTP lane ----------------------------------------------------------
+
+// The session's lane for its purchase or connect: its own, a free shared one,
+// or none yet (false: queued, `next` runs once one is handed over).
+bool SessionSlot::hold_lane(Pending next) {
+    if (link_.lane() != nullptr) return true;
+    HttpLane* lane = own_lane_ != nullptr ? own_lane_ : core_->lanes.take();
+    if (lane != nullptr) {
+        link_.attach(lane);
+        return true;
+    }
+    core_->lanes.wait(index_);
+    queued_for_ = next;
+    stage_ = Stage::queued;
+    return false;
+}
+
+void SessionSlot::drop_lane() {
+    if (stage_ == Stage::queued) core_->lanes.leave(index_);
+    HttpLane* lane = link_.detach();
+    if (lane != nullptr && lane != own_lane_) core_->return_lane(lane);
+}
+
+// A lane was handed over: do what the session waited for. A token that
+// expired in the queue is bought again (or, bought elsewhere, fails).
+void SessionSlot::step_queued(uint64_t now) {
+    if (link_.lane() == nullptr) return;
+    if (queued_for_ == Pending::purchase) {
+        begin_purchase(now);
+    } else if (token_reusable(now)) {
+        begin_connect(now);
+    } else if (auth_.has_params) {
+        forget_token();
+        begin_purchase(now);
+    } else {
+        now_ = now;
+        attempt_failed(Error::token_expired, Phase::open, 0,
+                       "the token expired while the session waited for an HTTP lane");
+    }
+}
+
+// ---- purchase -------------------------------------------------------------
+
 void SessionSlot::begin_purchase(uint64_t now) {
     now_ = now;
+    if (!hold_lane(Pending::purchase)) return;
     const TokenParams params = params_of(auth_);
     const uint64_t quote = quote_micro_usd(params);
     if (!core_->guard.reserve(quote)) {
@@ -177,6 +226,7 @@ void SessionSlot::on_fetch_done() {
 
 void SessionSlot::begin_connect(uint64_t now) {
     now_ = now;
+    if (!hold_lane(Pending::connect)) return;
     opened_at_ = 0;
     deadline_ = now + core_->options.open_timeout_ms;
     if (parse_url(auth_.connect_url, strlen(auth_.connect_url), &url_) != Error::ok ||
@@ -282,7 +332,7 @@ void SessionSlot::on_upgraded() {
         attempt_failed(Error::no_resources, Phase::open, 101, "no memory for the frame parser");
         return;
     }
-    link_.tx().clear();
+    link_.use_own_tx();
     expired_ = false;
     keepalive_.start(now_, core_->options.ping_interval_ms);
     close_code_ = ws::kCloseNoStatus;
@@ -405,6 +455,7 @@ void SessionSlot::step_open(uint64_t now) {
         if (!emit(ev)) return;
     }
     link_.conn().set_interest(true, tx_pending);
+    if (link_.lane() != nullptr && !link_.has_leftover()) drop_lane();
 }
 
 bool SessionSlot::write_owed_close() {
@@ -432,10 +483,8 @@ void SessionSlot::keepalive(uint64_t now) {
 
 void SessionSlot::on_message(bool binary, const uint8_t* data, size_t len) {
     if (!binary) {
-        // The receive chunk is idle while a session is open: the JSON scratch.
-        uint8_t* scratch = link_.rx();
         const ServerMessage kind =
-            parse_server_message(reinterpret_cast<const char*>(data), len, scratch, link_.rx_size(),
+            parse_server_message(reinterpret_cast<const char*>(data), len, scratch_, scratch_size_,
                                  &start_info_, &expired_info_);
         if (kind == ServerMessage::session_start) {
             if (stage_ == Stage::starting && !opened()) return;
@@ -587,6 +636,7 @@ uint32_t SessionSlot::next_wait(bool renewal) {
 }
 
 void SessionSlot::schedule_reconnect(Error why, uint64_t now, bool renewal) {
+    drop_lane();
     if (closing()) {
         end(Error::ok, Stage::closed_by_caller);
         return;
@@ -599,6 +649,7 @@ void SessionSlot::schedule_reconnect(Error why, uint64_t now, bool renewal) {
     opened_at_ = 0;
     const uint32_t wait = next_wait(renewal);
     if (!token_reusable(now + wait)) {
+        forget_token();  // presented in part, or expiring: spent either way
         settle_paid_token(false);
         if (paid_attempts_spent()) return;
     }
@@ -622,6 +673,7 @@ void SessionSlot::end(Error why, Stage final) {
     fetch_.abort();
     link_.close();
     forget_token();
+    drop_lane();
     stage_ = final;
     if (ended_) return;
     ended_ = true;
@@ -686,6 +738,9 @@ void SessionSlot::step(uint64_t now) {
         case Stage::closed:
         case Stage::closed_by_caller:
             return;
+        case Stage::queued:
+            step_queued(now);
+            return;
         case Stage::purchasing:
             fetch_.step(now);
             return;
@@ -727,6 +782,8 @@ void SessionSlot::step(uint64_t now) {
 
 uint64_t SessionSlot::next_deadline() const {
     switch (stage_) {
+        case Stage::queued:  // no timer while waiting; at once when a lane was handed over
+            return link_.lane() != nullptr ? 0 : UINT64_MAX;
         case Stage::purchasing:
             return fetch_.deadline();
         case Stage::connecting:
@@ -747,6 +804,9 @@ uint64_t SessionSlot::next_deadline() const {
 
 SessionState SessionSlot::state() const {
     switch (stage_) {
+        case Stage::queued:
+            return queued_for_ == Pending::purchase ? SessionState::requesting_token
+                                                    : SessionState::connecting;
         case Stage::purchasing:
             return fetch_.paying() ? SessionState::paying : SessionState::requesting_token;
         case Stage::connecting:
@@ -782,6 +842,7 @@ PublicState SessionSlot::public_state() const {
             return PublicState::closed_by_caller;
         case Stage::closed:
             return PublicState::closed;
+        case Stage::queued:
         case Stage::purchasing:
         case Stage::connecting:
         case Stage::upgrading:

@@ -12,6 +12,12 @@
 //                          presented and is still valid)
 //   (any stage) -> closed: the end, not asked for by the caller
 //
+// Purchasing, connecting and upgrading need an HTTP lane (client/http_lane.h).
+// With shared lanes (Config::max_handshakes > 0) a session that finds none
+// free is queued (for its purchase or its connect) until one is handed to
+// it; it gives the lane back once open (its leftover bytes read), or when
+// the attempt ends. With a lane of its own (the default) it never waits.
+//
 // starting: the 101 came, the service's session_start is awaited (the service
 // drops what arrives before it); open means usable. Paid tokens that give no
 // working session are counted (paid_failures_) and bounded.
@@ -24,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/http_lane.h"
 #include "client/keepalive.h"
 #include "client/link.h"
 #include "client/listeners.h"
@@ -40,7 +47,9 @@ struct ClientCore;
 
 class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
   public:
-    void bind(ClientCore* core, uint16_t index, const SlotBuffers& buffers,
+    /// own_lane: the session's own HTTP lane, laid over its buffers; nullptr
+    /// when it takes one from the client's shared pool.
+    void bind(ClientCore* core, uint16_t index, const SessionBuffers& buffers, HttpLane* own_lane,
               ListenerEntry* listeners);
     Error init_framer();  // wslay's frame context: one allocation, at Client::init
     void unbind();        // releases the framer and any connection
@@ -71,6 +80,8 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     ClientCore* core() const { return core_; }
     TokenFetch& fetch() { return fetch_; }
     void shutdown();  // Client::deinit: drop everything now, no events
+    /// A shared lane handed to this queued session; it goes on at its next step.
+    void lane_granted(HttpLane* lane) { link_.attach(lane); }
 
     // TokenFetchOwner
     void on_payment(bool paid) override;
@@ -82,6 +93,7 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
 
   private:
     enum class Stage : uint8_t {
+        queued,                // waits for a shared HTTP lane (queued_for_ says for what)
         purchasing,            // fetch_ runs: GET /ws and the payment step
         connecting,            // TCP, then TLS
         upgrading,             // the upgrade request is out; the 101 awaited
@@ -94,7 +106,12 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
         closed_by_caller,      // over because the caller closed it
     };
 
+    enum class Pending : uint8_t { purchase, connect };  // what a queued session waits to do
+
     void begin(const SessionOptions& options);
+    bool hold_lane(Pending next);
+    void drop_lane();
+    void step_queued(uint64_t now);
     void begin_purchase(uint64_t now);
     void begin_connect(uint64_t now);
     void step_connecting();
@@ -138,17 +155,22 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     static Event blank_event(EventType type);
 
     ClientCore* core_ = nullptr;
+    HttpLane* own_lane_ = nullptr;  // nullptr: lanes come from the shared pool
+    uint8_t* message_ = nullptr;    // the framer's reassembly buffer
+    uint8_t* scratch_ = nullptr;    // JSON tokens of the service's messages
+    size_t scratch_size_ = 0;
     uint16_t index_ = 0;
     uint32_t generation_ = 0;
     ListenerTable listeners_;
     Link link_;          // this session's connection and buffers
     TokenFetch fetch_;   // runs over link_ while purchasing
-    ws::Framer framer_;  // its message buffer is the link's work area
+    ws::Framer framer_;  // its message buffer: SessionBuffers::message
     Keepalive keepalive_;
     Url url_{};
     TokenAuth auth_{};
 
     Stage stage_ = Stage::closed;
+    Pending queued_for_ = Pending::purchase;
     bool ended_ = true;  // `ended` was delivered (or is being): no other event after it
     bool renew_ = false;
     bool await_start_ = true;     // open at session_start, not at the 101

@@ -1,5 +1,6 @@
-// The buffers one connection slot (a session or a stand-alone request) owns,
-// carved from the client's memory block at init.
+// The buffers carved from the client's memory block at init: an HTTP lane's
+// (a session's purchase and upgrade, a stand-alone request) and an open
+// session's.
 #pragma once
 
 #include <stddef.h>
@@ -7,13 +8,23 @@
 
 namespace consensus {
 
+/// What HTTP phases move bytes through (client/http_lane.h).
 struct SlotBuffers {
-    uint8_t* tx;  // outgoing bytes: HTTP requests, WebSocket frames
+    uint8_t* tx;  // outgoing bytes: the HTTP request
     size_t tx_size;
     uint8_t* rx;  // socket read chunk during HTTP phases
     size_t rx_size;
-    uint8_t* work;  // HTTP work area; the message buffer once a session is open
+    uint8_t* work;  // HTTP work area: kept headers, body, decoded challenge
     size_t work_size;
+};
+
+/// What an open session moves bytes through.
+struct SessionBuffers {
+    uint8_t* tx;  // outgoing WebSocket frames
+    size_t tx_size;
+    uint8_t* message;  // reassembly of a fragmented message (max_message_bytes)
+    uint8_t* scratch;  // JSON tokens of the service's text messages
+    size_t scratch_size;
 };
 
 }  // namespace consensus

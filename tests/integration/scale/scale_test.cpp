@@ -334,11 +334,12 @@ TEST(Scale, MemoryPerKnob) {
     printf(
         "\n  layout (x86_64 sizeof): SessionSlot %zu, RequestSlot %zu, Client::Impl %zu, "
         "Connection %zu, TokenFetch %zu, HttpResponseReader %zu, ws::Framer %zu, TokenAuth %zu, "
-        "ListenerEntry %zu\n",
+        "ListenerEntry %zu, HttpLane %zu\n",
         sizeof(consensus::SessionSlot), sizeof(consensus::RequestSlot),
         sizeof(consensus::ClientCore), sizeof(consensus::Connection), sizeof(consensus::TokenFetch),
         sizeof(consensus::HttpResponseReader), sizeof(consensus::ws::Framer),
-        sizeof(consensus::TokenAuth), sizeof(consensus::ListenerEntry));
+        sizeof(consensus::TokenAuth), sizeof(consensus::ListenerEntry),
+        sizeof(consensus::HttpLane));
     printf("  required_bytes(default Config: 1 session, 1 request) = %zu B\n", rb);
 
     struct Knob {
@@ -348,7 +349,8 @@ TEST(Scale, MemoryPerKnob) {
     };
     const size_t listener_row = consensus::kEventTypeCount * sizeof(consensus::ListenerEntry);
     const size_t session_bytes =
-        align(sizeof(consensus::SessionSlot)) + base.tx_buffer_bytes + base.rx_buffer_bytes +
+        align(sizeof(consensus::SessionSlot)) + align(sizeof(consensus::HttpLane)) +
+        base.tx_buffer_bytes + base.rx_buffer_bytes +
         (base.work_buffer_bytes > base.max_message_bytes ? base.work_buffer_bytes
                                                          : base.max_message_bytes) +
         align(listener_row * base.listeners_per_event);
@@ -384,4 +386,43 @@ TEST(Scale, MemoryPerKnob) {
     const size_t tls_cache_bytes = align(sizeof(consensus::TlsCacheEntry) * base.tls_session_cache);
     LONGS_EQUAL(
         align(sizeof(consensus::ClientCore)) + tls_cache_bytes + session_bytes + request_bytes, rb);
+
+    // Shared HTTP lanes (Config::max_handshakes > 0): a session keeps only
+    // its frame buffer and message buffer; each lane costs its state and
+    // the three HTTP buffers.
+    Config shared = base;
+    shared.max_handshakes = 1;
+    shared.session_tx_bytes = 1024;
+    const size_t rs = Client::required_bytes(shared);
+    printf("  required_bytes(1 session, 1 request, 1 shared lane, 1 KiB session tx) = %zu B\n", rs);
+    const size_t shared_session = align(sizeof(consensus::SessionSlot)) + shared.session_tx_bytes +
+                                  shared.max_message_bytes +
+                                  align(listener_row * base.listeners_per_event);
+    const size_t lane_bytes = align(sizeof(consensus::HttpLane)) + base.tx_buffer_bytes +
+                              base.rx_buffer_bytes + base.work_buffer_bytes;
+    const Knob shared_knobs[] = {
+        {"shared: max_sessions +1 (and max_handshakes)", [](Config& c) { ++c.max_sessions; },
+         shared_session},
+        {"shared: max_handshakes +1 (max_sessions +1 too)",
+         [](Config& c) {
+             ++c.max_sessions;
+             ++c.max_handshakes;
+         },
+         shared_session + lane_bytes},
+        {"shared: session_tx_bytes +1024 (per session)",
+         [](Config& c) { c.session_tx_bytes += 1024; }, 1024},
+        {"shared: work_buffer_bytes +1024 (per lane and request)",
+         [](Config& c) { c.work_buffer_bytes += 1024; }, 2 * 1024},
+    };
+    for (const Knob& k : shared_knobs) {
+        Config c = shared;
+        k.bump(c);
+        const size_t delta = Client::required_bytes(c) - rs;
+        printf("  %-52s +%zu B\n", k.name, delta);
+        LONGS_EQUAL(k.expected, delta);
+    }
+    // The queue (2 B per session, rounded to 16) and the scratch (rx_buffer_bytes).
+    LONGS_EQUAL(align(sizeof(consensus::ClientCore)) + tls_cache_bytes + kA + base.rx_buffer_bytes +
+                    lane_bytes + shared_session + request_bytes,
+                rs);
 }

@@ -31,8 +31,22 @@ uint64_t layout_bytes(const Config& c) {
         c.work_buffer_bytes > c.max_message_bytes ? c.work_buffer_bytes : c.max_message_bytes;
     const uint64_t listeners =
         uint64_t{sizeof(ListenerEntry)} * kEventTypeCount * c.listeners_per_event;
-    const uint64_t session = align16(sizeof(SessionSlot)) + align16(c.tx_buffer_bytes) +
-                             align16(c.rx_buffer_bytes) + align16(work) + align16(listeners);
+    const uint64_t lane_buffers =
+        align16(c.tx_buffer_bytes) + align16(c.rx_buffer_bytes) + align16(c.work_buffer_bytes);
+    // A session with its own lane (max_handshakes 0) carries the lane and its
+    // buffers (the work area doubling as the message buffer); with shared
+    // lanes only its frame buffer and message buffer, and the client adds the
+    // lanes, the queue (2 B per session) and the scratch (rx_buffer_bytes).
+    const bool shared = c.max_handshakes > 0;
+    const uint64_t session_tx = c.session_tx_bytes != 0 ? c.session_tx_bytes : c.tx_buffer_bytes;
+    const uint64_t session = align16(sizeof(SessionSlot)) + align16(listeners) +
+                             (shared ? align16(session_tx) + align16(c.max_message_bytes)
+                                     : align16(sizeof(HttpLane)) + align16(c.tx_buffer_bytes) +
+                                           align16(c.rx_buffer_bytes) + align16(work));
+    const uint64_t lanes =
+        !shared ? 0
+                : align16(2 * uint64_t{c.max_sessions}) + align16(c.rx_buffer_bytes) +
+                      c.max_handshakes * (align16(sizeof(HttpLane)) + lane_buffers);
     const uint64_t request = align16(sizeof(RequestSlot)) + align16(c.tx_buffer_bytes) +
                              align16(c.rx_buffer_bytes) + align16(c.work_buffer_bytes);
     const uint64_t tls_cache = align16(uint64_t{sizeof(TlsCacheEntry)} * c.tls_session_cache);
@@ -43,7 +57,7 @@ uint64_t layout_bytes(const Config& c) {
             ? 0
             : align16(sizeof(PostQueue)) +
                   c.post_slots * align16(align16(sizeof(PostCell)) + c.post_slot_bytes);
-    return align16(sizeof(ClientCore)) + tls_cache + posts + c.max_sessions * session +
+    return align16(sizeof(ClientCore)) + tls_cache + posts + lanes + c.max_sessions * session +
            c.max_requests * request;
 }
 
@@ -472,6 +486,56 @@ TEST(client_init, PostSlotBytesRangeFromOneTo64KiB) {
     check_over(c, "post_slot_bytes must be >= 1");
 }
 
+TEST(client_init, MaxHandshakesRangeFromZeroToMaxSessions) {
+    Config c;
+    c.max_sessions = 4;
+    const uint16_t good[] = {0, 1, 4};
+    for (uint16_t n : good) {
+        c.max_handshakes = n;
+        check_accepted(c);
+    }
+    c.max_handshakes = 5;
+    check_over(c, "max_handshakes must be <= max_sessions");
+    c.max_sessions = 0;
+    c.max_handshakes = 1;
+    check_over(c, "max_handshakes must be <= max_sessions");
+}
+
+TEST(client_init, SessionTxBytesNeedSharedLanesAndRangeFrom256To16MiB) {
+    Config c;
+    c.session_tx_bytes = 256;
+    check_over(c,
+               "session_tx_bytes needs max_handshakes > 0 (with a lane of its own a session "
+               "sends through tx_buffer_bytes)");
+    c.max_handshakes = 1;
+    check_accepted(c);
+    c.session_tx_bytes = 0;  // tx_buffer_bytes
+    check_accepted(c);
+    c.session_tx_bytes = 255;
+    check_over(c, "session_tx_bytes must be 0 or >= 256");
+    c.session_tx_bytes = kMaxBufferBytes + 1;
+    check_over(c, "session_tx_bytes must be <= 16 MiB (16777216)");
+    c.session_tx_bytes = kMaxBufferBytes;
+    CHECK_EQUAL(expected_required_bytes(c), Client::required_bytes(c));
+}
+
+// Shared lanes: a session costs its state, frame buffer, message buffer and
+// listeners; the HTTP buffers are paid once per lane.
+TEST(client_init, SharedLanesTakeTheHttpBuffersOutOfEachSession) {
+    Config c;
+    c.max_sessions = 1000;
+    c.max_requests = 0;
+    const size_t own = Client::required_bytes(c);
+    c.max_handshakes = 8;
+    c.session_tx_bytes = 1024;
+    c.max_message_bytes = 1024;
+    const size_t shared = Client::required_bytes(c);
+    CHECK_EQUAL(expected_required_bytes(c), shared);
+    const size_t per_session = align16(sizeof(SessionSlot)) + 1024 + 1024 + 2 * 176;
+    CHECK(shared < 1000 * per_session + 8 * 32 * 1024);
+    CHECK(shared * 4 < own);
+}
+
 // 0 slots: post() is off and costs nothing; each slot costs its header and bytes.
 TEST(client_init, PostSlotsCostTheirCellsAndNothingWhenOff) {
     Config c;
@@ -555,6 +619,13 @@ TEST(client_init, EachKnobAtTheLargestValueOfItsTypeIsRefused) {
              c.post_slot_bytes = UINT32_MAX;
          },
          "post_slot_bytes must be <= 64 KiB (65536)"},
+        {[](Config& c) { c.max_handshakes = UINT16_MAX; },
+         "max_handshakes must be <= max_sessions"},
+        {[](Config& c) {
+             c.max_handshakes = 1;
+             c.session_tx_bytes = UINT32_MAX;
+         },
+         "session_tx_bytes must be <= 16 MiB (16777216)"},
         // No send buffer can hold it: the send buffer's rule comes first.
         {[](Config& c) { c.max_payment_header = UINT32_MAX; },
          "tx_buffer_bytes must be >= max_payment_header + 1024"},
