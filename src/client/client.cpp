@@ -767,9 +767,9 @@ static TokenFetch* fetch_for_ticket(ClientCore* core, PaymentTicket ticket) {
     const uint16_t slot = ticket_slot(ticket.id);
     const size_t index = slot & ~kTicketRequestBit;
     if ((slot & kTicketRequestBit) != 0) {
-        return index < core->config.max_requests ? &request_at(core, index)->fetch() : nullptr;
+        return index < core->config.max_requests ? request_at(core, index)->fetch() : nullptr;
     }
-    return index < core->config.max_sessions ? &session_at(core, index)->fetch() : nullptr;
+    return index < core->config.max_sessions ? session_at(core, index)->fetch() : nullptr;
 }
 
 Error Client::complete_payment(PaymentTicket ticket, const char* header, size_t size) {

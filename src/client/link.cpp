@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "client/http_lane.h"
 #include "core/wipe.h"
 
 namespace consensus {
@@ -15,6 +16,22 @@ void Link::bind(uint8_t* tx, size_t tx_size) {
 void Link::attach(HttpLane* lane) {
     lane_ = lane;
     tx_ = TxBuffer{lane->buffers.tx, lane->buffers.tx_size, 0, 0};
+}
+
+HttpResponseReader& Link::reader() {
+    return lane_->reader;
+}
+uint8_t* Link::work() const {
+    return lane_->buffers.work;
+}
+size_t Link::work_size() const {
+    return lane_->buffers.work_size;
+}
+uint8_t* Link::rx() const {
+    return lane_->buffers.rx;
+}
+size_t Link::rx_size() const {
+    return lane_->buffers.rx_size;
 }
 
 HttpLane* Link::detach() {

@@ -10,11 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "client/http_lane.h"
+#include "client/slot_buffers.h"
 #include "core/tx_buffer.h"
+#include "http/response.h"
 #include "net/connection.h"
 
 namespace consensus {
+
+struct HttpLane;
 
 class Link {
   public:
@@ -45,12 +48,11 @@ class Link {
     const Connection& conn() const { return conn_; }
     TxBuffer& tx() { return tx_; }
     // The lane's parts: only while one is attached.
-    HttpResponseReader& reader() { return lane_->reader; }
-    const HttpResponseReader& reader() const { return lane_->reader; }
-    uint8_t* work() const { return lane_->buffers.work; }
-    size_t work_size() const { return lane_->buffers.work_size; }
-    uint8_t* rx() const { return lane_->buffers.rx; }
-    size_t rx_size() const { return lane_->buffers.rx_size; }
+    HttpResponseReader& reader();
+    uint8_t* work() const;
+    size_t work_size() const;
+    uint8_t* rx() const;
+    size_t rx_size() const;
 
     /// Wipes the whole send buffer (a request that carried a payment or a
     /// token) and empties it.

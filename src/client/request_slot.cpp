@@ -12,7 +12,7 @@ void RequestSlot::bind(ClientCore* core, uint16_t index, const SlotBuffers& buff
     lane_.buffers = buffers;
     link_.bind(buffers.tx, buffers.tx_size);
     link_.attach(&lane_);
-    fetch_.bind(core, &link_, this, static_cast<uint16_t>(index | kTicketRequestBit));
+    lane_.fetch.bind(core, &link_, this, static_cast<uint16_t>(index | kTicketRequestBit));
 }
 
 void RequestSlot::start(const TokenParams& params, uint64_t quote, TokenCallback cb, void* user,
@@ -22,16 +22,16 @@ void RequestSlot::start(const TokenParams& params, uint64_t quote, TokenCallback
     auth_.has_params = true;
     callback_ = cb;
     user_ = user;
-    fetch_.start(&auth_, quote, now);
+    lane_.fetch.start(&auth_, quote, now);
 }
 
 void RequestSlot::on_fetch_done() {
     TokenResult r{};
-    r.error = fetch_.state() == TokenFetch::State::done ? Error::ok : fetch_.error();
-    r.http_status = fetch_.http_status();
-    r.message = StrView{fetch_.message(), strlen(fetch_.message())};
+    r.error = lane_.fetch.state() == TokenFetch::State::done ? Error::ok : lane_.fetch.error();
+    r.http_status = lane_.fetch.http_status();
+    r.message = StrView{lane_.fetch.message(), strlen(lane_.fetch.message())};
     r.auth = r.error == Error::ok ? &auth_ : nullptr;
-    r.paid = fetch_.paid();
+    r.paid = lane_.fetch.paid();
     // The slot stays taken during the callback: r.auth points into it. No
     // callback once deinit() was called from inside another one.
     if (callback_ != nullptr && !core_->teardown_pending) callback_(user_, r);
@@ -42,7 +42,7 @@ void RequestSlot::on_fetch_done() {
 }
 
 void RequestSlot::shutdown() {
-    fetch_.abort();
+    lane_.fetch.abort();
     link_.close();
     callback_ = nullptr;
 }

@@ -3,6 +3,7 @@
 // that receives its result.
 #pragma once
 
+#include "client/http_lane.h"
 #include "client/link.h"
 #include "client/slot_buffers.h"
 #include "client/token_fetch.h"
@@ -15,14 +16,16 @@ struct ClientCore;
 class RequestSlot final : public TokenFetchOwner {
   public:
     void bind(ClientCore* core, uint16_t index, const SlotBuffers& buffers);
-    bool is_free() const { return !fetch_.busy() && callback_ == nullptr; }
+    bool is_free() const { return !lane_.fetch.busy() && callback_ == nullptr; }
     /// params are resolved and validated; quote reserved by the caller.
     void start(const TokenParams& params, uint64_t quote, TokenCallback cb, void* user,
                uint64_t now);
-    void step(uint64_t now) { fetch_.step(now); }
-    uint64_t next_deadline() const { return fetch_.busy() ? fetch_.deadline() : UINT64_MAX; }
+    void step(uint64_t now) { lane_.fetch.step(now); }
+    uint64_t next_deadline() const {
+        return lane_.fetch.busy() ? lane_.fetch.deadline() : UINT64_MAX;
+    }
     bool has_pending_input() const { return link_.has_pending(); }
-    TokenFetch& fetch() { return fetch_; }
+    TokenFetch* fetch() { return &lane_.fetch; }
     void shutdown();
 
     void on_payment(bool paid) override { (void)paid; }
@@ -30,9 +33,8 @@ class RequestSlot final : public TokenFetchOwner {
 
   private:
     ClientCore* core_ = nullptr;
-    HttpLane lane_;
+    HttpLane lane_;  // always attached, its purchase included
     Link link_;
-    TokenFetch fetch_;
     TokenAuth auth_{};
     TokenCallback callback_ = nullptr;
     void* user_ = nullptr;

@@ -58,7 +58,6 @@ void SessionSlot::bind(ClientCore* core, uint16_t index, const SessionBuffers& b
     listeners_.bind(listeners, core->config.listeners_per_event);
     listeners_.clear();
     link_.bind(buffers.tx, buffers.tx_size);
-    fetch_.bind(core, &link_, this, index);
 }
 
 Error SessionSlot::init_framer() {
@@ -71,7 +70,7 @@ void SessionSlot::unbind() {
 }
 
 void SessionSlot::shutdown() {
-    fetch_.abort();
+    if (link_.lane() != nullptr) purchase().abort();
     link_.close();
     forget_token();
     drop_lane();
@@ -147,13 +146,18 @@ bool SessionSlot::hold_lane(Pending next) {
     if (link_.lane() != nullptr) return true;
     HttpLane* lane = own_lane_ != nullptr ? own_lane_ : core_->lanes.take();
     if (lane != nullptr) {
-        link_.attach(lane);
+        take_lane(lane);
         return true;
     }
     core_->lanes.wait(index_);
     queued_for_ = next;
     stage_ = Stage::queued;
     return false;
+}
+
+void SessionSlot::take_lane(HttpLane* lane) {
+    link_.attach(lane);
+    lane->fetch.bind(core_, &link_, this, index_);
 }
 
 void SessionSlot::drop_lane() {
@@ -196,7 +200,7 @@ void SessionSlot::begin_purchase(uint64_t now) {
     }
     ++attempt_;
     stage_ = Stage::purchasing;
-    fetch_.start(&auth_, quote, now);
+    purchase().start(&auth_, quote, now);
 }
 
 void SessionSlot::on_payment(bool paid) {
@@ -206,11 +210,12 @@ void SessionSlot::on_payment(bool paid) {
 }
 
 void SessionSlot::on_fetch_done() {
-    token_paid_ = fetch_.charged();
+    const TokenFetch& fetch = purchase();
+    token_paid_ = fetch.charged();
     presented_ = false;
-    if (fetch_.state() != TokenFetch::State::done) {
+    if (fetch.state() != TokenFetch::State::done) {
         auth_.token[0] = '\0';  // no token to reuse
-        attempt_failed(fetch_.error(), Phase::token, fetch_.http_status(), fetch_.message());
+        attempt_failed(fetch.error(), Phase::token, fetch.http_status(), fetch.message());
         return;
     }
     Event ev = blank_event(EventType::token);
@@ -670,7 +675,7 @@ void SessionSlot::schedule_reconnect(Error why, uint64_t now, bool renewal) {
 // The session's last event: `ended`, once. Its listeners may start another
 // session in this very slot (the rest of them then miss it).
 void SessionSlot::end(Error why, Stage final) {
-    fetch_.abort();
+    if (link_.lane() != nullptr) purchase().abort();
     link_.close();
     forget_token();
     drop_lane();
@@ -742,7 +747,7 @@ void SessionSlot::step(uint64_t now) {
             step_queued(now);
             return;
         case Stage::purchasing:
-            fetch_.step(now);
+            purchase().step(now);
             return;
         case Stage::connecting:
         case Stage::upgrading:
@@ -785,7 +790,7 @@ uint64_t SessionSlot::next_deadline() const {
         case Stage::queued:  // no timer while waiting; at once when a lane was handed over
             return link_.lane() != nullptr ? 0 : UINT64_MAX;
         case Stage::purchasing:
-            return fetch_.deadline();
+            return purchase().deadline();
         case Stage::connecting:
         case Stage::upgrading:
         case Stage::starting:
@@ -808,7 +813,7 @@ SessionState SessionSlot::state() const {
             return queued_for_ == Pending::purchase ? SessionState::requesting_token
                                                     : SessionState::connecting;
         case Stage::purchasing:
-            return fetch_.paying() ? SessionState::paying : SessionState::requesting_token;
+            return purchase().paying() ? SessionState::paying : SessionState::requesting_token;
         case Stage::connecting:
             return link_.conn().handshaking() ? SessionState::tls_handshake
                                               : SessionState::connecting;

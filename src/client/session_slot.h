@@ -78,10 +78,11 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     uint32_t generation() const { return generation_; }
     uint16_t index() const { return index_; }
     ClientCore* core() const { return core_; }
-    TokenFetch& fetch() { return fetch_; }
+    /// The purchase of the lane it holds (nullptr: none held, no purchase).
+    TokenFetch* fetch() { return link_.lane() != nullptr ? &purchase() : nullptr; }
     void shutdown();  // Client::deinit: drop everything now, no events
     /// A shared lane handed to this queued session; it goes on at its next step.
-    void lane_granted(HttpLane* lane) { link_.attach(lane); }
+    void lane_granted(HttpLane* lane) { take_lane(lane); }
 
     // TokenFetchOwner
     void on_payment(bool paid) override;
@@ -94,7 +95,7 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
   private:
     enum class Stage : uint8_t {
         queued,                // waits for a shared HTTP lane (queued_for_ says for what)
-        purchasing,            // fetch_ runs: GET /ws and the payment step
+        purchasing,            // purchase() runs: GET /ws and the payment step
         connecting,            // TCP, then TLS
         upgrading,             // the upgrade request is out; the 101 awaited
         starting,              // the 101 came; session_start awaited (bounded)
@@ -109,6 +110,9 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     enum class Pending : uint8_t { purchase, connect };  // what a queued session waits to do
 
     void begin(const SessionOptions& options);
+    // The purchase lives in the lane: only while one is attached.
+    TokenFetch& purchase() const { return link_.lane()->fetch; }
+    void take_lane(HttpLane* lane);
     bool hold_lane(Pending next);
     void drop_lane();
     void step_queued(uint64_t now);
@@ -163,7 +167,6 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     uint32_t generation_ = 0;
     ListenerTable listeners_;
     Link link_;          // this session's connection and buffers
-    TokenFetch fetch_;   // runs over link_ while purchasing
     ws::Framer framer_;  // its message buffer: SessionBuffers::message
     Keepalive keepalive_;
     Url url_{};

@@ -160,3 +160,27 @@ TEST(lanes, ALaneGivenBackAfterAFailedUpgradeKeepsNoTokenBytes) {
     const std::string block(reinterpret_cast<const char*>(h.memory.data()), h.memory.size());
     CHECK(block.find("secret-token-a") == std::string::npos);
 }
+
+// The purchase runs in the lane; a payment ticket still names its session:
+// once that session gave the lane up, its ticket pays for nothing.
+TEST(lanes, APaymentTicketFollowsItsSessionNotItsLane) {
+    h.mode = HookMode::pending;
+    h.fp.stream(0).push(vector_text("402-hybrid.http"));
+    h.fp.stream(1).push(vector_text("402-hybrid.http"));
+    CHECK_ERR(Error::ok, h.client.open_session(TokenParams(), h.session_options(), &a));
+    CHECK_ERR(Error::ok, h.client.open_session(TokenParams(), h.session_options(), &b));
+    h.spin();
+    CHECK(a.state() == SessionState::paying);
+    const PaymentTicket ticket_a = h.last_ticket;
+    CHECK_ERR(Error::ok, a.close(1000, nullptr));  // the lane goes to b
+    h.spin();
+    CHECK(b.state() == SessionState::paying);
+    const PaymentTicket ticket_b = h.last_ticket;
+    CHECK(ticket_a.id != ticket_b.id);
+    CHECK_ERR(Error::invalid_handle, h.client.complete_payment(ticket_a, "eA==", 4));
+    LONGS_EQUAL(2, h.fp.opened());  // a's ticket sent nothing
+    CHECK_ERR(Error::ok, h.client.complete_payment(ticket_b, "eA==", 4));
+    h.spin();
+    LONGS_EQUAL(3, h.fp.opened());
+    STRCMP_CONTAINS("PAYMENT-SIGNATURE: eA==\r\n", h.fp.stream(2).sent().c_str());
+}
