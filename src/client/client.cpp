@@ -10,6 +10,7 @@
 #include "core/checked_size.h"
 #include "core/strview.h"
 #include "core/wipe.h"
+#include "ws/framer.h"
 
 namespace consensus {
 
@@ -77,6 +78,19 @@ CheckedSize lanes_size(const Config& c) {
         .align_up(kAlign)
         .add(aligned(c.rx_buffer_bytes))
         .add(lane.times(c.max_handshakes));
+}
+
+// Config::frame_parsers, 0 meaning one per session.
+size_t frame_parsers(const Config& c) {
+    return c.frame_parsers != 0 ? c.frame_parsers : c.max_sessions;
+}
+
+CheckedSize parser_size(const Config& c) {
+    return CheckedSize(sizeof(ws::FrameContext)).times(frame_parsers(c)).align_up(kAlign);
+}
+
+void fill_random(void* rng, uint8_t* out, size_t len) {
+    static_cast<Rng*>(rng)->fill(out, len);
 }
 
 CheckedSize tls_cache_size(const Config& c) {
@@ -176,6 +190,8 @@ constexpr ConfigRule kConfigRules[] = {
      "post_slot_bytes must be >= 1"},
     {[](const Config& c) { return c.post_slots == 0 || c.post_slot_bytes <= kMaxPostSlotBytes; },
      "post_slot_bytes must be <= 64 KiB (65536)"},
+    {[](const Config& c) { return c.frame_parsers <= c.max_sessions; },
+     "frame_parsers must be 0 or <= max_sessions"},
     // Every knob within bounds, the slots times their size may still exceed
     // the address space of a 32-bit target (32767 sessions of 48 MiB).
     {[](const Config& c) { return Client::required_bytes(c) != SIZE_MAX; },
@@ -315,6 +331,7 @@ void teardown(ClientCore* core) {
         s->unbind();
         s->~SessionSlot();
     }
+    core->parsers.deinit();  // every framer gave its context back
     for (size_t i = 0; core->requests != nullptr && i < core->config.max_requests; ++i) {
         RequestSlot* r = request_at(core, i);
         r->shutdown();
@@ -361,6 +378,7 @@ size_t Client::required_bytes(const Config& c) {
         .add(tls_cache_size(c))
         .add(PostQueue::bytes(c))
         .add(lanes_size(c))
+        .add(parser_size(c))
         .add(session_size(c).times(c.max_sessions))
         .add(request_size(c).times(c.max_requests))
         .value();
@@ -441,6 +459,8 @@ Client::Impl* place_core(Carver* carve, const Config& config, const ClientOption
         core->posts = new (carve->take(sizeof(PostQueue))) PostQueue();
         core->posts->bind(carve->take(PostQueue::cell_stride(config) * config.post_slots), config);
     }
+    core->parser_entries = reinterpret_cast<ws::FrameContext*>(
+        carve->take(sizeof(ws::FrameContext) * frame_parsers(config)));
     return core;
 }
 
@@ -518,8 +538,14 @@ void place_requests(ClientCore* core, Carver* carve) {
     }
 }
 
-// The framers' one allocation each (wslay's frame context) happens here, at init.
+// The parsers' allocations (one wslay frame context each) happen here, at init.
 bool init_framers(ClientCore* core) {
+    const size_t n = frame_parsers(core->config);
+    if (n == 0) return true;  // no sessions
+    core->mask_keys.init(fill_random, &core->rng);
+    if (core->parsers.init(core->parser_entries, n, ws::Framer::wslay_callbacks()) != Error::ok) {
+        return false;
+    }
     for (uint16_t i = 0; i < core->config.max_sessions; ++i) {
         if (session_at(core, i)->init_framer() != Error::ok) return false;
     }
@@ -560,7 +586,7 @@ Error Client::init(const Config& config, const ClientOptions& options, const cws
     place_requests(core, &carve);
     if (!init_framers(core)) {
         deinit();
-        return answer(why, Error::no_resources, "no heap for a session's frame parser (wslay)");
+        return answer(why, Error::no_resources, "no heap for the frame parsers (wslay)");
     }
     return answer(why, Error::ok, "");
 }

@@ -14,6 +14,8 @@
 #include "http/response.h"
 #include "net/connection.h"
 #include "tls/tls.h"
+#include "ws/frame_context_pool.h"
+#include "ws/mask_keys.h"
 
 namespace consensus {
 
@@ -35,8 +37,11 @@ struct ClientCore {
     Url server;
     SessionSlot* sessions;
     RequestSlot* requests;
-    PostQueue* posts;  // in the block; null when Config::post_slots is 0
-    LanePool lanes;    // shared HTTP lanes (Config::max_handshakes > 0); else empty
+    PostQueue* posts;                  // in the block; null when Config::post_slots is 0
+    LanePool lanes;                    // shared HTTP lanes (Config::max_handshakes > 0); else empty
+    ws::FrameContextPool parsers;      // Config::frame_parsers wslay contexts, lent to the framers
+    ws::MaskKeys mask_keys;            // every session's frame mask keys
+    ws::FrameContext* parser_entries;  // in the block: the pool's entries
     uint32_t ticket_seq;
     void* block;  // the caller's memory, wiped at deinit
     size_t block_size;

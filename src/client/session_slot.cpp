@@ -23,10 +23,6 @@ bool is_expiry_close(uint16_t code, const char* reason) {
            (code == 1008 && strcmp(reason, "Data limit reached") == 0);
 }
 
-void fill_random(void* rng, uint8_t* out, size_t len) {
-    static_cast<Rng*>(rng)->fill(out, len);
-}
-
 bool expired_by(uint64_t now, uint64_t deadline) {
     return static_cast<int64_t>(now - deadline) >= 0;
 }
@@ -61,7 +57,8 @@ void SessionSlot::bind(ClientCore* core, uint16_t index, const SessionBuffers& b
 }
 
 Error SessionSlot::init_framer() {
-    return framer_.init(message_, core_->config.max_message_bytes, fill_random, &core_->rng);
+    return framer_.init(message_, core_->config.max_message_bytes, &core_->parsers,
+                        &core_->mask_keys);
 }
 
 void SessionSlot::unbind() {
@@ -373,8 +370,12 @@ long SessionSlot::recv_frames(void* self, uint8_t* buf, size_t len) {
 }
 
 void SessionSlot::receive_frames() {
+    const bool parked = framer_.waiting_for_parser();
     switch (framer_.receive(recv_frames, this, link_.tx(), *this)) {
         case ws::Framer::RecvStatus::would_block:
+            return;
+        case ws::Framer::RecvStatus::no_parser:
+            park_reading(parked);
             return;
         case ws::Framer::RecvStatus::peer_closed_io:
         case ws::Framer::RecvStatus::io_error:
@@ -407,6 +408,26 @@ void SessionSlot::receive_frames() {
             after_server_close();
             return;
     }
+}
+
+// No frame parser free (Config::frame_parsers): stop asking for read
+// readiness, so poll() sleeps; the bytes wait in the socket until
+// on_parser_ready. The readable socket is proof of life as of now: this
+// session's keepalive ends it no earlier than the one holding the parser.
+void SessionSlot::park_reading(bool already) {
+    if (!already) keepalive_.on_rx(now_);
+    link_.conn().set_interest(false, link_.tx().pending() > 0);
+}
+
+void SessionSlot::on_parser_ready() {
+    link_.conn().set_interest(true, link_.tx().pending() > 0);
+}
+
+// A connection that ended mid-frame, or while waiting for a parser, gives
+// the parser (or its place in the queue) back now, not at its next upgrade.
+void SessionSlot::release_parser() {
+    if (live() || (!framer_.holds_parser() && !framer_.waiting_for_parser())) return;
+    (void)framer_.reset();
 }
 
 void SessionSlot::on_protocol_violation() {
@@ -459,7 +480,7 @@ void SessionSlot::step_open(uint64_t now) {
         Event ev = blank_event(EventType::writable);
         if (!emit(ev)) return;
     }
-    link_.conn().set_interest(true, tx_pending);
+    link_.conn().set_interest(!framer_.waiting_for_parser(), tx_pending);
     if (link_.lane() != nullptr && !link_.has_leftover()) drop_lane();
 }
 
@@ -738,6 +759,11 @@ Error SessionSlot::close(uint16_t code, const char* reason) {
 // ---- the loop ---------------------------------------------------------------
 
 void SessionSlot::step(uint64_t now) {
+    step_stage(now);
+    release_parser();
+}
+
+void SessionSlot::step_stage(uint64_t now) {
     now_ = now;
     switch (stage_) {
         case Stage::closed:

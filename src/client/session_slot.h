@@ -51,7 +51,7 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     /// when it takes one from the client's shared pool.
     void bind(ClientCore* core, uint16_t index, const SessionBuffers& buffers, HttpLane* own_lane,
               ListenerEntry* listeners);
-    Error init_framer();  // wslay's frame context: one allocation, at Client::init
+    Error init_framer();  // borrows wslay contexts from core->parsers: no allocation
     void unbind();        // releases the framer and any connection
 
     bool is_free() const { return stage_ == Stage::closed || stage_ == Stage::closed_by_caller; }
@@ -67,7 +67,8 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     /// Earliest time step() must run without I/O (UINT64_MAX: none).
     uint64_t next_deadline() const;
     /// True when bytes are already buffered (TLS, or after the 101): the loop must not sleep.
-    bool has_pending_input() const { return link_.has_pending(); }
+    /// Not while waiting for a frame parser: the bytes wait, the loop may sleep.
+    bool has_pending_input() const { return link_.has_pending() && !framer_.waiting_for_parser(); }
 
     Error send(bool binary, const uint8_t* data, size_t size);
     Error close(uint16_t code, const char* reason);
@@ -91,6 +92,7 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     void on_message(bool binary, const uint8_t* data, size_t len) override;
     void on_pong(const uint8_t* data, size_t len) override;
     void on_close(uint16_t code, const char* reason, size_t reason_len) override;
+    void on_parser_ready() override;
 
   private:
     enum class Stage : uint8_t {
@@ -134,6 +136,9 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     void step_closing(uint64_t now);
     bool write_owed_close();
     void receive_frames();
+    void park_reading(bool already);
+    void release_parser();
+    void step_stage(uint64_t now);
     void on_protocol_violation();
     void keepalive(uint64_t now);
     void flush();

@@ -4,6 +4,7 @@
 #include <wslay/wslay.h>
 
 #include "consensus/port.h"
+#include "ws/frame_context_pool.h"
 
 namespace consensus::ws {
 
@@ -64,8 +65,9 @@ uint16_t head_code(const FrameHead& h, bool in_msg, uint64_t assembled, size_t m
 // their way: wslay never gets the last length byte of a refused header, so it
 // asks again and is told no (IoStatus::refused) once it has used up the bytes
 // before that header, i.e. after everything before it was delivered.
+// user is the pool entry; its slot is the borrowing framer's.
 ssize_t recv_cb(uint8_t* buf, size_t len, int /*flags*/, void* user) {
-    auto* slot = static_cast<detail::RecvSlot*>(user);
+    auto* slot = static_cast<FrameContext*>(user)->slot;
     if (slot->scan.code() != 0) {
         slot->status = detail::IoStatus::refused;
         return -1;
@@ -97,6 +99,8 @@ ssize_t send_unused(const uint8_t*, size_t, int, void*) {
 int genmask_unused(uint8_t*, size_t, void*) {
     return -1;
 }
+
+const wslay_frame_callbacks kCallbacks = {send_unused, recv_cb, genmask_unused};
 
 // dst[i] = src[i] ^ key[(phase + i) % 4], sixteen bytes per step: the
 // 16-byte pattern repeats the key four times, so every block of 16 payload
@@ -162,6 +166,7 @@ size_t HeadScan::scan(const uint8_t* p, size_t n) {
                 const size_t len = p[i + 1];  // <= limit: no mask bit, no 126/127
                 if ((c0 != (kFin | kOpText) && c0 != (kFin | kOpBinary)) || len > limit) break;
                 i += 2;
+                ++headers_;
                 if (len > n - i) {
                     skip_ = len - (n - i);
                     return n;
@@ -222,18 +227,15 @@ void HeadScan::accept() {
     }
     skip_ = len_;
     stage_ = Stage::between;
+    ++headers_;
 }
 
 }  // namespace detail
 
 // ---------------------------------------------------------------- lifecycle
 
-bool Framer::create_context() {
-    const wslay_frame_callbacks cbs = {send_unused, recv_cb, genmask_unused};
-    wslay_frame_context_ptr c = nullptr;
-    if (wslay_frame_context_init(&c, &cbs, &slot_) != 0) return false;
-    ctx_ = c;
-    return true;
+const wslay_frame_callbacks* Framer::wslay_callbacks() {
+    return &kCallbacks;
 }
 
 void Framer::clear_state() {
@@ -241,6 +243,7 @@ void Framer::clear_state() {
     slot_.io = nullptr;
     slot_.status = detail::IoStatus::none;
     slot_.scan.reset(max_message_);
+    frames_started_ = 0;
     frame_got_ = 0;
     msg_len_ = 0;
     utf8_.reset();
@@ -254,32 +257,79 @@ void Framer::clear_state() {
     echo_code_ = 0;
     ctrl_len_ = 0;
     pong_len_ = 0;
-    key_pos_ = sizeof key_pool_;  // no key survives into a new connection
 }
 
-Error Framer::init(uint8_t* message_buf, size_t max_message, FillRandom rnd, void* rnd_ctx) {
-    if (message_buf == nullptr || rnd == nullptr) return Error::invalid_params;
+Error Framer::init(uint8_t* message_buf, size_t max_message, FrameContextPool* pool,
+                   MaskKeys* keys) {
+    if (message_buf == nullptr || pool == nullptr || keys == nullptr || !keys->ready()) {
+        return Error::invalid_params;
+    }
     deinit();
     message_buf_ = message_buf;
     max_message_ = max_message;
-    rnd_ = rnd;
-    rnd_ctx_ = rnd_ctx;
+    pool_ = pool;
+    keys_ = keys;
     clear_state();
-    return create_context() ? Error::ok : Error::no_resources;
+    return Error::ok;
 }
 
 Error Framer::reset() {
-    if (message_buf_ == nullptr) return Error::invalid_params;
-    if (ctx_ != nullptr) wslay_frame_context_free(ctx_);
-    ctx_ = nullptr;
+    if (pool_ == nullptr) return Error::invalid_params;
+    drop_context();
     clear_state();
-    return create_context() ? Error::ok : Error::no_resources;
+    return Error::ok;
 }
 
 void Framer::deinit() {
-    if (ctx_ != nullptr) wslay_frame_context_free(ctx_);
-    ctx_ = nullptr;
+    if (pool_ != nullptr) drop_context();
+    pool_ = nullptr;
+    keys_ = nullptr;
+    message_buf_ = nullptr;
     clear_state();
+}
+
+// The connection ends: give back the context (created anew unless idle) or
+// stop waiting for one.
+void Framer::drop_context() {
+    pool_->leave(this);
+    waiting_handler_ = nullptr;
+    if (entry_ == nullptr) return;
+    pool_->release(entry_, context_idle());
+    entry_ = nullptr;
+}
+
+// wslay's context is idle (state RECV_HEADER1, input buffer used up) when
+// every header it was handed has started a frame it returned, and nothing of
+// a frame is still to come. Why that holds (wslay 1.1.1, wslay_frame_recv):
+// every byte wslay gets comes through recv_cb, whose HeadScan saw it; the
+// scan idle means those bytes are whole frames (headers with all their
+// payload; masked and refused headers never pass). wslay parses them in
+// order and leaves RECV_PAYLOAD for RECV_HEADER1 (ireqread 2) in the very
+// call that returns a frame's last piece; with as many frames started as
+// headers passed and none of them in progress (!in_frame_), it has consumed
+// every byte it holds: ibufmark == ibuflimit. Its next recv then moves 0
+// bytes to the front (wslay_shift_ibuf) and reads afresh: the context can
+// serve any stream next, no reset needed.
+bool Framer::context_idle() const {
+    return !in_frame_ && slot_.scan.idle() && slot_.scan.headers() == frames_started_;
+}
+
+void Framer::granted(FrameContext* c) {
+    entry_ = c;
+    c->slot = &slot_;
+    FrameHandler* h = waiting_handler_;
+    waiting_handler_ = nullptr;
+    if (h != nullptr) h->on_parser_ready();
+}
+
+// Borrows a context, or queues for one (the handler hears when it comes).
+bool Framer::borrow(FrameHandler& h) {
+    if (entry_ != nullptr) return true;
+    if (waiting_handler_ == nullptr) entry_ = pool_->acquire(&slot_);
+    if (entry_ != nullptr) return true;
+    waiting_handler_ = &h;
+    pool_->queue(this);
+    return false;
 }
 
 // ---------------------------------------------------------------- receiving
@@ -310,12 +360,19 @@ Framer::Step Framer::fail(uint16_t code) {
 Framer::RecvStatus Framer::receive(RecvFn recv, void* io, TxBuffer& tx, FrameHandler& h) {
     if (state_ == State::failed) return RecvStatus::violation;
     if (state_ == State::closed) return RecvStatus::close_received;
-    if (ctx_ == nullptr || recv == nullptr) return RecvStatus::io_error;
+    if (pool_ == nullptr || recv == nullptr) return RecvStatus::io_error;
+    if (!borrow(h)) return RecvStatus::no_parser;
     slot_.fn = recv;
     slot_.io = io;
     receiving_ = true;
     const RecvStatus st = receive_loop(tx, h);
     receiving_ = false;
+    // Kept only while a frame is half-read here; given back at once when the
+    // connection is done with it (any status but would_block ends it).
+    if (st != RecvStatus::would_block || context_idle()) {
+        pool_->release(entry_, context_idle());
+        entry_ = nullptr;
+    }
     return st;
 }
 
@@ -324,7 +381,7 @@ Framer::RecvStatus Framer::receive_loop(TxBuffer& tx, FrameHandler& h) {
         slot_.status = detail::IoStatus::none;
         wslay_frame_iocb f;
         memset(&f, 0, sizeof f);
-        const ssize_t r = wslay_frame_recv(ctx_, &f);
+        const ssize_t r = wslay_frame_recv(entry_->ctx, &f);
         if (r == WSLAY_ERR_WANT_READ) {
             // Bytes arrived but not enough for the next step: keep pulling.
             if (slot_.status == detail::IoStatus::data) continue;
@@ -372,6 +429,7 @@ uint16_t Framer::check_frame_start(const wslay_frame_iocb& f) {
 Framer::Step Framer::on_chunk(const wslay_frame_iocb& f, TxBuffer& tx, FrameHandler& h) {
     const bool first = !in_frame_;
     if (first) {
+        ++frames_started_;
         const uint16_t code = check_frame_start(f);
         if (code != 0) return fail(code);
     }
@@ -482,19 +540,6 @@ void Framer::flush_owed(TxBuffer& tx) {
         close_echo_owed_ = false;
 }
 
-// Keys come from the DRBG kKeyPool bytes at a time: one CTR-DRBG call (its
-// fixed cost, a re-key of AES-256, is ~1,500 instructions) per 32 frames
-// instead of one per 16 frames through the Rng's own 64-byte pool. Each key is still fresh and
-// unpredictable, and used once.
-void Framer::next_key(uint8_t* key) {
-    if (key_pos_ + kMaskLen > sizeof key_pool_) {
-        rnd_(rnd_ctx_, key_pool_, sizeof key_pool_);
-        key_pos_ = 0;
-    }
-    memcpy(key, key_pool_ + key_pos_, kMaskLen);
-    key_pos_ = static_cast<uint8_t>(key_pos_ + kMaskLen);
-}
-
 // Encodes one FIN frame (payload = a then b) into tx, all or nothing.
 // Why not wslay_frame_send: in wslay 1.1.1 it masks one byte at a time into a
 // 4 KiB stack array and then hands that to a send callback, i.e. a second copy
@@ -524,7 +569,7 @@ Error Framer::put_frame(TxBuffer& tx, uint8_t opcode, const uint8_t* a, size_t a
         }
     }
     uint8_t* key = out + h;
-    next_key(key);  // a fresh key per frame (RFC 6455 5.3)
+    keys_->next(key);  // a fresh key per frame (RFC 6455 5.3)
     h += kMaskLen;
     if (alen > 0) mask_copy(out + h, a, alen, key, 0);
     if (blen > 0) mask_copy(out + h + alen, b, blen, key, alen % kMaskLen);

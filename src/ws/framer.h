@@ -1,7 +1,9 @@
 // RFC 6455 client framing for one connection, on wslay's frame API.
 //
 // Receiving: wslay_frame_recv parses frame headers and hands out payload
-// pieces from its own 4 KiB input buffer (one malloc at init, none per frame).
+// pieces from its own 4 KiB input buffer. That buffer lives in a wslay frame
+// context the framer borrows from the client's FrameContextPool for a
+// receive() and keeps only while a frame is half-read.
 // wslay reports a frame's header only with its first payload byte (an empty
 // frame's with the header), so the bytes on their way into wslay also pass a
 // small header scanner (detail::HeadScan) that judges each header as soon as
@@ -14,10 +16,12 @@
 // Sending: frames are encoded straight into the caller's TxBuffer (see the
 // comment at put_frame in framer.cpp for why not through wslay_frame_send).
 //
-// Memory: sizeof(Framer) is 520 bytes on x86_64 (two 125-byte control buffers,
-// 32 mask keys, the 40-byte header scan) plus one wslay frame context (~4.2 KB,
-// malloc'ed by wslay in init/reset) plus the caller's message buffer.
-// receive() and write_*() never allocate. Single-threaded; no exceptions.
+// Memory: sizeof(Framer) is FRAMER_SIZE bytes on x86_64 (two 125-byte control
+// buffers, the header scan, the pool links) plus the caller's message buffer;
+// the wslay contexts (4,256 B requested each) and the mask keys are the
+// client's (frame_context_pool.h, mask_keys.h). init(), receive() and
+// write_*() never allocate; receive() and reset() free and malloc one context
+// when a connection ends mid-frame. Single-threaded; no exceptions.
 #pragma once
 
 #include <stddef.h>
@@ -25,15 +29,14 @@
 
 #include "consensus/error.h"
 #include "core/tx_buffer.h"
+#include "ws/frame_context_pool.h"
+#include "ws/mask_keys.h"
 #include "ws/utf8.h"
 
-struct wslay_frame_context;
 struct wslay_frame_iocb;
 
 namespace consensus::ws {
 
-/// Fills out with len unpredictable bytes (mask keys). Must not fail.
-using FillRandom = void (*)(void* ctx, uint8_t* out, size_t len);
 /// Port semantics (include/consensus/port.h): > 0 bytes read, CWS_IO_WOULD_BLOCK,
 /// CWS_IO_CLOSED or CWS_IO_ERROR. 0, other negatives or > len count as CWS_IO_ERROR.
 using RecvFn = long (*)(void* io, uint8_t* buf, size_t len);
@@ -50,6 +53,11 @@ class FrameHandler {
     /// The peer's close; code 1005 when its frame had no payload. reason is
     /// valid UTF-8, <= 123 bytes, not NUL-terminated.
     virtual void on_close(uint16_t code, const char* reason, size_t reason_len) = 0;
+    /// receive() said no_parser earlier; a frame parser is now held for this
+    /// framer: read again (re-arm read interest). Called from another
+    /// framer's receive(), reset() or deinit(): do not call this framer's
+    /// receive() from here.
+    virtual void on_parser_ready() {}
 
   protected:
     ~FrameHandler() = default;
@@ -79,6 +87,10 @@ class HeadScan {
     size_t scan(const uint8_t* p, size_t n);
     /// 0, or the close code (1002, 1009) of the refused header.
     uint16_t code() const { return code_; }
+    /// The bytes scanned so far are whole frames (nothing refused).
+    bool idle() const { return code_ == 0 && stage_ == Stage::between && skip_ == 0; }
+    /// Headers passed since reset() (wrapping).
+    uint32_t headers() const { return headers_; }
 
   private:
     // What the next header byte is: the first, the second, an extended length byte.
@@ -90,6 +102,7 @@ class HeadScan {
     uint64_t len_ = 0;        // the length field read so far
     uint64_t msg_total_ = 0;  // declared payload of the fragmented message so far
     size_t max_message_ = 0;
+    uint32_t headers_ = 0;  // headers passed so far (wrapping)
     uint16_t code_ = 0;
     Stage stage_ = Stage::between;
     uint8_t b0_ = 0;        // FIN, RSV, opcode
@@ -119,7 +132,7 @@ constexpr uint16_t kCloseMessageTooBig = 1009;
 /// 3000-4999. (wslay's event layer refuses 1012-1014; they are valid.)
 bool close_code_valid(uint16_t code);
 
-class Framer {
+class Framer final : public ContextWaiter {
   public:
     static constexpr size_t kMaxControlPayload = 125;
     static constexpr size_t kMaxCloseReason = 123;
@@ -138,19 +151,26 @@ class Framer {
         return (n < 126 ? 2 : n <= 0xFFFF ? 4 : 10) + 4 + n;
     }
 
+    /// What a FrameContextPool's contexts must be created with.
+    static const wslay_frame_callbacks* wslay_callbacks();
+
     /// message_buf: reassembly buffer of max_message bytes (caller-owned,
-    /// must outlive the framer). rnd: mask-key source (e.g. the TLS CTR-DRBG).
-    /// Allocates the wslay frame context (one malloc, ~4.2 KB).
-    /// Errors: invalid_params (null message_buf or rnd), no_resources (malloc
-    /// failed). Calling init again releases the previous context first.
-    Error init(uint8_t* message_buf, size_t max_message, FillRandom rnd, void* rnd_ctx);
-    /// Fresh state for a new connection. wslay has no way to reset a frame
-    /// context, so this frees and re-creates it (one free + one malloc).
-    /// Errors: invalid_params (not initialised), no_resources (malloc failed;
-    /// receive() then reports io_error until a successful reset/init).
+    /// must outlive the framer). pool: the wslay contexts to borrow from;
+    /// keys: the mask keys (initialised); both outlive the framer. Allocates
+    /// nothing. Errors: invalid_params (a null argument, keys not ready).
+    /// Calling init again deinit-s first.
+    Error init(uint8_t* message_buf, size_t max_message, FrameContextPool* pool, MaskKeys* keys);
+    /// Fresh state for a new connection: a context still held (the last one
+    /// ended mid-frame) goes back to the pool, which creates it anew (one
+    /// free + one malloc); a wait for one ends.
+    /// Errors: invalid_params (not initialised).
     Error reset();
-    /// Releases the wslay context. Idempotent; also run by the destructor.
+    /// As reset(), then forgets the pool. Idempotent; also run by the destructor.
     void deinit();
+    /// True while a context is held (a frame is half-read).
+    bool holds_parser() const { return entry_ != nullptr; }
+    /// True while queued for a context (receive() said no_parser).
+    bool waiting_for_parser() const { return waiting_handler_ != nullptr; }
 
     enum class RecvStatus : uint8_t {
         would_block,     // recv has nothing more now
@@ -158,6 +178,8 @@ class Framer {
         io_error,        // recv reported CWS_IO_ERROR (or broke the port contract)
         violation,       // the peer broke RFC 6455; see violation_code()
         close_received,  // the peer's close was delivered to on_close
+        no_parser,       // no wslay context free: nothing was read; queued for
+                         // one, FrameHandler::on_parser_ready says when it comes
     };
 
     /// Pulls bytes through recv until it would block, delivering complete
@@ -172,6 +194,9 @@ class Framer {
     /// close_received: sticky until reset(); unless we had sent a close first,
     /// the echo (same code; empty payload for 1005) is already in tx, or owed
     /// if tx was full (flush_control() writes it). Before init: io_error.
+    /// The wslay context is borrowed from the pool first and given back
+    /// before returning unless a frame is half-read (kept until it is whole,
+    /// or until reset()); none free: no_parser (not sticky).
     /// A frame header is judged as soon as its length field is complete, before
     /// any of its payload: a declared length beyond what the message limit
     /// leaves (for a continuation: beyond the limit minus what the message
@@ -217,11 +242,11 @@ class Framer {
     enum class Msg : uint8_t { none, text, binary };  // fragmented message in progress
     enum class Step : uint8_t { more, close, violation };
 
-    static constexpr size_t kKeyPool = 128;  // 32 mask keys per DRBG call
-
-    bool create_context();
+    void granted(FrameContext* c) override;
+    bool borrow(FrameHandler& h);
+    void drop_context();
+    bool context_idle() const;
     RecvStatus receive_loop(TxBuffer& tx, FrameHandler& h);
-    void next_key(uint8_t* key);
     void clear_state();
     RecvStatus io_result();
     Step fail(uint16_t code);
@@ -237,12 +262,14 @@ class Framer {
     Error put_frame(TxBuffer& tx, uint8_t opcode, const uint8_t* a, size_t alen, const uint8_t* b,
                     size_t blen);
 
-    wslay_frame_context* ctx_ = nullptr;
+    FrameContextPool* pool_ = nullptr;
+    MaskKeys* keys_ = nullptr;
+    FrameContext* entry_ = nullptr;            // the borrowed context, if any
+    FrameHandler* waiting_handler_ = nullptr;  // set while queued for a context
     uint8_t* message_buf_ = nullptr;
     size_t max_message_ = 0;
-    FillRandom rnd_ = nullptr;
-    void* rnd_ctx_ = nullptr;
     detail::RecvSlot slot_{nullptr, nullptr, detail::IoStatus::none, {}};
+    uint32_t frames_started_ = 0;  // frames wslay began to return (wrapping)
 
     uint64_t frame_got_ = 0;  // payload bytes of the current frame seen so far
     size_t msg_len_ = 0;      // bytes assembled in message_buf_
@@ -260,8 +287,6 @@ class Framer {
     uint8_t ctrl_buf_[kMaxControlPayload];  // a control frame that arrived in pieces
     uint8_t pong_buf_[kMaxControlPayload];  // the owed pong's payload
     bool receiving_ = false;
-    uint8_t key_pos_ = kKeyPool;  // next unused byte of key_pool_
-    uint8_t key_pool_[kKeyPool];
 };
 
 }  // namespace consensus::ws

@@ -57,8 +57,11 @@ uint64_t layout_bytes(const Config& c) {
             ? 0
             : align16(sizeof(PostQueue)) +
                   c.post_slots * align16(align16(sizeof(PostCell)) + c.post_slot_bytes);
-    return align16(sizeof(ClientCore)) + tls_cache + posts + lanes + c.max_sessions * session +
-           c.max_requests * request;
+    // The frame parsers' pool entries: frame_parsers of them, 0 meaning one per session.
+    const uint64_t parsers = align16(uint64_t{sizeof(ws::FrameContext)} *
+                                     (c.frame_parsers != 0 ? c.frame_parsers : c.max_sessions));
+    return align16(sizeof(ClientCore)) + tls_cache + posts + lanes + parsers +
+           c.max_sessions * session + c.max_requests * request;
 }
 
 // What required_bytes must answer: the exact size, or SIZE_MAX when it does
@@ -105,6 +108,7 @@ Config extreme_config() {
     c.tls_session_cache = UINT8_MAX;
     c.post_slots = UINT16_MAX;
     c.post_slot_bytes = UINT32_MAX;
+    c.frame_parsers = UINT16_MAX;
     return c;
 }
 
@@ -373,9 +377,9 @@ TEST(client_init, BrokenEntropyIsInvalidConfig) {
 
 TEST(client_init, RefusedFrameParserIsNoResourcesAndInitMayBeRetried) {
     h.config.max_sessions = 3;
-    g_framer_allocs_left = 1;  // the second session's framer is refused
+    g_framer_allocs_left = 1;  // the second frame parser is refused
     CHECK_ERR(Error::no_resources, h.init(&why));
-    STRCMP_EQUAL("no heap for a session's frame parser (wslay)", why);
+    STRCMP_EQUAL("no heap for the frame parsers (wslay)", why);
     CHECK_ERR(Error::invalid_config, h.client.request_token(TokenParams(), &Harness::token_cb, &h));
     g_framer_allocs_left = -1;
     CHECK_ERR(Error::ok, h.init(&why));  // the first framer was freed (LeakSanitizer)
@@ -551,6 +555,35 @@ TEST(client_init, PostSlotsCostTheirCellsAndNothingWhenOff) {
     check_accepted(c);
 }
 
+TEST(client_init, FrameParsersAreZeroOrUpToMaxSessions) {
+    Config c;
+    c.max_sessions = 4;
+    c.max_requests = 0;
+    for (uint16_t n : {0, 1, 2, 4}) {
+        c.frame_parsers = n;
+        check_accepted(c);
+    }
+    c.frame_parsers = 5;
+    check_over(c, "frame_parsers must be 0 or <= max_sessions");
+    c.max_sessions = 0;  // requests only: no parser either
+    c.max_requests = 1;
+    c.frame_parsers = 1;
+    check_over(c, "frame_parsers must be 0 or <= max_sessions");
+    c.frame_parsers = 0;
+    check_accepted(c);
+}
+
+TEST(client_init, FrameParsersCostTheirEntriesInTheBlock) {
+    Config c;
+    c.max_sessions = 8;
+    const size_t per_session = Client::required_bytes(c);
+    c.frame_parsers = 8;  // the same as 0
+    CHECK_EQUAL(per_session, Client::required_bytes(c));
+    c.frame_parsers = 1;
+    LONGS_EQUAL(align16(8 * sizeof(ws::FrameContext)) - align16(sizeof(ws::FrameContext)),
+                per_session - Client::required_bytes(c));
+}
+
 TEST(client_init, LongestHeaderLineIsAccepted) {
     Config c;
     c.max_header_line = kMaxHttpLimitBytes;
@@ -614,6 +647,8 @@ TEST(client_init, EachKnobAtTheLargestValueOfItsTypeIsRefused) {
         {[](Config& c) { c.post_slots = UINT16_MAX; },
          "post_slots must be 0 or a power of two >= 2"},
         {[](Config& c) { c.post_slots = 32768; }, "post_slots must be <= 4096"},
+        {[](Config& c) { c.frame_parsers = UINT16_MAX; },
+         "frame_parsers must be 0 or <= max_sessions"},
         {[](Config& c) {
              c.post_slots = 2;
              c.post_slot_bytes = UINT32_MAX;

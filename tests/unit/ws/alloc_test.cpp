@@ -13,8 +13,8 @@
 #include "ws_test_util.h"
 
 using consensus::Error;
-using consensus::ws::Framer;
 using consensus::TxBuffer;
+using consensus::ws::Framer;
 using RS = consensus::ws::Framer::RecvStatus;
 using namespace wstest;
 
@@ -56,27 +56,34 @@ Bytes mixed_stream() {
 
 TEST_GROUP(alloc){};
 
-TEST(alloc, InitTakesOneAllocationAndDeinitFreesIt) {
+TEST(alloc, PoolInitTakesOneAllocationPerContextAndFramersNone) {
     if (!alloc_count::available()) return;  // sanitizer build: malloc belongs to ASan
     std::vector<uint8_t> msg(100);
     Rng rng;
+    consensus::ws::MaskKeys keys;
+    keys.init(Rng::fill, &rng);
+    consensus::ws::FrameContext entries[3];
+    consensus::ws::FrameContextPool pool;
+    alloc_count::start();
+    const Error pe = pool.init(entries, 3, Framer::wslay_callbacks());
+    alloc_count::stop();
+    CHECK(pe == Error::ok);
+    CHECK_EQUAL(3u, alloc_count::allocations());
     Framer fr;
     alloc_count::start();
-    const Error e = fr.init(msg.data(), msg.size(), Rng::fill, &rng);
+    const Error e = fr.init(msg.data(), msg.size(), &pool, &keys);
+    const Error r = fr.reset();  // nothing held: nothing to free or create
     alloc_count::stop();
     CHECK(e == Error::ok);
-    CHECK_EQUAL(1u, alloc_count::allocations());
-    alloc_count::start();
-    const Error r = fr.reset();
-    alloc_count::stop();
     CHECK(r == Error::ok);
-    CHECK_EQUAL(1u, alloc_count::allocations());
-    CHECK_EQUAL(1u, alloc_count::frees());
+    CHECK_EQUAL(0u, alloc_count::allocations());
+    CHECK_EQUAL(0u, alloc_count::frees());
     alloc_count::start();
     fr.deinit();
+    pool.deinit();
     alloc_count::stop();
     CHECK_EQUAL(0u, alloc_count::allocations());
-    CHECK_EQUAL(1u, alloc_count::frees());
+    CHECK_EQUAL(3u, alloc_count::frees());
 }
 
 TEST(alloc, ReceiveAndWriteAllocateNothing) {
@@ -85,8 +92,9 @@ TEST(alloc, ReceiveAndWriteAllocateNothing) {
     std::vector<uint8_t> txmem(20000);
     TxBuffer tx{txmem.data(), txmem.size(), 0, 0};
     Rng rng;
+    FramerEnv env{&rng};
     Framer fr;
-    CHECK(fr.init(msg.data(), msg.size(), Rng::fill, &rng) == Error::ok);
+    CHECK(fr.init(msg.data(), msg.size(), &env.pool, &env.keys) == Error::ok);
     EchoCounter h;
     h.fr = &fr;
     h.tx = &tx;
@@ -117,12 +125,11 @@ TEST(alloc, ReceiveAndWriteAllocateNothing) {
 TEST(alloc, CounterSeesAllocations) {
     // Guards the proof above: the window really counts wslay's mallocs.
     if (!alloc_count::available()) return;
-    std::vector<uint8_t> msg(10);
-    Rng rng;
-    Framer fr;
+    consensus::ws::FrameContext entries[1];
+    consensus::ws::FrameContextPool pool;
     alloc_count::start();
-    const Error e = fr.init(msg.data(), msg.size(), Rng::fill, &rng);
-    fr.deinit();
+    const Error e = pool.init(entries, 1, Framer::wslay_callbacks());
+    pool.deinit();
     alloc_count::stop();
     CHECK(e == Error::ok);
     CHECK_EQUAL(1u, alloc_count::allocations());

@@ -73,6 +73,7 @@ TEST_GROUP(framer_recv) {
     Bytes txmem;
     TxBuffer tx{nullptr, 0, 0, 0};
     Rng rng;
+    FramerEnv env{&rng};
     ScriptIo io;
     Recorder rec;
 
@@ -80,7 +81,7 @@ TEST_GROUP(framer_recv) {
         msgbuf.assign(kMax, 0);
         txmem.assign(80000, 0);
         tx = TxBuffer{txmem.data(), txmem.size(), 0, 0};
-        CHECK(fr.init(msgbuf.data(), msgbuf.size(), Rng::fill, &rng) == Error::ok);
+        CHECK(fr.init(msgbuf.data(), msgbuf.size(), &env.pool, &env.keys) == Error::ok);
     }
     void teardown() override {
         fr.deinit();
@@ -224,7 +225,7 @@ TEST(framer_recv, MessageLargerThanWslayBufferIsAssembled) {
 }
 
 TEST(framer_recv, MaxMessageAndMaxPlusOne) {
-    CHECK(fr.init(msgbuf.data(), 1000, Rng::fill, &rng) == Error::ok);
+    CHECK(fr.init(msgbuf.data(), 1000, &env.pool, &env.keys) == Error::ok);
     expect_single_message(text_payload(1000), false);
     expect_violation(server_frame(true, kText, text_payload(1001)), 1009);
     expect_violation(server_frame(true, kBin, binary_payload(1001)), 1009);
@@ -240,7 +241,7 @@ TEST(framer_recv, MaxMessageAndMaxPlusOne) {
 }
 
 TEST(framer_recv, HugeDeclaredLengthRefusedBeforeBuffering) {
-    CHECK(fr.init(msgbuf.data(), 1000, Rng::fill, &rng) == Error::ok);
+    CHECK(fr.init(msgbuf.data(), 1000, &env.pool, &env.keys) == Error::ok);
     memset(msgbuf.data(), 0xEE, msgbuf.size());
     // 2^63: the top bit of a 64-bit length must be 0 (RFC 6455 5.2): refused
     // from the 10 header bytes alone.
@@ -281,7 +282,7 @@ TEST(framer_recv, HeaderAloneWaitsForPayload) {
 // completes its length, though no payload byte ever comes (a server that sends
 // just such a header and then nothing must not keep the client waiting).
 TEST(framer_recv, DeclaredLengthOverLimitRefusedAtItsHeader) {
-    CHECK(fr.init(msgbuf.data(), 1000, Rng::fill, &rng) == Error::ok);
+    CHECK(fr.init(msgbuf.data(), 1000, &env.pool, &env.keys) == Error::ok);
     memset(msgbuf.data(), 0xEE, msgbuf.size());
     struct Case {
         bool fin;
@@ -320,7 +321,7 @@ TEST(framer_recv, DeclaredLength64BitAtTheLimit) {
 // The limit is per message: a continuation header whose length, added to what
 // the message already holds, passes the limit is refused at that header.
 TEST(framer_recv, ContinuationOverLimitRefusedAtItsHeader) {
-    CHECK(fr.init(msgbuf.data(), 1000, Rng::fill, &rng) == Error::ok);
+    CHECK(fr.init(msgbuf.data(), 1000, &env.pool, &env.keys) == Error::ok);
     Bytes start = server_frame(false, kBin, binary_payload(600));
     append(start, server_frame(true, kPing, bytes_of("p")));  // between the fragments
     for (uint64_t n : {uint64_t{401}, uint64_t{65536}, uint64_t{1ull << 40}}) {
@@ -348,7 +349,7 @@ TEST(framer_recv, ContinuationOverLimitRefusedAtItsHeader) {
 
 // What came before a refused header is delivered first, in stream order.
 TEST(framer_recv, FramesBeforeRefusedHeaderAreDelivered) {
-    CHECK(fr.init(msgbuf.data(), 1000, Rng::fill, &rng) == Error::ok);
+    CHECK(fr.init(msgbuf.data(), 1000, &env.pool, &env.keys) == Error::ok);
     Bytes s = server_frame(true, kText, bytes_of("first"));
     append(s, server_frame(true, kPong, bytes_of("q")));
     append(s, server_frame(false, kText, bytes_of("frag")));
@@ -803,10 +804,13 @@ TEST(framer_recv, ReceiveBeforeInitIsIoError) {
 
 TEST(framer_recv, InitRefusesMissingBuffers) {
     Framer f;
-    CHECK(f.init(nullptr, 10, Rng::fill, &rng) == Error::invalid_params);
-    CHECK(f.init(msgbuf.data(), 10, nullptr, &rng) == Error::invalid_params);
-    CHECK(f.init(msgbuf.data(), 10, Rng::fill, &rng) == Error::ok);
-    CHECK(f.init(msgbuf.data(), 10, Rng::fill, &rng) == Error::ok);  // re-init releases first
+    CHECK(f.init(nullptr, 10, &env.pool, &env.keys) == Error::invalid_params);
+    CHECK(f.init(msgbuf.data(), 10, nullptr, &env.keys) == Error::invalid_params);
+    CHECK(f.init(msgbuf.data(), 10, &env.pool, nullptr) == Error::invalid_params);
+    consensus::ws::MaskKeys no_source;
+    CHECK(f.init(msgbuf.data(), 10, &env.pool, &no_source) == Error::invalid_params);
+    CHECK(f.init(msgbuf.data(), 10, &env.pool, &env.keys) == Error::ok);
+    CHECK(f.init(msgbuf.data(), 10, &env.pool, &env.keys) == Error::ok);  // re-init releases first
     f.deinit();
     f.deinit();  // idempotent
 }

@@ -8,13 +8,13 @@
 
 #include "CppUTest/TestHarness.h"
 #include "consensus/error.h"
-#include "ws/framer.h"
 #include "core/tx_buffer.h"
+#include "ws/framer.h"
 #include "ws_test_util.h"
 
 using consensus::Error;
-using consensus::ws::Framer;
 using consensus::TxBuffer;
+using consensus::ws::Framer;
 using namespace wstest;
 
 namespace {
@@ -35,11 +35,12 @@ TEST_GROUP(framer_send) {
     Bytes txmem;
     TxBuffer tx{nullptr, 0, 0, 0};
     Rng rng;
+    FramerEnv env{&rng};
 
     void setup() override {
         txmem.assign(70000, 0);
         tx = TxBuffer{txmem.data(), txmem.size(), 0, 0};
-        CHECK(fr.init(msgbuf, sizeof msgbuf, Rng::fill, &rng) == Error::ok);
+        CHECK(fr.init(msgbuf, sizeof msgbuf, &env.pool, &env.keys) == Error::ok);
     }
     void teardown() override {
         fr.deinit();

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "consensus/port.h"
-#include "ws/framer.h"
 #include "core/tx_buffer.h"
+#include "ws/framer.h"
 
 namespace wstest {
 
@@ -102,6 +102,19 @@ struct Rng {
                 out[i] = r->seq[r->pos++ % r->seq.size()];
             }
         }
+    }
+};
+
+// What a client gives every framer: its pool of wslay contexts (n of them)
+// and its mask keys (from rng). Declare it before the framers that use it.
+struct FramerEnv {
+    static constexpr size_t kMaxContexts = 4;
+    consensus::ws::FrameContext entries[kMaxContexts];
+    consensus::ws::FrameContextPool pool;
+    consensus::ws::MaskKeys keys;
+    explicit FramerEnv(Rng* rng, size_t n = 1) {
+        keys.init(Rng::fill, rng);
+        pool.init(entries, n, consensus::ws::Framer::wslay_callbacks());
     }
 };
 
