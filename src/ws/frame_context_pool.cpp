@@ -2,6 +2,8 @@
 
 #include <wslay/wslay.h>
 
+#include "ws/framer.h"
+
 namespace consensus::ws {
 
 bool FrameContextPool::create(FrameContext* c) {
@@ -86,7 +88,7 @@ void FrameContextPool::release(FrameContext* c, bool idle) {
             return;
         }
     }
-    ContextWaiter* w = head_;
+    Framer* w = head_;
     if (w == nullptr) {
         push(&ready_, c);
         ++ready_count_;
@@ -95,14 +97,11 @@ void FrameContextPool::release(FrameContext* c, bool idle) {
     head_ = w->next_waiter_;
     if (head_ == nullptr) tail_ = nullptr;
     w->next_waiter_ = nullptr;
-    w->queued_ = false;
     --waiter_count_;
     w->granted(c);
 }
 
-void FrameContextPool::queue(ContextWaiter* w) {
-    if (w->queued_) return;
-    w->queued_ = true;
+void FrameContextPool::queue(Framer* w) {
     w->next_waiter_ = nullptr;
     if (tail_ != nullptr) {
         tail_->next_waiter_ = w;
@@ -114,18 +113,16 @@ void FrameContextPool::queue(ContextWaiter* w) {
 }
 
 // Linear: only when a connection ends while its session waits.
-void FrameContextPool::leave(ContextWaiter* w) {
-    if (!w->queued_) return;
-    ContextWaiter* prev = nullptr;
-    for (ContextWaiter* it = head_; it != nullptr; prev = it, it = it->next_waiter_) {
+void FrameContextPool::leave(Framer* w) {
+    Framer* prev = nullptr;
+    for (Framer* it = head_; it != nullptr; prev = it, it = it->next_waiter_) {
         if (it != w) continue;
         (prev != nullptr ? prev->next_waiter_ : head_) = it->next_waiter_;
         if (tail_ == it) tail_ = prev;
-        break;
+        it->next_waiter_ = nullptr;
+        --waiter_count_;
+        return;
     }
-    w->next_waiter_ = nullptr;
-    w->queued_ = false;
-    --waiter_count_;
 }
 
 }  // namespace consensus::ws

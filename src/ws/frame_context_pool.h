@@ -12,7 +12,7 @@
 // freed and created anew (wslay has no reset). If that malloc fails the pool
 // is one smaller until a later acquire creates it again.
 //
-// Framers that find none free queue here (FIFO, intrusive): the next context
+// Framers that find none free queue here (FIFO, linked through the framers): the next context
 // given back goes to the one that waited longest.
 //
 // Memory: the contexts are on the heap (one malloc each, by wslay, at init;
@@ -30,6 +30,7 @@ struct wslay_frame_callbacks;
 
 namespace consensus::ws {
 
+class Framer;
 namespace detail {
 struct RecvSlot;
 }  // namespace detail
@@ -40,18 +41,6 @@ struct FrameContext {
     wslay_frame_context* ctx;
     detail::RecvSlot* slot;
     FrameContext* next;  // in the ready or the broken list while not lent
-};
-
-/// Someone waiting for a context (a Framer). granted() hands one over.
-class ContextWaiter {
-  public:
-    virtual void granted(FrameContext* c) = 0;
-    // The pool's queue links; nobody else touches them.
-    ContextWaiter* next_waiter_ = nullptr;
-    bool queued_ = false;
-
-  protected:
-    ~ContextWaiter() = default;
 };
 
 class FrameContextPool {
@@ -74,12 +63,13 @@ class FrameContextPool {
     FrameContext* acquire(detail::RecvSlot* slot);
     /// Gives c back. idle: wslay's state is between frames with an empty
     /// input buffer (reusable as is); otherwise it is created anew. A usable
-    /// context goes to the longest waiter, if any, else to the ready list.
+    /// context goes to the longest waiter (Framer::granted), if any, else to
+    /// the ready list.
     void release(FrameContext* c, bool idle);
-    /// Waits for the next context given back (FIFO). No-op when queued.
-    void queue(ContextWaiter* w);
-    /// Leaves the queue (a connection ended while waiting). No-op otherwise.
-    void leave(ContextWaiter* w);
+    /// w waits for the next context given back (FIFO). w must not be queued.
+    void queue(Framer* w);
+    /// w, queued, leaves the queue (its connection ended while waiting).
+    void leave(Framer* w);
 
     size_t size() const { return count_; }
     /// Contexts that exist now (size() minus the broken ones).
@@ -100,8 +90,8 @@ class FrameContextPool {
     FrameContext* broken_ = nullptr;  // their contexts could not be created
     size_t ready_count_ = 0;
     size_t broken_count_ = 0;
-    ContextWaiter* head_ = nullptr;
-    ContextWaiter* tail_ = nullptr;
+    Framer* head_ = nullptr;  // linked through Framer::next_waiter_
+    Framer* tail_ = nullptr;
     size_t waiter_count_ = 0;
 };
 

@@ -291,7 +291,7 @@ void Framer::deinit() {
 // The connection ends: give back the context (created anew unless idle) or
 // stop waiting for one.
 void Framer::drop_context() {
-    pool_->leave(this);
+    if (waiting_handler_ != nullptr) pool_->leave(this);
     waiting_handler_ = nullptr;
     if (entry_ == nullptr) return;
     pool_->release(entry_, context_idle());

@@ -132,7 +132,7 @@ constexpr uint16_t kCloseMessageTooBig = 1009;
 /// 3000-4999. (wslay's event layer refuses 1012-1014; they are valid.)
 bool close_code_valid(uint16_t code);
 
-class Framer final : public ContextWaiter {
+class Framer {
   public:
     static constexpr size_t kMaxControlPayload = 125;
     static constexpr size_t kMaxCloseReason = 123;
@@ -242,7 +242,8 @@ class Framer final : public ContextWaiter {
     enum class Msg : uint8_t { none, text, binary };  // fragmented message in progress
     enum class Step : uint8_t { more, close, violation };
 
-    void granted(FrameContext* c) override;
+    friend class FrameContextPool;  // queues framers, grants them contexts
+    void granted(FrameContext* c);
     bool borrow(FrameHandler& h);
     void drop_context();
     bool context_idle() const;
@@ -266,6 +267,7 @@ class Framer final : public ContextWaiter {
     MaskKeys* keys_ = nullptr;
     FrameContext* entry_ = nullptr;            // the borrowed context, if any
     FrameHandler* waiting_handler_ = nullptr;  // set while queued for a context
+    Framer* next_waiter_ = nullptr;            // the pool's queue
     uint8_t* message_buf_ = nullptr;
     size_t max_message_ = 0;
     detail::RecvSlot slot_{nullptr, nullptr, detail::IoStatus::none, {}};

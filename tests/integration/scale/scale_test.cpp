@@ -127,11 +127,9 @@ void print_row(const char* what, long long value, const char* unit) {
     printf("  scale: %-52s %12lld %s\n", what, value, unit);
 }
 
-}  // namespace
-
-TEST_GROUP(Scale){};
-
-TEST(Scale, ThousandSessionsOneLoop) {
+// kSessions sessions open, echo once and close in one loop; frame_parsers
+// as given (0: one per session).
+void thousand_sessions(uint16_t frame_parsers) {
     setvbuf(stdout, nullptr, _IONBF, 0);
     const rlim_t nofile = raise_nofile();  // before the server starts: it inherits it
     printf("\n  scale: RLIMIT_NOFILE %llu\n", static_cast<unsigned long long>(nofile));
@@ -157,6 +155,7 @@ TEST(Scale, ThousandSessionsOneLoop) {
     cfg.max_headers = 32;
     cfg.max_body_bytes = 1024;
     cfg.listeners_per_event = 1;
+    cfg.frame_parsers = frame_parsers;
     consensus::ClientOptions opt;
     opt.server_url = url.c_str();
     opt.payment_hook = consensus::cli::demo_payment_hook;  // free mode: never asked
@@ -224,9 +223,10 @@ TEST(Scale, ThousandSessionsOneLoop) {
 
     printf(
         "  scale: config tx %u, rx %u, work %u, max_message %u, max_payment_header %u, "
-        "max_header_line %u, max_body %u, listeners_per_event %u\n",
+        "max_header_line %u, max_body %u, listeners_per_event %u, frame_parsers %u\n",
         cfg.tx_buffer_bytes, cfg.rx_buffer_bytes, cfg.work_buffer_bytes, cfg.max_message_bytes,
-        cfg.max_payment_header, cfg.max_header_line, cfg.max_body_bytes, cfg.listeners_per_event);
+        cfg.max_payment_header, cfg.max_header_line, cfg.max_body_bytes, cfg.listeners_per_event,
+        cfg.frame_parsers);
     print_row("Client::required_bytes (caller's block), total",
               static_cast<long long>(client_bytes), "B");
     print_row("  per session", static_cast<long long>(client_bytes / kSessions), "B");
@@ -248,6 +248,24 @@ TEST(Scale, ThousandSessionsOneLoop) {
     print_row("time to close all (close handshakes)", static_cast<long long>(t_closed - t_echo),
               "ms");
     if (!itest::heap::available()) printf("  scale: heap not counted under ASan (figures are 0)\n");
+    // One wslay context per parser at init; whole frames never keep one, so
+    // no connection ends mid-frame here and none is created again.
+    if (itest::heap::available()) {
+        LONGS_EQUAL(frame_parsers != 0 ? frame_parsers : kSessions, init_heap.allocs);
+    }
+}
+
+}  // namespace
+
+TEST_GROUP(Scale){};
+
+TEST(Scale, ThousandSessionsOneLoop) {
+    thousand_sessions(0);
+}
+
+// The gateway advice of config.h: 16 parsers for 1000 sessions.
+TEST(Scale, ThousandSessionsSixteenFrameParsers) {
+    thousand_sessions(16);
 }
 
 // One session's TLS handshake stalls (the peer accepts and never speaks);
@@ -356,8 +374,17 @@ TEST(Scale, MemoryPerKnob) {
         align(listener_row * base.listeners_per_event);
     const size_t request_bytes = align(sizeof(consensus::RequestSlot)) + base.tx_buffer_bytes +
                                  base.rx_buffer_bytes + base.work_buffer_bytes;
+    // frame_parsers 0: one parser's pool entry per session, rounded up together.
+    const size_t entry = sizeof(consensus::ws::FrameContext);
     const Knob knobs[] = {
-        {"max_sessions +1", [](Config& c) { ++c.max_sessions; }, session_bytes},
+        {"max_sessions +1 (and its frame parser)", [](Config& c) { ++c.max_sessions; },
+         session_bytes + align(2 * entry) - align(entry)},
+        {"max_sessions +1, frame_parsers = 1 (shared parser)",
+         [](Config& c) {
+             ++c.max_sessions;
+             c.frame_parsers = 1;
+         },
+         session_bytes},
         {"max_requests +1", [](Config& c) { ++c.max_requests; }, request_bytes},
         {"tx_buffer_bytes +1024 (per session and request)",
          [](Config& c) { c.tx_buffer_bytes += 1024; }, 2 * 1024},
@@ -384,8 +411,9 @@ TEST(Scale, MemoryPerKnob) {
         LONGS_EQUAL(k.expected, delta);
     }
     const size_t tls_cache_bytes = align(sizeof(consensus::TlsCacheEntry) * base.tls_session_cache);
-    LONGS_EQUAL(
-        align(sizeof(consensus::ClientCore)) + tls_cache_bytes + session_bytes + request_bytes, rb);
+    LONGS_EQUAL(align(sizeof(consensus::ClientCore)) + tls_cache_bytes + align(entry) +
+                    session_bytes + request_bytes,
+                rb);
 
     // Shared HTTP lanes (Config::max_handshakes > 0): a session keeps only
     // its frame buffer and message buffer; each lane costs its state and
@@ -402,13 +430,13 @@ TEST(Scale, MemoryPerKnob) {
                               base.rx_buffer_bytes + base.work_buffer_bytes;
     const Knob shared_knobs[] = {
         {"shared: max_sessions +1 (and max_handshakes)", [](Config& c) { ++c.max_sessions; },
-         shared_session},
+         shared_session + align(2 * entry) - align(entry)},
         {"shared: max_handshakes +1 (max_sessions +1 too)",
          [](Config& c) {
              ++c.max_sessions;
              ++c.max_handshakes;
          },
-         shared_session + lane_bytes},
+         shared_session + lane_bytes + align(2 * entry) - align(entry)},
         {"shared: session_tx_bytes +1024 (per session)",
          [](Config& c) { c.session_tx_bytes += 1024; }, 1024},
         {"shared: work_buffer_bytes +1024 (per lane and request)",
@@ -423,6 +451,6 @@ TEST(Scale, MemoryPerKnob) {
     }
     // The queue (2 B per session, rounded to 16) and the scratch (rx_buffer_bytes).
     LONGS_EQUAL(align(sizeof(consensus::ClientCore)) + tls_cache_bytes + kA + base.rx_buffer_bytes +
-                    lane_bytes + shared_session + request_bytes,
+                    lane_bytes + align(entry) + shared_session + request_bytes,
                 rs);
 }
