@@ -136,6 +136,8 @@ struct Recorder final : consensus::ws::FrameHandler {
     void on_close(uint16_t code, const char* reason, size_t n) override {
         events.push_back(Event{'c', false, std::string(reason, n), code});
     }
+    size_t parser_ready = 0;  // on_parser_ready calls
+    void on_parser_ready() override { ++parser_ready; }
     virtual ~Recorder() = default;
 };
 
