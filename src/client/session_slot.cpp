@@ -370,12 +370,11 @@ long SessionSlot::recv_frames(void* self, uint8_t* buf, size_t len) {
 }
 
 void SessionSlot::receive_frames() {
-    const bool parked = framer_.waiting_for_parser();
     switch (framer_.receive(recv_frames, this, link_.tx(), *this)) {
         case ws::Framer::RecvStatus::would_block:
             return;
         case ws::Framer::RecvStatus::no_parser:
-            park_reading(parked);
+            park_reading();
             return;
         case ws::Framer::RecvStatus::peer_closed_io:
         case ws::Framer::RecvStatus::io_error:
@@ -412,10 +411,8 @@ void SessionSlot::receive_frames() {
 
 // No frame parser free (Config::frame_parsers): stop asking for read
 // readiness, so poll() sleeps; the bytes wait in the socket until
-// on_parser_ready. The readable socket is proof of life as of now: this
-// session's keepalive ends it no earlier than the one holding the parser.
-void SessionSlot::park_reading(bool already) {
-    if (!already) keepalive_.on_rx(now_);
+// on_parser_ready.
+void SessionSlot::park_reading() {
     link_.conn().set_interest(false, link_.tx().pending() > 0);
 }
 
@@ -490,7 +487,12 @@ bool SessionSlot::write_owed_close() {
 }
 
 void SessionSlot::keepalive(uint64_t now) {
-    switch (keepalive_.due(now)) {
+    Keepalive::Due due = keepalive_.due(now);
+    // Waiting for a frame parser it cannot read the pong that may wait in its
+    // socket: no verdict until it reads again (the sessions holding the
+    // parsers have theirs), only pings.
+    if (due == Keepalive::Due::dead && framer_.waiting_for_parser()) due = Keepalive::Due::ping;
+    switch (due) {
         case Keepalive::Due::nothing:
             return;
         case Keepalive::Due::ping:

@@ -136,7 +136,7 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     void step_closing(uint64_t now);
     bool write_owed_close();
     void receive_frames();
-    void park_reading(bool already);
+    void park_reading();
     void release_parser();
     void step_stage(uint64_t now);
     void on_protocol_violation();
