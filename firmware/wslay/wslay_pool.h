@@ -1,8 +1,10 @@
 /* wslay's frame contexts on the device: a fixed pool instead of a heap.
  * wslay_frame_context_init takes one per connection (struct
  * wslay_frame_context: a 4 KiB input buffer and the frame state, 4,208 B on
- * Cortex-M4); the client holds one per session for the session's life
- * (src/ws/framer.cpp frees the old one before it takes the next). */
+ * Cortex-M4); the client holds Config::frame_parsers of them (0: one per
+ * session) from Client::init to deinit, and frees one before it takes its
+ * replacement (src/ws/frame_context_pool.cpp, after a connection ended
+ * mid-frame), so the pool never needs a spare. */
 #ifndef CONSENSUS_FIRMWARE_WSLAY_POOL_H
 #define CONSENSUS_FIRMWARE_WSLAY_POOL_H
 
@@ -12,7 +14,8 @@
 extern "C" {
 #endif
 
-/* Contexts in the pool: Config::max_sessions of the device (one). */
+/* Contexts in the pool: the device's frame parsers (max_sessions 1,
+ * frame_parsers 0: one). */
 enum { kWslayContexts = 1 };
 
 /* Contexts taken now and at most at once; requests the pool refused. */

@@ -52,9 +52,10 @@ constexpr uint16_t kTlsMaxFragmentDefault = 4096;
 /// may still not fit size_t on a 32-bit target: init refuses that too.
 struct Config {
     /// Concurrent sessions, 0..32767 (kMaxSlots); max_sessions + max_requests
-    /// >= 1. Each costs 3,824 B of state (x86_64) + tx_buffer_bytes
+    /// >= 1. Each costs 3,736 B of state (x86_64) + tx_buffer_bytes
     /// + rx_buffer_bytes + max(max_message_bytes, work_buffer_bytes) + 16 B per
-    /// listener slot (11 event types x listeners_per_event).
+    /// listener slot (11 event types x listeners_per_event), and a frame
+    /// parser when frame_parsers is 0 (see there).
     uint16_t max_sessions = 1;
     /// Concurrent stand-alone token requests (request_token), 0..32767
     /// (kMaxSlots). Each costs 2,624 B of state (x86_64) + tx_buffer_bytes
@@ -148,10 +149,11 @@ struct Config {
     /// whole frames give it back at once.
     /// The trade-off: a session that finds none free waits without reading
     /// (its bytes stay in the kernel's socket buffer; timers, keepalive
-    /// pings and sends go on) until one is given back, longest waiter
-    /// first. So a server that stops mid-frame on frame_parsers sessions
-    /// stalls reading on all the others until those sessions' keepalive
-    /// timeouts end them (2 x ping_interval_ms; 0 turns that bound off).
+    /// pings and sends go on; it is not declared dead while it cannot read)
+    /// until one is given back, longest waiter first. So a server that stops
+    /// mid-frame on frame_parsers sessions stalls reading on all the others
+    /// until those sessions' keepalive timeouts end them (2 x
+    /// ping_interval_ms; ping_interval_ms 0 removes that bound).
     /// Advice: 0 for a few sessions; a gateway with many mostly idle
     /// sessions, 4-16 (the memory of 4-16 sessions' parsers instead of
     /// max_sessions'). A connection that ends mid-frame frees and

@@ -18,14 +18,14 @@
 #include <string>
 
 #include "consensus/port.h"
+#include "core/tx_buffer.h"
 #include "fuzz_util.h"
 #include "ws/framer.h"
-#include "core/tx_buffer.h"
 
 using consensus::Error;
+using consensus::TxBuffer;
 using consensus::ws::FrameHandler;
 using consensus::ws::Framer;
-using consensus::TxBuffer;
 using RS = Framer::RecvStatus;
 
 namespace {
@@ -155,9 +155,13 @@ Outcome run_pass(const uint8_t* data, size_t size, uint8_t cfg, uint8_t split_se
     std::unique_ptr<uint8_t[]> txmem(new uint8_t[tx_cap]);
     TxBuffer tx{txmem.get(), tx_cap, 0, 0};
     uint8_t counter = 0;
+    consensus::ws::MaskKeys keys;
+    keys.init(fill_counter, &counter);
+    consensus::ws::FrameContext entry;
+    consensus::ws::FrameContextPool pool;  // one context, as a client with frame_parsers = 1
+    fuzz::require(pool.init(&entry, 1, Framer::wslay_callbacks()) == Error::ok, "pool init failed");
     Framer fr;
-    fuzz::require(fr.init(msgbuf.get(), max_msg, fill_counter, &counter) == Error::ok,
-                  "init failed");
+    fuzz::require(fr.init(msgbuf.get(), max_msg, &pool, &keys) == Error::ok, "init failed");
     Checker h;
     h.fr = &fr;
     h.tx = &tx;
