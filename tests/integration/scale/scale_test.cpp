@@ -129,7 +129,7 @@ void print_row(const char* what, long long value, const char* unit) {
 
 // kSessions sessions open, echo once and close in one loop; frame_parsers
 // as given (0: one per session).
-void thousand_sessions(uint16_t frame_parsers) {
+void thousand_sessions(uint16_t frame_parsers, uint16_t handshakes = 0) {
     setvbuf(stdout, nullptr, _IONBF, 0);
     const rlim_t nofile = raise_nofile();  // before the server starts: it inherits it
     printf("\n  scale: RLIMIT_NOFILE %llu\n", static_cast<unsigned long long>(nofile));
@@ -156,6 +156,8 @@ void thousand_sessions(uint16_t frame_parsers) {
     cfg.max_body_bytes = 1024;
     cfg.listeners_per_event = 1;
     cfg.frame_parsers = frame_parsers;
+    cfg.max_handshakes = handshakes;  // 0: every session has its own HTTP lane
+    if (handshakes > 0) cfg.session_tx_bytes = 1024;
     consensus::ClientOptions opt;
     opt.server_url = url.c_str();
     opt.payment_hook = consensus::cli::demo_payment_hook;  // free mode: never asked
@@ -223,10 +225,11 @@ void thousand_sessions(uint16_t frame_parsers) {
 
     printf(
         "  scale: config tx %u, rx %u, work %u, max_message %u, max_payment_header %u, "
-        "max_header_line %u, max_body %u, listeners_per_event %u, frame_parsers %u\n",
+        "max_header_line %u, max_body %u, listeners_per_event %u, frame_parsers %u, "
+        "max_handshakes %u, session_tx_bytes %u\n",
         cfg.tx_buffer_bytes, cfg.rx_buffer_bytes, cfg.work_buffer_bytes, cfg.max_message_bytes,
         cfg.max_payment_header, cfg.max_header_line, cfg.max_body_bytes, cfg.listeners_per_event,
-        cfg.frame_parsers);
+        cfg.frame_parsers, cfg.max_handshakes, cfg.session_tx_bytes);
     print_row("Client::required_bytes (caller's block), total",
               static_cast<long long>(client_bytes), "B");
     print_row("  per session", static_cast<long long>(client_bytes / kSessions), "B");
@@ -266,6 +269,11 @@ TEST(Scale, ThousandSessionsOneLoop) {
 // The gateway advice of config.h: 16 parsers for 1000 sessions.
 TEST(Scale, ThousandSessionsSixteenFrameParsers) {
     thousand_sessions(16);
+}
+
+// A gateway's whole advice: 16 shared HTTP lanes and 16 frame parsers.
+TEST(Scale, ThousandSessionsSixteenLanesAndFrameParsers) {
+    thousand_sessions(16, 16);
 }
 
 // One session's TLS handshake stalls (the peer accepts and never speaks);
