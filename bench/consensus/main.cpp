@@ -254,7 +254,9 @@ constexpr uint64_t kMaxTxBytes = 1u << 20;
 // Sizing for one benchmark run. Why these numbers: the per-session buffers
 // decide RSS per session at --conns 1000.
 //  - shared HTTP lanes (max_handshakes): only the upgrade needs HTTP memory,
-//    so 16 lanes serve every connection in turn (docs/MEMORY.md);
+//    so 16 lanes serve every connection in turn; and 16 shared frame parsers
+//    (frame_parsers): one is held only while a frame is half-read
+//    (docs/MEMORY.md);
 //  - session tx: room for the whole window of frames so a burst of sends is
 //    coalesced into one socket write (capped at 1 MiB; floor 256);
 //  - the lanes' tx: the upgrade request (1088 is the client's floor); rx:
@@ -268,7 +270,9 @@ consensus::Config bench_config(const Args& a, uint64_t in_flight) {
     const uint64_t frame = a.size + 14;
     uint64_t tx = frame * in_flight;
     if (tx > kMaxTxBytes) tx = frame > kMaxTxBytes ? frame : kMaxTxBytes;
-    c.max_handshakes = static_cast<uint16_t>(a.conns < 16 ? a.conns : 16);
+    const uint16_t shared = static_cast<uint16_t>(a.conns < 16 ? a.conns : 16);
+    c.max_handshakes = shared;
+    c.frame_parsers = shared;
     c.session_tx_bytes = static_cast<uint32_t>(tx < 256 ? 256 : tx);
     c.max_payment_header = 64;
     c.tx_buffer_bytes = 1088;
