@@ -142,21 +142,18 @@ struct Config {
     /// 0 (the default): one per session (max_sessions), nothing ever waits.
     /// Otherwise 1 .. max_sessions. Each is one heap allocation by wslay at
     /// init (4,256 B requested on x86_64, 4,208 B on Cortex-M4: a 4 KiB input
-    /// buffer; glibc's malloc_usable_size says 4,264 B), plus 24 B in the
-    /// block (x86_64; 12 B on 32-bit ARM); init is no_resources when one
-    /// cannot be allocated. One thread reads one socket at a time, so a
-    /// session holds a parser only while one of its frames is half-read;
-    /// whole frames give it back at once.
-    /// The trade-off: a session that finds none free waits without reading
-    /// (its bytes stay in the kernel's socket buffer; timers, keepalive
-    /// pings and sends go on; it is not declared dead while it cannot read)
-    /// until one is given back, longest waiter first. So a server that stops
-    /// mid-frame on frame_parsers sessions stalls reading on all the others
-    /// until those sessions' keepalive timeouts end them (2 x
-    /// ping_interval_ms; ping_interval_ms 0 removes that bound).
-    /// Advice: 0 for a few sessions; a gateway with many mostly idle
-    /// sessions, 4-16 (the memory of 4-16 sessions' parsers instead of
-    /// max_sessions'). A connection that ends mid-frame frees and
+    /// buffer; glibc's malloc_usable_size says 4,264 B), plus 152 B in the
+    /// block (x86_64; 140 B on 32-bit ARM: the pool entry and the 125-byte
+    /// buffer where a control frame that arrives in pieces is gathered); init is no_resources when
+    /// one cannot be allocated. One thread reads one socket at a time, so a session holds a parser
+    /// only while one of its frames is half-read; whole frames give it back at once. The trade-off:
+    /// a session that finds none free waits without reading (its bytes stay in the kernel's socket
+    /// buffer; timers, keepalive pings and sends go on; it is not declared dead while it cannot
+    /// read) until one is given back, longest waiter first. So a server that stops mid-frame on
+    /// frame_parsers sessions stalls reading on all the others until those sessions' keepalive
+    /// timeouts end them (2 x ping_interval_ms; ping_interval_ms 0 removes that bound). Advice: 0
+    /// for a few sessions; a gateway with many mostly idle sessions, 4-16 (the memory of 4-16
+    /// sessions' parsers instead of max_sessions'). A connection that ends mid-frame frees and
     /// re-allocates its parser (wslay cannot reset one); if that allocation
     /// fails, one parser fewer until a later attempt succeeds.
     uint16_t frame_parsers = 0;

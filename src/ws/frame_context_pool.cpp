@@ -49,7 +49,7 @@ Error FrameContextPool::init(FrameContext* entries, size_t count,
 void FrameContextPool::deinit() {
     for (size_t i = 0; i < count_; ++i) {
         if (entries_[i].ctx != nullptr) wslay_frame_context_free(entries_[i].ctx);
-        entries_[i] = FrameContext{nullptr, nullptr, nullptr};
+        entries_[i] = FrameContext{nullptr, nullptr, nullptr, {}};
     }
     entries_ = nullptr;
     count_ = 0;

@@ -16,8 +16,8 @@
 // given back goes to the one that waited longest.
 //
 // Memory: the contexts are on the heap (one malloc each, by wslay, at init;
-// one free + malloc per mid-frame end), the entries (24 B each on x86_64) in
-// the caller's block. Single-threaded; no exceptions.
+// one free + malloc per mid-frame end), the entries (152 B each on x86_64: the control-frame buffer
+// is 125) in the caller's block. Single-threaded; no exceptions.
 #pragma once
 
 #include <stddef.h>
@@ -38,9 +38,13 @@ struct RecvSlot;
 /// One pooled context. wslay's user data is the entry (fixed at creation);
 /// slot points at the borrowing framer's RecvSlot while it is lent.
 struct FrameContext {
+    static constexpr size_t kMaxControlPayload = 125;
     wslay_frame_context* ctx;
     detail::RecvSlot* slot;
     FrameContext* next;  // in the ready or the broken list while not lent
+    // A control frame that arrives in pieces is gathered here: while it is
+    // half-read its framer holds this entry (the context is not idle).
+    uint8_t ctrl[kMaxControlPayload];
 };
 
 class FrameContextPool {

@@ -411,7 +411,7 @@ Framer::RecvStatus Framer::receive_loop(TxBuffer& tx, FrameHandler& h) {
 // Returns 0 or the close code to fail with. The HeadScan has already refused
 // every header these checks refuse (by the same head_code, on its own copy of
 // the fragmentation state); they are repeated here on wslay's reading of the
-// header because the copies into message_buf_ and ctrl_buf_ rely on them.
+// header because the copies into message_buf_ and the entry's ctrl rely on them.
 uint16_t Framer::check_frame_start(const wslay_frame_iocb& f) {
     frame_got_ = 0;
     // msg_len_ is 0 unless a fragmented message is in progress.
@@ -470,10 +470,10 @@ Framer::Step Framer::on_control(const wslay_frame_iocb& f, bool first, bool done
     if (!(first && done)) {
         // Arrived in pieces: gather (at most 125 bytes, checked at frame start).
         if (first) ctrl_len_ = 0;
-        memcpy(ctrl_buf_ + ctrl_len_, f.data, f.data_length);
+        memcpy(entry_->ctrl + ctrl_len_, f.data, f.data_length);
         ctrl_len_ = static_cast<uint8_t>(ctrl_len_ + f.data_length);
         if (!done) return Step::more;
-        p = ctrl_buf_;
+        p = entry_->ctrl;
         n = ctrl_len_;
     }
     switch (f.opcode) {

@@ -287,7 +287,6 @@ class Framer {
     uint16_t echo_code_ = 0;
     uint8_t ctrl_len_ = 0;
     uint8_t pong_len_ = 0;
-    uint8_t ctrl_buf_[kMaxControlPayload];  // a control frame that arrived in pieces
     uint8_t pong_buf_[kMaxControlPayload];  // the owed pong's payload
     bool receiving_ = false;
 };

@@ -535,9 +535,7 @@ TEST(client_init, SharedLanesTakeTheHttpBuffersOutOfEachSession) {
     c.max_message_bytes = 1024;
     const size_t shared = Client::required_bytes(c);
     CHECK_EQUAL(expected_required_bytes(c), shared);
-    const size_t per_session = align16(sizeof(SessionSlot)) + 1024 + 1024 + 2 * 176;
-    CHECK(shared < 1000 * per_session + 8 * 32 * 1024);
-    CHECK(shared * 4 < own);
+    CHECK(shared * 4 < own);  // 1000 x (tx 4 KiB, rx 2 KiB, work 16 KiB) stay out
 }
 
 // 0 slots: post() is off and costs nothing; each slot costs its header and bytes.
