@@ -52,12 +52,12 @@ constexpr uint16_t kTlsMaxFragmentDefault = 4096;
 /// may still not fit size_t on a 32-bit target: init refuses that too.
 struct Config {
     /// Concurrent sessions, 0..32767 (kMaxSlots); max_sessions + max_requests
-    /// >= 1. Each costs 3,824 B of state (x86_64) + tx_buffer_bytes
+    /// >= 1. Each costs 3,104 B of state (x86_64) + tx_buffer_bytes
     /// + rx_buffer_bytes + max(max_message_bytes, work_buffer_bytes) + 16 B per
     /// listener slot (11 event types x listeners_per_event).
     uint16_t max_sessions = 1;
     /// Concurrent stand-alone token requests (request_token), 0..32767
-    /// (kMaxSlots). Each costs 2,624 B of state (x86_64) + tx_buffer_bytes
+    /// (kMaxSlots). Each costs 1,912 B of state (x86_64) + tx_buffer_bytes
     /// + rx_buffer_bytes + work_buffer_bytes.
     uint16_t max_requests = 1;
     /// Outgoing bytes staged per connection: HTTP requests and WebSocket frames.
