@@ -3,7 +3,6 @@
 #include <limits.h>
 #include <mbedtls/asn1.h>
 #include <mbedtls/net_sockets.h>  // MBEDTLS_ERR_NET_* codes only
-#include <mbedtls/platform.h>     // mbedtls_calloc, mbedtls_free
 #include <mbedtls/ssl.h>
 #include <mbedtls/version.h>
 #include <mbedtls/x509.h>
@@ -14,6 +13,7 @@
 #include "core/strview.h"
 #include "tls/session_cache.h"
 #include "tls/tls.h"
+#include "tls/tls_alloc.h"
 
 namespace consensus {
 
@@ -161,7 +161,7 @@ TlsStatus TlsSession::setup(TlsShared* shared, const char* host, uint16_t port,
     if (!ip && memchr(name.data, ':', name.size) != nullptr) return TlsStatus::bad_host;
     // The context comes from mbedTLS's heap, like everything it allocates for
     // the session: a connection without TLS never pays for it.
-    ssl_ = static_cast<mbedtls_ssl_context*>(::mbedtls_calloc(1, sizeof(mbedtls_ssl_context)));
+    ssl_ = static_cast<mbedtls_ssl_context*>(tls_calloc(1, sizeof(mbedtls_ssl_context)));
     if (ssl_ == nullptr) return setup_failed(MBEDTLS_ERR_SSL_ALLOC_FAILED, TlsStatus::no_memory);
     mbedtls_ssl_init(ssl_);
     int rc = mbedtls_ssl_setup(ssl_, &shared->conf);
@@ -379,9 +379,7 @@ void TlsSession::free() {
     scanning_ = false;
     if (ssl_ == nullptr) return;
     mbedtls_ssl_free(ssl_);
-    // Qualified: on 2.28 without MBEDTLS_PLATFORM_MEMORY mbedtls_free is the
-    // macro free, which here would name this member function.
-    ::mbedtls_free(ssl_);
+    tls_free(ssl_);
     ssl_ = nullptr;
 }
 
