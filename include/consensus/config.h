@@ -230,12 +230,12 @@ struct ClientOptions {
     /// measured on x86_64): with the mbedTLS 3.6 build of scripts/install-deps
     /// mbedtls-3.6, a server that accepts 4096 lets mbedTLS cut its input
     /// record buffer from 16,717 to 4,429 B after the handshake: 12,288 B less
-    /// held while the connection is open (TLS 1.3: 15,282 B held instead of
-    /// 27,570 B; TLS 1.2: 12,862 B instead of 25,134 B). Smaller lengths cut
+    /// held while the connection is open (TLS 1.3: 15,739 B held instead of
+    /// 28,027 B; TLS 1.2: 13,319 B instead of 25,591 B). Smaller lengths cut
     /// more (unmeasured). The handshake peak does not fall (the cut comes after
     /// it) but rises, briefly, as the smaller buffer is allocated before the
-    /// larger is freed: 31,339 B against 29,242 B (TLS 1.2), 31,759 B against
-    /// 30,834 B (TLS 1.3). Debian's mbedTLS 2.28 cannot resize its buffers (16 KiB in and
+    /// larger is freed: 31,796 B against 29,707 B (TLS 1.2), 32,216 B against
+    /// 31,291 B (TLS 1.3). Debian's mbedTLS 2.28 cannot resize its buffers (16 KiB in and
     /// out at compile time): asking changes no memory there. Nothing in the
     /// caller's block.
     uint16_t tls_max_fragment_bytes = kTlsMaxFragmentDefault;

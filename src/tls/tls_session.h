@@ -138,8 +138,8 @@ class TlsSession {
     void close_notify();
 
     /// Returns mbedTLS's buffers, the host copy and the context to mbedTLS's
-    /// heap; drops a pending record. Keeps the diagnostics (the owner reads them after releasing a
-    /// failed session). Idempotent, no errors.
+    /// heap; drops a pending record. Keeps the diagnostics (the owner reads
+    /// them after releasing a failed session). Idempotent, no errors.
     void free();
 
     /// Zeroes error_code() and verify_flags() (a new connection, TLS or not).
