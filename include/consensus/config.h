@@ -52,13 +52,13 @@ constexpr uint16_t kTlsMaxFragmentDefault = 4096;
 /// may still not fit size_t on a 32-bit target: init refuses that too.
 struct Config {
     /// Concurrent sessions, 0..32767 (kMaxSlots); max_sessions + max_requests
-    /// >= 1. Each costs 2,952 B of state (x86_64) + tx_buffer_bytes
+    /// >= 1. Each costs 3,104 B of state (x86_64) + tx_buffer_bytes
     /// + rx_buffer_bytes + max(max_message_bytes, work_buffer_bytes) + 16 B per
     /// listener slot (11 event types x listeners_per_event), and a frame
     /// parser when frame_parsers is 0 (see there).
     uint16_t max_sessions = 1;
     /// Concurrent stand-alone token requests (request_token), 0..32767
-    /// (kMaxSlots). Each costs 2,624 B of state (x86_64) + tx_buffer_bytes
+    /// (kMaxSlots). Each costs 1,912 B of state (x86_64) + tx_buffer_bytes
     /// + rx_buffer_bytes + work_buffer_bytes.
     uint16_t max_requests = 1;
     /// Outgoing bytes staged per connection: HTTP requests and WebSocket frames.
@@ -268,12 +268,12 @@ struct ClientOptions {
     /// measured on x86_64): with the mbedTLS 3.6 build of scripts/install-deps
     /// mbedtls-3.6, a server that accepts 4096 lets mbedTLS cut its input
     /// record buffer from 16,717 to 4,429 B after the handshake: 12,288 B less
-    /// held while the connection is open (TLS 1.3: 15,282 B held instead of
-    /// 27,570 B; TLS 1.2: 12,862 B instead of 25,134 B). Smaller lengths cut
+    /// held while the connection is open (TLS 1.3: 15,739 B held instead of
+    /// 28,027 B; TLS 1.2: 13,319 B instead of 25,591 B). Smaller lengths cut
     /// more (unmeasured). The handshake peak does not fall (the cut comes after
     /// it) but rises, briefly, as the smaller buffer is allocated before the
-    /// larger is freed: 31,339 B against 29,242 B (TLS 1.2), 31,759 B against
-    /// 30,834 B (TLS 1.3). Debian's mbedTLS 2.28 cannot resize its buffers (16 KiB in and
+    /// larger is freed: 31,796 B against 29,707 B (TLS 1.2), 32,216 B against
+    /// 31,291 B (TLS 1.3). Debian's mbedTLS 2.28 cannot resize its buffers (16 KiB in and
     /// out at compile time): asking changes no memory there. Nothing in the
     /// caller's block.
     uint16_t tls_max_fragment_bytes = kTlsMaxFragmentDefault;

@@ -4,11 +4,13 @@
 // outcomes to Error. Non-blocking throughout; driven from the poll loop.
 // Single-threaded.
 //
-// Memory: this object (848 B on x86_64, the TLS session's context inside).
-// With TLS, the session allocates mbedTLS's record buffers per connection
-// (~37 KB with Debian's 16 KiB records; ~45 KB peak during the handshake; our
-// 3.6 build: 12.9 to 27.6 KB held, 29 to 32 KB peak: docs/MEMORY.md) plus a copy
-// of the host name; all freed by close().
+// Memory: this object (120 B on x86_64, whatever the mbedTLS line: the TLS
+// session holds a pointer to its mbedTLS context, not the context). With TLS,
+// open() has the session allocate the context (736 B with Debian's 2.28, 456 B
+// with our 3.6 build) and mbedTLS's record buffers per connection (~37 KB with
+// Debian's 16 KiB records; ~45 KB peak during the handshake; our 3.6 build:
+// 13.3 to 28.0 KB held, 29.7 to 32.2 KB peak: docs/MEMORY.md) plus a copy of the
+// host name, all from mbedTLS's allocator; all freed by close().
 #pragma once
 
 #include <stddef.h>

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "consensus/strview.h"
+#include "tls/cache_claim.h"
 
 namespace consensus {
 
@@ -34,14 +35,6 @@ struct TlsCacheEntry {
     uint8_t host_len;  // 0: the entry belongs to nobody
     bool holds;        // session holds something the server granted
     char host[kMaxCachedHost];
-};
-
-/// Which entry a connection holds, and since when: a claim made before the
-/// entry passed to another host is stale, and stale claims neither read nor
-/// write it.
-struct TlsCacheClaim {
-    int index = -1;  // -1: no entry (no cache, or the host is too long)
-    uint32_t generation = 0;
 };
 
 class TlsSessionCache {

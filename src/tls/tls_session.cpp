@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <mbedtls/asn1.h>
 #include <mbedtls/net_sockets.h>  // MBEDTLS_ERR_NET_* codes only
+#include <mbedtls/ssl.h>
 #include <mbedtls/version.h>
 #include <mbedtls/x509.h>
 #include <mbedtls/x509_crt.h>
@@ -10,7 +11,9 @@
 
 #include "consensus/port.h"
 #include "core/strview.h"
+#include "tls/session_cache.h"
 #include "tls/tls.h"
+#include "tls/tls_alloc.h"
 
 namespace consensus {
 
@@ -113,7 +116,7 @@ const char* certificate_problem(uint32_t flags) {
 }
 
 TlsSession::TlsSession()
-    : ssl_{},
+    : ssl_(nullptr),
       transport_(nullptr),
       transport_ctx_(nullptr),
       pending_send_(0),
@@ -122,7 +125,6 @@ TlsSession::TlsSession()
       ip_host_{},
       cache_(nullptr),
       claim_{},
-      live_(false),
       transport_failed_(false),
       offered_(false),
       chain_checked_(false),
@@ -157,9 +159,12 @@ TlsStatus TlsSession::setup(TlsShared* shared, const char* host, uint16_t port,
     // No DNS name holds ':', so such a host that is no IPv6 address (a zone
     // id, say) could match nothing: refuse it before it reaches SNI.
     if (!ip && memchr(name.data, ':', name.size) != nullptr) return TlsStatus::bad_host;
-    mbedtls_ssl_init(&ssl_);
-    live_ = true;
-    int rc = mbedtls_ssl_setup(&ssl_, &shared->conf);
+    // The context comes from mbedTLS's heap, like everything it allocates for
+    // the session: a connection without TLS never pays for it.
+    ssl_ = static_cast<mbedtls_ssl_context*>(tls_calloc(1, sizeof(mbedtls_ssl_context)));
+    if (ssl_ == nullptr) return setup_failed(MBEDTLS_ERR_SSL_ALLOC_FAILED, TlsStatus::no_memory);
+    mbedtls_ssl_init(ssl_);
+    int rc = mbedtls_ssl_setup(ssl_, &shared->conf);
     if (rc != 0) return setup_failed(rc, TlsStatus::tls_failed);
     rc = use_host(host, ip);
     if (rc != 0) return setup_failed(rc, TlsStatus::bad_host);
@@ -168,7 +173,7 @@ TlsStatus TlsSession::setup(TlsShared* shared, const char* host, uint16_t port,
     transport_ctx_ = ctx;
     scanning_ = true;
     header_got_ = 0;
-    mbedtls_ssl_set_bio(&ssl_, this, &TlsSession::bio_send, &TlsSession::bio_recv, nullptr);
+    mbedtls_ssl_set_bio(ssl_, this, &TlsSession::bio_send, &TlsSession::bio_recv, nullptr);
     return TlsStatus::ok;
 }
 
@@ -184,10 +189,10 @@ TlsStatus TlsSession::setup(TlsShared* shared, const char* host, uint16_t port,
 // authmode REQUIRED that never set a name fails the handshake with
 // MBEDTLS_ERR_SSL_CERTIFICATE_VERIFICATION_WITHOUT_HOSTNAME.
 int TlsSession::use_host(const char* host, bool ip) {
-    const int rc = mbedtls_ssl_set_hostname(&ssl_, ip ? nullptr : host);
+    const int rc = mbedtls_ssl_set_hostname(ssl_, ip ? nullptr : host);
     if (rc != 0) return rc;
     // Per session, so the shared config stays free of connection state.
-    mbedtls_ssl_set_verify(&ssl_, &TlsSession::verify_cert, this);
+    mbedtls_ssl_set_verify(ssl_, &TlsSession::verify_cert, this);
     return 0;
 }
 
@@ -214,11 +219,11 @@ void TlsSession::offer_cached(TlsShared* shared, const char* host, uint16_t port
     cache_ = shared->cache;
     claim_ = cache_->claim(view_of(host), port);
     const mbedtls_ssl_session* cached = cache_->offer(claim_);
-    if (cached != nullptr) offered_ = mbedtls_ssl_set_session(&ssl_, cached) == 0;
+    if (cached != nullptr) offered_ = mbedtls_ssl_set_session(ssl_, cached) == 0;
 }
 
 void TlsSession::store_granted() {
-    if (cache_ != nullptr) (void)cache_->store(claim_, &ssl_);
+    if (cache_ != nullptr) (void)cache_->store(claim_, ssl_);
 }
 
 TlsStatus TlsSession::setup_failed(int rc, TlsStatus otherwise) {
@@ -228,13 +233,13 @@ TlsStatus TlsSession::setup_failed(int rc, TlsStatus otherwise) {
 }
 
 TlsStatus TlsSession::handshake() {
-    if (!live_) return TlsStatus::tls_failed;
-    const int rc = mbedtls_ssl_handshake(&ssl_);
+    if (ssl_ == nullptr) return TlsStatus::tls_failed;
+    const int rc = mbedtls_ssl_handshake(ssl_);
     if (rc == MBEDTLS_ERR_SSL_WANT_READ) return TlsStatus::want_read;
     if (rc == MBEDTLS_ERR_SSL_WANT_WRITE) return TlsStatus::want_write;
-    verify_flags_ = mbedtls_ssl_get_verify_result(&ssl_);
+    verify_flags_ = mbedtls_ssl_get_verify_result(ssl_);
     if (rc == 0) {
-        if (granted_in_handshake(&ssl_)) store_granted();
+        if (granted_in_handshake(ssl_)) store_granted();
         established_ = true;
         scanning_ = false;  // what follows is encrypted
         return TlsStatus::ok;
@@ -249,20 +254,20 @@ TlsStatus TlsSession::handshake() {
 }
 
 size_t TlsSession::record_bytes(size_t len) const {
-    const int max = mbedtls_ssl_get_max_out_record_payload(&ssl_);
+    const int max = mbedtls_ssl_get_max_out_record_payload(ssl_);
     if (max > 0 && len > static_cast<size_t>(max)) len = static_cast<size_t>(max);
     return clamp_int(len);
 }
 
 TlsStatus TlsSession::write(const uint8_t* data, size_t len, size_t* written) {
     *written = 0;
-    if (!live_) return TlsStatus::tls_failed;
+    if (ssl_ == nullptr) return TlsStatus::tls_failed;
     if (len == 0) return TlsStatus::ok;
     // mbedTLS may already hold a record: the retry must name the same bytes
     // and reports their count, whatever else the caller added.
     if (pending_send_ > 0 && len < pending_send_) return TlsStatus::short_retry;
     const size_t n = pending_send_ > 0 ? pending_send_ : record_bytes(len);
-    const int rc = mbedtls_ssl_write(&ssl_, data, n);
+    const int rc = mbedtls_ssl_write(ssl_, data, n);
     if (rc > 0) {
         pending_send_ = 0;
         *written = static_cast<size_t>(rc);
@@ -277,7 +282,7 @@ TlsStatus TlsSession::write(const uint8_t* data, size_t len, size_t* written) {
 
 TlsStatus TlsSession::read(uint8_t* buf, size_t len, size_t* got) {
     *got = 0;
-    if (!live_) return TlsStatus::tls_failed;
+    if (ssl_ == nullptr) return TlsStatus::tls_failed;
     if (len == 0) return TlsStatus::ok;
     // A post-handshake message takes two mbedtls_ssl_read calls on 3.x: the
     // first holds the record back and says WANT_READ (check_pending is then
@@ -287,8 +292,8 @@ TlsStatus TlsSession::read(uint8_t* buf, size_t len, size_t* got) {
     // true and the owner comes back).
     int rc = 0;
     for (int round = 0; round < kMaxRoundsPerRead; ++round) {
-        rc = mbedtls_ssl_read(&ssl_, buf, clamp_int(len));
-        const bool held = rc == MBEDTLS_ERR_SSL_WANT_READ && mbedtls_ssl_check_pending(&ssl_) != 0;
+        rc = mbedtls_ssl_read(ssl_, buf, clamp_int(len));
+        const bool held = rc == MBEDTLS_ERR_SSL_WANT_READ && mbedtls_ssl_check_pending(ssl_) != 0;
         const bool ticket = is_session_ticket(rc);
         if (ticket) store_granted();
         if (!held && !ticket) break;
@@ -314,16 +319,16 @@ TlsStatus TlsSession::io_failed(int rc) {
 }
 
 bool TlsSession::pending() const {
-    if (!live_) return false;
-    return mbedtls_ssl_get_bytes_avail(&ssl_) > 0 || mbedtls_ssl_check_pending(&ssl_) != 0;
+    if (ssl_ == nullptr) return false;
+    return mbedtls_ssl_get_bytes_avail(ssl_) > 0 || mbedtls_ssl_check_pending(ssl_) != 0;
 }
 
 void TlsSession::close_notify() {
-    if (live_ && !transport_failed_) (void)mbedtls_ssl_close_notify(&ssl_);
+    if (ssl_ != nullptr && !transport_failed_) (void)mbedtls_ssl_close_notify(ssl_);
 }
 
 const char* TlsSession::version() const {
-    return live_ && established_ ? negotiated_version(&ssl_) : nullptr;
+    return ssl_ != nullptr && established_ ? negotiated_version(ssl_) : nullptr;
 }
 
 bool TlsSession::no_common_version() const {
@@ -372,9 +377,10 @@ void TlsSession::free() {
     pending_send_ = 0;
     established_ = false;
     scanning_ = false;
-    if (!live_) return;
-    mbedtls_ssl_free(&ssl_);
-    live_ = false;
+    if (ssl_ == nullptr) return;
+    mbedtls_ssl_free(ssl_);
+    tls_free(ssl_);
+    ssl_ = nullptr;
 }
 
 void TlsSession::clear_diagnostics() {

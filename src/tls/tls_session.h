@@ -5,25 +5,32 @@
 // mbedTLS line (3.6 beside 2.28) changes only src/tls/. Non-blocking,
 // single-threaded.
 //
-// Memory: the mbedtls_ssl_context lives inside this object (736 B on x86_64
-// with Debian's 2.28; its size depends on the mbedTLS build's config, which is
-// why the header includes ssl.h rather than hiding it behind a byte array).
-// setup() makes mbedTLS allocate the record buffers (~37 KB with 16 KiB
-// records) and a copy of a DNS host name; the handshake peaks at ~45 KB; free()
-// returns it all. Our 3.6 build (4 KiB out, the input buffer cut to the
-// negotiated MFL after the handshake): docs/MEMORY.md, "TLS memory".
+// Memory: this object is 88 B on x86_64 and holds no mbedTLS state: setup()
+// takes the mbedtls_ssl_context from mbedTLS's allocator (mbedtls_calloc:
+// 736 B with Debian's 2.28, 456 B with our 3.6 build on x86_64), where the
+// record buffers come from too, so a session that never starts TLS (ws://)
+// pays nothing for it and this header does not include mbedTLS's. setup()
+// then makes mbedTLS allocate the record buffers (~37 KB with 16 KiB records)
+// and a copy of a DNS host name; the handshake peaks at ~45 KB; free()
+// returns it all, the context included. Our 3.6 build (4 KiB out, the input
+// buffer cut to the negotiated MFL after the handshake): docs/MEMORY.md,
+// "TLS memory".
 #pragma once
 
-#include <mbedtls/ssl.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/ip_literal.h"
-#include "tls/session_cache.h"
+#include "tls/cache_claim.h"
+
+// mbedTLS's types (typedef'd to these struct names in 2.28 and 3.x).
+struct mbedtls_ssl_context;
+struct mbedtls_x509_crt;
 
 namespace consensus {
 
 struct TlsShared;
+class TlsSessionCache;
 
 /// What a session call ended with. want_read / want_write: would block, call
 /// again once the transport is readable / writable (TLS may need the direction
@@ -84,9 +91,12 @@ class TlsSession {
     /// TLS 1.3 with each NewSessionTicket read()).
     /// Returns ok, bad_config, bad_host (also a host with ':' that is no IPv6
     /// address, e.g. with a zone id), no_memory or tls_failed (mbedTLS setup
-    /// failed); on error nothing stays allocated.
-    /// Memory: mbedTLS allocates the in and out record buffers (~37 KB with
-    /// Debian's 16 KiB records) and a copy of a DNS host, held until free().
+    /// failed); on error nothing stays allocated. no_memory also when the
+    /// context itself cannot be allocated.
+    /// Memory: the mbedtls_ssl_context (mbedtls_calloc, sizeof depends on the
+    /// mbedTLS build), then mbedTLS allocates the in and out record buffers
+    /// (~37 KB with Debian's 16 KiB records) and a copy of a DNS host; all
+    /// held until free().
     TlsStatus setup(TlsShared* shared, const char* host, uint16_t port,
                     const TlsTransport* transport, void* ctx);
 
@@ -127,9 +137,9 @@ class TlsSession {
     /// transport failure. Its outcome is ignored. No memory.
     void close_notify();
 
-    /// Returns mbedTLS's buffers and the host copy to the heap; drops a pending
-    /// record. Keeps the diagnostics (the owner reads them after releasing a
-    /// failed session). Idempotent, no errors.
+    /// Returns mbedTLS's buffers, the host copy and the context to mbedTLS's
+    /// heap; drops a pending record. Keeps the diagnostics (the owner reads
+    /// them after releasing a failed session). Idempotent, no errors.
     void free();
 
     /// Zeroes error_code() and verify_flags() (a new connection, TLS or not).
@@ -172,7 +182,7 @@ class TlsSession {
     TlsStatus io_failed(int rc);
     size_t record_bytes(size_t len) const;
 
-    mbedtls_ssl_context ssl_;
+    mbedtls_ssl_context* ssl_;  // from mbedtls_calloc while live (setup to free), else nullptr
     const TlsTransport* transport_;
     void* transport_ctx_;
     uint32_t pending_send_;  // bytes of a record built but not yet flushed (<= INT_MAX)
@@ -181,7 +191,6 @@ class TlsSession {
     IpAddress ip_host_;       // the host when it is an IP literal (len 0: a DNS name)
     TlsSessionCache* cache_;  // where granted sessions go (nullptr: not kept)
     TlsCacheClaim claim_;     // this session's entry in cache_
-    bool live_;               // ssl_ was set up and must be freed
     bool transport_failed_;   // a transport call returned CWS_IO_ERROR
     bool offered_;            // a cached session was offered to the server
     bool chain_checked_;      // the handshake verified a certificate chain

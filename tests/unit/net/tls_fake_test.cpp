@@ -17,6 +17,7 @@
 #include "common/mbedtls_line.h"
 #include "core/rng.h"
 #include "fakes/fake_port.h"
+#include "heap_wrap.h"
 #include "net/connection.h"
 #include "test_certs.h"
 #include "test_ip_certs.h"
@@ -735,6 +736,55 @@ TEST(TlsFake, OpenErrorsReleaseTheTlsContext) {
     MemServer srv(&fp.stream(0));
     CHECK_TRUE(srv.setup());
     CHECK_ERR(Error::ok, handshake(srv));
+}
+
+// ---- the mbedtls_ssl_context: mbedTLS's heap, at connect only ----
+
+// The session holds a pointer to its context, not the context: a connection
+// that never starts TLS (ws://) does not carry it.
+TEST(TlsFake, SessionDoesNotEmbedTheTlsContext) {
+    CHECK(sizeof(consensus::TlsSession) < sizeof(mbedtls_ssl_context));
+}
+
+// The first thing a TLS open allocates is the context itself; when the heap
+// refuses it, the open fails with no_resources before any stream is taken,
+// and the next open works.
+TEST(TlsFake, RefusedTlsContextIsNoResources) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    heap_wrap::start(1);  // the next calloc fails
+    const Error e = conn.open(fp.port(), &tls, "localhost", 443);
+    heap_wrap::stop();
+    LONGS_EQUAL(1, heap_wrap::failed());
+    LONGS_EQUAL(1, heap_wrap::callocs());  // nothing after the refused context
+    CHECK_ERR(Error::no_resources, e);
+    CHECK_ERR(Error::no_resources, conn.last_error());
+    LONGS_EQUAL(MBEDTLS_ERR_SSL_ALLOC_FAILED, conn.tls_error_code());
+    CHECK_FALSE(conn.is_active());
+    LONGS_EQUAL(0, fp.open_calls());
+    CHECK(conn.tls_version() == nullptr);
+    MemServer srv(&fp.stream(0));
+    CHECK_TRUE(srv.setup());
+    CHECK_ERR(Error::ok, handshake(srv));
+}
+
+// What a TLS open takes from the heap (the context; with a static mbedTLS,
+// its buffers too) close() gives back; a plain open takes nothing.
+TEST(TlsFake, CloseReturnsWhatTheTlsOpenTook) {
+    trust(test_certs::kCaPem, sizeof test_certs::kCaPem);
+    heap_wrap::start();
+    CHECK_ERR(Error::ok, conn.open(fp.port(), &tls, "localhost", 443));
+    const size_t taken = heap_wrap::callocs();
+    conn.close();
+    heap_wrap::stop();
+    CHECK(taken >= 1);
+    LONGS_EQUAL(taken, heap_wrap::frees());
+
+    heap_wrap::start();
+    CHECK_ERR(Error::ok, conn.open(fp.port(), nullptr, "localhost", 80));
+    conn.close();
+    heap_wrap::stop();
+    LONGS_EQUAL(0, heap_wrap::callocs());
+    LONGS_EQUAL(0, heap_wrap::frees());
 }
 
 // ---- tls_shared_init ----
