@@ -52,32 +52,38 @@ constexpr uint16_t kTlsMaxFragmentDefault = 4096;
 /// may still not fit size_t on a 32-bit target: init refuses that too.
 struct Config {
     /// Concurrent sessions, 0..32767 (kMaxSlots); max_sessions + max_requests
-    /// >= 1. Each costs 3,104 B of state (x86_64) + tx_buffer_bytes
-    /// + rx_buffer_bytes + max(max_message_bytes, work_buffer_bytes) + 16 B per
-    /// listener slot (11 event types x listeners_per_event), and a frame
-    /// parser when frame_parsers is 0 (see there).
+    /// >= 1. Each costs 2,096 B of state (x86_64) + 16 B per listener slot
+    /// (11 event types x listeners_per_event) + its buffers: with its own
+    /// HTTP lane (max_handshakes 0) 848 B + tx_buffer_bytes + rx_buffer_bytes
+    /// + max(max_message_bytes, work_buffer_bytes); with shared lanes the
+    /// session tx (session_tx_bytes) + max_message_bytes. And a frame parser
+    /// when frame_parsers is 0 (see there). docs/MEMORY.md has the layout.
     uint16_t max_sessions = 1;
     /// Concurrent stand-alone token requests (request_token), 0..32767
-    /// (kMaxSlots). Each costs 1,912 B of state (x86_64) + tx_buffer_bytes
+    /// (kMaxSlots). Each costs 1,944 B of state (x86_64) + tx_buffer_bytes
     /// + rx_buffer_bytes + work_buffer_bytes.
     uint16_t max_requests = 1;
-    /// Outgoing bytes staged per connection: HTTP requests and WebSocket frames.
+    /// Outgoing bytes staged per HTTP lane (HTTP requests) and per session
+    /// (WebSocket frames; with shared lanes session_tx_bytes may size that).
     /// A message needs payload + 14 bytes of room, else send() is would_block.
     /// max_payment_header + 1024 .. 16 MiB (kMaxBufferBytes); costs its size
-    /// per session and per request.
+    /// per session (with its own lane), per shared lane and per request.
     uint32_t tx_buffer_bytes = 4096;
-    /// Socket read chunk per connection. 256 .. 16 MiB (kMaxBufferBytes); costs
-    /// its size per session and per request.
+    /// Socket read chunk of the HTTP phases. 256 .. 16 MiB (kMaxBufferBytes);
+    /// costs its size per session (with its own lane), per shared lane and
+    /// per request, and once per client with shared lanes (the scratch where
+    /// the service's text messages are parsed).
     uint32_t rx_buffer_bytes = 2048;
     /// Largest message received whole (reassembly buffer, per session). Larger
     /// messages close the session with 1009 and message_too_large.
     /// 125 .. 16 MiB (kMaxBufferBytes); costs what it exceeds work_buffer_bytes
-    /// by, per session.
+    /// by, per session with its own lane; its size with shared lanes.
     uint32_t max_message_bytes = 16384;
-    /// HTTP work area per connection (kept headers, body, decoded challenge,
-    /// JSON tokens). Shared with the message buffer: a session takes the larger.
-    /// max(2048, 2 x max_payment_header) .. 16 MiB (kMaxBufferBytes); costs its
-    /// size per request, and per session when larger than max_message_bytes.
+    /// HTTP work area per lane (kept headers, body, decoded challenge, JSON
+    /// tokens). A session's own lane shares it with the message buffer: the
+    /// session takes the larger. max(2048, 2 x max_payment_header) .. 16 MiB
+    /// (kMaxBufferBytes); costs its size per request and per shared lane, and
+    /// per session with its own lane when larger than max_message_bytes.
     uint32_t work_buffer_bytes = 8192;
     /// Longest HTTP header line (name + value); the x402 challenge needs ~1 KiB.
     /// 256 .. 8 MiB (kMaxHttpLimitBytes); a limit, no memory of its own.
@@ -128,7 +134,7 @@ struct Config {
     /// says requesting_token or connecting; no timer runs while it waits) and
     /// gives its lane back once open. For gateways with many mostly idle
     /// sessions: each session then costs only its state + session_tx_bytes +
-    /// max_message_bytes + its listeners, and each lane 640 B (x86_64) +
+    /// max_message_bytes + its listeners, and each lane 848 B (x86_64) +
     /// tx_buffer_bytes + rx_buffer_bytes + work_buffer_bytes; the client adds
     /// rx_buffer_bytes (the scratch where the service's text messages are
     /// parsed) and 2 B per session (the queue). docs/MEMORY.md.

@@ -509,20 +509,24 @@ void SessionSlot::keepalive(uint64_t now) {
     }
 }
 
+// The service's messages are parsed on the stack: their events point at the
+// parsed fields only while they are delivered (client.h), so no session
+// keeps them.
 void SessionSlot::on_message(bool binary, const uint8_t* data, size_t len) {
     if (!binary) {
-        const ServerMessage kind =
-            parse_server_message(reinterpret_cast<const char*>(data), len, scratch_, scratch_size_,
-                                 &start_info_, &expired_info_);
+        SessionStartInfo start{};
+        SessionExpiredInfo expired{};
+        const ServerMessage kind = parse_server_message(reinterpret_cast<const char*>(data), len,
+                                                        scratch_, scratch_size_, &start, &expired);
         if (kind == ServerMessage::session_start) {
             if (stage_ == Stage::starting && !opened()) return;
             Event ev = blank_event(EventType::session_start);
-            ev.start = &start_info_;
+            ev.start = &start;
             if (!emit(ev)) return;
         } else if (kind == ServerMessage::session_expired) {
             expired_ = true;
             Event ev = blank_event(EventType::session_expired);
-            ev.expired = &expired_info_;
+            ev.expired = &expired;
             if (!emit(ev)) return;
         }
     }
@@ -641,14 +645,13 @@ void SessionSlot::finish_close(uint16_t code, const char* reason) {
 bool SessionSlot::expired_by_close() {
     expired_ = true;
     const bool data = close_code_ == 1008;
-    expired_info_ = SessionExpiredInfo{};
-    expired_info_.reason =
-        data ? ExpiryReason::data_limit_reached : ExpiryReason::time_limit_reached;
-    expired_info_.reason_text = view_of(data ? "data_limit_reached" : "time_limit_reached");
-    expired_info_.duration_minutes = -1;
-    expired_info_.data_mb = -1;
+    SessionExpiredInfo info{};
+    info.reason = data ? ExpiryReason::data_limit_reached : ExpiryReason::time_limit_reached;
+    info.reason_text = view_of(data ? "data_limit_reached" : "time_limit_reached");
+    info.duration_minutes = -1;
+    info.data_mb = -1;
     Event ev = blank_event(EventType::session_expired);
-    ev.expired = &expired_info_;
+    ev.expired = &info;
     return emit(ev);
 }
 

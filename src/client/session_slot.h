@@ -199,8 +199,6 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     char close_reason_[ws::Framer::kMaxCloseReason + 1] = {};
     char our_close_reason_[ws::Framer::kMaxCloseReason + 1] = {};
     char key_[ws::kKeyLen + 1] = {};
-    SessionStartInfo start_info_{};
-    SessionExpiredInfo expired_info_{};
 };
 
 }  // namespace consensus
