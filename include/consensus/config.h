@@ -52,7 +52,7 @@ constexpr uint16_t kTlsMaxFragmentDefault = 4096;
 /// may still not fit size_t on a 32-bit target: init refuses that too.
 struct Config {
     /// Concurrent sessions, 0..32767 (kMaxSlots); max_sessions + max_requests
-    /// >= 1. Each costs 2,096 B of state (x86_64) + 16 B per listener slot
+    /// >= 1. Each costs 1,872 B of state (x86_64) + 16 B per listener slot
     /// (11 event types x listeners_per_event) + its buffers: with its own
     /// HTTP lane (max_handshakes 0) 848 B + tx_buffer_bytes + rx_buffer_bytes
     /// + max(max_message_bytes, work_buffer_bytes); with shared lanes the

@@ -1,24 +1,18 @@
 // Client::init: every cause of invalid_config and no_resources, each with the
 // reason init() hands back through `why`.
-#include <wslay/wslay.h>
 
 #include "client/client_core.h"
 #include "client/post_queue.h"
 #include "client/request_slot.h"
 #include "client/session_slot.h"
 #include "unit/client/client_fixture.h"
+#include "unit/ws/context_fail.h"
 // CppUTest last: it redefines new.
 #include "CppUTest/TestHarness.h"
 #include "common/check_err.h"
 
 using namespace consensus;
 using namespace clienttest;
-
-// unit_client links with --wrap=wslay_frame_context_init (tests/CMakeLists.txt):
-// the library's calls land here, so a test can make the heap refuse a framer.
-namespace {
-int g_framer_allocs_left = -1;  // -1: never refuse; n: refuse after n successes
-}  // namespace
 
 // The layout of docs/MEMORY.md, computed again here in 64 bits (no Config
 // comes near 2^64: < 2^17 slots of < 2^34 bytes each).
@@ -112,24 +106,12 @@ Config extreme_config() {
     return c;
 }
 
-extern "C" int __real_wslay_frame_context_init(wslay_frame_context_ptr* ctx,
-                                               const struct wslay_frame_callbacks* callbacks,
-                                               void* user_data);
-
-extern "C" int __wrap_wslay_frame_context_init(wslay_frame_context_ptr* ctx,
-                                               const struct wslay_frame_callbacks* callbacks,
-                                               void* user_data) {
-    if (g_framer_allocs_left == 0) return WSLAY_ERR_NOMEM;
-    if (g_framer_allocs_left > 0) --g_framer_allocs_left;
-    return __real_wslay_frame_context_init(ctx, callbacks, user_data);
-}
-
 TEST_GROUP(client_init) {
     Harness h;
     const char* why = nullptr;
 
     void teardown() override {
-        g_framer_allocs_left = -1;
+        context_fail::refuse_after(-1);
         h.client.deinit();
     }
     // Every Config rule is checked before the memory: a small block will do.
@@ -377,11 +359,11 @@ TEST(client_init, BrokenEntropyIsInvalidConfig) {
 
 TEST(client_init, RefusedFrameParserIsNoResourcesAndInitMayBeRetried) {
     h.config.max_sessions = 3;
-    g_framer_allocs_left = 1;  // the second frame parser is refused
+    context_fail::refuse_after(1);  // the second frame parser is refused
     CHECK_ERR(Error::no_resources, h.init(&why));
     STRCMP_EQUAL("no heap for the frame parsers (wslay)", why);
     CHECK_ERR(Error::invalid_config, h.client.request_token(TokenParams(), &Harness::token_cb, &h));
-    g_framer_allocs_left = -1;
+    context_fail::refuse_after(-1);
     CHECK_ERR(Error::ok, h.init(&why));  // the first framer was freed (LeakSanitizer)
 }
 

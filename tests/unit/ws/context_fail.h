@@ -1,4 +1,4 @@
-// Makes wslay_frame_context_init fail on demand in unit_ws (the binary links
+// Makes wslay_frame_context_init fail on demand in unit_ws and unit_client (they link
 // with --wrap=wslay_frame_context_init; works under sanitizers too).
 #pragma once
 
