@@ -209,12 +209,15 @@ static void spin(fixture* f) {
     for (i = 0; i < 8; ++i) cws_client_poll(f->client, 0);
 }
 
+/* The first event of a type; a zeroed record (no crash, the checks on it
+ * fail) when there is none. */
 static const record* find(const fixture* f, cws_event_type type) {
+    static const record kMissing;
     size_t i;
     for (i = 0; i < f->event_count; ++i) {
         if (f->events[i].type == type) return &f->events[i];
     }
-    return NULL;
+    return &kMissing;
 }
 
 static size_t count(const fixture* f, cws_event_type type) {
@@ -414,7 +417,7 @@ static void test_free_session_end_to_end(void) {
     capi_fake_push_101(f.fake, 1);
     spin(&f);
     CHECK(cws_session_get_state(s) == CWS_STATE_STARTING);
-    CHECK(find(&f, CWS_EV_OPEN) == NULL);
+    CHECK(count(&f, CWS_EV_OPEN) == 0);
     capi_fake_push_session_start(f.fake, 1);
     spin(&f);
     CHECK(cws_session_get_state(s) == CWS_STATE_OPEN);
@@ -484,7 +487,7 @@ static void test_listeners_on_and_off(void) {
     CHECK_ERR(CWS_OK, cws_on(f.client, s, CWS_EV_ERROR, count_extra, &f));
     /* A closed session ends at once; its handle is stale once the slot is reused. */
     CHECK_ERR(CWS_OK, cws_close(s, 1000, NULL));
-    CHECK(find(&f, CWS_EV_ENDED) != NULL);
+    CHECK(count(&f, CWS_EV_ENDED) > 0);
     CHECK(f.extra_calls == 0);
     CHECK_ERR(CWS_OK, cws_open_session(f.client, NULL, &opts, &t));
     CHECK(cws_session_index(t) == cws_session_index(s));
@@ -494,6 +497,13 @@ static void test_listeners_on_and_off(void) {
     CHECK_ERR(CWS_ERR_INVALID_HANDLE, cws_close(s, 1000, NULL));
     /* The new session's row starts afresh: its error slot is its options' listener. */
     CHECK_ERR(CWS_ERR_NO_RESOURCES, cws_on(f.client, t, CWS_EV_ERROR, count_extra, &f));
+    /* ... and none of the old session's listeners: with the options'
+     * listener off, the one slot takes another. */
+    CHECK(cws_off(f.client, t, CWS_EV_ERROR, record_event, &f));
+    CHECK_ERR(CWS_OK, cws_on(f.client, t, CWS_EV_ERROR, count_extra, &f));
+    CHECK_ERR(CWS_OK, cws_close(t, 1000, NULL)); /* error is not fired: ended is */
+    CHECK(f.extra_calls == 0);
+    CHECK(count(&f, CWS_EV_ENDED) == 2);
     fixture_teardown(&f);
 }
 
@@ -527,7 +537,7 @@ static void test_paid_session_with_a_pending_hook(void) {
     CHECK(count(&f, CWS_EV_PAYMENT) == 2);
     CHECK(!find(&f, CWS_EV_PAYMENT)->paid);
     CHECK(f.events[1].type == CWS_EV_PAYMENT && f.events[1].paid);
-    CHECK(find(&f, CWS_EV_TOKEN) != NULL);
+    CHECK(count(&f, CWS_EV_TOKEN) > 0);
     CHECK_STR("05b0fc44-ac7f-4804-84e2-6810d9359f72", find(&f, CWS_EV_TOKEN)->text);
     fixture_teardown(&f);
 }
@@ -583,7 +593,19 @@ static void test_request_token_then_connect(void) {
     CHECK_STR("05b0fc44-ac7f-4804-84e2-6810d9359f72", f.auth.token);
     CHECK(f.auth.has_params && f.auth.model == CWS_MODEL_HYBRID && f.auth.minutes == 5);
     CHECK(strstr(capi_fake_sent(f.fake, 1, NULL), "PAYMENT-SIGNATURE: UEFZTUVOVA==\r\n") != NULL);
-    /* The slot is free again, and the auth connects. */
+    /* The request slot is free again after each callback, also for more. */
+    capi_fake_push_token(f.fake, 2, "tok-2", "127.0.0.1:9");
+    CHECK_ERR(CWS_OK, cws_request_token(f.client, NULL, on_token, &f));
+    spin(&f);
+    CHECK(f.token_calls == 2);
+    CHECK_STR("tok-2", f.auth.token);
+    CHECK(!f.token_paid);
+    capi_fake_push_token(f.fake, 3, "tok-3", "127.0.0.1:9");
+    CHECK_ERR(CWS_OK, cws_request_token(f.client, NULL, on_token, &f));
+    spin(&f);
+    CHECK(f.token_calls == 3);
+    CHECK_STR("tok-3", f.auth.token);
+    /* The auth connects. */
     CHECK_ERR(CWS_OK, cws_connect(f.client, &f.auth, &opts, &s));
     CHECK(cws_session_get_state(s) == CWS_STATE_CONNECTING ||
           cws_session_get_state(s) == CWS_STATE_UPGRADING);
