@@ -2,7 +2,7 @@
  * the fake port (scripted through capi_shim.h). A minimal harness: each
  * failed check prints its line, main() exits non-zero if any failed.
  * usage: unit_capi [test name]   (no name: every test) */
-#include <stdalign.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,9 +293,15 @@ static void test_required_bytes(void) {
     CHECK(cws_client_required_bytes(NULL) == SIZE_MAX);
 }
 
+/* C99 has no alignof: the padding before a member says its alignment. */
+typedef struct session_align_probe {
+    char c;
+    cws_session s;
+} session_align_probe;
+
 static void test_sizes_and_alignment(void) {
     CHECK(sizeof(cws_session) == capi_cpp_session_size());
-    CHECK(alignof(cws_session) == capi_cpp_session_align());
+    CHECK(offsetof(session_align_probe, s) == capi_cpp_session_align());
     CHECK(sizeof(cws_session) == (sizeof(void*) == 8 ? 16u : 12u));
     CHECK(CWS_CLIENT_HEADER_BYTES % CWS_CLIENT_ALIGN == 0);
     CHECK(CWS_SESSION_ROW_BYTES(1) % 16 == 0 && CWS_SESSION_ROW_BYTES(16) % 16 == 0);
