@@ -21,6 +21,10 @@
  * 16 + 16 + 11 x 16 B per listener slot) + 16 B per request slot (+ 16 B),
  * on top of the C++ figures. The C layer keeps no
  * secret (only function and user pointers); the C++ part is wiped at deinit.
+ * Stack: a callback's arguments are converted on the stack of the library
+ * call that delivers them (x86_64): an event 136 B (+ 184 B with
+ * session_start, + 40 B with session_expired), a payment challenge 536 B, a
+ * token result 40 B + its auth 872 B; cws_connect copies the auth (~0.9 KB).
  *
  * Callbacks (listeners, the payment hook, token callbacks, the limit hook)
  * run on the loop's thread, from cws_client_poll()/cws_client_process() or

@@ -61,6 +61,10 @@ int capi_fake_closed(capi_fake* f, size_t stream) {
     return f->port.stream(stream).closed ? 1 : 0;
 }
 
+void capi_fake_script_open(capi_fake* f, int result) {
+    f->port.script_open(static_cast<cws_open_result>(result));
+}
+
 void capi_fake_push(capi_fake* f, size_t stream, const char* bytes, size_t len) {
     f->port.stream(stream).push(std::string(bytes, len));
 }

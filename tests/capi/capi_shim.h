@@ -24,6 +24,9 @@ uint64_t capi_fake_now(const capi_fake* f);
 size_t capi_fake_opened(const capi_fake* f);
 int capi_fake_closed(capi_fake* f, size_t stream);
 
+/* The result of the next open() (a cws_open_result); then open() succeeds again. */
+void capi_fake_script_open(capi_fake* f, int result);
+
 /* Inbound bytes of a stream (what the client will read). */
 void capi_fake_push(capi_fake* f, size_t stream, const char* bytes, size_t len);
 void capi_fake_push_eof(capi_fake* f, size_t stream);

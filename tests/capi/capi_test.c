@@ -87,6 +87,10 @@ typedef struct fixture {
     cws_token_auth auth;
     /* a listener added with cws_on */
     int extra_calls;
+    /* what the reentrant listener does */
+    cws_session second;
+    cws_error second_result;
+    int reopened;
 } fixture;
 
 static void copy_view(char* out, size_t cap, const char* data, size_t size) {
@@ -645,6 +649,82 @@ static void test_uninitialised_and_deinit(void) {
     fixture_teardown(&f);
 }
 
+/* On the first `ended`, opens another session (it takes the very slot). */
+static void reopen_on_ended(void* user, cws_session session, const cws_event* ev) {
+    fixture* f = (fixture*)user;
+    record_event(user, session, ev);
+    if (ev->type == CWS_EV_ENDED && !f->reopened) {
+        const cws_session_options o = listening(f);
+        f->reopened = 1;
+        f->second_result = cws_open_session(f->client, NULL, &o, &f->second);
+    }
+}
+
+static void test_a_connect_that_fails_at_once_and_a_reopen_from_ended(void) {
+    fixture f;
+    cws_session s;
+    cws_session_options opts;
+    cws_token_auth auth;
+    fixture_setup(&f);
+    f.config.max_sessions = 1;
+    CHECK_ERR(CWS_OK, fixture_init(&f, NULL));
+    cws_session_options_default(&opts);
+    opts.listener = reopen_on_ended;
+    opts.user = &f;
+    memset(&auth, 0, sizeof auth);
+    strcpy(auth.token, "t");
+    strcpy(auth.connect_url, "ws://127.0.0.1:9/ws-connect?token=t");
+    auth.expires_in_s = 60;
+    auth.obtained_ms = capi_fake_now(f.fake);
+    capi_fake_script_open(f.fake, CWS_OPEN_CONNECT_FAILED);
+    /* The failure's events arrive inside cws_connect, through the staged
+     * options' listener; `ended` opens a session in the same slot. */
+    CHECK_ERR(CWS_OK, cws_connect(f.client, &auth, &opts, &s));
+    CHECK(f.event_count == 2);
+    CHECK(f.events[0].type == CWS_EV_ERROR && f.events[0].error == CWS_ERR_CONNECT_FAILED);
+    CHECK(f.events[1].type == CWS_EV_ENDED && f.events[1].error == CWS_ERR_CONNECT_FAILED);
+    CHECK_ERR(CWS_OK, f.second_result);
+    CHECK(!cws_session_valid(s));
+    CHECK(cws_session_valid(f.second));
+    CHECK(cws_session_index(f.second) == 0);
+    /* The new session's events reach its own options' listener. */
+    capi_fake_push_token(f.fake, 0, "tok-r", "127.0.0.1:9");
+    spin(&f);
+    CHECK(f.event_count == 3);
+    CHECK(f.events[2].type == CWS_EV_TOKEN);
+    CHECK_STR("tok-r", f.events[2].text);
+    CHECK(cws_session_get_state(f.second) == CWS_STATE_UPGRADING);
+    fixture_teardown(&f);
+}
+
+/* Deinit from inside a listener: deferred to the outermost call's return. */
+static void deinit_on_token(void* user, cws_session session, const cws_event* ev) {
+    fixture* f = (fixture*)user;
+    record_event(user, session, ev);
+    if (ev->type == CWS_EV_TOKEN) cws_client_deinit(f->client);
+}
+
+static void test_deinit_from_a_listener(void) {
+    fixture f;
+    cws_session s;
+    cws_session_options opts;
+    fixture_setup(&f);
+    CHECK_ERR(CWS_OK, fixture_init(&f, NULL));
+    cws_session_options_default(&opts);
+    opts.listener = deinit_on_token;
+    opts.user = &f;
+    capi_fake_push_token(f.fake, 0, "tok-d", "127.0.0.1:9");
+    CHECK_ERR(CWS_OK, cws_open_session(f.client, NULL, &opts, &s));
+    CHECK(cws_client_poll(f.client, 0) == 0);
+    CHECK(f.event_count == 1 && f.events[0].type == CWS_EV_TOKEN);
+    CHECK(!cws_session_valid(s));
+    CHECK_ERR(CWS_ERR_INVALID_CONFIG, cws_open_session(f.client, NULL, &opts, &s));
+    CHECK(capi_fake_opened(f.fake) == 1); /* no connect after the token */
+    /* The block initialises again. */
+    CHECK_ERR(CWS_OK, fixture_init(&f, NULL));
+    fixture_teardown(&f);
+}
+
 typedef struct named_test {
     const char* name;
     void (*fn)(void);
@@ -662,6 +742,9 @@ static const named_test kTests[] = {
     {"refused_payment_then_close", test_refused_payment_then_close},
     {"request_token_then_connect", test_request_token_then_connect},
     {"uninitialised_and_deinit", test_uninitialised_and_deinit},
+    {"a_connect_that_fails_at_once_and_a_reopen_from_ended",
+     test_a_connect_that_fails_at_once_and_a_reopen_from_ended},
+    {"deinit_from_a_listener", test_deinit_from_a_listener},
 };
 
 int main(int argc, char** argv) {
