@@ -574,7 +574,7 @@ static void test_refused_payment_then_close(void) {
     CHECK(f.events[2].type == CWS_EV_RECONNECTING && f.events[2].attempt >= 1);
     CHECK(cws_session_get_state(s) == CWS_STATE_WAITING_TO_RECONNECT);
     CHECK_ERR(CWS_OK, cws_close(s, 1000, NULL));
-    CHECK(f.events[f.event_count - 1].type == CWS_EV_ENDED);
+    CHECK(f.event_count > 0 && f.events[f.event_count - 1].type == CWS_EV_ENDED);
     CHECK(!cws_session_valid(s) || cws_session_get_state(s) == CWS_STATE_CLOSED);
     fixture_teardown(&f);
 }
