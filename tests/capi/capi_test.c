@@ -750,6 +750,7 @@ static const named_test kTests[] = {
 int main(int argc, char** argv) {
     size_t i;
     int ran = 0;
+    setvbuf(stdout, NULL, _IONBF, 0); /* interleaved with the failures on stderr */
     for (i = 0; i < sizeof kTests / sizeof kTests[0]; ++i) {
         const int before = g_failures;
         if (argc > 1 && strcmp(argv[1], kTests[i].name) != 0) continue;
