@@ -118,7 +118,10 @@ static_assert(std::is_standard_layout<Session>::value, "Session's fields are in 
 template <size_t N>
 void copy_text(char (&out)[N], const char* in) {
     static_assert(N > 0, "a text needs room for its NUL");
-    const size_t n = strnlen(in, N - 1);
+    // memchr, not strnlen (POSIX, not in a strict newlib): in is an array of N.
+    const void* end = memchr(in, '\0', N - 1);
+    const size_t n =
+        end != nullptr ? static_cast<size_t>(static_cast<const char*>(end) - in) : N - 1;
     memcpy(out, in, n);
     out[n] = '\0';
 }
