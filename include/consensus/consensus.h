@@ -563,10 +563,12 @@ cws_error cws_send_binary(cws_session session, const uint8_t* data, size_t size)
  * CWS_ERR_INVALID_PARAMS (bad code or reason), CWS_ERR_INVALID_HANDLE. */
 cws_error cws_close(cws_session session, uint16_t code, const char* reason);
 
-/* Registers one listener (fn + user) for one event type of a session.
- * Errors: CWS_ERR_INVALID_PARAMS (fn null, type out of range),
- * CWS_ERR_INVALID_HANDLE, CWS_ERR_NO_RESOURCES (listeners_per_event slots of
- * that type taken). Uses one entry of the block's listener table. */
+/* Registers one listener (fn + user) for one event type of a session of
+ * this client. Errors: CWS_ERR_INVALID_CONFIG (client null),
+ * CWS_ERR_INVALID_PARAMS (fn null, type out of range), CWS_ERR_INVALID_HANDLE
+ * (stale, zeroed, or another client's session), CWS_ERR_NO_RESOURCES
+ * (listeners_per_event slots of that type taken, the options' listener
+ * included). Uses one entry of the block's listener table; no allocation. */
 cws_error cws_on(cws_client* client, cws_session session, cws_event_type type, cws_listener fn,
                  void* user);
 /* Removes exactly one listener (the same fn + user; also the session options'
