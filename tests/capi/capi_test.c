@@ -511,6 +511,19 @@ static void test_listeners_on_and_off(void) {
      * listener off, the one slot takes another. */
     CHECK(cws_off(f.client, t, CWS_EV_ERROR, record_event, &f));
     CHECK_ERR(CWS_OK, cws_on(f.client, t, CWS_EV_ERROR, count_extra, &f));
+    {
+        /* Another client's session is refused (its row is not this client's). */
+        const size_t need = cws_client_required_bytes(&f.config);
+        unsigned char* raw = (unsigned char*)malloc(need + 16);
+        void* block = raw + (16 - (uintptr_t)raw % 16) % 16;
+        const cws_port port = capi_fake_port(f.fake);
+        cws_client* other = NULL;
+        CHECK_ERR(CWS_OK, cws_client_init(block, need, &f.config, &f.options, &port, &other, NULL));
+        CHECK_ERR(CWS_ERR_INVALID_HANDLE, cws_on(other, t, CWS_EV_ERROR, count_extra, &f));
+        CHECK(!cws_off(other, t, CWS_EV_ERROR, count_extra, &f));
+        cws_client_deinit(other);
+        free(raw);
+    }
     CHECK_ERR(CWS_OK, cws_close(t, 1000, NULL)); /* error is not fired: ended is */
     CHECK(f.extra_calls == 0);
     CHECK(count(&f, CWS_EV_ENDED) == 2);
