@@ -738,6 +738,51 @@ static void test_deinit_from_a_listener(void) {
     fixture_teardown(&f);
 }
 
+/* Runs a free session to open on streams 0 (token) and 1 (WebSocket). */
+static void open_free_session(fixture* f, cws_session* s) {
+    const cws_session_options opts = listening(f);
+    capi_fake_push_token(f->fake, 0, "tok-p", "127.0.0.1:9");
+    CHECK_ERR(CWS_OK, cws_open_session(f->client, NULL, &opts, s));
+    spin(f);
+    capi_fake_push_101(f->fake, 1);
+    spin(f);
+    capi_fake_push_session_start(f->fake, 1);
+    spin(f);
+    CHECK(cws_session_get_state(*s) == CWS_STATE_OPEN);
+}
+
+static void test_post_binary_and_budget(void) {
+    fixture f;
+    cws_session s;
+    cws_budget b;
+    char payload[64];
+    static const uint8_t kBytes[] = {1, 2, 3};
+    fixture_setup(&f);
+    f.config.post_slots = 2;
+    f.config.post_slot_bytes = 16;
+    f.options.limit_micro_usd = 1000000;
+    CHECK_ERR(CWS_OK, fixture_init(&f, NULL));
+    open_free_session(&f, &s);
+    CHECK_ERR(CWS_OK, cws_client_post(f.client, s, (const uint8_t*)"posted", 6, false));
+    CHECK_ERR(CWS_ERR_MESSAGE_TOO_LARGE,
+              cws_client_post(f.client, s, (const uint8_t*)"0123456789abcdefg", 17, false));
+    CHECK_ERR(CWS_ERR_INVALID_PARAMS, cws_client_post(f.client, s, NULL, 1, false));
+    cws_client_process(f.client);
+    CHECK(capi_fake_client_frame(f.fake, 1, 0, payload, sizeof payload) == 1);
+    CHECK_STR("posted", payload);
+    CHECK_ERR(CWS_OK, cws_send_binary(s, kBytes, sizeof kBytes));
+    spin(&f);
+    CHECK(capi_fake_client_frame(f.fake, 1, 1, payload, sizeof payload) == 2);
+    CHECK(memcmp(payload, kBytes, sizeof kBytes) == 0);
+    CHECK(cws_client_posts_dropped(f.client) == 0);
+    b = cws_client_budget(f.client);
+    CHECK(b.limited && b.limit_micro_usd == 1000000);
+    CHECK(b.spent_micro_usd + b.remaining_micro_usd == b.limit_micro_usd);
+    cws_client_reset_budget(f.client);
+    CHECK(cws_client_budget(f.client).spent_micro_usd == 0);
+    fixture_teardown(&f);
+}
+
 typedef struct named_test {
     const char* name;
     void (*fn)(void);
@@ -758,6 +803,7 @@ static const named_test kTests[] = {
     {"a_connect_that_fails_at_once_and_a_reopen_from_ended",
      test_a_connect_that_fails_at_once_and_a_reopen_from_ended},
     {"deinit_from_a_listener", test_deinit_from_a_listener},
+    {"post_binary_and_budget", test_post_binary_and_budget},
 };
 
 int main(int argc, char** argv) {
