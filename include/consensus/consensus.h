@@ -17,7 +17,7 @@
  *   - the token callbacks of cws_request_token: CWS_REQUEST_TABLE_BYTES(n)
  *     for max_requests = n;
  *   - the C++ client's own block (Client::required_bytes, docs/MEMORY.md).
- * x86_64: 96 B + 384 B per session at the default listeners_per_event (2;
+ * x86_64: 112 B + 384 B per session at the default listeners_per_event (2;
  * 16 + 16 + 11 x 16 B per listener slot) + 16 B per request slot (+ 16 B),
  * on top of the C++ figures. The C layer keeps no
  * secret (only function and user pointers); the C++ part is wiped at deinit.
@@ -109,7 +109,7 @@ const char* cws_error_name(cws_error e);
 /* Alignment of the client block. */
 #define CWS_CLIENT_ALIGN 16
 /* The C layer's header at the start of the block. */
-#define CWS_CLIENT_HEADER_BYTES 96
+#define CWS_CLIENT_HEADER_BYTES 112
 /* One listener entry: a function pointer and a user pointer. */
 #define CWS_LISTENER_ENTRY_BYTES (2 * sizeof(void*))
 /* Rounds n up to CWS_CLIENT_ALIGN. */
@@ -258,6 +258,23 @@ typedef struct cws_budget {
 /* Called once when the spend guard first refuses a purchase. */
 typedef void (*cws_limit_hook)(void* user, const cws_budget* budget);
 
+/* ---- the log hook ----------------------------------------------------------------- */
+
+/* consensus::LogLevel (consensus/log.h says what each level logs). */
+typedef enum cws_log_level {
+    CWS_LOG_OFF = 0,
+    CWS_LOG_ERROR = 1,
+    CWS_LOG_WARN = 2,
+    CWS_LOG_INFO = 3
+} cws_log_level;
+
+/* One log line (consensus/log.h, LogHook): session is the session's index or
+ * -1 for the client; message is one NUL-terminated line, valid only during
+ * the call, never a token, connect_url, key or payment header. Runs on the
+ * loop's thread inside the library: record the line, call nothing. */
+typedef void (*cws_log_hook)(void* user, cws_log_level level, int32_t session,
+                             const char* message);
+
 /* ---- options ------------------------------------------------------------------ */
 
 /* consensus::ClientOptions, field for field (client.h / config.h document
@@ -290,6 +307,9 @@ typedef struct cws_options {
     size_t ca_pem_len;
     const char* ca_file;             /* or a file path */
     uint16_t tls_max_fragment_bytes; /* 0, 512, 1024, 2048 or 4096 (4096) */
+    cws_log_hook log_hook;           /* optional (NULL: no lines) */
+    void* log_user;
+    cws_log_level log_level; /* most detailed level passed on (CWS_LOG_INFO) */
 } cws_options;
 
 /* Fills *o with consensus::ClientOptions' defaults (payment_hook NULL). */

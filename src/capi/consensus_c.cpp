@@ -57,6 +57,8 @@ struct cws_client {
     void* payment_user;
     cws_limit_hook limit_hook;
     void* limit_user;
+    cws_log_hook log_hook;
+    void* log_user;
     // The options' listener of the cws_open_session / cws_connect running
     // now: a session's row takes it on its first use (see row_for).
     CListener staged;
@@ -184,6 +186,11 @@ consensus::PaymentDecision payment_trampoline(void* user,
             break;
     }
     return consensus::PaymentDecision::refused;  // and any value outside the enum
+}
+
+void log_trampoline(void* user, consensus::LogLevel level, int32_t session, const char* message) {
+    cws_client* c = static_cast<cws_client*>(user);
+    c->log_hook(c->log_user, static_cast<cws_log_level>(level), session, message);
 }
 
 void limit_trampoline(void* user, const consensus::Budget& budget) {
@@ -325,6 +332,8 @@ cws_error cws_client_init(void* memory, size_t memory_size, const cws_config* co
     c->payment_user = options->payment_user;
     c->limit_hook = options->on_limit_reached;
     c->limit_user = options->limit_user;
+    c->log_hook = options->log_hook;
+    c->log_user = options->log_user;
     c->staged = CListener{};
     c->row_stride = CWS_SESSION_ROW_BYTES(config->listeners_per_event);
     c->inner = static_cast<uint8_t*>(memory) + outer;
@@ -337,6 +346,8 @@ cws_error cws_client_init(void* memory, size_t memory_size, const cws_config* co
     opt.payment_user = c;
     opt.on_limit_reached = c->limit_hook != nullptr ? limit_trampoline : nullptr;
     opt.limit_user = c;
+    opt.log_hook = c->log_hook != nullptr ? log_trampoline : nullptr;
+    opt.log_user = c;
     const char* text = nullptr;
     const Error e = c->client.init(cfg, opt, *port, static_cast<uint8_t*>(memory) + outer,
                                    memory_size - outer, &text);

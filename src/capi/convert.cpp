@@ -72,6 +72,10 @@ static_assert(same(CWS_EXPIRY_TIME_LIMIT_REACHED, ExpiryReason::time_limit_reach
 static_assert(same(CWS_EXPIRY_DATA_LIMIT_REACHED, ExpiryReason::data_limit_reached), "expiry");
 static_assert(same(CWS_EXPIRY_OTHER, ExpiryReason::other), "expiry");
 
+static_assert(same(CWS_LOG_OFF, LogLevel::off), "log level");
+static_assert(same(CWS_LOG_ERROR, LogLevel::error), "log level");
+static_assert(same(CWS_LOG_WARN, LogLevel::warn), "log level");
+static_assert(same(CWS_LOG_INFO, LogLevel::info), "log level");
 static_assert(same(CWS_MODEL_UNSET, Model::unset), "model");
 static_assert(same(CWS_MODEL_HYBRID, Model::hybrid), "model");
 static_assert(same(CWS_MODEL_TIME, Model::time), "model");
@@ -217,6 +221,9 @@ ClientOptions to_cpp(const cws_options& c) {
     o.ca_pem_len = c.ca_pem_len;
     o.ca_file = c.ca_file;
     o.tls_max_fragment_bytes = c.tls_max_fragment_bytes;
+    o.log_hook = nullptr;  // a C hook has another signature: the caller sets its trampoline
+    o.log_user = nullptr;
+    o.log_level = static_cast<LogLevel>(c.log_level);
     return o;
 }
 
@@ -246,6 +253,9 @@ void to_c(const ClientOptions& c, cws_options* o) {
     o->ca_pem_len = c.ca_pem_len;
     o->ca_file = c.ca_file;
     o->tls_max_fragment_bytes = c.tls_max_fragment_bytes;
+    o->log_hook = nullptr;
+    o->log_user = nullptr;
+    o->log_level = static_cast<cws_log_level>(c.log_level);
 }
 
 // The C strings are bounded like the C++ ones: a C caller's array without its

@@ -175,6 +175,9 @@ const char* capi_options_mismatch(const cws_options* c) {
     CAPI_FIELD(ca_pem_len);
     CAPI_FIELD(ca_file);
     CAPI_FIELD(tls_max_fragment_bytes);
+    if (c->log_hook != nullptr) return "log_hook";
+    CAPI_FIELD(log_user);
+    if (static_cast<int>(c->log_level) != static_cast<int>(d.log_level)) return "log_level";
     return nullptr;
 }
 

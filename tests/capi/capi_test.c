@@ -788,6 +788,45 @@ typedef struct named_test {
     void (*fn)(void);
 } named_test;
 
+/* The log hook: lines of the C++ core through the C trampoline, with their
+ * level and session, and never the token. */
+typedef struct log_record {
+    int lines;
+    int transitions; /* info lines of session 0 that name "purchasing -> connecting" */
+    int token_seen;
+    int bad_level;
+} log_record;
+
+static void record_log(void* user, cws_log_level level, int32_t session, const char* message) {
+    log_record* r = (log_record*)user;
+    ++r->lines;
+    if (level < CWS_LOG_ERROR || level > CWS_LOG_INFO) ++r->bad_level;
+    if (level == CWS_LOG_INFO && session == 0 && strstr(message, "purchasing -> connecting")) {
+        ++r->transitions;
+    }
+    if (strstr(message, "tok-1") != NULL) ++r->token_seen;
+}
+
+static void test_log_hook(void) {
+    fixture f;
+    log_record r;
+    cws_session s;
+    const cws_session_options opts = listening(&f);
+    memset(&r, 0, sizeof r);
+    fixture_setup(&f);
+    f.options.log_hook = record_log;
+    f.options.log_user = &r;
+    CHECK_ERR(CWS_OK, fixture_init(&f, NULL));
+    capi_fake_push_token(f.fake, 0, "tok-1", "127.0.0.1:9");
+    CHECK_ERR(CWS_OK, cws_open_session(f.client, NULL, &opts, &s));
+    spin(&f);
+    CHECK(r.lines > 0);
+    CHECK(r.transitions == 1);
+    CHECK(r.token_seen == 0);
+    CHECK(r.bad_level == 0);
+    fixture_teardown(&f);
+}
+
 static const named_test kTests[] = {
     {"defaults_equal_the_cpp_ones", test_defaults_equal_the_cpp_ones},
     {"required_bytes", test_required_bytes},
@@ -804,6 +843,7 @@ static const named_test kTests[] = {
      test_a_connect_that_fails_at_once_and_a_reopen_from_ended},
     {"deinit_from_a_listener", test_deinit_from_a_listener},
     {"post_binary_and_budget", test_post_binary_and_budget},
+    {"log_hook", test_log_hook},
 };
 
 int main(int argc, char** argv) {
