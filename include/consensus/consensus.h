@@ -272,8 +272,7 @@ typedef enum cws_log_level {
  * -1 for the client; message is one NUL-terminated line, valid only during
  * the call, never a token, connect_url, key or payment header. Runs on the
  * loop's thread inside the library: record the line, call nothing. */
-typedef void (*cws_log_hook)(void* user, cws_log_level level, int32_t session,
-                             const char* message);
+typedef void (*cws_log_hook)(void* user, cws_log_level level, int32_t session, const char* message);
 
 /* ---- options ------------------------------------------------------------------ */
 
