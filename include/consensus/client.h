@@ -65,7 +65,7 @@ const char* session_state_name(SessionState s);
 /// "3.6.6" (static storage; no errors, no allocation).
 const char* tls_library_version();
 
-/// The seed's getState(): connected / reconnecting / closedByCaller, plus the rest.
+/// The JavaScript SDK's getState(): connected / reconnecting / closedByCaller, plus the rest.
 enum class PublicState : uint8_t { connecting, connected, reconnecting, closed_by_caller, closed };
 
 struct SessionOptions {

@@ -181,7 +181,7 @@ using LimitReachedHook = void (*)(void* user, const Budget& budget);
 struct ClientOptions {
     /// Base URL of the service, http:// or https:// (a path prefix is kept).
     const char* server_url = "https://consensus.canister.software";
-    /// Required: a client without a payment hook is invalid_config (the seed's rule).
+    /// Required: a client without a payment hook is invalid_config (as in the JavaScript SDK).
     PaymentHook payment_hook = nullptr;
     void* payment_user = nullptr;
     /// Merged under every request's params.
@@ -191,9 +191,8 @@ struct ClientOptions {
     /// Bound on one token request, payment included.
     uint32_t request_timeout_ms = 30000;
     /// Wait before a reconnect (and before a renewal), and the first wait of
-    /// a run of failures. Alone it is the seed's fixed interval, as the
-    /// JavaScript SDK waits; a fleet also sets the next two (docs/CLI.md,
-    /// "Reconnect").
+    /// a run of failures. Alone it is a fixed interval, as the JavaScript SDK
+    /// waits; a fleet also sets the next two (docs/CLI.md, "Fleets").
     uint32_t reconnect_interval_ms = 2000;
     /// Cap of the backoff: each failure in a row doubles the wait, from the
     /// interval up to this. 0 (or anything <= the interval): no growth.
