@@ -19,7 +19,8 @@ namespace examples {
 /// `user` is unused. Refuses when the challenge has no requirement, a field
 /// holds characters that do not belong in an address, amount or URL, or the
 /// payload does not fit `header`. Uses about 4 KiB of stack.
-consensus::PaymentDecision dev_payment_hook(void* user, const consensus::PaymentChallenge& challenge,
+consensus::PaymentDecision dev_payment_hook(void* user,
+                                            const consensus::PaymentChallenge& challenge,
                                             consensus::PaymentTicket ticket,
                                             consensus::PaymentHeaderOut* header);
 
