@@ -23,9 +23,11 @@ set(CONSENSUS_PUBLIC_INCLUDE_DIRS "${CONSENSUS_WS_DIR}/include")
 set(CONSENSUS_PUBLIC_HEADERS
   "${CONSENSUS_WS_DIR}/include/consensus/client.h"
   "${CONSENSUS_WS_DIR}/include/consensus/config.h"
+  "${CONSENSUS_WS_DIR}/include/consensus/consensus.h"
   "${CONSENSUS_WS_DIR}/include/consensus/error.h"
   "${CONSENSUS_WS_DIR}/include/consensus/events.h"
   "${CONSENSUS_WS_DIR}/include/consensus/export.h"
+  "${CONSENSUS_WS_DIR}/include/consensus/log.h"
   "${CONSENSUS_WS_DIR}/include/consensus/params.h"
   "${CONSENSUS_WS_DIR}/include/consensus/payment.h"
   "${CONSENSUS_WS_DIR}/include/consensus/port.h"
@@ -39,6 +41,9 @@ set(CONSENSUS_PRIVATE_INCLUDE_DIRS "${CONSENSUS_WS_DIR}/src")
 
 # The portable core (libconsensus): no OS header, no heap of its own.
 set(CONSENSUS_CORE_SOURCES
+  "${CONSENSUS_WS_DIR}/src/capi/consensus_c.cpp"
+  "${CONSENSUS_WS_DIR}/src/capi/convert.cpp"
+  "${CONSENSUS_WS_DIR}/src/capi/cxx_runtime.cpp"
   "${CONSENSUS_WS_DIR}/src/client/client.cpp"
   "${CONSENSUS_WS_DIR}/src/client/failure_text.cpp"
   "${CONSENSUS_WS_DIR}/src/client/lane_pool.cpp"
@@ -52,9 +57,11 @@ set(CONSENSUS_CORE_SOURCES
   "${CONSENSUS_WS_DIR}/src/client/token_fetch.cpp"
   "${CONSENSUS_WS_DIR}/src/core/error.cpp"
   "${CONSENSUS_WS_DIR}/src/core/ip_literal.cpp"
+  "${CONSENSUS_WS_DIR}/src/core/log.cpp"
   "${CONSENSUS_WS_DIR}/src/core/params.cpp"
   "${CONSENSUS_WS_DIR}/src/core/rng.cpp"
   "${CONSENSUS_WS_DIR}/src/core/url.cpp"
+  "${CONSENSUS_WS_DIR}/src/core/utf8.cpp"
   "${CONSENSUS_WS_DIR}/src/core/writer.cpp"
   "${CONSENSUS_WS_DIR}/src/http/http_date.cpp"
   "${CONSENSUS_WS_DIR}/src/http/request.cpp"
@@ -72,7 +79,6 @@ set(CONSENSUS_CORE_SOURCES
   "${CONSENSUS_WS_DIR}/src/ws/framer.cpp"
   "${CONSENSUS_WS_DIR}/src/ws/handshake.cpp"
   "${CONSENSUS_WS_DIR}/src/ws/mask_keys.cpp"
-  "${CONSENSUS_WS_DIR}/src/ws/utf8.cpp"
   "${CONSENSUS_WS_DIR}/src/x402/challenge.cpp")
 
 # The optional x402 EVM payer (libconsensus_evm, include/consensus/x402_evm.h).

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs one example against consensus-devserver on loopback (paid mode: the
 # example's payment hook is exercised) and checks what it printed.
-# usage: run-example.sh <consensus-devserver> echo_client|foreign_loop <example binary>
+# echo_c (the C API's examples/c/echo.c) runs against a free server, and once
+# against the paid one, whose 402 its hook refuses.
+# usage: run-example.sh <consensus-devserver> echo_client|foreign_loop|echo_c <example binary>
 set -u
 DEV=$1
 NAME=$2
@@ -80,14 +82,37 @@ foreign_loop)
     timeout 30 "$BIN" "$URL" </dev/null >"$TMP/out" 2>"$TMP/err"
     expect_status "foreign: empty input closes cleanly" 0 $?
     ;;
+echo_c)
+    timeout 30 "$BIN" "$URL" hello </dev/null >"$TMP/out" 2>"$TMP/err"
+    expect_status "echo_c: the paid server's 402 is refused" 1 $?
+    expect_has "echo_c: payment_refused named" err "payment_refused"
+
+    start_dev --free
+    timeout 30 "$BIN" "$URL" "hello from C" </dev/null >"$TMP/out" 2>"$TMP/err"
+    expect_status "echo_c: free session, text echoed" 0 $?
+    expect_has "echo_c: the echo printed" out "echo: hello from C"
+
+    timeout 10 "$BIN" "$URL" >"$TMP/out" 2>"$TMP/err"
+    expect_status "echo_c: usage without TEXT" 2 $?
+    ;;
 *)
     echo "unknown example: $NAME"
     exit 1
     ;;
 esac
 
-# The dev server saw a 402, a paid token request and an accepted upgrade.
-if grep -q '"event":"token_request".*"paid":false,"status":402' "$TMP/dev.log" &&
+# The dev server saw a 402, a paid token request and an accepted upgrade
+# (echo_c: a free token request and an accepted upgrade).
+if [ "$NAME" = echo_c ]; then
+    if grep -q '"event":"token_request".*"paid":false,"status":200' "$TMP/dev.log" &&
+        grep -q '"status":101' "$TMP/dev.log"; then
+        echo "ok   devserver log: free 200, upgrade 101"
+    else
+        FAIL=$((FAIL + 1))
+        echo "FAIL devserver log lacks the free 200 / 101 sequence:"
+        sed 's/^/  /' "$TMP/dev.log"
+    fi
+elif grep -q '"event":"token_request".*"paid":false,"status":402' "$TMP/dev.log" &&
     grep -q '"event":"token_request".*"paid":true,"status":200' "$TMP/dev.log" &&
     grep -q '"status":101' "$TMP/dev.log"; then
     echo "ok   devserver log: 402, paid 200, upgrade 101"

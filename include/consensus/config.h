@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "consensus/log.h"
 #include "consensus/params.h"
 #include "consensus/payment.h"
 
@@ -283,6 +284,12 @@ struct ClientOptions {
     /// out at compile time): asking changes no memory there. Nothing in the
     /// caller's block.
     uint16_t tls_max_fragment_bytes = kTlsMaxFragmentDefault;
+    /// The log hook (consensus/log.h); nullptr (the default): no lines.
+    LogHook log_hook = nullptr;
+    void* log_user = nullptr;
+    /// The most detailed level passed to the hook (lines above the level the
+    /// library was compiled with never are).
+    LogLevel log_level = LogLevel::info;
 };
 
 }  // namespace consensus

@@ -9,6 +9,7 @@
 #include "client/reconnect_policy.h"
 #include "client/spend_guard.h"
 #include "consensus/client.h"
+#include "core/log.h"
 #include "core/rng.h"
 #include "core/url.h"
 #include "http/response.h"
@@ -56,6 +57,8 @@ struct ClientCore {
     bool teardown_pending;  // deinit() was called inside one: no more callbacks
 
     uint64_t now() const { return port.ops->now_ms(port.ctx); }
+    /// Where log lines go: the options' hook (core/log.h).
+    LogSink log() const { return LogSink{options.log_hook, options.log_user, options.log_level}; }
     /// A shared lane comes back, wiped: to the session waiting longest, or free.
     void return_lane(HttpLane* lane);
     /// The shared TLS config, built on first use; null when the CA cannot be loaded.

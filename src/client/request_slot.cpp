@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "client/client_core.h"
+#include "core/log.h"
 #include "core/wipe.h"
 
 namespace consensus {
@@ -32,6 +33,10 @@ void RequestSlot::on_fetch_done() {
     r.message = StrView{lane_.fetch.message(), strlen(lane_.fetch.message())};
     r.auth = r.error == Error::ok ? &auth_ : nullptr;
     r.paid = lane_.fetch.paid();
+    if (r.error != Error::ok) {
+        log_at<LogLevel::error>(core_->log(), -1, "token request failed: ", r.error, ", HTTP ",
+                                r.http_status, ": ", r.message);
+    }
     // The slot stays taken during the callback: r.auth points into it. No
     // callback once deinit() was called from inside another one.
     if (callback_ != nullptr && !core_->teardown_pending) callback_(user_, r);

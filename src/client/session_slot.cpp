@@ -4,6 +4,7 @@
 
 #include "client/client_core.h"
 #include "client/failure_text.h"
+#include "core/log.h"
 #include "core/strview.h"
 #include "core/wipe.h"
 #include "json/server_message.h"
@@ -73,6 +74,45 @@ void SessionSlot::shutdown() {
     drop_lane();
     stage_ = Stage::closed;
     ended_ = true;
+}
+
+// inline: not emitted, nor its texts, where the log is compiled out.
+inline const char* SessionSlot::stage_name(Stage s) {
+    switch (s) {
+        case Stage::queued:
+            return "waiting for an HTTP lane";
+        case Stage::purchasing:
+            return "purchasing";
+        case Stage::connecting:
+            return "connecting";
+        case Stage::upgrading:
+            return "upgrading";
+        case Stage::starting:
+            return "starting";
+        case Stage::open:
+            return "open";
+        case Stage::closing_unsent:
+            return "closing (frame unsent)";
+        case Stage::closing:
+            return "closing";
+        case Stage::waiting_to_reconnect:
+            return "waiting to reconnect";
+        case Stage::closed:
+            return "closed";
+        case Stage::closed_by_caller:
+            return "closed by the caller";
+    }
+    return "?";
+}
+
+void SessionSlot::enter(Stage next) {
+    if constexpr (kLogCompiled >= LogLevel::info) {  // the names go with the lines
+        if (next != stage_) {
+            log_at<LogLevel::info>(core_->log(), log_id(), stage_name(stage_), " -> ",
+                                   stage_name(next));
+        }
+    }
+    stage_ = next;
 }
 
 void SessionSlot::begin(const SessionOptions& options) {
@@ -146,7 +186,7 @@ bool SessionSlot::hold_lane(Pending next) {
     }
     core_->lanes.wait(index_);
     queued_for_ = next;
-    stage_ = Stage::queued;
+    enter(Stage::queued);
     return false;
 }
 
@@ -194,7 +234,7 @@ void SessionSlot::begin_purchase(uint64_t now) {
         return;
     }
     ++attempt_;
-    stage_ = Stage::purchasing;
+    enter(Stage::purchasing);
     purchase().start(&auth_, quote, now);
 }
 
@@ -241,7 +281,7 @@ void SessionSlot::begin_connect(uint64_t now) {
         attempt_failed(e, Phase::open, 0, why != nullptr ? why : connect_failure_text(e));
         return;
     }
-    stage_ = Stage::connecting;
+    enter(Stage::connecting);
 }
 
 void SessionSlot::step_connecting() {
@@ -271,7 +311,7 @@ void SessionSlot::send_upgrade() {
     tx.commit(n);
     link_.reader().begin(core_->http_limits(), header_names(ws::kUpgradeHeaderNames),
                          reinterpret_cast<char*>(link_.work()), link_.work_size(), true);
-    stage_ = Stage::upgrading;
+    enter(Stage::upgrading);
     step_upgrading();
 }
 
@@ -335,7 +375,7 @@ void SessionSlot::on_upgraded() {
     close_code_ = ws::kCloseNoStatus;
     close_reason_[0] = '\0';
     if (await_start_) {
-        stage_ = Stage::starting;
+        enter(Stage::starting);
         deadline_ = now_ + core_->options.start_timeout_ms;
     } else if (!opened()) {
         return;
@@ -345,7 +385,7 @@ void SessionSlot::on_upgraded() {
 
 // The session is usable: at the service's session_start (or the 101).
 bool SessionSlot::opened() {
-    stage_ = Stage::open;
+    enter(Stage::open);
     ever_opened_ = true;
     reconnects_in_row_ = 0;
     opened_at_ = now_;
@@ -458,7 +498,7 @@ void SessionSlot::step_open(uint64_t now) {
     if (link_.readable()) receive_frames();
     if (!live()) return;
     framer_.flush_control(link_.tx());
-    if (stage_ == Stage::closing_unsent && write_owed_close()) stage_ = Stage::closing;
+    if (stage_ == Stage::closing_unsent && write_owed_close()) enter(Stage::closing);
     flush();
     if (!link_.conn().is_open()) {
         link_lost();
@@ -599,12 +639,16 @@ bool SessionSlot::paid_attempts_spent() {
 }
 
 void SessionSlot::attempt_failed(Error e, Phase phase, int http_status, const char* detail) {
+    log_at<LogLevel::warn>(core_->log(), log_id(), "attempt ", attempt_, " failed (", phase,
+                           "): ", e, ", HTTP ", http_status, ": ", detail);
     link_.close();
     if (!emit_error(e, phase, http_status, detail)) return;  // a listener closed the session
     schedule_reconnect(e, now_);
 }
 
 void SessionSlot::connection_lost(Initiator who, uint16_t code, const char* reason, Error e) {
+    log_at<LogLevel::warn>(core_->log(), log_id(), "connection lost: ", e, ", close ", int{code},
+                           " ", reason);
     link_.close();
     if (!emit_close(who, code, reason)) return;  // a listener closed the session
     schedule_reconnect(e, now_);
@@ -685,7 +729,9 @@ void SessionSlot::schedule_reconnect(Error why, uint64_t now, bool renewal) {
         return;
     }
     if (!renewal) ++reconnects_in_row_;
-    stage_ = Stage::waiting_to_reconnect;
+    log_at<LogLevel::info>(core_->log(), log_id(), renewal ? "renewal" : "reconnect", " in ", wait,
+                           " ms (", reconnects_in_row_, " in a row, after ", why, ")");
+    enter(Stage::waiting_to_reconnect);
     deadline_ = now + wait;
     Event ev = blank_event(EventType::reconnecting);
     ev.attempt = attempt_ + 1;
@@ -696,11 +742,12 @@ void SessionSlot::schedule_reconnect(Error why, uint64_t now, bool renewal) {
 // The session's last event: `ended`, once. Its listeners may start another
 // session in this very slot (the rest of them then miss it).
 void SessionSlot::end(Error why, Stage final) {
+    if (why != Error::ok) log_at<LogLevel::error>(core_->log(), log_id(), "session ends: ", why);
     if (link_.lane() != nullptr) purchase().abort();
     link_.close();
     forget_token();
     drop_lane();
-    stage_ = final;
+    enter(final);
     if (ended_) return;
     ended_ = true;
     Event ev = blank_event(EventType::ended);
@@ -750,7 +797,7 @@ Error SessionSlot::close(uint16_t code, const char* reason) {
     }
     deadline_ = core_->now() + core_->options.close_timeout_ms;
     // A full send buffer: the frame is written once it drains (step_open).
-    stage_ = write_owed_close() ? Stage::closing : Stage::closing_unsent;
+    enter(write_owed_close() ? Stage::closing : Stage::closing_unsent);
     flush();
     link_.conn().set_interest(true, link_.tx().pending() > 0);
     return Error::ok;

@@ -111,6 +111,10 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
 
     enum class Pending : uint8_t { purchase, connect };  // what a queued session waits to do
 
+    static const char* stage_name(Stage s);
+    void enter(Stage next);  // stage_ = next, and the log line
+    int32_t log_id() const { return index_; }
+
     void begin(const SessionOptions& options);
     // The purchase lives in the lane: only while one is attached.
     TokenFetch& purchase() const { return link_.lane()->fetch; }

@@ -5,6 +5,7 @@
 #include "client/client_core.h"
 #include "client/failure_text.h"
 #include "client/price_policy.h"
+#include "core/log.h"
 #include "core/strview.h"
 #include "core/url.h"
 #include "core/wipe.h"
@@ -43,6 +44,7 @@ void TokenFetch::start(TokenAuth* auth, uint64_t quote, uint64_t now) {
     http_status_ = 0;
     message_[0] = '\0';
     deadline_ = now + core_->options.request_timeout_ms;
+    log_at<LogLevel::info>(core_->log(), log_id(), "token request to ", core_->server.host);
     begin_attempt(nullptr, 0);
 }
 
@@ -297,6 +299,9 @@ void TokenFetch::on_challenge() {
         challenge.server_time_s = date_s;
     }
     if (!apply_price_policy(&challenge)) return;
+    log_at<LogLevel::info>(core_->log(), log_id(), "402: payment required, offers: ",
+                           static_cast<uint64_t>(challenge.accepts_count),
+                           "; asking the payment hook");
     const size_t cap = hook_area_size();
     PaymentHeaderOut out{reinterpret_cast<char*>(link_->work()), cap, 0};
     ticket_seq_ = core_->next_ticket_seq();
@@ -318,6 +323,8 @@ void TokenFetch::on_challenge() {
             wipe_hook_area();  // the request holds it now; no second copy stays
             return;
         case PaymentDecision::pending:
+            log_at<LogLevel::info>(core_->log(), log_id(),
+                                   "payment pending (the hook answers later)");
             return;
         case PaymentDecision::refused:
             fail(Error::payment_refused, out.refusal ? out.refusal : "payment hook refused to pay");
@@ -386,6 +393,7 @@ void TokenFetch::fail(Error e, const char* detail) {
 void TokenFetch::charge() {
     if (charged_) return;
     charged_ = true;
+    log_at<LogLevel::info>(core_->log(), log_id(), "payment sent: ", quote_, " micro-USD charged");
     core_->guard.charge(quote_);
     quote_ = 0;  // nothing reserved any more: a failure releases nothing
 }
@@ -401,6 +409,8 @@ void TokenFetch::finish_ok() {
         if (!still(run)) return;  // a listener closed the session (or deinit-ed the client)
     }
     state_ = State::done;
+    log_at<LogLevel::info>(core_->log(), log_id(), "token received", paid_ ? " (paid)" : "",
+                           ", valid ", auth_->expires_in_s, " s");
     owner_->on_fetch_done();
 }
 

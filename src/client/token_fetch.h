@@ -51,6 +51,10 @@ class TokenFetch {
     bool charged() const { return charged_; }
 
   private:
+    // The session's index in log lines; -1 for a stand-alone request.
+    int32_t log_id() const {
+        return (ticket_slot_ & 0x8000u) != 0 ? -1 : static_cast<int32_t>(ticket_slot_);
+    }
     bool begin_attempt(const char* payment, size_t payment_size);
     /// False when the purchase `run` is over: the owner's callback aborted or
     /// restarted it, or a callback called deinit().

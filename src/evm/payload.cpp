@@ -4,6 +4,7 @@
 
 #include "core/writer.h"
 #include "evm/evm_text.h"
+#include "tls/crypto.h"
 
 namespace consensus {
 namespace evm {
@@ -12,7 +13,7 @@ namespace {
 
 constexpr size_t kSignatureHexLen = 2 * kSignatureBytes;
 
-size_t base64_len(size_t n) {
+constexpr size_t base64_len(size_t n) {
     return (n + 2) / 3 * 4;
 }
 
@@ -77,27 +78,26 @@ void put_signature(char* json, const PayloadText& text, const uint8_t sig[kSigna
     hex_encode(sig, kSignatureBytes, json + text.signature_at);
 }
 
+// The JSON moves to the end of the buffer; its base64 then grows from the
+// start, made by mbedTLS 48 bytes (64 characters) at a time through a small
+// stack buffer. A chunk is read whole before its text is written, and the
+// text never reaches bytes not yet read: after chunk k (not the last) the
+// text ends at 64(k + 1) and the next unread byte is at start + 48(k + 1),
+// where start = cap - json_len >= base64_len(json_len) - json_len >= 16(k + 1).
+// One buffer, no second copy of the payload.
 size_t encode_payload(char* buf, size_t json_len, size_t cap) {
-    static constexpr char kAlphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    // The JSON moves to the end of the buffer; the base64 then grows from
-    // the start. Each 3-byte group is read before its 4 characters are
-    // written, and since base64_len(json_len) <= cap the writes never reach
-    // bytes not yet read: one buffer, no second copy of the payload.
+    constexpr size_t kChunk = 48;  // a multiple of 3: no padding but at the end
     const size_t start = cap - json_len;
     memmove(buf + start, buf, json_len);
     const uint8_t* in = reinterpret_cast<const uint8_t*>(buf + start);
     size_t o = 0;
-    for (size_t i = 0; i < json_len; i += 3) {
-        const size_t left = json_len - i;
-        const uint32_t b0 = in[i];
-        const uint32_t b1 = left > 1 ? in[i + 1] : 0;
-        const uint32_t b2 = left > 2 ? in[i + 2] : 0;
-        const uint32_t group = b0 << 16 | b1 << 8 | b2;
-        buf[o++] = kAlphabet[group >> 18 & 63];
-        buf[o++] = kAlphabet[group >> 12 & 63];
-        buf[o++] = left > 1 ? kAlphabet[group >> 6 & 63] : '=';
-        buf[o++] = left > 2 ? kAlphabet[group & 63] : '=';
+    for (size_t i = 0; i < json_len; i += kChunk) {
+        const size_t n = json_len - i < kChunk ? json_len - i : kChunk;
+        char text[base64_len(kChunk) + 1];  // and mbedTLS's NUL
+        size_t len = 0;
+        (void)base64_encode(in + i, n, text, sizeof text, &len);  // sized: cannot fail
+        memcpy(buf + o, text, len);
+        o += len;
     }
     memset(buf + o, 0, cap - o);  // what is left of the JSON (no secret, but no stale bytes)
     return o;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/strview.h"
+#include "core/utf8.h"
 
 namespace consensus {
 
@@ -136,38 +137,6 @@ bool document_ok(const JsonDoc& d) {
     return true;
 }
 
-// UTF-8 bytes of code point cp into buf (cp <= 0x10FFFF); returns the length.
-size_t utf8_encode(uint32_t cp, char* buf) {
-    if (cp < 0x80) {
-        buf[0] = static_cast<char>(cp);
-        return 1;
-    }
-    if (cp < 0x800) {
-        buf[0] = static_cast<char>(0xC0 | (cp >> 6));
-        buf[1] = static_cast<char>(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        buf[0] = static_cast<char>(0xE0 | (cp >> 12));
-        buf[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        buf[2] = static_cast<char>(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    buf[0] = static_cast<char>(0xF0 | (cp >> 18));
-    buf[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    buf[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    buf[3] = static_cast<char>(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-// Length of the raw UTF-8 sequence starting with `lead` (1 for ASCII or junk).
-size_t utf8_seq_len(unsigned char lead) {
-    if (lead >= 0xF0 && lead <= 0xF7) return 4;
-    if (lead >= 0xE0) return lead <= 0xEF ? 3 : 1;
-    if (lead >= 0xC0) return 2;
-    return 1;
-}
-
 bool read_hex4(StrView raw, size_t at, uint32_t* out) {
     if (at + 4 > raw.size) return false;
     uint32_t v = 0;
@@ -222,7 +191,7 @@ Error unescape(StrView raw, char* out, size_t cap, bool cut, size_t* out_len) {
         if (raw.data[i] == '\\') {
             if (!decode_escape(raw, &i, buf, &n)) return Error::bad_response;
         } else {
-            n = utf8_seq_len(static_cast<unsigned char>(raw.data[i]));
+            n = utf8_lead_length(static_cast<unsigned char>(raw.data[i]));
             if (n > raw.size - i) n = raw.size - i;
             src = raw.data + i;
             i += n;
@@ -422,6 +391,46 @@ size_t json_unescape_cut(StrView raw, char* out, size_t cap) {
         return 0;
     }
     return n;
+}
+
+size_t json_escape_ascii(uint8_t c, bool escape_del, char out[7]) {
+    char short_form = 0;
+    switch (c) {
+        case '"':
+        case '\\':
+            short_form = static_cast<char>(c);
+            break;
+        case '\n':
+            short_form = 'n';
+            break;
+        case '\r':
+            short_form = 'r';
+            break;
+        case '\t':
+            short_form = 't';
+            break;
+        case '\b':
+            short_form = 'b';
+            break;
+        case '\f':
+            short_form = 'f';
+            break;
+        default:
+            break;
+    }
+    if (short_form != 0) {
+        out[0] = '\\';
+        out[1] = short_form;
+        out[2] = '\0';
+        return 2;
+    }
+    if (c >= 0x20 && !(c == 0x7F && escape_del)) return 0;
+    static constexpr char kHex[] = "0123456789abcdef";
+    memcpy(out, "\\u00", 4);
+    out[4] = kHex[c >> 4];
+    out[5] = kHex[c & 15];
+    out[6] = '\0';
+    return 6;
 }
 
 }  // namespace consensus

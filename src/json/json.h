@@ -60,6 +60,13 @@ bool json_number(const JsonDoc& doc, int i, double* out);
 /// Errors: bad_response (bad escape, lone surrogate, \u0000),
 /// message_too_large (more than cap - 1 bytes).
 Error json_unescape(StrView raw, char* out, size_t cap, size_t* out_len);
+
+/// The escape of ASCII byte c inside a JSON string, NUL-terminated in out:
+/// \" \\ \n \r \t \b \f, \u00XX for the other controls below 0x20
+/// (and for DEL when escape_del: text meant for a terminal). Returns its
+/// length, or 0 when c stands for itself (out untouched). The library's and
+/// the tools' one JSON string escape (the CLI's lines, the dev server's).
+size_t json_escape_ascii(uint8_t c, bool escape_del, char out[7]);
 /// Same, for display text: cut at cap - 1 on a character boundary. Returns the
 /// length (0 and out = "" on a bad escape).
 size_t json_unescape_cut(StrView raw, char* out, size_t cap);

@@ -30,9 +30,9 @@
 
 #include "consensus/error.h"
 #include "core/tx_buffer.h"
+#include "core/utf8.h"
 #include "ws/frame_context_pool.h"
 #include "ws/mask_keys.h"
-#include "ws/utf8.h"
 
 struct wslay_frame_iocb;
 

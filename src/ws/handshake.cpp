@@ -10,30 +10,14 @@ namespace consensus::ws {
 
 namespace {
 
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr char kGuid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 constexpr size_t kSha1Len = kSha1Bytes;
 
-// Standard base64 with '=' padding; out must hold 4 * ceil(n / 3) chars.
-size_t base64_encode(const uint8_t* in, size_t n, char* out) {
-    size_t o = 0;
-    size_t i = 0;
-    for (; n - i >= 3; i += 3) {
-        const uint32_t v = (uint32_t{in[i]} << 16) | (uint32_t{in[i + 1]} << 8) | in[i + 2];
-        out[o++] = kAlphabet[(v >> 18) & 63];
-        out[o++] = kAlphabet[(v >> 12) & 63];
-        out[o++] = kAlphabet[(v >> 6) & 63];
-        out[o++] = kAlphabet[v & 63];
-    }
-    if (i < n) {
-        const bool two = (n - i) == 2;
-        const uint32_t v = (uint32_t{in[i]} << 16) | (two ? uint32_t{in[i + 1]} << 8 : 0u);
-        out[o++] = kAlphabet[(v >> 18) & 63];
-        out[o++] = kAlphabet[(v >> 12) & 63];
-        out[o++] = two ? kAlphabet[(v >> 6) & 63] : '=';
-        out[o++] = '=';
-    }
-    return o;
+// The two base64 texts of the handshake, by mbedTLS (which writes a NUL after
+// the text: out has room for it). Their sizes are fixed, so it cannot fail.
+void encode(const uint8_t* in, size_t n, char* out, size_t cap) {
+    size_t len = 0;
+    (void)base64_encode(in, n, out, cap, &len);
 }
 
 bool sha1_of_key(const char* key, size_t key_len, uint8_t digest[kSha1Len]) {
@@ -50,16 +34,15 @@ size_t key_length(const char* key) {
 }  // namespace
 
 void make_key(const uint8_t random16[16], char out[25]) {
-    base64_encode(random16, 16, out);
-    out[kKeyLen] = '\0';
+    encode(random16, 16, out, kKeyLen + 1);
 }
 
 bool accept_matches(const char* key, const char* accept, size_t accept_len) {
     if (accept == nullptr || accept_len != kAcceptLen || key_length(key) != kKeyLen) return false;
     uint8_t digest[kSha1Len];
     if (!sha1_of_key(key, kKeyLen, digest)) return false;
-    char expected[kAcceptLen];
-    base64_encode(digest, kSha1Len, expected);
+    char expected[kAcceptLen + 1];
+    encode(digest, kSha1Len, expected, sizeof expected);
     return memcmp(expected, accept, kAcceptLen) == 0;
 }
 

@@ -28,7 +28,7 @@ inline bool view_inside(consensus::StrView v, const void* base, size_t len) {
     return p >= b && v.size <= len && p - b <= len - v.size;
 }
 
-// RFC 3629 by the table in its section 4, written apart from src/ws/utf8.cpp.
+// RFC 3629 by the table in its section 4, written apart from src/core/utf8.cpp.
 inline bool utf8_ok(const uint8_t* p, size_t n) {
     size_t i = 0;
     while (i < n) {

@@ -45,6 +45,7 @@ enum class Opt : uint8_t {
     max_paid_attempts,
     wallet_key,
     pay_to,
+    verbose,
 };
 
 struct OptionSpec {
@@ -70,6 +71,7 @@ constexpr OptionSpec kOptions[] = {
     {"--price-margin-ppm", Opt::price_margin, true, Scope::common},
     {"--connect-host", Opt::connect_host, true, Scope::common},
     {"--json", Opt::json, false, Scope::any},
+    {"--verbose", Opt::verbose, false, Scope::any},
     {"--wallet-key", Opt::wallet_key, true, Scope::wallet},
     {"--pay-to", Opt::pay_to, true, Scope::payee},
     {"--send", Opt::send, true, Scope::session},
@@ -266,6 +268,9 @@ struct Parser {
                 return number(o.name, value, 1, UINT32_MAX, &args->request_timeout_ms);
             case Opt::json:
                 args->json = true;
+                return Error::ok;
+            case Opt::verbose:
+                args->verbose = true;
                 return Error::ok;
             case Opt::send:
                 if (args->send_count == kMaxSends) {

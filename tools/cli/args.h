@@ -47,6 +47,7 @@ struct Args {
     const char* connect_hosts[kMaxConnectHosts] = {};  // --connect-host: more hosts allowed
     size_t connect_host_count = 0;
     bool json = false;
+    bool verbose = false;  // --verbose: the library's log lines on stderr
     // session (connect)
     const char* sends[kMaxSends] = {};
     size_t send_count = 0;  // 0: messages come from stdin

@@ -1,48 +1,36 @@
 #include "json_text.h"
 
 #include <math.h>
+#include <mbedtls/base64.h>
 #include <string.h>
+
+#include "core/utf8.h"
+#include "json/json.h"
 
 namespace consensus {
 namespace cli {
 namespace {
 
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-bool is_continuation(uint8_t b) {
-    return (b & 0xC0) == 0x80;
-}
-
 void write_escaped_byte(FILE* f, uint8_t c, JsonEscapes escapes) {
-    switch (c) {
-        case '"':
-            fputs("\\\"", f);
-            return;
-        case '\\':
-            fputs("\\\\", f);
-            return;
-        case '\n':
-            fputs("\\n", f);
-            return;
-        case '\r':
-            fputs("\\r", f);
-            return;
-        case '\t':
-            fputs("\\t", f);
-            return;
-        case '\b':
-            fputs("\\b", f);
-            return;
-        case '\f':
-            fputs("\\f", f);
-            return;
-        default:
-            break;
-    }
-    if (c < 0x20 || (c == 0x7F && escapes == JsonEscapes::terminal)) {
-        fprintf(f, "\\u%04x", c);
+    char esc[7];
+    if (json_escape_ascii(c, escapes == JsonEscapes::terminal, esc) != 0) {
+        fputs(esc, f);
     } else {
         fputc(c, f);
+    }
+}
+
+// mbedTLS encodes, a chunk at a time into a stack buffer (with room for the
+// NUL it writes): 3 x 256 input bytes are 1024 characters, no padding inside.
+template <typename Sink>
+void base64_chunks(const uint8_t* data, size_t size, Sink sink) {
+    constexpr size_t kIn = 768;
+    unsigned char text[kIn / 3 * 4 + 1];
+    for (size_t i = 0; i < size; i += kIn) {
+        const size_t n = size - i < kIn ? size - i : kIn;
+        size_t len = 0;
+        (void)mbedtls_base64_encode(text, sizeof text, &len, data + i, n);  // sized: cannot fail
+        sink(reinterpret_cast<const char*>(text), len);
     }
 }
 
@@ -121,35 +109,6 @@ void write_g6(FILE* f, double v) {
     }
 }
 
-size_t utf8_sequence_length(const uint8_t* p, size_t avail) {
-    if (avail == 0) return 0;
-    uint8_t b = p[0];
-    if (b < 0x80) return 1;
-    size_t n = 0;
-    uint32_t cp = 0;
-    if ((b & 0xE0) == 0xC0) {
-        n = 2;
-        cp = b & 0x1Fu;
-    } else if ((b & 0xF0) == 0xE0) {
-        n = 3;
-        cp = b & 0x0Fu;
-    } else if ((b & 0xF8) == 0xF0) {
-        n = 4;
-        cp = b & 0x07u;
-    } else {
-        return 0;
-    }
-    if (avail < n) return 0;
-    for (size_t i = 1; i < n; ++i) {
-        if (!is_continuation(p[i])) return 0;
-        cp = (cp << 6) | (p[i] & 0x3Fu);
-    }
-    constexpr uint32_t kMinForLength[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMinForLength[n] || cp > 0x10FFFF) return 0;  // overlong / out of range
-    if (cp >= 0xD800 && cp <= 0xDFFF) return 0;            // UTF-16 surrogates
-    return n;
-}
-
 bool is_utf8_c1_control(const uint8_t* p, size_t n) {
     return n == 2 && p[0] == 0xC2 && p[1] <= 0x9F;
 }
@@ -185,32 +144,18 @@ void write_json_cstr(FILE* f, const char* s, JsonEscapes escapes) {
 }
 
 bool base64_encode(const uint8_t* data, size_t size, char* out, size_t cap, size_t* written) {
-    size_t need = (size + 2) / 3 * 4;
-    if (need > cap) return false;
+    if ((size + 2) / 3 * 4 > cap) return false;
     size_t o = 0;
-    for (size_t i = 0; i < size; i += 3) {
-        size_t rest = size - i;
-        uint32_t v = uint32_t{data[i]} << 16;
-        if (rest > 1) v |= uint32_t{data[i + 1]} << 8;
-        if (rest > 2) v |= data[i + 2];
-        out[o++] = kBase64[(v >> 18) & 63];
-        out[o++] = kBase64[(v >> 12) & 63];
-        out[o++] = rest > 1 ? kBase64[(v >> 6) & 63] : '=';
-        out[o++] = rest > 2 ? kBase64[v & 63] : '=';
-    }
+    base64_chunks(data, size, [&](const char* text, size_t n) {
+        memcpy(out + o, text, n);
+        o += n;
+    });
     *written = o;
     return true;
 }
 
 void write_base64(FILE* f, const uint8_t* data, size_t size) {
-    // Chunks of 3*256 input bytes encode to exactly 1024 characters, no padding inside.
-    char chunk[1024];
-    for (size_t i = 0; i < size; i += 768) {
-        size_t n = size - i < 768 ? size - i : 768;
-        size_t w = 0;
-        base64_encode(data + i, n, chunk, sizeof chunk, &w);
-        fwrite(chunk, 1, w, f);
-    }
+    base64_chunks(data, size, [f](const char* text, size_t n) { fwrite(text, 1, n, f); });
 }
 
 }  // namespace cli

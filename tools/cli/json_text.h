@@ -45,10 +45,6 @@ void write_i64(FILE* f, int64_t v);
 /// "0.00012", "1.23457e+06"). Finite v only.
 void write_g6(FILE* f, double v);
 
-/// Length of the valid UTF-8 sequence starting at p (1..4), or 0 when the
-/// bytes at p do not start one (overlong forms and surrogates are invalid).
-size_t utf8_sequence_length(const uint8_t* p, size_t avail);
-
 /// True when p[0, n) is a C1 control, U+0080..U+009F, in UTF-8 (C2 80..C2 9F).
 bool is_utf8_c1_control(const uint8_t* p, size_t n);
 

@@ -14,6 +14,7 @@
 #include "demo_payer.h"
 #include "exit_status.h"
 #include "payer.h"
+#include "terminal_text.h"
 #include "wallet.h"
 
 namespace consensus {
@@ -92,6 +93,15 @@ struct Runtime {
 };
 
 // ---- payment ----------------------------------------------------------------
+
+// --verbose: "consensus-ws: info: session 0: purchasing -> connecting" on
+// stderr, the line escaped like all server text (it may quote the server).
+void cli_log(void*, LogLevel level, int32_t session, const char* message) {
+    fprintf(stderr, "consensus-ws: %s: ", log_level_name(level));
+    if (session >= 0) fprintf(stderr, "session %d: ", static_cast<int>(session));
+    write_terminal_cstr(stderr, message);
+    fputc('\n', stderr);
+}
 
 PaymentDecision cli_payment_hook(void* user, const PaymentChallenge& challenge,
                                  PaymentTicket ticket, PaymentHeaderOut* header) {
@@ -184,6 +194,7 @@ int setup(Runtime* rt, const Args& a, const Output& out, uint32_t sessions) {
     opt.connect_hosts = a.connect_hosts;
     opt.connect_host_count = a.connect_host_count;
     opt.max_paid_attempts = a.max_paid_attempts;
+    if (a.verbose) opt.log_hook = cli_log;
 
     size_t need = (Client::required_bytes(cfg) + 15) / 16 * 16;
     rt->client_mem = aligned_alloc(16, need);

@@ -13,42 +13,19 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "core/utf8.h"
+#include "json/json.h"
+
 namespace devserver {
 
 std::string json_quote(const std::string& s) {
     std::string out = "\"";
     for (char ch : s) {
-        auto c = static_cast<unsigned char>(ch);
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            case '\b':
-                out += "\\b";
-                break;
-            case '\f':
-                out += "\\f";
-                break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out.push_back(ch);
-                }
+        char esc[7];
+        if (consensus::json_escape_ascii(static_cast<uint8_t>(ch), false, esc) != 0) {
+            out += esc;
+        } else {
+            out.push_back(ch);
         }
     }
     out.push_back('"');
@@ -117,16 +94,8 @@ std::string JsonDoc::raw(int t) const {
 namespace {
 
 void append_utf8(std::string& out, unsigned cp) {
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else {
-        out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    }
+    char buf[4];
+    out.append(buf, consensus::utf8_encode(cp, buf));
 }
 
 char simple_escape(char c) {

@@ -125,15 +125,6 @@ TEST(cli_json, KeepsValidUtf8AndReplacesInvalidBytes) {
                  json_string("\xf4\x90\x80\x80", 4).c_str());  // above U+10FFFF
 }
 
-TEST(cli_json, Utf8SequenceLength) {
-    const uint8_t two[] = {0xc3, 0xa9};
-    LONGS_EQUAL(2, utf8_sequence_length(two, 2));
-    LONGS_EQUAL(0, utf8_sequence_length(two, 1));
-    LONGS_EQUAL(0, utf8_sequence_length(two, 0));
-    const uint8_t cont[] = {0x80};
-    LONGS_EQUAL(0, utf8_sequence_length(cont, 1));
-}
-
 TEST(cli_json, Base64Rfc4648Vectors) {
     STRCMP_EQUAL("", base64("").c_str());
     STRCMP_EQUAL("Zg==", base64("f").c_str());

@@ -1,8 +1,8 @@
-#include "ws/utf8.h"
+#include "core/utf8.h"
 
 #include <string.h>
 
-namespace consensus::ws {
+namespace consensus {
 
 namespace {
 
@@ -82,4 +82,43 @@ bool utf8_valid(const uint8_t* p, size_t n) {
     return v.feed(p, n) && v.complete();
 }
 
-}  // namespace consensus::ws
+// One sequence, by the validator's own rules.
+size_t utf8_sequence_length(const uint8_t* p, size_t avail) {
+    if (avail == 0) return 0;
+    const size_t n = utf8_lead_length(p[0]);
+    if (n > avail) return 0;
+    Utf8Validator v;
+    return v.feed(p, n) && v.complete() ? n : 0;
+}
+
+size_t utf8_lead_length(uint8_t lead) {
+    if (lead >= 0xF0 && lead <= 0xF7) return 4;
+    if (lead >= 0xE0) return lead <= 0xEF ? 3 : 1;
+    if (lead >= 0xC0) return 2;
+    return 1;
+}
+
+size_t utf8_encode(uint32_t cp, char* buf) {
+    if (cp < 0x80) {
+        buf[0] = static_cast<char>(cp);
+        return 1;
+    }
+    if (cp < 0x800) {
+        buf[0] = static_cast<char>(0xC0 | (cp >> 6));
+        buf[1] = static_cast<char>(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        buf[0] = static_cast<char>(0xE0 | (cp >> 12));
+        buf[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        buf[2] = static_cast<char>(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    buf[0] = static_cast<char>(0xF0 | (cp >> 18));
+    buf[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    buf[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    buf[3] = static_cast<char>(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+}  // namespace consensus

@@ -1,4 +1,4 @@
-#include "ws/utf8.h"
+#include "core/utf8.h"
 
 #include <string.h>
 
@@ -6,8 +6,11 @@
 
 #include "CppUTest/TestHarness.h"
 
-using consensus::ws::utf8_valid;
-using consensus::ws::Utf8Validator;
+using consensus::utf8_encode;
+using consensus::utf8_lead_length;
+using consensus::utf8_sequence_length;
+using consensus::utf8_valid;
+using consensus::Utf8Validator;
 
 namespace {
 
@@ -94,4 +97,49 @@ TEST(utf8, OneByteAtATime) {
         const bool boundary = i == 3 || i == 6 || i >= 8;
         CHECK_EQUAL(boundary, v.complete());
     }
+}
+
+TEST_GROUP(utf8_helpers){};
+
+TEST(utf8_helpers, SequenceLengthOfOneValidSequence) {
+    const uint8_t two[] = {0xc3, 0xa9};
+    LONGS_EQUAL(2, utf8_sequence_length(two, 2));
+    LONGS_EQUAL(0, utf8_sequence_length(two, 1));  // cut inside
+    LONGS_EQUAL(0, utf8_sequence_length(two, 0));
+    const uint8_t ascii[] = {'a', 0xc3};
+    LONGS_EQUAL(1, utf8_sequence_length(ascii, 2));
+    const uint8_t four[] = {0xf0, 0x9f, 0x98, 0x80};  // U+1F600
+    LONGS_EQUAL(4, utf8_sequence_length(four, 4));
+    const uint8_t bad[][4] = {
+        {0x80, 0, 0, 0},           // a continuation byte as lead
+        {0xc0, 0xaf, 0, 0},        // overlong '/'
+        {0xed, 0xa0, 0x80, 0},     // a surrogate
+        {0xf4, 0x90, 0x80, 0x80},  // above U+10FFFF
+        {0xf8, 0x88, 0x80, 0x80},  // no such lead
+        {0xe2, 0x28, 0xa1, 0},     // a bad continuation
+    };
+    for (const auto& b : bad) LONGS_EQUAL(0, utf8_sequence_length(b, 4));
+}
+
+TEST(utf8_helpers, LeadLengthClaimsWithoutChecking) {
+    LONGS_EQUAL(1, utf8_lead_length('a'));
+    LONGS_EQUAL(1, utf8_lead_length(0x80));
+    LONGS_EQUAL(2, utf8_lead_length(0xc0));
+    LONGS_EQUAL(3, utf8_lead_length(0xe2));
+    LONGS_EQUAL(4, utf8_lead_length(0xf4));
+    LONGS_EQUAL(1, utf8_lead_length(0xf8));
+}
+
+TEST(utf8_helpers, EncodeRoundTripsThroughTheValidator) {
+    const uint32_t cps[] = {0, 0x7f, 0x80, 0x7ff, 0x800, 0xd7ff, 0xe000, 0xffff, 0x10000, 0x10ffff};
+    const size_t lens[] = {1, 1, 2, 2, 3, 3, 3, 3, 4, 4};
+    for (size_t i = 0; i < sizeof cps / sizeof cps[0]; ++i) {
+        char buf[4];
+        const size_t n = utf8_encode(cps[i], buf);
+        LONGS_EQUAL(lens[i], n);
+        LONGS_EQUAL(n, utf8_sequence_length(reinterpret_cast<const uint8_t*>(buf), n));
+    }
+    char euro[4];
+    LONGS_EQUAL(3, utf8_encode(0x20ac, euro));
+    MEMCMP_EQUAL("\xe2\x82\xac", euro, 3);
 }
