@@ -3,14 +3,14 @@
 //
 //   usage: echo_client <server-url>     e.g. echo_client http://127.0.0.1:8080
 //
-// Runs against consensus-devserver: its payment hook is the CLI's demo payer,
+// Runs against consensus-devserver: its payment hook is the examples' dev payer,
 // which signs NOTHING (see pay() below). Exit status 0 when the echo arrived.
 #include <stdio.h>
 #include <string.h>
 
 #include "consensus/client.h"
 #include "consensus/port_posix.h"
-#include "demo_payer.h"  // tools/cli: a fake x402 payment, for development servers only
+#include "dev_payer.h"  // examples/: a FAKE x402 payment, for development servers only
 
 using namespace consensus;  // an example: the library's names read best unqualified
 
@@ -43,7 +43,7 @@ PaymentDecision pay(void* /*user*/, const PaymentChallenge& challenge, PaymentTi
         printf("paying %.*s atomic units on %.*s\n", static_cast<int>(r.amount.size), r.amount.data,
                static_cast<int>(r.network.size), r.network.data);
     }
-    return cli::demo_payment_hook(nullptr, challenge, ticket, header);
+    return examples::dev_payment_hook(nullptr, challenge, ticket, header);
 }
 
 // One listener for every event of the session. Views in `ev` are valid only

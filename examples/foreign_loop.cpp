@@ -31,7 +31,7 @@
 
 #include "consensus/client.h"
 #include "consensus/port_posix.h"
-#include "demo_payer.h"  // tools/cli: a fake x402 payment, for development servers only
+#include "dev_payer.h"  // examples/: a FAKE x402 payment, for development servers only
 
 using namespace consensus;  // an example: the library's names read best unqualified
 
@@ -145,7 +145,7 @@ void close_when_done(App* app) {
 
 PaymentDecision pay(void*, const PaymentChallenge& challenge, PaymentTicket ticket,
                     PaymentHeaderOut* header) {
-    return cli::demo_payment_hook(nullptr, challenge, ticket, header);  // see echo_client.cpp
+    return examples::dev_payment_hook(nullptr, challenge, ticket, header);  // see echo_client.cpp
 }
 
 }  // namespace

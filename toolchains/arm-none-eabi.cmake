@@ -13,8 +13,13 @@
 #   -fno-exceptions -fno-rtti -fno-threadsafe-statics (one thread: no guard
 #   calls into the C++ runtime).
 #
-#   cmake -S firmware -B build/cortex-m4 -G Ninja \
+#   cmake -S . -B build/cortex-m4 -G Ninja \
 #     -DCMAKE_TOOLCHAIN_FILE=toolchains/arm-none-eabi.cmake
+# The top level hands a bare-metal build to firmware/ (`-S firmware` is the
+# same project): the portable core, llhttp, mbedTLS 2.28 compiled from the
+# source scripts/install-cross-deps cortex-m unpacks (-DCONSENSUS_MBEDTLS=3.6:
+# its 3.6 prefix), the EVM payer and consensus-firmware.elf; with lwIP's
+# source, the mps2-an386 board self-test too.
 set(CMAKE_SYSTEM_NAME Generic)
 set(CMAKE_SYSTEM_PROCESSOR arm)
 set(CMAKE_C_COMPILER arm-none-eabi-gcc)

@@ -1,6 +1,11 @@
 # Shared part of the ARM Linux toolchain files (not a toolchain file itself):
 # Debian cross compiler + a private sysroot of Debian multiarch packages.
 # Expects CONSENSUS_CROSS_TRIPLET, CONSENSUS_CROSS_ARCH, CONSENSUS_CROSS_QEMU.
+if(NOT CONSENSUS_CROSS_TRIPLET OR NOT CONSENSUS_CROSS_ARCH OR NOT CONSENSUS_CROSS_QEMU)
+  message(FATAL_ERROR "toolchains/linux-multiarch.cmake is the shared part of "
+                      "toolchains/arm-linux-gnueabihf.cmake and toolchains/aarch64-linux-gnu.cmake, "
+                      "not a toolchain file: use one of those")
+endif()
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_C_COMPILER ${CONSENSUS_CROSS_TRIPLET}-gcc)
 set(CMAKE_CXX_COMPILER ${CONSENSUS_CROSS_TRIPLET}-g++)

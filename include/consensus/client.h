@@ -8,6 +8,7 @@
 #include "consensus/config.h"
 #include "consensus/error.h"
 #include "consensus/events.h"
+#include "consensus/export.h"
 #include "consensus/params.h"
 #include "consensus/payment.h"
 #include "consensus/port.h"
@@ -59,11 +60,11 @@ enum class SessionState : uint8_t {
     waiting_to_reconnect,
     closed,
 };
-const char* session_state_name(SessionState s);
+CONSENSUS_API const char* session_state_name(SessionState s);
 
 /// The version of the mbedTLS the library is linked with, e.g. "2.28.3" or
 /// "3.6.6" (static storage; no errors, no allocation).
-const char* tls_library_version();
+CONSENSUS_API const char* tls_library_version();
 
 /// The JavaScript SDK's getState(): connected / reconnecting / closedByCaller, plus the rest.
 enum class PublicState : uint8_t { connecting, connected, reconnecting, closed_by_caller, closed };
@@ -157,7 +158,7 @@ struct SessionOptions {
 // loop's thread.
 
 /// A handle to a session slot. Copyable; stale handles return invalid_handle.
-class Session {
+class CONSENSUS_API Session {
   public:
     /// Sends one text / binary message. Errors: not_open (not open now, or
     /// not yet: before the `open` event, the service would drop it),
@@ -183,7 +184,7 @@ class Session {
     uint16_t index_ = 0;
 };
 
-class Client {
+class CONSENSUS_API Client {
   public:
     /// Bytes Client::init needs for this config (alignment 16): exact, a
     /// multiple of 16. SIZE_MAX when the layout does not fit size_t (possible

@@ -46,6 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "consensus/export.h"
 #include "consensus/port.h"
 
 #ifdef __cplusplus
@@ -90,7 +91,7 @@ typedef enum cws_error {
 
 /* Stable lower-case name of an error, static storage, never null ("unknown"
  * for a value outside the enum). No allocation. */
-const char* cws_error_name(cws_error e);
+CONSENSUS_API const char* cws_error_name(cws_error e);
 
 /* ---- bounds (config.h, params.h, events.h, payment.h) ------------------- */
 
@@ -147,10 +148,10 @@ typedef struct cws_token_params {
 } cws_token_params;
 
 /* Fills *p with TokenParams' defaults (all unset). No errors. */
-void cws_token_params_default(cws_token_params* p);
+CONSENSUS_API void cws_token_params_default(cws_token_params* p);
 
 /* "hybrid" / "time" / "data" ("unset" for CWS_MODEL_UNSET), static, never null. */
-const char* cws_model_name(cws_model m);
+CONSENSUS_API const char* cws_model_name(cws_model m);
 
 /* ---- config --------------------------------------------------------------- */
 
@@ -178,7 +179,7 @@ typedef struct cws_config {
 } cws_config;
 
 /* Fills *c with consensus::Config's defaults. No errors, no allocation. */
-void cws_config_default(cws_config* c);
+CONSENSUS_API void cws_config_default(cws_config* c);
 
 /* ---- payment ---------------------------------------------------------------- */
 
@@ -312,7 +313,7 @@ typedef struct cws_options {
 } cws_options;
 
 /* Fills *o with consensus::ClientOptions' defaults (payment_hook NULL). */
-void cws_options_default(cws_options* o);
+CONSENSUS_API void cws_options_default(cws_options* o);
 
 /* ---- events --------------------------------------------------------------------- */
 
@@ -432,7 +433,7 @@ typedef struct cws_session_options {
 
 /* Fills *o with SessionOptions' defaults (no listener, renew false,
  * await_session_start true). */
-void cws_session_options_default(cws_session_options* o);
+CONSENSUS_API void cws_session_options_default(cws_session_options* o);
 
 /* consensus::TokenAuth: what GET /ws returned, plus what it was bought with. */
 typedef struct cws_token_auth {
@@ -484,10 +485,10 @@ typedef enum cws_public_state {
 } cws_public_state;
 
 /* "requesting_token", "open", ... static, never null ("unknown" outside the enum). */
-const char* cws_session_state_name(cws_session_state s);
+CONSENSUS_API const char* cws_session_state_name(cws_session_state s);
 
 /* The linked mbedTLS's version, e.g. "2.28.3" (static). */
-const char* cws_tls_library_version(void);
+CONSENSUS_API const char* cws_tls_library_version(void);
 
 /* ---- the client --------------------------------------------------------------------- */
 
@@ -497,7 +498,7 @@ const char* cws_tls_library_version(void);
  * CWS_REQUEST_TABLE_BYTES(max_requests); a multiple of 16. SIZE_MAX when it
  * does not fit size_t (init refuses such a config); SIZE_MAX for a null
  * config. Computed for any config, also one init refuses. No allocation. */
-size_t cws_client_required_bytes(const cws_config* config);
+CONSENSUS_API size_t cws_client_required_bytes(const cws_config* config);
 
 /* Lays the client out in memory (>= cws_client_required_bytes(config),
  * CWS_CLIENT_ALIGN-aligned) and sets *out (the client is `memory` itself).
@@ -516,30 +517,30 @@ size_t cws_client_required_bytes(const cws_config* config);
  * On an error nothing is kept: the memory may be reused. The block must not
  * hold an initialised client (cws_client_deinit it first). Allocates nothing
  * itself (wslay allocates its frame parsers, see config.h frame_parsers). */
-cws_error cws_client_init(void* memory, size_t memory_size, const cws_config* config,
-                          const cws_options* options, const cws_port* port, cws_client** out,
-                          const char** why);
+CONSENSUS_API cws_error cws_client_init(void* memory, size_t memory_size, const cws_config* config,
+                                        const cws_options* options, const cws_port* port,
+                                        cws_client** out, const char** why);
 
 /* Closes everything at once (no handshakes, no events), releases TLS state
  * and wipes the C++ part of the block. From inside a callback it is deferred
  * to the outermost library call's return; only then may the block be
  * reused. NULL: nothing. */
-void cws_client_deinit(cws_client* client);
+CONSENSUS_API void cws_client_deinit(cws_client* client);
 
 /* One loop iteration: waits at most max_wait_ms (less when a timer is due)
  * in the port's wait, runs every ready state machine, fires callbacks.
  * Returns the number of active requests + sessions; 0 after a deinit from a
  * callback; -1 (nothing done) from inside a callback of this client. */
-int cws_client_poll(cws_client* client, int32_t max_wait_ms);
+CONSENSUS_API int cws_client_poll(cws_client* client, int32_t max_wait_ms);
 
 /* A foreign loop: milliseconds until the next timer, 0 when work is pending,
  * -1 when none (and after deinit). */
-int32_t cws_client_next_timeout_ms(const cws_client* client);
+CONSENSUS_API int32_t cws_client_next_timeout_ms(const cws_client* client);
 
 /* A foreign loop: runs every state machine without waiting (after the
  * program's own poll; consensus/port_posix.h's pollfds). Also sends what
  * cws_client_post() queued. Nothing from inside a callback. */
-void cws_client_process(cws_client* client);
+CONSENSUS_API void cws_client_process(cws_client* client);
 
 /* Buys a token alone (GET /ws, paid through the hook); cb fires once, from a
  * later poll (result->auth may be passed to cws_connect). Errors, nothing
@@ -548,8 +549,8 @@ void cws_client_process(cws_client* client);
  * CWS_ERR_BUDGET_EXHAUSTED (the quote exceeds the budget). params NULL:
  * all defaults. No allocation (the callback waits in the block's request
  * table). */
-cws_error cws_request_token(cws_client* client, const cws_token_params* params,
-                            cws_token_callback cb, void* user);
+CONSENSUS_API cws_error cws_request_token(cws_client* client, const cws_token_params* params,
+                                          cws_token_callback cb, void* user);
 
 /* Buys a token and connects, as one managed session (reconnects buy anew).
  * *out receives the handle. params NULL: all defaults; options NULL: the
@@ -557,8 +558,8 @@ cws_error cws_request_token(cws_client* client, const cws_token_params* params,
  * CWS_ERR_INVALID_CONFIG (not initialised), CWS_ERR_INVALID_PARAMS (out
  * null, bad params), CWS_ERR_BUDGET_EXHAUSTED, CWS_ERR_NO_RESOURCES (every
  * session slot busy). No allocation. */
-cws_error cws_open_session(cws_client* client, const cws_token_params* params,
-                           const cws_session_options* options, cws_session* out);
+CONSENSUS_API cws_error cws_open_session(cws_client* client, const cws_token_params* params,
+                                         const cws_session_options* options, cws_session* out);
 
 /* Opens a session on an obtained token (a token callback's result->auth, or
  * the caller's). Errors: CWS_ERR_INVALID_CONFIG (not initialised),
@@ -566,21 +567,21 @@ cws_error cws_open_session(cws_client* client, const cws_token_params* params,
  * bad), CWS_ERR_TOKEN_EXPIRED (older than expires_in_s), CWS_ERR_NO_RESOURCES.
  * A connect that fails at once fires error and ended before it returns.
  * Copies the auth (~0.9 KB on the stack). No allocation. */
-cws_error cws_connect(cws_client* client, const cws_token_auth* auth,
-                      const cws_session_options* options, cws_session* out);
+CONSENSUS_API cws_error cws_connect(cws_client* client, const cws_token_auth* auth,
+                                    const cws_session_options* options, cws_session* out);
 
 /* Sends one text / binary message (no allocation: copied into the session's
  * send buffer). Errors: CWS_ERR_NOT_OPEN (not open, or not yet: before
  * CWS_EV_OPEN), CWS_ERR_WOULD_BLOCK (no room now: wait for CWS_EV_WRITABLE),
  * CWS_ERR_MESSAGE_TOO_LARGE (size + 14 > tx buffer), CWS_ERR_INVALID_HANDLE. */
-cws_error cws_send_text(cws_session session, const char* data, size_t size);
-cws_error cws_send_binary(cws_session session, const uint8_t* data, size_t size);
+CONSENSUS_API cws_error cws_send_text(cws_session session, const char* data, size_t size);
+CONSENSUS_API cws_error cws_send_binary(cws_session session, const uint8_t* data, size_t size);
 
 /* Starts the close handshake (code 1000 usual; reason NULL or at most 123
  * bytes) and cancels pending reconnects; on a session that is not open it
  * ends it at once (ended fires before it returns). Errors:
  * CWS_ERR_INVALID_PARAMS (bad code or reason), CWS_ERR_INVALID_HANDLE. */
-cws_error cws_close(cws_session session, uint16_t code, const char* reason);
+CONSENSUS_API cws_error cws_close(cws_session session, uint16_t code, const char* reason);
 
 /* Registers one listener (fn + user) for one event type of a session of
  * this client. Errors: CWS_ERR_INVALID_CONFIG (client null),
@@ -588,24 +589,24 @@ cws_error cws_close(cws_session session, uint16_t code, const char* reason);
  * (stale, zeroed, or another client's session), CWS_ERR_NO_RESOURCES
  * (listeners_per_event slots of that type taken, the options' listener
  * included). Uses one entry of the block's listener table; no allocation. */
-cws_error cws_on(cws_client* client, cws_session session, cws_event_type type, cws_listener fn,
-                 void* user);
+CONSENSUS_API cws_error cws_on(cws_client* client, cws_session session, cws_event_type type,
+                               cws_listener fn, void* user);
 /* Removes exactly one listener (the same fn + user; also the session options'
  * listener, for that one type). True when one was removed. Takes effect at
  * once (client.h). */
-bool cws_off(cws_client* client, cws_session session, cws_event_type type, cws_listener fn,
-             void* user);
+CONSENSUS_API bool cws_off(cws_client* client, cws_session session, cws_event_type type,
+                           cws_listener fn, void* user);
 
 /* The session's state; CWS_STATE_CLOSED for a stale or zeroed handle. */
-cws_session_state cws_session_get_state(cws_session session);
+CONSENSUS_API cws_session_state cws_session_get_state(cws_session session);
 /* The session's public state; CWS_PUBLIC_CLOSED for a stale handle. */
-cws_public_state cws_session_public_state(cws_session session);
+CONSENSUS_API cws_public_state cws_session_public_state(cws_session session);
 /* The session's slot index (as in cws_event.session_index). */
-uint16_t cws_session_index(cws_session session);
+CONSENSUS_API uint16_t cws_session_index(cws_session session);
 /* True while the handle names a session of a running client. */
-bool cws_session_valid(cws_session session);
+CONSENSUS_API bool cws_session_valid(cws_session session);
 /* True when a and b are the same handle (same slot and generation). */
-bool cws_session_same(cws_session a, cws_session b);
+CONSENSUS_API bool cws_session_same(cws_session a, cws_session b);
 
 /* Answers the ticket of a payment hook (which returned CWS_PAY_PENDING, or
  * is still running): sends the paid retry with header (copied). The
@@ -615,17 +616,17 @@ bool cws_session_same(cws_session a, cws_session b);
  * CWS_ERR_MESSAGE_TOO_LARGE (size > max_payment_header: the purchase fails
  * with payment_refused). A null header or size 0: ok, the purchase fails
  * with payment_refused. */
-cws_error cws_complete_payment(cws_client* client, cws_payment_ticket ticket, const char* header,
-                               size_t size);
+CONSENSUS_API cws_error cws_complete_payment(cws_client* client, cws_payment_ticket ticket,
+                                             const char* header, size_t size);
 /* Fails the purchase with payment_refused. Errors as cws_complete_payment's
  * first two. */
-cws_error cws_refuse_payment(cws_client* client, cws_payment_ticket ticket);
+CONSENSUS_API cws_error cws_refuse_payment(cws_client* client, cws_payment_ticket ticket);
 
 /* THREAD-SAFE (any thread; async-signal-safe when the port's wake op is, as
  * the POSIX port's). Makes a poll blocked in the port's wait return
  * promptly (or the next one not sleep). False when the port has no wake op
  * or the client is not initialised. Allowed from init until deinit. */
-bool cws_client_wake(cws_client* client);
+CONSENSUS_API bool cws_client_wake(cws_client* client);
 
 /* THREAD-SAFE (any thread; not a signal handler or an ISR; lock-free, never
  * blocks or allocates). Queues a copy of one message for the session, sent
@@ -636,21 +637,21 @@ bool cws_client_wake(cws_client* client);
  * post_slot_bytes or size + 14 > tx_buffer_bytes), CWS_ERR_WOULD_BLOCK (every
  * slot full: retry later). Messages whose session is not open when the loop
  * gets to them are dropped (cws_client_posts_dropped counts them). */
-cws_error cws_client_post(cws_client* client, cws_session session, const uint8_t* data, size_t size,
-                          bool binary);
+CONSENSUS_API cws_error cws_client_post(cws_client* client, cws_session session,
+                                        const uint8_t* data, size_t size, bool binary);
 /* Loop thread: posted messages the loop dropped since init. */
-uint32_t cws_client_posts_dropped(const cws_client* client);
+CONSENSUS_API uint32_t cws_client_posts_dropped(const cws_client* client);
 
 /* The spend guard's budget (all zero before init / after deinit). */
-cws_budget cws_client_budget(const cws_client* client);
+CONSENSUS_API cws_budget cws_client_budget(const cws_client* client);
 /* Forgets what was spent and clears stand_down. */
-void cws_client_reset_budget(cws_client* client);
+CONSENSUS_API void cws_client_reset_budget(cws_client* client);
 /* True once the spend guard refused a purchase. */
-bool cws_client_stand_down(const cws_client* client);
+CONSENSUS_API bool cws_client_stand_down(const cws_client* client);
 /* Replaces the reconnect policy from the next wait on. Errors:
  * CWS_ERR_INVALID_CONFIG (not initialised, or jitter outside [0, 1]). */
-cws_error cws_client_set_reconnect_policy(cws_client* client, uint32_t interval_ms, uint32_t max_ms,
-                                          float jitter);
+CONSENSUS_API cws_error cws_client_set_reconnect_policy(cws_client* client, uint32_t interval_ms,
+                                                        uint32_t max_ms, float jitter);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "consensus/export.h"
+
 namespace consensus {
 
 enum class Error : uint8_t {
@@ -38,6 +40,6 @@ enum class Error : uint8_t {
 };
 
 /// Stable lower-case name of an error ("invalid_params", ...). Never null.
-const char* error_name(Error e);
+CONSENSUS_API const char* error_name(Error e);
 
 }  // namespace consensus

@@ -17,6 +17,8 @@
 
 #include <stdint.h>
 
+#include "consensus/export.h"
+
 namespace consensus {
 
 enum class LogLevel : uint8_t { off = 0, error = 1, warn = 2, info = 3 };
@@ -34,6 +36,6 @@ using LogHook = void (*)(void* user, LogLevel level, int32_t session, const char
 constexpr uint16_t kLogLineMax = 159;
 
 /// "error", "warn", "info" ("off" for off); static text.
-const char* log_level_name(LogLevel level);
+CONSENSUS_API const char* log_level_name(LogLevel level);
 
 }  // namespace consensus

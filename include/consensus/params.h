@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "consensus/error.h"
+#include "consensus/export.h"
 
 namespace consensus {
 
@@ -29,20 +30,20 @@ struct TokenParams {
 };
 
 /// `params` over `defaults`, then the built-in defaults hybrid / 5 / 50.
-TokenParams merge_params(const TokenParams& params, const TokenParams& defaults);
+CONSENSUS_API TokenParams merge_params(const TokenParams& params, const TokenParams& defaults);
 
 /// Errors: invalid_params when the model is unknown, a dimension is negative
 /// or above its cap, a billed dimension is 0 (time: minutes; data: megabytes;
 /// hybrid: both), or a node header is too long or not printable ASCII.
-Error validate_params(const TokenParams& resolved);
+CONSENSUS_API Error validate_params(const TokenParams& resolved);
 
 /// Local quote in micro-USD, rounded to 4 decimals (as the server charges):
 /// hybrid 0.0005/min + 0.0001/MB, time 0.001/min, data 0.00012/MB.
-uint64_t quote_micro_usd(const TokenParams& resolved);
+CONSENSUS_API uint64_t quote_micro_usd(const TokenParams& resolved);
 
 /// "hybrid" / "time" / "data" ("unset" for Model::unset).
-const char* model_name(Model m);
+CONSENSUS_API const char* model_name(Model m);
 /// Parses a model name; false if unknown.
-bool parse_model(const char* s, Model* out);
+CONSENSUS_API bool parse_model(const char* s, Model* out);
 
 }  // namespace consensus

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "consensus/error.h"
+#include "consensus/export.h"
 #include "consensus/strview.h"
 
 namespace consensus {
@@ -50,7 +51,7 @@ struct PaymentChallenge {
 /// not ch.json, to an external signer. Writes into out (no NUL); returns the
 /// size, or 0 when it does not fit in cap or ch has no accepts array. No
 /// allocation.
-size_t write_policy_challenge(const PaymentChallenge& ch, char* out, size_t cap);
+CONSENSUS_API size_t write_policy_challenge(const PaymentChallenge& ch, char* out, size_t cap);
 
 /// Parses a decoded PaymentRequired JSON text (what an external payer reads
 /// on stdin) as the library parses a 402's PAYMENT-REQUIRED header: views

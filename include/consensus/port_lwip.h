@@ -109,6 +109,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "consensus/export.h"
 #include "consensus/port.h"
 
 #ifdef __cplusplus
@@ -185,15 +186,15 @@ typedef struct cws_lwip_port {
  * call; its host table must). Call after lwip_init() and once the netif is up.
  * Returns 0, or -1 when p or config is NULL or config lacks service, now_ms
  * or random (p is then untouched). Allocates nothing. */
-int cws_lwip_port_init(cws_lwip_port* p, const cws_lwip_config* config);
+CONSENSUS_API int cws_lwip_port_init(cws_lwip_port* p, const cws_lwip_config* config);
 
 /* The port as the core consumes it (ops + ctx): hand it to Client::init().
  * Valid while p is. Costs nothing. */
-cws_port cws_lwip_port_get(cws_lwip_port* p);
+CONSENSUS_API cws_port cws_lwip_port_get(cws_lwip_port* p);
 
 /* Closes every stream still open (as the close op does: FIN or RST, queued
  * pbufs freed). p can then be reused or initialised again. Never blocks. */
-void cws_lwip_port_deinit(cws_lwip_port* p);
+CONSENSUS_API void cws_lwip_port_deinit(cws_lwip_port* p);
 
 #ifdef __cplusplus
 }

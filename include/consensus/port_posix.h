@@ -73,6 +73,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "consensus/export.h"
 #include "consensus/port.h"
 
 #ifdef __cplusplus
@@ -101,21 +102,22 @@ enum { CWS_POSIX_MAX_ADDRS = 4, CWS_POSIX_DNS_FDS = 4, CWS_POSIX_DNS_SERVERS_MAX
  * included, so any address works). 164 B per stream plus 259 B on x86_64
  * (the wake fd's pollfd and the DNS server list included).
  * Returns 0 when max_streams is 0 or the size would overflow. */
-size_t cws_posix_port_bytes(uint32_t max_streams);
+CONSENSUS_API size_t cws_posix_port_bytes(uint32_t max_streams);
 
 /* Builds a port in mem (len >= cws_posix_port_bytes(max_streams)); the memory
  * must stay valid until cws_posix_port_deinit(). Returns 0 and sets *out, or
  * -1 when an argument is null/zero, len is too small, or the wake eventfd
  * cannot be created (EMFILE, ...): nothing is touched, no fd is kept. */
-int cws_posix_port_init(void* mem, size_t len, uint32_t max_streams, cws_posix_port** out);
+CONSENSUS_API int cws_posix_port_init(void* mem, size_t len, uint32_t max_streams,
+                                      cws_posix_port** out);
 
 /* The port as the core consumes it (ops + ctx). Valid while the port is. */
-cws_port cws_posix_port_get(cws_posix_port* p);
+CONSENSUS_API cws_port cws_posix_port_get(cws_posix_port* p);
 
 /* Closes every stream still open (cancelling their lookups) and the wake
  * eventfd. The memory can then be reused. No thread may call the port's wake
  * op (Client::wake/post) any more: stop them first. */
-void cws_posix_port_deinit(cws_posix_port* p);
+CONSENSUS_API void cws_posix_port_deinit(cws_posix_port* p);
 
 /* The DNS servers of the lookups that open() starts from now on, instead of
  * /etc/resolv.conf's: c-ares's list syntax "host[:port][,host[:port]]...",
@@ -129,7 +131,7 @@ void cws_posix_port_deinit(cws_posix_port* p);
  * CWS_IO_ERROR; so set the servers before opening names. Meant for tests (a
  * fake DNS server on 127.0.0.1:<port>) and for devices with a fixed
  * resolver. */
-int cws_posix_port_set_dns_servers(cws_posix_port* p, const char* servers);
+CONSENSUS_API int cws_posix_port_set_dns_servers(cws_posix_port* p, const char* servers);
 
 /* Foreign event loops (epoll, libuv, a main loop with its own poll()):
  * instead of the port's wait(), the program
@@ -154,9 +156,10 @@ int cws_posix_port_set_dns_servers(cws_posix_port* p, const char* servers);
  * timeout_ms returns timeout_ms (< 0 = no limit, returned as -1) shortened
  * to the channel's next retry timer, and to 20 ms while it has more than
  * CWS_POSIX_DNS_FDS sockets. */
-size_t cws_posix_port_pollfds(cws_posix_port* p, struct pollfd* out, size_t max);
-void cws_posix_port_set_revents(cws_posix_port* p, const struct pollfd* fds, size_t n);
-int32_t cws_posix_port_timeout_ms(cws_posix_port* p, int32_t timeout_ms);
+CONSENSUS_API size_t cws_posix_port_pollfds(cws_posix_port* p, struct pollfd* out, size_t max);
+CONSENSUS_API void cws_posix_port_set_revents(cws_posix_port* p, const struct pollfd* fds,
+                                              size_t n);
+CONSENSUS_API int32_t cws_posix_port_timeout_ms(cws_posix_port* p, int32_t timeout_ms);
 
 #ifdef __cplusplus
 }

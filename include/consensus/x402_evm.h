@@ -41,6 +41,7 @@
 #include <stdint.h>
 
 #include "consensus/error.h"
+#include "consensus/export.h"
 #include "consensus/payment.h"
 #include "consensus/port.h"
 
@@ -68,7 +69,7 @@ enum class EvmRefusal : uint8_t {
     busy,                    // every pending slot holds a payment waiting for sign_digest
     signer_failed,           // the key or sign_digest produced no valid signature
 };
-const char* evm_refusal_name(EvmRefusal r);
+CONSENSUS_API const char* evm_refusal_name(EvmRefusal r);
 
 /// Answer of a sign_digest callback.
 enum class EvmSignResult : uint8_t {
@@ -85,7 +86,7 @@ using EvmSignDigest = EvmSignResult (*)(void* user, const uint8_t digest[32], ui
                                         uint8_t sig[65]);
 
 /// Base Sepolia's USDC contract (0x036CbD53842c5426634e7929541eC2318f3dCF7e).
-extern const EvmAddress kBaseSepoliaUsdc;
+extern CONSENSUS_API const EvmAddress kBaseSepoliaUsdc;
 
 struct EvmSignerOptions {
     /// The key, one of two ways:
@@ -130,7 +131,7 @@ struct EvmSignerOptions {
 ///   signer.init(opts, mem, sizeof mem);
 ///   client_options.payment_hook = EvmSigner::hook;
 ///   client_options.payment_user = &signer;
-class EvmSigner {
+class CONSENSUS_API EvmSigner {
   public:
     EvmSigner() = default;
     ~EvmSigner();
@@ -182,18 +183,18 @@ class EvmSigner {
 
 /// Writes the EIP-55 checksummed form of `a` ("0x" + 40 hex digits) into
 /// out[0..42] and a NUL at out[42].
-void evm_address_text(const EvmAddress& a, char out[43]);
+CONSENSUS_API void evm_address_text(const EvmAddress& a, char out[43]);
 
 /// Parses "0x" + 40 hex digits; mixed case must carry a valid EIP-55
 /// checksum (all-lower and all-upper are taken as they are).
-bool evm_parse_address(const char* text, size_t size, EvmAddress* out);
+CONSENSUS_API bool evm_parse_address(const char* text, size_t size, EvmAddress* out);
 
 /// Parses a private key as the CLI's key files hold it: 64 hex digits,
 /// optional "0x", ASCII whitespace around ignored. False when malformed, zero
 /// or not below the secp256k1 order; `key` is wiped then.
-bool evm_parse_private_key(const char* text, size_t size, uint8_t key[32]);
+CONSENSUS_API bool evm_parse_private_key(const char* text, size_t size, uint8_t key[32]);
 
 /// The address of a private key. False when the key is invalid.
-bool evm_key_address(const uint8_t key[32], EvmAddress* out);
+CONSENSUS_API bool evm_key_address(const uint8_t key[32], EvmAddress* out);
 
 }  // namespace consensus
