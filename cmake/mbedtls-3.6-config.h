@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * consensus-ws: the mbedTLS 3.6 LTS configuration for host builds
  * (-DCONSENSUS_MBEDTLS=3.6, built by `scripts/install-deps mbedtls-3.6`).

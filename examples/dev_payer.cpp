@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // DEVELOPMENT ONLY: see dev_payer.h. A fake signature, for
 // consensus-devserver; never for a server that takes real payments.
 #include "dev_payer.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // DEVELOPMENT ONLY: a payment hook that pays with a FAKE signature.
 //
 // It answers a 402 challenge with a well-formed x402 v2 PaymentPayload for

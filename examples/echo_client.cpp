@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The smallest complete consensus-ws program: buy a session, open the
 // WebSocket, send "hello", print what comes back, close after the echo.
 //

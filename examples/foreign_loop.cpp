@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // consensus-ws driven from the program's OWN poll() loop instead of
 // Client::poll(): the program already waits on its descriptors (here stdin)
 // and adds the library's sockets to that same poll() call. Each stdin line is

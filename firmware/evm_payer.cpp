@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The built-in EVM payer (consensus_evm, issue 11) in the bare-metal image:
 // an EvmSigner in static memory on the stub port pays the service's captured
 // 402 challenge once, as a client's payment hook would on a real board. The

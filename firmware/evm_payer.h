@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The built-in EVM payer in the bare-metal image (see evm_payer.cpp).
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The two client configurations the footprint report measures (one client,
 // one session): the library defaults, and the smallest one that still buys a
 // session through x402 (a 980-byte PAYMENT-REQUIRED challenge, a payment

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The bare-metal image: one client in a static buffer on the stub port, one
 // managed session started, a few polls; with CONSENSUS_EVM, the built-in EVM
 // payer first pays the service's captured 402 challenge (evm_payer.cpp). It

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mbedTLS 3.6 LTS configuration for the bare-metal image (firmware/,
  * -DCONSENSUS_MBEDTLS=3.6; built once by `scripts/install-mbedtls-3.6
  * cortex-m4`, which scripts/install-cross-deps cortex-m runs).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mbedTLS 2.28 configuration for the bare-metal image (firmware/).
  *
  * Debian's configuration cannot be used without an OS (it enables pthread

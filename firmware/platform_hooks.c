@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the C library would otherwise bring in with an OS: see
  * mbedtls_config.h (calloc/free/exit), llhttp (abort in unreachable switch
  * defaults) and libsecp256k1 (its default callbacks print to stderr and

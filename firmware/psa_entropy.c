@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PSA's entropy on the mbedTLS 3.6 image (mbedtls-3.6-config.h).
  *
  * TLS 1.3 generates its ECDHE keys through PSA, and PSA draws from its own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reset and vector table for the bare-metal image: no C library start-up
  * files (linked with -nostartfiles), so whatever needs newlib's crt0 or
  * syscalls shows up as an undefined symbol instead of being pulled in. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* See stub_port.h. Register addresses: ARMv7-M SysTick (every Cortex-M4/M7)
  * and the STM32F4 RCC/RNG blocks (RM0090). */
 #include "stub_port.h"

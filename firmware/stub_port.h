@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A port for the bare-metal image: SysTick clock, the STM32F4 hardware RNG,
  * and no network interface (open() answers CWS_OPEN_NO_RESOURCES). It shows
  * what a no-OS port is made of; a real board adds its TCP stack to open,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Heap allocation counter for the benchmark (LD_PRELOAD). Wraps glibc's
  * malloc family through its __libc_* entry points (no dlsym: dlsym itself may
  * allocate) and, at exit, appends "allocs=N reallocs=N frees=N bytes=N" to the

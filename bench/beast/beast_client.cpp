@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench-beast: the Boost.Beast peer (Debian Boost 1.74, header-only; OpenSSL
 // for wss through beast::ssl_stream, which flattens writes for TLS). One
 // io_context on one thread, callbacks, websocket::stream over a bare

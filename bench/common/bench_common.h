@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Shared pieces of the peer benchmark clients: the command-line contract, the
 // message pattern and echo check, process figures and the one JSON result line.
 #pragma once

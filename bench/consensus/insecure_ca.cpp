@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "insecure_ca.h"
 
 #include <mbedtls/ctr_drbg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // --insecure for the benchmark tool only. The library always verifies the
 // server (it has no switch to turn that off, on purpose), so instead of
 // disabling verification the bench fetches the certificate the server

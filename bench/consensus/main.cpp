@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // consensus-ws-bench: the issue-7 benchmark contract on the library's session
 // layer (Client::connect on a bare TokenAuth: no token purchase, no reconnects).
 //

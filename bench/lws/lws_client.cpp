@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench-lws: the libwebsockets peer (Debian libwebsockets-dev 4.1, OpenSSL).
 // Written the way the library wants to be used: one context, one service loop,
 // one lws_write per WRITEABLE callback (its documented rule), receive in the

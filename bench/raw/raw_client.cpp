@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // raw-tcp: the ceiling. Same contract as the WebSocket clients, but messages
 // are bare size-byte records on a TCP stream (no framing, no masking), echoed
 // by the benchmark server's tcp listener. One epoll loop, non-blocking sockets,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // consensus-bench-echo: the benchmark's echo server. One epoll loop (the
 // machine has 2 cores: one for the client under test, one for us), level
 // triggered, non-blocking sockets. Three listeners: WebSocket (ws), WebSocket

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench-peak-rss OUTFILE CMD [ARGS...]: runs CMD, writes its peak RSS (kB) to
  * OUTFILE, exits with its status. Why a helper: Linux carries a process's
  * pre-exec memory high-water mark into ru_maxrss across exec, so a child

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // consensus-tls-resume-bench: what TLS session resumption saves (issue 17).
 //
 //   consensus-tls-resume-bench [--count N] [--tls 1.2|1.3|all] [--host NAME]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The C API's smallest complete program: buy a session on a free server,
  * open the WebSocket, send TEXT, print the echo, close.
  *

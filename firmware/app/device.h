@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The board as the device's `connect` sees it: start-up, host files over
  * semihosting, the network (LAN9118 + lwIP) and the client's port on it, and
  * the memory report. One implementation per board (device_mps2.c: QEMU's

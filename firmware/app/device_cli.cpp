@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `consensus-ws connect` on the board: the same parser (tools/cli/args.cpp),
 // the same output lines (tools/cli/output.cpp) and the same exit statuses
 // (tools/cli/exit_status.cpp) as the POSIX CLI, on the lwIP port. One

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* device.h on QEMU's mps2-an386: the board support (firmware/board/mps2_an386),
  * lwIP on its LAN9118 with QEMU user networking's addresses, and port/lwip. */
 #include <lwip/init.h>

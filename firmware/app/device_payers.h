@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The payers of the device's `connect`: --demo-payer (the built-in fake
 // signer, for the dev server) and --wallet-key FILE (the built-in EVM signer,
 // its key read from the host over semihosting: the key never appears on a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "tls_heap.h"
 
 #include <mbedtls/memory_buffer_alloc.h>

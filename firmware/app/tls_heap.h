@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mbedTLS's heap on the device: a static arena under mbedTLS's own buffer
  * allocator (memory_buffer_alloc.c), with every mbedtls_calloc/mbedtls_free
  * counted on the way (the image links with -Wl,--wrap=mbedtls_calloc

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lwIP 2.1.3 options for the bare-metal firmware (QEMU mps2-an386 now, an
  * STM32F4-class part later): NO_SYS raw API (one thread, no OS), IPv4 only,
  * TCP + UDP + DNS client, static addressing, all memory static (lwIP's own

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Footprint probe for Linux targets (armhf, arm64, x86_64), run by
 // scripts/footprint (under qemu-user for ARM). Prints, per configuration of
 // firmware/footprint_configs.h:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "wslay_pool.h"
 
 #include <stdint.h>

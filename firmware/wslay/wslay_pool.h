@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wslay's frame contexts on the device: a fixed pool instead of a heap.
  * wslay_frame_context_init takes one per connection (struct
  * wslay_frame_context: a 4 KiB input buffer and the frame state, 4,208 B on

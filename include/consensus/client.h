@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The client: buys session tokens (GET /ws, paid through x402) and runs a
 // fixed pool of WebSocket sessions, all from one poll loop on one thread.
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Sizing and behaviour of a client. All library memory is computed from
 // Config by Client::required_bytes() and taken once, from the caller's buffer,
 // at Client::init(). Nothing is allocated afterwards by the library itself;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The C API of consensus-ws: the C++ client (consensus/client.h) for C
  * programs and C firmware. C99, no C++ in it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Typed errors of the consensus-ws library. No exceptions: every fallible call
 // returns an Error (or carries one in an event). Each code has a stable name
 // string (error_name) that the CLI prints and scripts may match on.

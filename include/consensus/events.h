@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // What a session reports. Listeners are a function pointer plus a user
 // pointer (no std::function: it may allocate). All views in an event are
 // valid only until the listener returns.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* CONSENSUS_API marks what the libraries export: the public functions,
  * classes and objects of include/consensus/. A shared build compiles
  * everything else with -fvisibility=hidden, so only these are in the dynamic

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The log hook: one callback that hears what an engineer needs when a unit in
 // the field misbehaves. Off by default (no hook); what it says:
 //   info   every session state change, reconnect decisions (the wait and

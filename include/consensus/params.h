@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Token parameters: what a session is bought with, their validation and the
 // local price quote. Validation runs before any network traffic.
 #pragma once

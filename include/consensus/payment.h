@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The x402 payment step. The library does the HTTP; on a 402 it decodes the
 // PAYMENT-REQUIRED challenge and asks the user's hook for the value of the
 // PAYMENT-SIGNATURE header. The hook may answer at once or later.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The port layer: everything the portable core needs from a platform.
  *
  * A port provides non-blocking TCP streams with readiness, a monotonic clock

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The POSIX port (Linux): non-blocking TCP sockets, poll(), CLOCK_MONOTONIC
  * and getrandom(), behind the cws_port contract of consensus/port.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The built-in x402 payer: signs the service's "exact" EVM challenges on the
 // device (EIP-3009 TransferWithAuthorization over EIP-712, secp256k1 from
 // libsecp256k1), usable as ClientOptions::payment_hook. An optional module:

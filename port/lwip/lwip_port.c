@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The lwIP port (consensus/port_lwip.h): consensus/port.h on lwIP's raw TCP
  * API with NO_SYS=1. Every function here, and every callback it registers,
  * runs on the one thread that drives lwIP: no locks.

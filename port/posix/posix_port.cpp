@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The POSIX port: see include/consensus/port_posix.h for the contract.
 #include <ares.h>
 #include <errno.h>

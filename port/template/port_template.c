@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A copy-me port (see port_template.h and docs/PORTING.md).
  *
  * What is written out here is platform-independent bookkeeping every port

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A copy-me port: the skeleton of a consensus-ws port for a new platform (an
  * RTOS with lwIP, a cellular modem's socket API, a vendor SDK).
  *

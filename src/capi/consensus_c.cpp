@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The C API (consensus/consensus.h): the C++ Client in the caller's block,
 // conversions, and trampolines from the C++ callbacks to the C ones. No state
 // machine of its own and no allocation: the C callbacks and their user

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The C API's conversions (convert.h) and the checks that the C enums and
 // bounds of consensus/consensus.h equal the C++ ones, value for value.
 #include "capi/convert.h"

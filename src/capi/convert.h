@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The C API's conversions between the C structs of consensus/consensus.h and
 // the C++ ones: copies only, no state (src/capi/convert.cpp).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The one C++ runtime symbol the library may reference: unoptimised (-O0)
 // builds emit the vtables of the abstract interfaces (ws::FrameHandler,
 // TokenFetchOwner), whose pure entries point at __cxa_pure_virtual.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Client: memory layout, the public API and the poll loop.
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The client's internal state (Client::Impl) and what its slots share:
 // the port, options, server URL, spend guard, RNG and the lazily built TLS config.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "client/failure_text.h"
 
 #include "core/writer.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // What a failed connection attempt met, in words that name the host: the
 // detail of the error event (and the CLI's message).
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The memory of a connection's HTTP phases: the request's send buffer, the
 // socket read chunk, the work area, the response reader and the purchase's
 // state machine. A session needs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Keepalive of an open session, as a small clock-driven state machine (no
 // I/O): ping after `interval` ms without inbound bytes; the link is dead when
 // nothing arrives within another interval after the ping. Any inbound byte is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "client/lane_pool.h"
 
 namespace consensus {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The shared HTTP lanes (Config::max_handshakes > 0) and the sessions
 // waiting for one, first come, first served: a lane given back goes straight
 // to the session that has waited longest, so a free lane and a waiting

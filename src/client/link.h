@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // One slot's connection and what it moves bytes through. A slot (a session,
 // a stand-alone request) owns one; a session lends it to its purchase,
 // because a purchase and an open never overlap. During HTTP phases an

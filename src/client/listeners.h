@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Fixed listener slots of one session: listeners_per_event entries per event
 // type, carved from the client's memory block. on/off never allocate.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The posted-message ring: see post_queue.h.
 #include "client/post_queue.h"
 

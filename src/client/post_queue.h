@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Messages posted from other threads (Client::post) for the loop to send: a
 // bounded multi-producer ring of fixed-size cells with per-cell sequence
 // numbers (Dmitry Vyukov's bounded MPMC queue, with the one consumer the loop

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "client/price_policy.h"
 
 namespace consensus {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The owner's price policy, applied to a 402 challenge before the payment
 // hook sees it: a requirement may ask at most what the owner allows (the
 // local quote plus a margin, and no more than the budget has left). Amounts

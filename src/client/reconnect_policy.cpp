@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "client/reconnect_policy.h"
 
 namespace consensus {

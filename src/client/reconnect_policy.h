@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // How long a session waits before its next purchase (ClientOptions
 // reconnect_interval_ms, reconnect_max_ms, reconnect_jitter): the interval,
 // doubled with each failure in a row up to the cap, then shortened by a

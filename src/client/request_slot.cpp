@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "client/request_slot.h"
 
 #include <string.h>

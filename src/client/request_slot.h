@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // A stand-alone token request (Client::request_token): a TokenFetch over the
 // slot's own Link, with its own HTTP lane always attached, plus the callback
 // that receives its result.

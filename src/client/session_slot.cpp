@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "client/session_slot.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // One managed WebSocket session: buys its token (TokenFetch, over the
 // session's own Link, lent), opens the connection, upgrades, runs the framer,
 // keeps the link alive and reconnects with a fresh token. An explicit state

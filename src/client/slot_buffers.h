@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The buffers carved from the client's memory block at init: an HTTP lane's
 // (a session's purchase and upgrade, a stand-alone request) and an open
 // session's.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "client/spend_guard.h"
 
 namespace consensus {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The spend guard: a budget in micro-USD shared by every purchase of a client.
 // Quotes are reserved when a purchase starts (so concurrent sessions cannot
 // overspend together), then either charged (the token was paid for) or released.

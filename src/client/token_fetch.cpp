@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "client/token_fetch.h"
 
 #include <string.h>

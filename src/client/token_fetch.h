@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // One token purchase: GET /ws, the x402 payment step, the paid retry, the
 // token JSON. Runs over a Link its owner lends it (a session's own link, or a
 // request slot's); driven by step() from poll().

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Size arithmetic that cannot wrap. A CheckedSize carries a size_t and a
 // flag: once a step does not fit size_t the flag sticks and value() is
 // SIZE_MAX. Used for the memory layout (Client::required_bytes), whose inputs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "consensus/error.h"
 
 namespace consensus {

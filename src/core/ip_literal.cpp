@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/ip_literal.h"
 
 #include <string.h>

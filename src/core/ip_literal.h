@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // IP address literals: a strict text-to-bytes parser for IPv4 dotted quads and
 // IPv6 text (RFC 4291 section 2.2), so that the TLS layer can match a host
 // given as an address against a certificate's iPAddress subjectAltName

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The library's side of the log hook (consensus/log.h): where a line goes,
 // and a line built on the stack. Lines above CONSENSUS_LOG_LEVEL (set for the
 // library by CMake) are compiled out: log_on() is then false at compile time,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Token parameters: merge, validation and the local quote (docs/SERVICE.md §1-2).
 #include "consensus/params.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/rng.h"
 
 #include <string.h>

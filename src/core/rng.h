@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The library's random generator: mbedTLS CTR-DRBG seeded from the port's
 // entropy source. Feeds TLS (mbedtls_ssl_conf_rng), WebSocket masks and
 // Sec-WebSocket-Key. One per client; single-threaded.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Small helpers over consensus::StrView (a pointer + size, never owning).
 // Header-only; no allocation, no locale: ASCII rules only, as HTTP and URLs need.
 #pragma once

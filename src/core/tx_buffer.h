@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Outgoing byte buffer of one connection. The framer appends whole frames at
 // the tail; the session flushes from the front (send data + start, pending()
 // bytes, then consume() what the port took). Caller-owned storage, no

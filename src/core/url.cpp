@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // URL parser: scheme://authority[/path][?query][#fragment], strict and allocation-free.
 #include "core/url.h"
 

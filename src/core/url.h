@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // URL parsing for the service base URL and the connect_url (sans-I/O, no copies).
 #pragma once
 

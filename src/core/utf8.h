@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // UTF-8 (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF), one
 // module for the library and its tools: incremental validation for text
 // messages that arrive in pieces and for close reasons, the length of one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Wiping secrets (payment headers, tokens) from memory the library owns, in
 // a way the compiler may not drop as a dead store (mbedTLS's zeroize).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/writer.h"
 
 #include "core/strview.h"

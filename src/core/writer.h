@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Bounded text writer for request bytes (the token request, the WebSocket
 // upgrade): appends into a caller buffer, all or nothing. Once an append does
 // not fit or a header value is refused, the writer stays failed and result()

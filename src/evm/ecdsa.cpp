@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "evm/ecdsa.h"
 
 #include <secp256k1.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // secp256k1 ECDSA the Ethereum way, over libsecp256k1 (constant-time, RFC
 // 6979 nonces, low s). The context lives in caller memory: no malloc.
 #pragma once

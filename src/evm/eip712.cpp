@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // hashStruct(s) = keccak256(typeHash || encodeData(s)); each member is one
 // 32-byte word: strings by their keccak256, addresses left-padded, integers
 // big-endian (EIP-712, "Definition of encodeData").

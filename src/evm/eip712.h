@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // EIP-712 typed-data hashing for the one message x402's "exact" EVM scheme
 // signs: EIP-3009 TransferWithAuthorization, in the token's domain
 // {name, version, chainId, verifyingContract}.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The x402 "exact" EVM payer: requirement selection and policy, the
 // EIP-3009 authorization, its EIP-712 digest, the signature, and the
 // PaymentPayload header. See include/consensus/x402_evm.h.

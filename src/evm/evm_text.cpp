@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "evm/evm_text.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Ethereum values as text: 0x-hex, EIP-55 addresses, uint256 decimals and
 // CAIP-2 chain ids. Strict parsers: what a hostile 402 sends is refused, not
 // repaired. No allocation.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Keccak-f[1600] (FIPS 202, section 3) with Keccak's original padding. Bytes
 // enter the lanes little-endian whatever the host's byte order.
 #include "evm/keccak.h"

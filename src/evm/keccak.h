@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Keccak-256 as Ethereum uses it: the original Keccak padding (0x01), not
 // NIST SHA3-256's (0x06). Incremental, 200 bytes of state, no allocation.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Key and address helpers of the public API: a key file's text, a key's
 // address, addresses as text.
 #include <string.h>

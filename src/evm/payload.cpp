@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "evm/payload.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The PAYMENT-SIGNATURE value of an x402 v2 "exact" EVM payment: the
 // PaymentPayload JSON, then base64 in place in the same buffer.
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The HTTP Date header (RFC 9110 section 5.6.7), as a server must send it:
 // IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT". The two obsolete forms are
 // refused: every current server writes IMF-fixdate, and a value we cannot

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // GET /ws request writer (core/writer.h: bounded appends, all-or-nothing).
 #include "http/request.h"
 

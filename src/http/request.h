@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The GET /ws token request, written into a caller buffer (sans-I/O).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // HTTP response reader: llhttp does the grammar, this file does the limits,
 // the kept headers and the body arena.
 #include "http/response.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Incremental HTTP/1.1 response reader over llhttp, with the hard limits llhttp
 // lacks (llhttp has no limits of its own on header lines, header counts or body
 // size: it accepted a 1 MiB header value). Sans-I/O: bytes in, status/headers/body out.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // JSON validation and helpers over jsmn tokens. jsmn finds the tokens; this file
 // checks what jsmn does not (separators, literals, control bytes) so that a
 // document accepted here is valid JSON, and decodes strings and numbers.

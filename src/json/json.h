@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // JSON over jsmn: a validated document view, key lookup, string unescaping and
 // number conversion. Tokens live in a caller-provided scratch area; nothing is
 // allocated. Internal to the library (token_json, server_message, challenge).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // session_start / session_expired parsing: lenient on content, strict on JSON.
 #include "json/server_message.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Classifies the service's own WebSocket text messages (docs/SERVICE.md §5-6).
 #pragma once
 

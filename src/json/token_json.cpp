@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Token response and error-body parsing.
 #include "json/token_json.h"
 

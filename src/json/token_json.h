@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The GET /ws answers: the 200 token body and the text of an error body.
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The core's byte stream: one port stream plus optional TLS (a TlsSession,
 // src/tls/, over the port stream). This file keeps the TCP state, the port
 // interest (including the direction TLS needs), readiness and the mapping of

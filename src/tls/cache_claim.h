@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Which entry of the TLS session cache (tls/session_cache.h) a connection
 // holds. Apart from the cache so that tls/tls_session.h, which keeps one, does
 // not include mbedTLS's headers (the cache's entries embed an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The few crypto primitives the core takes from mbedTLS outside a TLS
 // session, and the process-wide crypto start-up, behind one header: the calls
 // that differ between mbedTLS 2.28 and 3.6 (SHA-1 lost its _ret suffix, PSA

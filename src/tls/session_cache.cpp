@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "tls/session_cache.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // TLS sessions kept for resumption: one small table per client, keyed by the
 // server's host (also the SNI and the name its certificate was checked
 // against) and port. A connection claims the entry of its host:port when it

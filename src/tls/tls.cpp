@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "tls/tls.h"
 
 #include <mbedtls/version.h>

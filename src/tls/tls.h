@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // TLS configuration shared by all connections of one client: the mbedTLS
 // client config (TLS 1.2+, server authentication required, short curve list)
 // and the trusted CA chain, parsed once. Connections (net/connection.h) each

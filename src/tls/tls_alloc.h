@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // mbedTLS's allocator (mbedtls_calloc / mbedtls_free), for what the core
 // allocates on mbedTLS's behalf: the TLS session's mbedtls_ssl_context. What
 // <mbedtls/platform.h> declares, without including it: it includes <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // One TLS client session over a byte transport its owner supplies: the
 // mbedTLS context, its handshake, record I/O and shutdown. One file per TLS
 // backend (as Mongoose does): the interface speaks TlsStatus, never mbedTLS

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ws/frame_context_pool.h"
 
 #include <wslay/wslay.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The client's wslay frame contexts, lent to the sessions' framers.
 //
 // A wslay_frame_context (4,256 B requested on x86_64: a 4 KiB input buffer and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ws/framer.h"
 
 #include <string.h>

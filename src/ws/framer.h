@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // RFC 6455 client framing for one connection, on wslay's frame API.
 //
 // Receiving: wslay_frame_recv parses frame headers and hands out payload

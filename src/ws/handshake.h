@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // RFC 6455 opening handshake helpers: the client key, the check of the
 // server's Sec-WebSocket-Accept, and the upgrade request bytes. No allocation;
 // every output goes to a caller buffer of explicit size.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ws/mask_keys.h"
 
 #include <string.h>

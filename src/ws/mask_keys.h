@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Client frame mask keys (RFC 6455 5.3), one pool per client.
 //
 // Keys come from the random source kPool bytes at a time: one CTR-DRBG call

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // PAYMENT-REQUIRED decoding (base64 via mbedTLS) and PaymentRequired parsing.
 #include "x402/challenge.h"
 

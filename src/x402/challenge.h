@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The x402 v2 challenge: the PAYMENT-REQUIRED header of a 402, decoded and parsed.
 #pragma once
 

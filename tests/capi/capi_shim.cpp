@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The C API test suite's shim (capi_shim.h) over the C++ fake port and the
 // unit tests' protocol helpers.
 #include "capi/capi_shim.h"

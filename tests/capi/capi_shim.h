@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* C-callable shim over the C++ fake port (tests/fakes/fake_port.h) and the
  * C++ side of the library, for the C API's test suite (capi_test.c): the
  * test logic stays in C, the shim only scripts streams and reports what the

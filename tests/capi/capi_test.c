@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The C API's test suite, in C99: the client driven through consensus.h on
  * the fake port (scripted through capi_shim.h). A minimal harness: each
  * failed check prints its line, main() exits non-zero if any failed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // CHECK_ERR(expected, actual) for consensus::Error values, compared by their
 // stable names so that a failure reads "expected <timeout> but was <closed>".
 // Include after CppUTest/TestHarness.h (it expands to STRCMP_EQUAL).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The memory a consensus::Client on the POSIX port needs, owned in one place:
 // the port's block for N streams and the client's block for a Config, both
 // from malloc (the caller's memory, as on a device), released in reverse.

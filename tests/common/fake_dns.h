@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // A fake DNS server on 127.0.0.1 (UDP, kernel-chosen port) for the POSIX
 // port's resolver tests: point the port at it with
 // cws_posix_port_set_dns_servers(p, dns.servers()).

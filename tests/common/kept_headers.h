@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The response headers the HTTP reader tests keep: every header the library's
 // layers ask for (x402, ws) plus two more, indexed by TestHeader.
 #pragma once

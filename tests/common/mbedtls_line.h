@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // What the tests that drive mbedTLS themselves (the in-memory TLS peer of
 // tests/unit/net) need to know about the linked line, 2.28 or 3.6: the one
 // place where tests name an mbedTLS version. The library keeps its own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // A scripted cws_port for unit tests of the client state machines: a manual
 // clock, deterministic "random" bytes, scripted open()/connect results and
 // per-stream inbound scripts and outbound capture. wait() never sleeps.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The EVM payer from challenge to header on arbitrary PaymentRequired JSON.
 // Input: [control][json...]
 //   control bits 0-1: header capacity (256, 1,000, 2,048, 8,192 bytes);

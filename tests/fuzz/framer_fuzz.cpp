@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Framer::receive on an arbitrary server byte stream, delivered by a scripted
 // recv one chunk per receive() call. Input: [split seed][config][stream...]
 //   config bits 0-1: TxBuffer capacity (16, 64, 300, 4096 bytes);

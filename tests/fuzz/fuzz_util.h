@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Shared helpers of the libFuzzer targets: a property check that aborts (so
 // libFuzzer records the input as a crash) and a deterministic split-point
 // generator driven by one control byte of the input.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // HttpResponseReader over arbitrary bytes. Input: [flags][split seed][response...]
 //   flags bit 0: expect_upgrade; bit 1: tight limits; bit 2: small work area;
 //   bit 3: call finish() (the peer's EOF) when the bytes run out.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // parse_server_message on arbitrary text messages.
 // Input: [scratch size][message...]; bits 0-5 pick 1..64 jsmn tokens (all set:
 // 4096). The message and scratch are exact-size heap blocks.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A whole managed session on the fake port: the client buys a token (GET /ws,
 // maybe paying a 402), upgrades and runs the WebSocket, with the fuzz input as
 // the server's bytes. Input: [ctl][n lo][n hi][token answer: n bytes][ws bytes...]

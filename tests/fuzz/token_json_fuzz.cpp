@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // parse_token_response and extract_error_text on arbitrary bodies.
 // Input: [sizes][body...]; sizes picks the jsmn scratch (bits 0-5: 1..64
 // tokens, or a roomy 4096 when all set) and the error-text capacity (bits 6-7).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // parse_url on arbitrary bytes (the whole input is the URL). Every view must
 // point into the input (or be the static "/"), and a parsed URL must hold the
 // documented character and port rules.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // decode_challenge on arbitrary header values. Input: [mode][bytes...]
 //   mode bit 0: 0 = the bytes are the header value as received (base64 layer),
 //               1 = the bytes are base64-encoded here first, so the JSON and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Test harness for the hostile, TLS-failure, interop and soak tiers: starts a
 // helper server process (prints "READY <port>"), runs one consensus::Client on
 // the POSIX port through the public API, and records every event.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The port conformance checks (tests/port_conformance) against the lwIP port,
 // over 127.0.0.1 inside one lwIP stack (NO_SYS=1): the peer is a raw-API
 // listener in the same stack, whose blocking calls drive the stack (loopback

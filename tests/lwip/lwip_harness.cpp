@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "lwip_harness.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The lwIP test harness: one lwIP stack (NO_SYS=1) in the test process, its
 // loopback netif at 127.0.0.1, a real-time sys_now(), and the far end of the
 // port's streams played by a raw-API listener in the same stack.

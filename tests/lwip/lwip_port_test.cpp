@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The lwIP port's own behaviour (consensus/port_lwip.h) beyond the
 // conformance suite: name resolution (host table, literals, lwIP's DNS and
 // its bound), the stream pool, the receive window the application's reads

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "port_conformance/conformance.h"
 
 #include <string.h>

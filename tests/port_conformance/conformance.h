@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Port conformance: the checks every cws_port must pass, written against the
 // contract in consensus/port.h only, so any port's test can run them (the
 // POSIX port on loopback, the FakePort, next an lwIP port on its stack).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Soak: one managed session against the hostile server's "soak" scenario,
 // which echoes 3 messages and then drops the link (in turn: TCP reset, FIN
 // without a close frame, close 1011). Every drop is followed by the client's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Client::post and Client::wake from real threads while the loop runs on the
 // test's thread: every message arrives exactly once and in each producer's
 // order, a full ring is would_block and loses nothing, and wake() ends a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The thread tier's runner: CppUTest's leak detector counts allocations in
 // a table that is not thread-safe, and std::thread allocates in one thread
 // and frees in another; the sanitizers (ASan, TSan) and valgrind do that job.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Option table + one switch: each option is parsed, then the whole set is
 // checked against the command and the server's rules (docs/CLI.md "Validation").
 #include "args.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Command-line parsing and validation of `consensus-ws` (contract: docs/CLI.md).
 // Pure: no I/O, no allocation. Every string in Args points into argv, the
 // environment value passed in, or a static default; keep them alive.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // `consensus-ws demo`: the whole job on this machine with no network and no
 // configuration: start consensus-devserver (paid mode) on a free loopback
 // port, run `connect --send hello` against it with the built-in demo payer,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The built-in demo payer: builds a well-formed x402 v2 PaymentPayload for
 // the first accepted requirement, with a FAKE signature. Only a development
 // server that does not verify signatures (consensus-devserver) accepts it.

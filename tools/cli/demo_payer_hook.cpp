@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // demo_payment_hook: build_demo_payment with the host's clock and getrandom.
 // Apart from demo_payer.cpp so that the payload builder stays portable (the
 // firmware's connect links it with its own clock and entropy).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The exit status of `consensus-ws` (docs/CLI.md): a pure function over what
 // each session went through, so every rule has a unit test.
 #pragma once

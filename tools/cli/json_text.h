@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // JSON string escaping and base64 for the CLI's output lines. Streams to a
 // FILE* so message size never needs a second buffer.
 #pragma once

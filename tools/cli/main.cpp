@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // consensus-ws: the command-line client (docs/CLI.md). Parses, validates (exit 2
 // before any network traffic), then runs token / connect / demo.
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The CLI's output lines (docs/CLI.md "Output"). With --json every line
 // on stdout is one JSON object; otherwise received text goes to stdout, one
 // message per line (binary as `[binary N bytes] <base64>`), and everything else

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "pay.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // `consensus-ws address` and `consensus-ws pay` (docs/CLI.md): the built-in
 // EVM signer on its own, the second one as a --payer for this tool or any other.
 #pragma once

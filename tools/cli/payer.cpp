@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "payer.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // `--payer CMD`: one child process per 402 challenge, run through /bin/sh -c,
 // without blocking the poll loop. The challenge JSON goes to the child's
 // stdin; its stdout (trimmed) is the PAYMENT-SIGNATURE value; exit 0 = paid,

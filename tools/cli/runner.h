@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The poll loop of `token` and `connect`: one Client on the POSIX port, the
 // sessions, stdin and the payer children, all in one poll() (foreign-loop
 // style: the port's pollfds plus our own). The tool allocates its memory once

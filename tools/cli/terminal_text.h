@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Server-provided text for a human reading a terminal. Control characters
 // in it could move the cursor, erase lines or rewrite what was printed (a
 // hostile server turned an error into "OK: session opened" with ESC[2K and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "wallet.h"
 
 #include <errno.h>

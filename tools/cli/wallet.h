@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The built-in EVM signer of `consensus-ws` (--wallet-key): the key file
 // (docs/CLI.md, "Paying with a wallet key") and the signer set up from the
 // command line's policy options.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Byte encodings the dev server needs: strict base64 (as the x402 decoders
 // accept it), random ids, and Express-style ETags. Thin wrappers over mbedTLS
 // and getrandom(2); the dev server is a tool, so std::string is fine here.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // HTTP/1.1 requests in (llhttp, HTTP_REQUEST mode, bounded sizes) and
 // Express-shaped responses out.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // clang-format off
 // This file holds the one (static, strict) copy of the jsmn parser; it must be
 // included before json.h, which only declares it.

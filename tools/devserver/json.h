@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Minimal JSON for the dev server: writing strings and numbers the way
 // JavaScript's JSON.stringify does, and reading objects through jsmn.
 #pragma once

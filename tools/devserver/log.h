@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The --log file: one JSON object per line, flushed at once (tests tail it
 // while the server runs). Without --log every call is a no-op.
 #pragma once

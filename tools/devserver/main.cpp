@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // consensus-devserver: a local stand-in for the Consensus WebSocket service
 // (docs/SERVICE.md, docs/CLI.md). One process, one thread, one poll() loop.
 #include <fcntl.h>

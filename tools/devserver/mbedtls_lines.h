@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The dev server's own TLS (tls.cpp) and hashing (encoding.cpp) on either
 // mbedTLS line the project builds with: 2.28 (Debian bookworm) or 3.6 LTS
 // (-DCONSENSUS_MBEDTLS=3.6). The server links the library only with the EVM

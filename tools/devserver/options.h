@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Command line of consensus-devserver (contract: docs/CLI.md).
 #pragma once
 

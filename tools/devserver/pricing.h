@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Session parameters of GET /ws as the reference server reads them: the price
 // (what the 402 asks for) and the limits (what session_start grants).
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // What the server answers: GET /ws (token sale, x402) and the WebSocket
 // upgrade on /ws-connect. Pure functions of the request and the server state;
 // the connection code only moves the bytes.

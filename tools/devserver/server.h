@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The single-threaded poll() loop: listener, connections (HTTP request ->
 // response, or upgrade -> WebSocket session), timers, clean exit on a signal.
 #pragma once

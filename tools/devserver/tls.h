@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Server-side TLS with mbedTLS (2.28: TLS 1.2; 3.6: TLS 1.2 and 1.3; see
 // mbedtls_lines.h for what differs): one shared configuration (certificate,
 // key, DRBG) for every connection. Per-connection state lives in Transport.

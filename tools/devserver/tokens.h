@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Session tokens: random uuid v4, single use, valid for a fixed time. And the
 // nonces of verified payments (--verify-payments), which are single use too.
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // A non-blocking accepted socket, plain or TLS, seen as "read into a string /
 // write from a string". Owns the file descriptor.
 #pragma once

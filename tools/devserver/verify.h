@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // --verify-payments: the checks of the x402 facilitator on an "exact" EVM
 // payment (EIP-3009 TransferWithAuthorization), in the order and with the
 // reason names of @x402/evm 2.27.0's exact facilitator (verifyEIP3009), minus

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // One WebSocket session after the 101: session_start, echo, metering, expiry,
 // the test-control actions and the service modes (ServiceModes). wslay's event
 // API frames it; bytes come from and go to the connection's buffers, so this

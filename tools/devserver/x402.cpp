@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "x402.h"
 
 #include "encoding.h"

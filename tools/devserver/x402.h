@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // x402 version 2 as @x402/express 2.27 speaks it for the Consensus route:
 // the challenge (PAYMENT-REQUIRED), the check of a payment (PAYMENT-SIGNATURE)
 // and the receipt (PAYMENT-RESPONSE). Here payments are NOT verified: any

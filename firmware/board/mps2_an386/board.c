@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mps2-an386 board support: SysTick, UART0, stack high-water mark. */
 #include "board.h"
 

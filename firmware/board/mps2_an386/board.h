@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Board support for QEMU's mps2-an386 (Cortex-M4F, AN386 FPGA image):
  * SysTick time base, UART0 console, stack high-water mark, entropy, and
  * newlib-nano syscalls (stdout -> UART0, stderr -> host stderr through

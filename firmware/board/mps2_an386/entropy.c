@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Entropy for the emulated board.
  *
  * QEMU's mps2 boards model no TRNG, so the bytes come from the host's

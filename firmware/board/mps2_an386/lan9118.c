@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SMSC LAN9118 polled netif driver (register map and FIFO formats from the
  * SMSC LAN9118 datasheet; behaviour checked against QEMU 7.2's model). */
 #include "lan9118.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Polled lwIP netif driver for the SMSC LAN9118 (QEMU's mps2-an385/an386
  * Ethernet at 0x40200000; the real AN386 has a register-compatible
  * LAN9220). One instance, 32-bit bus, no interrupts, NO_SYS lwIP.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* End-to-end self-test of the mps2-an386 board support under QEMU (run by
  * selftest.sh). Command line (semihosting):
  *   selftest echo <port> <file>  read <file> from the host, get entropy,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ARM semihosting calls (operation numbers from Arm's "Semihosting for
  * AArch32 and AArch64"): r0 = operation, r1 = argument (a pointer to a
  * parameter block for most), BKPT 0xAB on M-profile, result in r0. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ARM semihosting (the debugger/emulator channel: BKPT 0xAB on M-profile)
  * for the QEMU mps2-an386 board. Needs qemu-system-arm
  * -semihosting-config enable=on,target=native. On real hardware without a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reset, vector table and fault reporting for QEMU mps2-an386. No C library
  * start-up files (linked with -nostartfiles): .data/.bss, the stack paint
  * and the constructors are done here, and main's return value becomes

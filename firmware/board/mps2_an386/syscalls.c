@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* newlib-nano system calls for the bare-metal image: stdout to UART0,
  * stderr to the host's stderr through semihosting, no files, no heap.
  * Anything else newlib could want (time, fork, ...) is not defined, so the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lwIP architecture glue for the bare-metal Cortex-M images (arm-none-eabi
  * gcc + newlib): types come from <stdint.h>/<inttypes.h> (lwIP's defaults),
  * little-endian, gcc's packing attributes, asserts end the run on the board,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wslay's build configuration for bare metal, read through its own
  * HAVE_CONFIG_H hook (wslay_net.h). Newlib has no <arpa/inet.h>: the byte
  * order helpers wslay_frame.c uses are defined here. Its one allocation, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Zero steady-state allocation, proven by counting: every malloc/calloc/
 // realloc/free of the whole process (ours, libstdc++, libwslay, libmbedcrypto)
 // is counted by support/counting_alloc.cpp while a window is open. An open

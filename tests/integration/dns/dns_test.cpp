@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Name resolution inside the loop (issue 18): the POSIX port resolves names
 // with c-ares, so a dead resolver stalls only the session that waits for it.
 // consensus-devserver (ws) on 127.0.0.1 and a fake DNS server on loopback

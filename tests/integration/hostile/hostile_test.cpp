@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The client against a hostile server (tests/hostile/hostile_server.py): one
 // test per misbehaviour, each asserting the exact error name / close code,
 // that the run ends within its timeouts, and (HostileRounds) that repeating

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // https/wss to an IP literal through the public API against consensus-devserver
 // on loopback: the token request (https://127.0.0.1:P or https://[::1]:P) and
 // the session on the connect_url the server derives from it (wss://<same

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Many sessions, one loop (issue 3, item 7): one client, one thread, one
 // poll(), 1000 concurrent sessions against consensus-devserver (free mode,
 // ws). Each opens, sends and receives a message, and closes cleanly. Printed:

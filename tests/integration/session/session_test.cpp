@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Sessions end to end through the library API (consensus::Client on the POSIX
 // port) against both servers, ws and wss:
 //   consensus-devserver (ours; paid with the in-process demo payer), and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The replacement allocator (see counting_alloc.h). No TestHarness.h here:
 // CppUTest's macros must not touch these definitions.
 #include "support/counting_alloc.h"

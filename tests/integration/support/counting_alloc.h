@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Process-wide heap accounting for the alloc and scale tests.
 //
 // counting_alloc.cpp replaces malloc, calloc, realloc, free and the aligned

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // A consensus::Client on the POSIX port with a payment hook, and a recorder
 // of session events, for tests that drive the library API end to end.
 //

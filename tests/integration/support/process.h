@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // A server child process for tests: started with an argv, its stdout and
 // stderr written to scratch files, ready once stdout holds "READY <port>".
 // Stopped by PID (SIGTERM, then SIGKILL after a bound) when destroyed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Scratch files, paths of the tools under test and throwaway certificates for
 // the integration tests. Paths come from CMake (see tests/integration/CMakeLists.txt).
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Queries over a server's --log file: one JSON object per line (both
 // consensus-devserver and tests/interop/token-server.mjs write this way,
 // synchronously, so a line is in the file before the reply leaves).

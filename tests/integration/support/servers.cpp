@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "support/servers.h"
 
 #include <sys/stat.h>

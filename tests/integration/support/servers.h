@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The two servers the session tests run against, behind one interface:
 // consensus-devserver (ours) and tests/interop/token-server.mjs (the real
 // @x402/express middleware in front of Node's `ws`), paid mode, ws or wss.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Loopback endpoints that misbehave on purpose, and hand-made auths to reach them.
 #pragma once
 

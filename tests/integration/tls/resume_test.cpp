@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TLS session resumption (tls/session_cache.h) against `openssl s_server`:
 // the second connection to a host:port resumes the session the first was
 // granted (TLS 1.2 on both mbedTLS lines, TLS 1.3 where the line has it),

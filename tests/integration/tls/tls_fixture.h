@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // What the TLS integration tests share: the test certificates
 // (scripts/gen-test-cert: server.pem for DNS:localhost only, server-ip.pem
 // also for IP:127.0.0.1 and IP:::1, other-ca.pem an unrelated root), an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Connection with TLS over the POSIX port against `openssl s_server` on
 // loopback (certificates from scripts/gen-test-cert: server.pem for
 // DNS:localhost only, server-ip.pem also for IP:127.0.0.1 and IP:::1) and

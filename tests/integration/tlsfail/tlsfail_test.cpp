@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TLS failures through the public API: untrusted self-signed server, wrong
 // host name, expired certificate, plain TCP on an https/wss URL, and a real
 // TLS fatal alert in the middle of a session. Token requests must fail with a

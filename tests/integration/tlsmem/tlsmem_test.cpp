@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // mbedTLS's heap per wss session (issue 17, docs/MEMORY.md "TLS memory"):
 // the peak during the handshake (TCP connect to the 101, the TLS handshake
 // inside it) and what stays held while the session is open, right after it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Interop with WebSocket servers nobody here wrote: Python's `websockets`
 // (ws_peer.py, Debian python3-websockets) and Node's `ws` (node_peer.mjs),
 // over ws and wss. Through the public API: a managed session (token from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lwIP options of the host tests of port/lwip (tests/lwip/): one lwIP stack
  * in the test process, IPv4 on the loopback netif (127.0.0.1), the port's
  * streams and the test's peer (a raw-API listener) both in it.

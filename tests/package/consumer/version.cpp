@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Prints the installed package's version, from the header and from the
 // library (tests/package/run.sh).
 #include "consensus/version.h"

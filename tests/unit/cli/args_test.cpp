@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // consensus-ws argument parsing: defaults, the environment, and every
 // validation rule that makes the tool exit 2 before any network traffic.
 #include "args.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The exit status rules of docs/CLI.md as a pure function over session summaries.
 #include "exit_status.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // consensus-ws output lines: JSON escaping, base64, the escaping of server
 // text for a terminal, each event's line in --json and human form, and the
 // filter that prints session_start / session_expired once. Output is captured

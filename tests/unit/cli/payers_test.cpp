@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The demo payer's payload and the `--payer CMD` child processes.
 #include <poll.h>
 #include <string.h>

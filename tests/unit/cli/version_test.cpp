@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Both tools print CONSENSUS_TOOLS_VERSION (--version, from the project's
 // version); the library names its own in the User-Agent it sends. They are
 // one version: this fails when one is bumped without the other.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The --wallet-key file: what is taken, what is refused, and that a refusal
 // names the file but never its contents.
 #include "wallet.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // A client on the fake port with a scriptable payment hook and an event
 // recorder. Include BEFORE "CppUTest/TestHarness.h".
 #pragma once

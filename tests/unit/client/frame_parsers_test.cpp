@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Config::frame_parsers below max_sessions, on the fake port and clock: a
 // session whose frame is half-read holds the one parser; another session's
 // messages wait in its socket (no read interest, the loop sleeps) and come

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Client::init: every cause of invalid_config and no_resources, each with the
 // reason init() hands back through `why`.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Keepalive's clock rules on their own (the session tests cover it on the wire).
 #include "client/keepalive.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared HTTP lanes (Config::max_handshakes > 0): sessions take turns for the
 // memory of their purchase and upgrade, first come, first served, and give it
 // back once open. On the fake port and clock.

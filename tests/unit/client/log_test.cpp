@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The log hook (consensus/log.h): state changes, purchase steps and
 // reconnect decisions reach it at their levels, and no line ever carries the
 // token, the connect_url or the payment header.

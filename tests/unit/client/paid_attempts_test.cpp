@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What a session does against a service that takes payments without serving,
 // on the fake port and clock: open only at session_start, a bound on paid
 // tokens in a row that give no working session, reuse of a token that was

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The connect_url policy on its own (ClientCore::connect_url_refusal): the
 // TLS rule needs an https token server, which the fake-port tests do not run.
 #include <string.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Client::post and Client::wake on the loop's own thread: what post()
 // refuses, the order the loop sends in, a full ring, a session that cannot
 // take the message now, and the handles that are dropped. The same calls

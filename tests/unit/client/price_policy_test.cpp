@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The price policy's arithmetic and filter on their own (client/price_policy.h).
 #include "client/price_policy.h"
 

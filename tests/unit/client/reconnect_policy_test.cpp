@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The reconnect policy (src/client/reconnect_policy.h): the backoff, its cap,
 // the jitter's bounds; then a session on the fake port waiting what it says.
 #include "client/reconnect_policy.h"

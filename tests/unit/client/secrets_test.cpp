@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Secrets leave the client's memory as soon as they are no longer needed:
 // the payment header once the paid request is out, the token once presented
 // (or handed to a TokenCallback), and everything at deinit.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Managed sessions on the fake port and clock: open, messages, close
 // handshake, keepalive, reconnect with a fresh token, expiry, budget, errors.
 #include "unit/client/client_fixture.h"

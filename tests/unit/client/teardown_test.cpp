@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Teardown from anywhere (client.h, "Calling the library from inside a
 // callback"): close(), deinit(), on/off and open_session from inside every
 // kind of callback, and poll/process refused there. Each test checks what was

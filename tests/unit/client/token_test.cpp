@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Client::request_token on the fake port: the HTTP exchange, the x402 payment
 // step (paid, pending, refused, declined, rejected), errors, timeouts, budget.
 #include "unit/client/client_fixture.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CheckedSize: exact while the result fits size_t, SIZE_MAX (and !fits) once
 // a step overflows, whatever follows. The values are relative to SIZE_MAX, so
 // the same cases run on 32- and 64-bit targets.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "consensus/error.h"
 
 #include <string.h>

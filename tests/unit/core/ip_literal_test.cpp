@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // core/ip_literal: the strict IPv4 / IPv6 text-to-bytes parser the TLS layer
 // uses to match an IP host against iPAddress subjectAltName entries.
 #include "core/ip_literal.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // EvmSigner as a Client's payment hook, on the fake port with the service's
 // captured 402: the Date header path, a refusal's text in the error, and a key
 // held elsewhere (sign_digest answering now, later, wrongly or never).

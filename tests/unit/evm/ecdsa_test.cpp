@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // secp256k1 through libsecp256k1: addresses of known keys, RFC 6979
 // determinism, low s, recovery, and the normalisation of outside signatures.
 #include "evm/ecdsa.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // EIP-712 hashing: the specification's own Mail example (domain separator
 // and digest as published), and the USDC domain.
 #include "evm/eip712.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Hex helpers for the EVM tests.
 #pragma once
 

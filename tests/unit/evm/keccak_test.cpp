@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Keccak-256 against published digests (the Ethereum convention: Keccak's
 // original padding). The viem-computed vectors of other lengths, across the
 // 136-byte block boundary, are in vectors_test.cpp.

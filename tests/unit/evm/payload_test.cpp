@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // encode_payload: the JSON replaced by its base64 in the same buffer, at every
 // length, with the buffer as tight as the text allows (cap = its base64
 // length): the in-place order must never overwrite a byte not yet read.

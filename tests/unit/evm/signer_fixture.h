@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Shared set-up of the EvmSigner tests: a signer on the fake port with a
 // fixed key, challenges from the captured vectors, and the header decoded back.
 #pragma once

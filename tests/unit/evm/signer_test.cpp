@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // EvmSigner as a payment hook: the header it builds for the service's real
 // challenges, and every policy refusal (no signature made, a typed reason).
 #include <string.h>

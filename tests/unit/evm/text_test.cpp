@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Addresses (EIP-55), uint256 decimals and CAIP-2 networks: the parsers a
 // hostile 402 meets first.
 #include <string.h>

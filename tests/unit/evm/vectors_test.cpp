@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The EVM payer against viem (tests/vectors/evm/viem-vectors.json, made by
 // tests/interop/evm-vectors.mjs): Keccak-256 of many lengths, the EIP-712
 // Mail example, TransferWithAuthorization hashes and signatures byte for

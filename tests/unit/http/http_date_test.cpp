@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The Date header: IMF-fixdate only, real dates only.
 #include "http/http_date.h"
 

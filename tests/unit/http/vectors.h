@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Test helper: reads the captured x402 vectors kept in the repository
 // (tests/vectors/x402, their README says how they were captured). The build
 // passes the folder as CONSENSUS_VECTORS_DIR.

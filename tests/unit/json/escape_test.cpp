@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // json_escape_ascii: the one JSON string escape of the library and its tools.
 #include <stdint.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Inputs found by the libFuzzer targets (tests/fuzz/regressions/<target>/,
 // where each file starts with the target's control byte), replayed here so
 // the fix stays under the normal unit tier.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Every prefix and many byte mutations of real documents: typed results only,
 // never a crash or an out-of-bounds access (run under ASan/UBSan in CI).
 #include <stdint.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "json/server_message.h"
 
 #include <string.h>

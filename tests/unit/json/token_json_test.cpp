@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "json/token_json.h"
 
 #include <stdint.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Connection over the fake port, plain TCP: open errors, progress, the
 // send/recv mapping, interest and readiness, close.
 #include "net/connection.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The port conformance checks (tests/port_conformance) against the FakePort:
 // the core's unit tests are written against the fake, so it must keep the
 // same contract as a real port. The test plays the peer through the fake's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // See heap_wrap.h. Deliberately without CppUTest/TestHarness.h: its leak
 // detector redefines the allocation functions in files that include it.
 #include "heap_wrap.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // calloc and free as the net tests see them (heap_wrap.cpp): unit_net links
 // with -Wl,--wrap=calloc,--wrap=free (tests/CMakeLists.txt), so every call from
 // the statically linked code (the library, and our static mbedTLS 3.6 build,

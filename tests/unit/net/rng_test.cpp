@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Rng: CTR-DRBG seeded from the port's random(); deterministic with the fake.
 #include "core/rng.h"
 

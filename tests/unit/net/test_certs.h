@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Throwaway test PKI for the in-memory TLS tests, made by
 // `CERT_DAYS=36500 scripts/gen-test-cert` (valid until 2126). Never trust it
 // anywhere else. EC P-256; the server certificate names DNS:localhost.

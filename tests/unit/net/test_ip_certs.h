@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Throwaway test PKI for the IP-literal host tests over the fake port, made by
 // tests/unit/net/gen-ip-test-certs (the openssl commands are there; valid
 // 36500 days). Never trust it anywhere else. EC P-256; one CA, one leaf key,

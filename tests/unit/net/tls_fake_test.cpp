@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Connection with TLS over the fake port, against an in-memory mbedTLS server
 // driven by the test: split reads, partial and would-block writes (the
 // retry-with-the-same-record rule), pending decrypted bytes, verification

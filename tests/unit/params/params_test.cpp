@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "consensus/params.h"
 
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // A TCP listener on a loopback address with a kernel-chosen port, for the
 // POSIX port's tests (posix_port_test.cpp, posix_conformance_test.cpp).
 #pragma once

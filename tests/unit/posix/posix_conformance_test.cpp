@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The port conformance checks (tests/port_conformance) against the POSIX
 // port, with the peer played by plain BSD sockets on 127.0.0.1.
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The POSIX port on real loopback sockets. The test plays the server with
 // plain BSD sockets. Waits use poll() with generous upper bounds; no result
 // depends on timing.

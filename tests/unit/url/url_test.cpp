@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/url.h"
 
 #include <string.h>

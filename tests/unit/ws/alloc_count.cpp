@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Replaces malloc/calloc/realloc/free for the whole test binary (glibc lets
 // an executable do that, and libwslay.so then calls these too), forwarding to
 // glibc's __libc_* entry points. Counts only while a window is open.

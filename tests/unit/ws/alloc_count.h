@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Process-wide allocation counting for the ws unit tests (see alloc_count.cpp).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Proves the steady state allocates nothing: receive() and write_*() over a
 // mixed stream (direct and assembled messages, fragments, pings, pongs,
 // messages larger than wslay's input buffer) with malloc counted process-wide.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "context_fail.h"
 
 #include <wslay/wslay.h>

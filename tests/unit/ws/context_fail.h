@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Makes wslay_frame_context_init fail on demand in unit_ws and unit_client (they link
 // with --wrap=wslay_frame_context_init; works under sanitizers too).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Framers borrowing wslay contexts from one FrameContextPool: a context goes
 // back at every frame boundary and serves another stream in between; one
 // given back mid-frame is created anew; a failed re-creation leaves a smaller

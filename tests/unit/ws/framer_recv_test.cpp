@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Receiving side of the framer: server frames built by hand, fed through a
 // scripted recv in many chunk sizes (down to 1 byte per call).
 #include <stdint.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Sending side of the framer: byte-exact client frames with a deterministic
 // mask-key source, backpressure on a full TxBuffer, close/ping rules.
 #include <stdint.h>

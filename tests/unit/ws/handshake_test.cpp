@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ws/handshake.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Test helpers for the ws module: a scripted recv (no sockets), a
 // deterministic mask-key source, a recording FrameHandler, a builder for
 // server frames and a parser for the client frames the framer writes.

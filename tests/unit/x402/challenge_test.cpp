@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "x402/challenge.h"
 
 #include <mbedtls/base64.h>

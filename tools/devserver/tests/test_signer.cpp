@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // devserver-test-signer: test-only companion of test_verify_payments.py,
 // which has no secp256k1 of its own. Built from the library's EVM module and
 // the dev server's verify.cpp; never installed, never given a real key.

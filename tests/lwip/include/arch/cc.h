@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lwIP's architecture header for the host tests of port/lwip (and for the
  * Cortex-M4 compile check of the port): C99 types from <stdint.h>, which
  * lwIP's arch.h includes by default, a failing assert that aborts, and
