@@ -29,7 +29,6 @@ class LanePool {
     /// The session leaves the queue (closed while waiting); nothing when it
     /// is not in it.
     void leave(uint16_t session);
-    uint16_t waiting() const { return count_; }
 
   private:
     uint16_t at(uint16_t k) const { return ring_[(head_ + k) % capacity_]; }
