@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Package tests (issue 14): the library as an outside project uses it.
 #   (a) `cmake --install` of a build into a fresh prefix; tests/package/
-#       consumer (find_package(consensus_ws CONFIG REQUIRED)) builds
-#       examples/echo_client.cpp and gets its echo from the dev server;
-#   (b) the same example compiled with `pkg-config --cflags --libs --static
-#       consensus_ws` alone;
+#       consumer (find_package(consensus_ws CONFIG REQUIRED)) builds the
+#       README's example verbatim and the C++ examples, and
+#       examples/echo_client.cpp gets its echo from the dev server;
+#   (b) with `pkg-config --cflags --libs --static consensus_ws` alone: the
+#       same example, and examples/c/echo.c as C99 -pedantic -Werror linked
+#       by gcc, which gets its echo from a free dev server;
 #   (c) tests/package/parent: add_subdirectory of the repository into a
 #       project with its own `llhttp` and imported MbedTLS::mbedtls:
 #       configures, builds, gets the echo, and has no test/tool/bench target;
@@ -70,6 +72,15 @@ c++ -std=c++17 -Wall -Wextra -Werror -fno-exceptions -fno-rtti -o "$TMP/echo_pc"
     "$ROOT/examples/echo_client.cpp" "$ROOT/examples/dev_payer.cpp" $flags ||
     fail "(b) compile and link with pkg-config's flags"
 echo_of b "$TMP/echo_pc"
+# shellcheck disable=SC2086
+gcc -std=c99 -pedantic -Wall -Wextra -Werror -o "$TMP/echo_c" "$ROOT/examples/c/echo.c" $flags ||
+    fail "(b) examples/c/echo.c: gcc -std=c99 -pedantic with pkg-config's flags"
+start_dev --free
+timeout 30 "$TMP/echo_c" "$URL" "hello from C" >"$TMP/echo_c.out" 2>"$TMP/echo_c.err" ||
+    fail "(b) echo.c failed: $(cat "$TMP/echo_c.out" "$TMP/echo_c.err")"
+grep -qx 'echo: hello from C' "$TMP/echo_c.out" || fail "(b) echo.c printed no echo: $(cat "$TMP/echo_c.out")"
+echo "(b) C99 echo.c, linked by gcc: $(cat "$TMP/echo_c.out")"
+start_dev
 unset PKG_CONFIG_PATH
 
 echo "== (c) add_subdirectory into a parent with its own llhttp and MbedTLS::mbedtls"
@@ -106,8 +117,9 @@ cmake -S "$ROOT/tests/package/consumer" -B "$TMP/consumer-shared" "${GEN[@]}" \
     -DCMAKE_PREFIX_PATH="$TMP/prefix-shared" >/dev/null || fail "(d) consumer configure"
 cmake --build "$TMP/consumer-shared" -j"$JOBS" >"$TMP/consumer-shared.log" 2>&1 ||
     { cat "$TMP/consumer-shared.log"; fail "(d) consumer build"; }
-ldd "$TMP/consumer-shared/echo_client" | grep -q "libconsensus.so.0.1 => $TMP/prefix-shared" ||
-    fail "(d) echo_client is not linked against the installed libconsensus.so"
+ldd "$TMP/consumer-shared/echo_client" >"$TMP/ldd.out"
+grep -q "libconsensus.so.0.1 => $TMP/prefix-shared" "$TMP/ldd.out" ||
+    fail "(d) echo_client is not linked against the installed libconsensus.so: $(cat "$TMP/ldd.out")"
 echo_of d "$TMP/consumer-shared/echo_client"
 
 echo "package: 4 of 4 passed in $((SECONDS - t0)) s"
