@@ -6,6 +6,7 @@
 #include "client/client_core.h"
 #include "client/failure_text.h"
 #include "client/price_policy.h"
+#include "core/deadline.h"
 #include "core/log.h"
 #include "core/strview.h"
 #include "core/url.h"
@@ -78,7 +79,7 @@ bool TokenFetch::begin_attempt(const char* payment, size_t payment_size) {
 
 void TokenFetch::step(uint64_t now) {
     if (!busy()) return;
-    if (static_cast<int64_t>(now - deadline_) >= 0) {
+    if (deadline_reached(now, deadline_)) {
         fail(Error::timeout, "token request timed out");
         return;
     }

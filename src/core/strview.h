@@ -52,6 +52,12 @@ inline size_t copy_cut(char* out, size_t cap, const char* text, size_t size) {
     return n;
 }
 
+/// copy_cut into an array, whose size is the cap.
+template <size_t N>
+size_t copy_cut(char (&out)[N], const char* text, size_t size) {
+    return copy_cut(out, N, text, size);
+}
+
 /// Exact byte equality with a literal.
 inline bool view_equals(StrView v, const char* lit) {
     size_t n = strlen(lit);
