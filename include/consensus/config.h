@@ -284,6 +284,31 @@ struct ClientOptions {
     /// out at compile time): asking changes no memory there. Nothing in the
     /// caller's block.
     uint16_t tls_max_fragment_bytes = kTlsMaxFragmentDefault;
+    /// HTTP proxies (the POSIX CLI fills them from --proxy and curl's
+    /// environment variables): http://[user[:password]@]host[:port][/], no
+    /// scheme meaning http://, port 1080 when none (as curl). A connection to
+    /// an https/wss URL goes through https_proxy, one to an http/ws URL
+    /// through http_proxy (each only when set), both as a CONNECT tunnel:
+    /// the token request and the WebSocket alike, TLS end to end inside it,
+    /// so the certificate checked is the service's, never the proxy's. A
+    /// user:password (percent-encoded in the URL, at most 255 bytes decoded)
+    /// is sent as Basic authentication to the proxy only, and appears in no
+    /// log, event or error. A refusal (407, 403, any non-2xx) or a broken
+    /// answer fails the attempt with proxy_failed, the proxy's status in
+    /// http_status and the proxy's host in the text. The proxy's answer is
+    /// bounded as every response (max_header_line, max_headers). Only http://
+    /// proxies: an https:// or socks proxy URL is invalid_config. The strings
+    /// must outlive the client. Memory: 112 B of client state for both
+    /// (x86_64); the CONNECT request is written in the HTTP lane's receive
+    /// buffer (it must fit rx_buffer_bytes) and wiped once sent; 600 B of
+    /// stack while it is written.
+    const char* http_proxy = nullptr;
+    const char* https_proxy = nullptr;
+    /// Hosts reached without the proxies, as curl's NO_PROXY: comma-separated
+    /// names (each exempts itself and every name below it; a leading '.' is
+    /// ignored), IP literals (exact), or "*" for all. The string must outlive
+    /// the client.
+    const char* no_proxy = nullptr;
     /// The log hook (consensus/log.h); nullptr (the default): no lines.
     LogHook log_hook = nullptr;
     void* log_user = nullptr;

@@ -84,11 +84,12 @@ typedef enum cws_error {
     CWS_ERR_NO_RESOURCES = 22,      /* all session/request/listener slots are in use */
     CWS_ERR_INVALID_HANDLE = 23,    /* the session handle or ticket is stale or empty */
     CWS_ERR_PAID_ATTEMPTS_EXHAUSTED = 24, /* max_paid_attempts paid tokens gave no session */
-    CWS_ERR_PRICE_TOO_HIGH = 25           /* every requirement of the 402 asks too much */
+    CWS_ERR_PRICE_TOO_HIGH = 25,          /* every requirement of the 402 asks too much */
+    CWS_ERR_PROXY_FAILED = 26             /* the HTTP proxy refused the tunnel or broke HTTP */
 } cws_error;
 
-/* Number of cws_error values (CWS_OK .. CWS_ERR_PRICE_TOO_HIGH). */
-#define CWS_ERROR_COUNT 26
+/* Number of cws_error values (CWS_OK .. CWS_ERR_PROXY_FAILED). */
+#define CWS_ERROR_COUNT 27
 
 /* Stable lower-case name of an error, static storage, never null ("unknown"
  * for a value outside the enum). No allocation. */

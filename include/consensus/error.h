@@ -38,6 +38,8 @@ enum class Error : uint8_t {
     paid_attempts_exhausted,  // max_paid_attempts paid tokens in a row gave no working session
     price_too_high,  // every requirement of the 402 asks more than the quote, margin and budget
                      // allow
+    proxy_failed,    // the HTTP proxy refused the tunnel (http_status: its status, e.g. 407),
+                     // broke HTTP, or closed before answering CONNECT
 };
 
 /// Stable lower-case name of an error ("invalid_params", ...). Never null.

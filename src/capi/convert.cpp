@@ -45,7 +45,8 @@ static_assert(same(CWS_ERR_NO_RESOURCES, Error::no_resources), "error");
 static_assert(same(CWS_ERR_INVALID_HANDLE, Error::invalid_handle), "error");
 static_assert(same(CWS_ERR_PAID_ATTEMPTS_EXHAUSTED, Error::paid_attempts_exhausted), "error");
 static_assert(same(CWS_ERR_PRICE_TOO_HIGH, Error::price_too_high), "error");
-static_assert(CWS_ERROR_COUNT == static_cast<int>(Error::price_too_high) + 1,
+static_assert(same(CWS_ERR_PROXY_FAILED, Error::proxy_failed), "error");
+static_assert(CWS_ERROR_COUNT == static_cast<int>(Error::proxy_failed) + 1,
               "CWS_ERROR_COUNT counts every Error");
 
 static_assert(same(CWS_EV_OPEN, EventType::open), "event type");

@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "client/http_lane.h"
+#include "core/strview.h"
 #include "core/wipe.h"
+#include "http/request.h"
 
 namespace consensus {
 
@@ -41,6 +43,98 @@ HttpLane* Link::detach() {
     leftover_start_ = leftover_end_ = 0;
     if (tx_.data != own_tx_) use_own_tx();
     return lane;
+}
+
+Error Link::open(const cws_port& port, TlsShared* tls, const char* host, uint16_t port_number,
+                 const ProxyUrl* proxy, const char* proxy_host, const HttpLimits& limits) {
+    proxy_ = proxy;
+    proxy_status_ = 0;
+    proxy_detail_ = "";
+    tunnel_ = Tunnel::none;
+    if (proxy == nullptr) return conn_.open(port, tls, host, port_number);
+    const size_t n = write_connect_request(reinterpret_cast<char*>(rx()), rx_size(), view_of(host),
+                                           port_number, *proxy);
+    if (n == 0) {
+        wipe(rx(), rx_size());
+        proxy_detail_ = "the proxy's CONNECT request does not fit the receive buffer";
+        return Error::message_too_large;
+    }
+    connect_tx_ = TxBuffer{rx(), rx_size(), 0, n};
+    // The proxy's answer is bounded as every response is; no header is kept.
+    lane_->reader.begin(limits, HeaderNames{nullptr, 0}, nullptr, 0,
+                        HttpResponseReader::Expect::tunnel);
+    tunnel_ = Tunnel::connecting;
+    return conn_.open_via(port, tls, host, port_number, proxy_host, proxy->port);
+}
+
+Error Link::progress() {
+    if (tunnel_ == Tunnel::none) return conn_.progress();
+    const Error e = tunnel_step();
+    if (e != Error::ok) return e;
+    tunnel_ = Tunnel::none;
+    return conn_.end_tunnel();
+}
+
+// TCP to the proxy, CONNECT out, its answer in: ok once the tunnel is open.
+Error Link::tunnel_step() {
+    switch (tunnel_) {
+        case Tunnel::none:
+            return Error::ok;
+        case Tunnel::connecting: {
+            const Error e = conn_.progress();
+            if (e != Error::ok) return e;  // TCP to the proxy: connect_failed, dns_failed
+            tunnel_ = Tunnel::asking;
+        }
+            // fall through
+        case Tunnel::asking: {
+            TxBuffer frames = tx_;
+            tx_ = connect_tx_;
+            const Flush f = flush();
+            connect_tx_ = tx_;
+            tx_ = frames;
+            if (f == Flush::would_block) {
+                conn_.set_interest(false, true);
+                return Error::would_block;
+            }
+            wipe(rx(), rx_size());  // it held the proxy's credentials
+            if (f == Flush::failed) return proxy_failed("closed the connection");
+            conn_.set_interest(true, false);
+            tunnel_ = Tunnel::reading;
+        }
+            // fall through
+        case Tunnel::reading:
+            return read_tunnel_answer();
+    }
+    return Error::ok;
+}
+
+Error Link::read_tunnel_answer() {
+    switch (read_response()) {
+        case Read::would_block:
+            return Error::would_block;
+        case Read::upgrade:
+            break;
+        case Read::complete:  // a tunnel answer ends at its header block
+        case Read::bad:
+            proxy_status_ = lane_->reader.status();
+            return proxy_failed(lane_->reader.error() == Error::message_too_large
+                                    ? "sent an answer too long"
+                                    : "answered with something that is not HTTP");
+        case Read::lost:
+            return proxy_failed("closed the connection before answering CONNECT");
+    }
+    proxy_status_ = lane_->reader.status();
+    const bool leftover = has_leftover();
+    leftover_start_ = leftover_end_ = 0;
+    if (proxy_status_ < 200 || proxy_status_ > 299) return proxy_failed("refused the tunnel");
+    if (leftover) return proxy_failed("sent bytes after its 200");
+    return Error::ok;
+}
+
+Error Link::proxy_failed(const char* detail) {
+    proxy_detail_ = detail;
+    conn_.close();
+    return Error::proxy_failed;
 }
 
 Link::Flush Link::flush() {
@@ -116,6 +210,11 @@ void Link::wipe_tx() {
 }
 
 void Link::close() {
+    // A CONNECT request not yet sent carries the proxy's credentials.
+    if (lane_ != nullptr && (tunnel_ == Tunnel::connecting || tunnel_ == Tunnel::asking)) {
+        wipe(rx(), rx_size());
+    }
+    tunnel_ = Tunnel::none;
     conn_.close();
     tx_.clear();
     leftover_start_ = leftover_end_ = 0;

@@ -13,6 +13,7 @@
 
 #include "client/slot_buffers.h"
 #include "core/tx_buffer.h"
+#include "core/url.h"
 #include "http/response.h"
 #include "net/connection.h"
 
@@ -44,6 +45,28 @@ class Link {
     /// bytes, and the lane's unsent bytes if the own buffer was not in use.
     HttpLane* detach();
     HttpLane* lane() const { return lane_; }
+
+    /// Opens the connection to host:port_number (TLS when tls != nullptr), or
+    /// through `proxy` when not null: TCP to the proxy (proxy_host is its
+    /// host as a C string), then progress() has it tunnel with CONNECT. A
+    /// lane must be attached (the CONNECT exchange uses its receive chunk
+    /// and reader, never its send buffer or work area: a request written
+    /// before the connect waits there). Errors: as Connection::open, and
+    /// message_too_large (the CONNECT request does not fit the receive chunk).
+    Error open(const cws_port& port, TlsShared* tls, const char* host, uint16_t port_number,
+               const ProxyUrl* proxy, const char* proxy_host, const HttpLimits& limits);
+    /// Drives the open: TCP, the proxy's tunnel, TLS. ok once the connection
+    /// carries the server's bytes; would_block while in progress; else
+    /// Connection::progress's errors, or proxy_failed: the proxy refused the
+    /// tunnel (proxy_status() says with what), broke HTTP, sent bytes after
+    /// its 200, or closed the connection before answering (proxy_detail()).
+    Error progress();
+    /// The connection goes through a proxy.
+    const ProxyUrl* proxy() const { return proxy_; }
+    /// The proxy's answer to CONNECT (0: none yet), and a static text about a
+    /// proxy_failed, said of the proxy ("refused the tunnel"; "" when none).
+    int proxy_status() const { return proxy_status_; }
+    const char* proxy_detail() const { return proxy_detail_; }
 
     Connection& conn() { return conn_; }
     const Connection& conn() const { return conn_; }
@@ -102,6 +125,12 @@ class Link {
     void close();
 
   private:
+    // The proxy's part of an open.
+    enum class Tunnel : uint8_t { none, connecting, asking, reading };
+    Error tunnel_step();
+    Error read_tunnel_answer();
+    Error proxy_failed(const char* detail);
+
     Connection conn_;
     TxBuffer tx_{};
     HttpLane* lane_ = nullptr;
@@ -110,6 +139,11 @@ class Link {
     size_t leftover_start_ = 0;  // bytes that arrived with the 101 (in rx)
     size_t leftover_end_ = 0;
     size_t pass_budget_ = kBytesPerPass;
+    const ProxyUrl* proxy_ = nullptr;
+    const char* proxy_detail_ = "";
+    TxBuffer connect_tx_{};  // the CONNECT request, in the lane's receive chunk
+    int proxy_status_ = 0;
+    Tunnel tunnel_ = Tunnel::none;
 };
 
 }  // namespace consensus

@@ -40,6 +40,7 @@ Connection::Connection()
       state_(State::idle),
       last_error_(Error::ok),
       tls_(false),
+      via_proxy_(false),
       want_read_(false),
       want_write_(false),
       read_needs_write_(false),
@@ -51,11 +52,29 @@ Connection::~Connection() {
 }
 
 bool Connection::is_active() const {
-    return state_ == State::connecting || state_ == State::handshaking || state_ == State::open;
+    return state_ == State::connecting || state_ == State::tunnel || state_ == State::handshaking ||
+           state_ == State::open;
 }
 
 Error Connection::open(const cws_port& port, TlsShared* tls, const char* host,
                        uint16_t port_number) {
+    via_proxy_ = false;
+    const Error e = setup(port, tls, host, port_number);
+    return e != Error::ok ? e : open_stream(host, port_number);
+}
+
+Error Connection::open_via(const cws_port& port, TlsShared* tls, const char* host,
+                           uint16_t port_number, const char* proxy_host, uint16_t proxy_port) {
+    via_proxy_ = true;
+    const Error e = setup(port, tls, host, port_number);
+    if (e != Error::ok) return e;
+    if (proxy_host == nullptr) return fail(Error::invalid_params);
+    return open_stream(proxy_host, proxy_port);
+}
+
+// Everything before the stream: state, and the TLS session for `host`.
+Error Connection::setup(const cws_port& port, TlsShared* tls, const char* host,
+                        uint16_t port_number) {
     close();
     port_ = port;
     tls_ = tls != nullptr;
@@ -71,7 +90,7 @@ Error Connection::open(const cws_port& port, TlsShared* tls, const char* host,
         const TlsStatus st = session_.setup(tls, host, port_number, &kTransport, this);
         if (st != TlsStatus::ok) return fail(error_of(st));
     }
-    return open_stream(host, port_number);
+    return Error::ok;
 }
 
 Error Connection::open_stream(const char* host, uint16_t port_number) {
@@ -113,18 +132,35 @@ Error Connection::progress() {
             }
             if (st == CWS_IO_DNS_FAILED) return fail(Error::dns_failed);  // async resolver
             if (st != 0) return fail(Error::connect_failed);
-            if (!tls_) {
-                state_ = State::open;
+            if (via_proxy_) {
+                state_ = State::tunnel;
                 apply_interest();
                 return Error::ok;
             }
-            state_ = State::handshaking;
-            return handshake_step();
+            return after_tcp();
         }
+        case State::tunnel:
+            return Error::ok;
         case State::handshaking:
             return handshake_step();
     }
     return Error::not_open;
+}
+
+Error Connection::end_tunnel() {
+    if (state_ != State::tunnel) return state_ == State::failed ? last_error_ : Error::not_open;
+    return after_tcp();
+}
+
+// TCP is up to the server (or through the tunnel): TLS, or open.
+Error Connection::after_tcp() {
+    if (!tls_) {
+        state_ = State::open;
+        apply_interest();
+        return Error::ok;
+    }
+    state_ = State::handshaking;
+    return handshake_step();
 }
 
 Error Connection::handshake_step() {
@@ -146,9 +182,9 @@ Error Connection::handshake_step() {
 }
 
 long Connection::send(const uint8_t* data, size_t len) {
-    if (state_ != State::open) return CWS_IO_ERROR;
+    if (state_ != State::open && state_ != State::tunnel) return CWS_IO_ERROR;
     if (len == 0) return 0;
-    if (tls_) return send_tls(data, len);
+    if (!carries_plain()) return send_tls(data, len);
     const long n = port_.ops->send(port_.ctx, stream_, data, len);
     if (n > 0 || n == CWS_IO_WOULD_BLOCK) return n;
     fail(Error::closed);
@@ -174,9 +210,9 @@ long Connection::send_tls(const uint8_t* data, size_t len) {
 }
 
 long Connection::recv(uint8_t* buf, size_t len) {
-    if (state_ != State::open) return CWS_IO_ERROR;
+    if (state_ != State::open && state_ != State::tunnel) return CWS_IO_ERROR;
     if (len == 0) return 0;
-    if (tls_) return recv_tls(buf, len);
+    if (!carries_plain()) return recv_tls(buf, len);
     const long n = port_.ops->recv(port_.ctx, stream_, buf, len);
     if (n > 0 || n == CWS_IO_WOULD_BLOCK) return n;
     fail(Error::closed);
@@ -210,7 +246,7 @@ bool Connection::has_pending() const {
 void Connection::set_interest(bool read, bool write) {
     want_read_ = read;
     want_write_ = write;
-    if (state_ == State::open) apply_interest();
+    if (state_ == State::open || state_ == State::tunnel) apply_interest();
 }
 
 void Connection::apply_interest() {
@@ -245,7 +281,7 @@ unsigned Connection::port_ready() const {
 
 bool Connection::readable() const {
     // Hot path (asked several times per message): plain TCP, open.
-    if (state_ == State::open && !tls_) return (port_ready() & CWS_WANT_READ) != 0;
+    if (carries_plain()) return (port_ready() & CWS_WANT_READ) != 0;
     switch (state_) {
         case State::open:
             return has_pending() ||
@@ -259,6 +295,7 @@ bool Connection::readable() const {
 }
 
 bool Connection::writable() const {
+    if (carries_plain()) return (port_ready() & CWS_WANT_WRITE) != 0;
     switch (state_) {
         case State::open:
             return (port_ready() & (write_needs_read_ ? CWS_WANT_READ : CWS_WANT_WRITE)) != 0;

@@ -388,6 +388,7 @@ static void test_error_names(void) {
     }
     CHECK_STR("ok", cws_error_name(CWS_OK));
     CHECK_STR("price_too_high", cws_error_name(CWS_ERR_PRICE_TOO_HIGH));
+    CHECK_STR("proxy_failed", cws_error_name(CWS_ERR_PROXY_FAILED));
     CHECK_STR("unknown", cws_error_name((cws_error)CWS_ERROR_COUNT));
     for (i = 0; i <= CWS_STATE_CLOSED; ++i) {
         CHECK_STR(capi_cpp_state_name(i), cws_session_state_name((cws_session_state)i));
