@@ -117,9 +117,14 @@ Error Link::read_tunnel_answer() {
         case Read::complete:  // a tunnel answer ends at its header block
         case Read::bad:
             proxy_status_ = lane_->reader.status();
-            return proxy_failed(lane_->reader.error() == Error::message_too_large
-                                    ? "sent an answer too long"
-                                    : "answered with something that is not HTTP");
+            if (lane_->reader.error() == Error::message_too_large) {
+                return proxy_failed("sent an answer too long");
+            }
+            // The reader calls an EOF before the header block's end malformed.
+            if (conn_.last_error() != Error::closed) {
+                return proxy_failed("answered with something that is not HTTP");
+            }
+            return proxy_failed("closed the connection before answering CONNECT");
         case Read::lost:
             return proxy_failed("closed the connection before answering CONNECT");
     }

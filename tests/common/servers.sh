@@ -55,6 +55,25 @@ start_hostile() {
     fi
 }
 
+# start_proxy [connect_proxy.py options...]: one more CONNECT proxy
+# (tests/common/connect_proxy.py); sets PPORT. servers_cleanup kills it.
+start_proxy() {
+    local out="$TMP/proxy.out.${#HOSTILE_PIDS[@]}"
+    : >"$out"
+    python3 "$ROOT/tests/common/connect_proxy.py" "$@" >"$out" 2>/dev/null &
+    HOSTILE_PIDS+=($!)
+    PPORT=
+    for _ in $(seq 1 100); do
+        PPORT=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$out")
+        [ -n "$PPORT" ] && break
+        sleep 0.05
+    done
+    if [ -z "$PPORT" ]; then
+        echo "proxy did not start"
+        exit 1
+    fi
+}
+
 servers_cleanup() {
     stop_dev
     for p in "${HOSTILE_PIDS[@]}"; do
