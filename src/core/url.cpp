@@ -195,7 +195,9 @@ Error parse_proxy_url(const char* s, size_t n, ProxyUrl* out, const char** why) 
     for (size_t i = 0; i + 2 < n; ++i) {
         if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/') {
             if (!view_iequals(make_view(s, i), "http")) {
-                *why = "only http:// proxies are supported (the tunnel carries TLS end to end)";
+                *why =
+                    "the proxy URL must be http:// (no https:// or socks proxies: TLS runs end to "
+                    "end inside the tunnel)";
                 return Error::invalid_params;
             }
             pos = i + 3;

@@ -187,7 +187,7 @@ int HttpResponseReader::check_headers() {
         return -1;
     }
     if (status_code_ != kSwitchingProtocols) {
-        if (expect_ != Expect::tunnel) return 0;
+        if (expect_ != Expect::tunnel || is_interim(status_code_)) return 0;
         state_ = Status::upgrade;
         return kHeadersUpgrade;
     }

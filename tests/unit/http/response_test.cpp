@@ -508,3 +508,37 @@ TEST(response, OneMegabyteHeaderLine) {
     CHECK(r.error() == Error::message_too_large);
     STRCMP_EQUAL("header line too long", r.error_detail());
 }
+
+TEST(response, TunnelEndsAtTheHeaderBlockWhateverTheStatus) {
+    const char* answers[] = {"HTTP/1.1 200 Connection established\r\n\r\n",
+                             "HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\n",
+                             "HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: "
+                             "5\r\n\r\n",
+                             "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n"};
+    const int status[] = {200, 200, 407, 204};
+    for (size_t i = 0; i < 4; ++i) {
+        r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work),
+                HttpResponseReader::Expect::tunnel);
+        const std::string text = std::string(answers[i]) + "after";
+        size_t used = 0;
+        CHECK(r.feed(bytes(text.c_str()), text.size(), &used) == Status::upgrade);
+        LONGS_EQUAL(text.size() - 5, used);  // the bytes after it are the tunnel's
+        LONGS_EQUAL(status[i], r.status());
+    }
+}
+
+TEST(response, TunnelRefusesA101) {
+    r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work),
+            HttpResponseReader::Expect::tunnel);
+    CHECK(feed_all(&r, "HTTP/1.1 101 Switching Protocols\r\n\r\n") == Status::error);
+    CHECK(r.error() == Error::bad_response);
+}
+
+TEST(response, TunnelAnswersAreBoundedAsAnyResponse) {
+    r.begin(HttpLimits{64, 4, 64}, testhdr::kKeep, g_work, sizeof(g_work),
+            HttpResponseReader::Expect::tunnel);
+    const std::string text = "HTTP/1.1 200 OK\r\nX: " + std::string(100, 'a') + "\r\n\r\n";
+    size_t used = 0;
+    CHECK(r.feed(bytes(text.c_str()), text.size(), &used) == Status::error);
+    CHECK(r.error() == Error::message_too_large);
+}

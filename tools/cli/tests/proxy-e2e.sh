@@ -182,7 +182,7 @@ fi
 # ---- argument errors never quote a password -------------------------------------
 t=usage.https_proxy_refused
 run $t 2 token --server "$URL" --proxy "https://user:$SECRET@127.0.0.1:1" --demo-payer &&
-    has $t err 'only http:// proxies are supported' && ok $t
+    has $t err 'the proxy URL must be http://' && ok $t
 t=usage.bad_proxy_host
 run $t 2 token --server "$URL" --proxy "http://user:$SECRET@bad host:1" --demo-payer &&
     has $t err 'proxy' && ok $t
