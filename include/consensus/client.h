@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-// The client: buys session tokens (GET /ws, paid through x402) and runs a
-// fixed pool of WebSocket sessions, all from one poll loop on one thread.
+/// \file
+/// The client: buys session tokens (GET /ws, paid through x402) and runs a
+/// fixed pool of WebSocket sessions, all from one poll loop on one thread.
 #pragma once
 
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include "consensus/payment.h"
 #include "consensus/port.h"
 
+/// The C++ API of consensus-ws (the C API is consensus.h).
 namespace consensus {
 
 /// What GET /ws returned, plus what it was bought with (for reconnects).

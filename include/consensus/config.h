@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-// Sizing and behaviour of a client. All library memory is computed from
-// Config by Client::required_bytes() and taken once, from the caller's buffer,
-// at Client::init(). Nothing is allocated afterwards by the library itself;
-// mbedTLS and wslay allocate internally (see each knob and README "Memory").
+/// \file
+/// Sizing and behaviour of a client. All library memory is computed from
+/// Config by Client::required_bytes() and taken once, from the caller's buffer,
+/// at Client::init(). Nothing is allocated afterwards by the library itself;
+/// mbedTLS and wslay allocate internally (see each knob and README "Memory").
 #pragma once
 
 #include <stddef.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The C API of consensus-ws: the C++ client (consensus/client.h) for C
+/** \file
+ * The C API of consensus-ws: the C++ client (consensus/client.h) for C
  * programs and C firmware. C99, no C++ in it.
  *
  * A thin layer over the C++ core: every function converts its arguments and

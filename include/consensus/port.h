@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The port layer: everything the portable core needs from a platform.
+/** \file
+ * The port layer: everything the portable core needs from a platform.
  *
  * A port provides non-blocking TCP streams with readiness, a monotonic clock
  * and an entropy source. TLS is NOT part of a port: the core layers mbedTLS

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The lwIP port: the cws_port contract of consensus/port.h on lwIP's raw TCP
+/** \file
+ * The lwIP port: the cws_port contract of consensus/port.h on lwIP's raw TCP
  * API (lwIP 2.1, NO_SYS=1, LWIP_CALLBACK_API=1), for a bare-metal main loop.
  *
  * Single-threaded: every op, and every lwIP callback the port registers, runs

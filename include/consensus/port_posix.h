@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The POSIX port (Linux): non-blocking TCP sockets, poll(), CLOCK_MONOTONIC
+/** \file
+ * The POSIX port (Linux): non-blocking TCP sockets, poll(), CLOCK_MONOTONIC
  * and getrandom(), behind the cws_port contract of consensus/port.h.
  *
  * Memory: the port lives in caller-provided memory sized by

@@ -1,41 +1,42 @@
 /* SPDX-License-Identifier: MIT */
-// The built-in x402 payer: signs the service's "exact" EVM challenges on the
-// device (EIP-3009 TransferWithAuthorization over EIP-712, secp256k1 from
-// libsecp256k1), usable as ClientOptions::payment_hook. An optional module:
-// link consensus_evm (CMake option CONSENSUS_EVM, needs libsecp256k1).
-//
-// What it signs: the first requirement of the challenge that has scheme
-// "exact", a network on the allow-list, an asset on the allow-list,
-// extra.name and extra.version (the token's EIP-712 domain) and no
-// assetTransferMethod other than "eip3009". The authorization is
-//   from = the key's address, to = payTo, value = amount,
-//   validAfter = 0, validBefore = now + min(maxTimeoutSeconds, max_validity_s),
-//   nonce = 32 fresh bytes from the port's entropy,
-// signed RFC 6979 deterministic with low s, 65 bytes r||s||v (v = 27/28): the
-// same bytes as viem's signTypedData for the same authorization. The header is
-// the x402 v2 PaymentPayload {x402Version, payload:{authorization, signature},
-// accepted (the requirement verbatim), resource, extensions}, base64.
-//
-// Policy, checked before anything is signed (each refusal is an EvmRefusal,
-// also the text of the purchase's payment_refused error):
-//  - networks (default "eip155:84532", Base Sepolia) and assets (default: the
-//    USDC contract of each default network) bound what is paid with;
-//  - pay_to, when not empty, bounds who is paid: without it the payee is
-//    whoever the 402 names, and a server that answers the token request
-//    (or anyone on the path of a plain-HTTP one) is paid;
-//  - max_amount bounds one payment in the asset's atomic units (USDC: 6
-//    decimals, so 1,000,000 = 1 USD). The client's price policy and spend
-//    guard (ClientOptions) apply before the hook is called.
-// They do not protect against: a payee on the allow-list that charges the
-// full max_amount for nothing, or a server that takes the payment and never
-// serves (the client's paid-attempt accounting bounds how often).
-//
-// Time: validBefore needs Unix time. The port's wall_clock op is used when the
-// port has one and it answers; otherwise the Date header of the 402 response
-// (PaymentChallenge::server_time_s). Without either the signer refuses
-// (no_time): it never signs an authorization it cannot bound in time.
-//
-// Threads: one thread, the client's loop. No allocation anywhere.
+/// \file
+/// The built-in x402 payer: signs the service's "exact" EVM challenges on the
+/// device (EIP-3009 TransferWithAuthorization over EIP-712, secp256k1 from
+/// libsecp256k1), usable as ClientOptions::payment_hook. An optional module:
+/// link consensus_evm (CMake option CONSENSUS_EVM, needs libsecp256k1).
+///
+/// What it signs: the first requirement of the challenge that has scheme
+/// "exact", a network on the allow-list, an asset on the allow-list,
+/// extra.name and extra.version (the token's EIP-712 domain) and no
+/// assetTransferMethod other than "eip3009". The authorization is
+///   from = the key's address, to = payTo, value = amount,
+///   validAfter = 0, validBefore = now + min(maxTimeoutSeconds, max_validity_s),
+///   nonce = 32 fresh bytes from the port's entropy,
+/// signed RFC 6979 deterministic with low s, 65 bytes r||s||v (v = 27/28): the
+/// same bytes as viem's signTypedData for the same authorization. The header is
+/// the x402 v2 PaymentPayload {x402Version, payload:{authorization, signature},
+/// accepted (the requirement verbatim), resource, extensions}, base64.
+///
+/// Policy, checked before anything is signed (each refusal is an EvmRefusal,
+/// also the text of the purchase's payment_refused error):
+///  - networks (default "eip155:84532", Base Sepolia) and assets (default: the
+///    USDC contract of each default network) bound what is paid with;
+///  - pay_to, when not empty, bounds who is paid: without it the payee is
+///    whoever the 402 names, and a server that answers the token request
+///    (or anyone on the path of a plain-HTTP one) is paid;
+///  - max_amount bounds one payment in the asset's atomic units (USDC: 6
+///    decimals, so 1,000,000 = 1 USD). The client's price policy and spend
+///    guard (ClientOptions) apply before the hook is called.
+/// They do not protect against: a payee on the allow-list that charges the
+/// full max_amount for nothing, or a server that takes the payment and never
+/// serves (the client's paid-attempt accounting bounds how often).
+///
+/// Time: validBefore needs Unix time. The port's wall_clock op is used when the
+/// port has one and it answers; otherwise the Date header of the 402 response
+/// (PaymentChallenge::server_time_s). Without either the signer refuses
+/// (no_time): it never signs an authorization it cannot bound in time.
+///
+/// Threads: one thread, the client's loop. No allocation anywhere.
 #pragma once
 
 #include <stddef.h>
