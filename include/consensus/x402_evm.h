@@ -53,31 +53,32 @@ class Client;
 
 /// A 20-byte Ethereum address.
 struct EvmAddress {
-    uint8_t bytes[20];
+    uint8_t bytes[20];  ///< in the order of its hex text
 };
 
 /// Why the signer did not sign (EvmSigner::last_refusal). Names by evm_refusal_name.
 enum class EvmRefusal : uint8_t {
-    none = 0,
-    no_payable_requirement,  // no requirement with scheme exact and eip3009 on an allowed network
-    asset_not_allowed,       // an otherwise payable requirement names an asset not allowed
-    payee_not_allowed,       // ... a payTo not on the allow-list
-    amount_too_high,         // ... an amount over max_amount
-    malformed_requirement,   // payTo, asset, amount or extra unusable (not an address, > 2^256-1,
-                             // ...)
-    no_time,                 // neither a wall clock nor a Date header
-    no_entropy,              // the port's random failed (no nonce)
-    header_too_small,        // the PaymentPayload does not fit max_header / the header buffer
-    busy,                    // every pending slot holds a payment waiting for sign_digest
-    signer_failed,           // the key or sign_digest produced no valid signature
+    none = 0,                ///< nothing refused: the last call paid, or none was made
+    no_payable_requirement,  ///< no requirement with scheme exact and eip3009 on an allowed network
+    asset_not_allowed,       ///< an otherwise payable requirement names an asset not allowed
+    payee_not_allowed,       ///< ... a payTo not on the allow-list
+    amount_too_high,         ///< ... an amount over max_amount
+    malformed_requirement,   ///< payTo, asset, amount or extra unusable (not an address, > 2^256-1,
+                             ///< ...)
+    no_time,                 ///< neither a wall clock nor a Date header
+    no_entropy,              ///< the port's random failed (no nonce)
+    header_too_small,        ///< the PaymentPayload does not fit max_header / the header buffer
+    busy,                    ///< every pending slot holds a payment waiting for sign_digest
+    signer_failed,           ///< the key or sign_digest produced no valid signature
 };
+/// Stable lower-case name of a refusal ("no_time", ...); static text.
 CONSENSUS_API const char* evm_refusal_name(EvmRefusal r);
 
 /// Answer of a sign_digest callback.
 enum class EvmSignResult : uint8_t {
-    signed_now,  // sig holds r||s||v
-    pending,     // the answer comes later through EvmSigner::complete
-    refused,     // no signature: the purchase fails with payment_refused
+    signed_now,  ///< sig holds r||s||v
+    pending,     ///< the answer comes later through EvmSigner::complete
+    refused,     ///< no signature: the purchase fails with payment_refused
 };
 
 /// A signer that holds the key elsewhere (a secure element, a remote
@@ -90,15 +91,16 @@ using EvmSignDigest = EvmSignResult (*)(void* user, const uint8_t digest[32], ui
 /// Base Sepolia's USDC contract (0x036CbD53842c5426634e7929541eC2318f3dCF7e).
 extern CONSENSUS_API const EvmAddress kBaseSepoliaUsdc;
 
+/// The signer's key and policy (EvmSigner::init).
 struct EvmSignerOptions {
     /// The key, one of two ways:
     ///  - private_key: 32 bytes, copied into the signer's memory (wiped at
     ///    deinit; the caller wipes its own copy);
     ///  - sign_digest (+ sign_user) with `address`, the key's address.
     const uint8_t* private_key = nullptr;
-    EvmSignDigest sign_digest = nullptr;
-    void* sign_user = nullptr;
-    EvmAddress address{};
+    EvmSignDigest sign_digest = nullptr;  ///< or: a signer that holds the key elsewhere
+    void* sign_user = nullptr;            ///< passed to sign_digest
+    EvmAddress address{};                 ///< with sign_digest: the key's address
 
     /// Entropy for nonces (ops->random) and, when the port has one, the wall
     /// clock (ops->wall_clock). Required; must outlive the signer.
@@ -106,13 +108,13 @@ struct EvmSignerOptions {
 
     /// CAIP-2 networks it pays on ("eip155:<chain id>"). Empty = {"eip155:84532"}.
     const char* const* networks = nullptr;
-    size_t network_count = 0;
+    size_t network_count = 0;  ///< entries in networks
     /// Token contracts it pays with. Empty = {kBaseSepoliaUsdc}.
     const EvmAddress* assets = nullptr;
-    size_t asset_count = 0;
+    size_t asset_count = 0;  ///< entries in assets
     /// Payees it pays. Empty = any payee (see the header comment).
     const EvmAddress* pay_to = nullptr;
-    size_t pay_to_count = 0;
+    size_t pay_to_count = 0;  ///< entries in pay_to
     /// Largest amount of one payment, in atomic units. Default 1 USDC.
     uint64_t max_amount = 1000000;
     /// validBefore is at most this far ahead of now (a server may ask for
@@ -128,11 +130,13 @@ struct EvmSignerOptions {
 };
 
 /// The signer. Usage:
+/// \code
 ///   static uint8_t mem[...];            // EvmSigner::memory_needed(opts)
 ///   EvmSigner signer;
 ///   signer.init(opts, mem, sizeof mem);
 ///   client_options.payment_hook = EvmSigner::hook;
 ///   client_options.payment_user = &signer;
+/// \endcode
 class CONSENSUS_API EvmSigner {
   public:
     EvmSigner() = default;
