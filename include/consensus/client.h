@@ -222,6 +222,7 @@ class CONSENSUS_API Client {
     /// NUL-terminated English text naming the cause (never null; "" on ok).
     /// Print or log it; do not parse it (the wording may improve).
     /// Errors, checked in this order (the first fault is the one reported):
+    /// <pre>
     ///   invalid_config  this client is already initialised (deinit first)
     ///   invalid_config  options.payment_hook is null
     ///   invalid_config  port.ops or port.ops->random is null
@@ -247,6 +248,7 @@ class CONSENSUS_API Client {
     ///                   2048 or 4096
     ///   invalid_config  port.ops->random failed (the RNG cannot be seeded)
     ///   no_resources    the heap refused a session's frame parser (wslay)
+    /// </pre>
     /// On any error the client stays uninitialised (init may be retried) and
     /// the caller may reuse `memory`.
     Error init(const Config& config, const ClientOptions& options, const cws_port& port,
@@ -293,6 +295,7 @@ class CONSENSUS_API Client {
     /// next process() (poll() calls it), and wakes the loop. Never blocks,
     /// never allocates: the message is copied into one of Config::post_slots
     /// fixed slots in the client's block. Errors (nothing queued):
+    /// <pre>
     ///   invalid_config     before init, or Config::post_slots is 0
     ///   invalid_params     data null with size > 0
     ///   invalid_handle     the handle names no session slot of this client
@@ -301,6 +304,7 @@ class CONSENSUS_API Client {
     ///                      Config::tx_buffer_bytes (it could never be sent)
     ///   would_block        every slot holds a message the loop has not sent
     ///                      yet: retry later (the loop frees slots as it sends)
+    /// </pre>
     /// The loop sends queued messages in the order their post() calls took
     /// their slots (one thread's posts stay in its order), each as
     /// send_text/send_binary would (a text message is not checked for UTF-8
@@ -328,12 +332,14 @@ class CONSENSUS_API Client {
     /// still running). The purchase's outcome (the TokenCallback, or the
     /// session's events) may fire before these return.
     /// complete_payment sends the paid retry with `header` (copied). Errors:
+    /// <pre>
     ///   invalid_config     before init / after deinit
     ///   invalid_handle     the ticket names no slot of this client, or its
     ///                      purchase is no longer waiting for payment
     ///                      (answered, timed out, or its session closed)
     ///   message_too_large  size > Config::max_payment_header; the purchase
     ///                      fails with payment_refused and the ticket is spent
+    /// </pre>
     /// A null header or size 0 returns ok, and the purchase fails with
     /// payment_refused.
     Error complete_payment(PaymentTicket ticket, const char* header, size_t size);

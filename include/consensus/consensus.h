@@ -511,6 +511,7 @@ CONSENSUS_API size_t cws_client_required_bytes(const cws_config* config);
  * config, options and port are copied (options' strings: see cws_options).
  * When why is not null, *why receives a static English text naming the cause
  * ("" on CWS_OK): print it, do not parse it. Errors, in this order:
+ * <pre>
  *   CWS_ERR_INVALID_PARAMS  config, options, port or out is null
  *   CWS_ERR_INVALID_CONFIG  options->payment_hook is null; port->ops or its
  *                           random op is null; a config knob out of range
@@ -520,6 +521,7 @@ CONSENSUS_API size_t cws_client_required_bytes(const cws_config* config);
  *                           server_url, tls_max_fragment_bytes or
  *                           reconnect_jitter; the port's random failed
  *   CWS_ERR_NO_RESOURCES    the heap refused a frame parser (wslay)
+ * </pre>
  * On an error nothing is kept: the memory may be reused. The block must not
  * hold an initialised client (cws_client_deinit it first). Allocates nothing
  * itself (wslay allocates its frame parsers, see config.h frame_parsers). */

@@ -2,11 +2,13 @@
 /// \file
 /// The log hook: one callback that hears what an engineer needs when a unit in
 /// the field misbehaves. Off by default (no hook); what it says:
+/// <pre>
 ///   info   every session state change, reconnect decisions (the wait and
 ///          why), a purchase's steps (402, payment sent, token received), the
 ///          end of a session;
 ///   warn   a failed attempt (with its error and cause) that will be retried;
 ///   error  an error that ends a session or a stand-alone token request.
+/// </pre>
 /// Never a token, a connect_url (it carries the token), a key or a payment
 /// header: lines name hosts, states, errors, HTTP statuses, amounts and times.
 ///

@@ -8,11 +8,13 @@
  *
  * Return-value contract of send/recv (never ambiguous: "would block" has a code of
  * its own, and "closed" never looks like "nothing yet"):
+ * <pre>
  *   > 0                 bytes moved, at most len
  *   CWS_IO_WOULD_BLOCK  nothing now (no byte moved); the core waits for
  *                       readiness and calls again
  *   CWS_IO_CLOSED       the peer closed the stream in order (EOF); recv only
  *   CWS_IO_ERROR        reset, unreachable or any other failure; the stream is dead
+ * </pre>
  * 0 is never returned for len > 0 (the core never passes len 0).
  *
  * Rules across the ops (the core relies on each; docs/PORTING.md section 1):

@@ -21,11 +21,13 @@
  *
  * Port state (sizeof, measured with arm-none-eabi-gcc for Cortex-M4 and gcc
  * for x86_64):
+ * <pre>
  *   per stream (cws_lwip_slot)          16 B on Cortex-M4, 24 B on x86_64
  *   config copy (cws_lwip_config)       36 B on Cortex-M4, 72 B on x86_64
  *   cws_lwip_port = config + streams    36 + 16 x CWS_LWIP_MAX_STREAMS B on
  *                                       Cortex-M4: 100 B with the default 4
  *                                       (x86_64: 72 + 24 x n, 168 B)
+ * </pre>
  * plus, when LWIP_DNS is 1, one static lookup record in lwip_port.c (12 B of
  * .bss on Cortex-M4 with IPv4 only; see "Names"). Code: about 1.35 KB of
  * Thumb-2 at -Os (1.1 KB without DNS). No heap, no other static data.
@@ -75,6 +77,7 @@
  * tcp_abort() when tcp_close() fails. The slot is free at once.
  *
  * lwipopts.h: the port needs
+ * <pre>
  *   NO_SYS              1  (an RTOS build: see below)
  *   LWIP_TCP            1
  *   LWIP_CALLBACK_API   1  (the raw API's callbacks; the default)
@@ -90,10 +93,13 @@
  *   TCP_WND x streams   is what unread data can pin in the driver's pbufs:
  *                       size PBUF_POOL_SIZE (and the heap) for it, or a slow
  *                       reader starves the others' input.
+ * </pre>
  *
  * The application provides, as lwIP requires with NO_SYS=1:
+ * <pre>
  *   u32_t sys_now(void)   milliseconds for lwIP's timers. The port does NOT
  *                         define it; use the same clock as config.now_ms.
+ * </pre>
  * and calls lwip_init() and brings its netif up before opening streams.
  *
  * RTOS (NO_SYS=0): the port's ops then run in the client's task while lwIP's

@@ -9,9 +9,11 @@
 /// "exact", a network on the allow-list, an asset on the allow-list,
 /// extra.name and extra.version (the token's EIP-712 domain) and no
 /// assetTransferMethod other than "eip3009". The authorization is
+/// <pre>
 ///   from = the key's address, to = payTo, value = amount,
 ///   validAfter = 0, validBefore = now + min(maxTimeoutSeconds, max_validity_s),
 ///   nonce = 32 fresh bytes from the port's entropy,
+/// </pre>
 /// signed RFC 6979 deterministic with low s, 65 bytes r||s||v (v = 27/28): the
 /// same bytes as viem's signTypedData for the same authorization. The header is
 /// the x402 v2 PaymentPayload {x402Version, payload:{authorization, signature},
