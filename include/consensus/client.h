@@ -56,16 +56,16 @@ using TokenCallback = void (*)(void* user, const TokenResult& result);
 /// a lost link, waiting_to_reconnect, then requesting_token again. A session on
 /// a caller's token (Client::connect) starts at connecting.
 enum class SessionState : uint8_t {
-    requesting_token,
-    paying,
-    connecting,
-    tls_handshake,
-    upgrading,
-    starting,
-    open,
-    closing,
-    waiting_to_reconnect,
-    closed,
+    requesting_token,      ///< buying the token: GET /ws
+    paying,                ///< the payment hook has the challenge
+    connecting,            ///< TCP (the name lookup included)
+    tls_handshake,         ///< wss only
+    upgrading,             ///< the upgrade request is out
+    starting,              ///< the 101 came; the service's session_start is awaited
+    open,                  ///< usable
+    closing,               ///< the caller closed; the server's close frame is awaited
+    waiting_to_reconnect,  ///< after a failure or a lost link
+    closed,                ///< over (also: a stale handle's state)
 };
 /// Stable lower-case name of a state ("requesting_token", ...); static text.
 CONSENSUS_API const char* session_state_name(SessionState s);
@@ -75,7 +75,13 @@ CONSENSUS_API const char* session_state_name(SessionState s);
 CONSENSUS_API const char* tls_library_version();
 
 /// The JavaScript SDK's getState(): connected / reconnecting / closedByCaller, plus the rest.
-enum class PublicState : uint8_t { connecting, connected, reconnecting, closed_by_caller, closed };
+enum class PublicState : uint8_t {
+    connecting,        ///< not open yet, never was
+    connected,         ///< open
+    reconnecting,      ///< was open; waiting or on the way to open again
+    closed_by_caller,  ///< the caller closed it (closing, or closed)
+    closed             ///< over for another reason (also: a stale handle's state)
+};
 
 /// How a session is opened (Client::open_session, Client::connect).
 struct SessionOptions {
