@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-// Sizing and behaviour of a client. All library memory is computed from
-// Config by Client::required_bytes() and taken once, from the caller's buffer,
-// at Client::init(). Nothing is allocated afterwards by the library itself;
-// mbedTLS and wslay allocate internally (see each knob and README "Memory").
+/// \file
+/// Sizing and behaviour of a client. All library memory is computed from
+/// Config by Client::required_bytes() and taken once, from the caller's buffer,
+/// at Client::init(). Nothing is allocated afterwards by the library itself;
+/// mbedTLS and wslay allocate internally (see each knob and README "Memory").
 #pragma once
 
 #include <stddef.h>
@@ -14,9 +15,11 @@
 
 namespace consensus {
 
+///@{
 /// Longest token and connect_url kept (bytes). Longer is bad_response/message_too_large.
 constexpr size_t kMaxToken = 128;
 constexpr size_t kMaxUrl = 512;
+///@}
 
 /// Upper bounds of the Config knobs: Client::init refuses a knob above its
 /// bound (invalid_config, *why names the knob). They keep every size the
@@ -169,12 +172,14 @@ struct Config {
 
 /// Budget snapshot of the spend guard, in micro-USD.
 struct Budget {
-    bool limited;
-    uint64_t limit_micro_usd;
-    uint64_t spent_micro_usd;
-    uint64_t remaining_micro_usd;
+    bool limited;                  ///< a limit is set (ClientOptions::limit_micro_usd not 0)
+    uint64_t limit_micro_usd;      ///< the limit (0: none)
+    uint64_t spent_micro_usd;      ///< charged by the spend guard since init or reset_budget()
+    uint64_t remaining_micro_usd;  ///< the limit minus what was spent (0 when not limited)
 };
 
+/// Called on the loop's thread when the spend guard refuses a purchase, once
+/// (until Client::reset_budget), with the budget at that moment.
 using LimitReachedHook = void (*)(void* user, const Budget& budget);
 
 /// Behaviour knobs; defaults follow the JavaScript SDK. server_url is copied at
@@ -184,7 +189,7 @@ struct ClientOptions {
     const char* server_url = "https://consensus.canister.software";
     /// Required: a client without a payment hook is invalid_config (as in the JavaScript SDK).
     PaymentHook payment_hook = nullptr;
-    void* payment_user = nullptr;
+    void* payment_user = nullptr;  ///< passed to payment_hook
     /// Merged under every request's params.
     TokenParams defaults;
     /// Bound on opening a WebSocket: DNS, TCP, TLS, upgrade.
@@ -239,8 +244,8 @@ struct ClientOptions {
     uint32_t price_margin_ppm = 0;
     /// Spend guard (0 = no limit).
     uint64_t limit_micro_usd = 0;
-    LimitReachedHook on_limit_reached = nullptr;
-    void* limit_user = nullptr;
+    LimitReachedHook on_limit_reached = nullptr;  ///< optional (nullptr: none)
+    void* limit_user = nullptr;                   ///< passed to on_limit_reached
     /// Where a bought token may be presented. By default its connect_url must
     /// name the token server's own host (any port), as the service's does; a
     /// token bought over https is presented only over wss. A connect_url that
@@ -250,12 +255,12 @@ struct ClientOptions {
     /// the client). Client::connect() with the caller's own TokenAuth is not
     /// checked: the caller chose it.
     const char* const* connect_hosts = nullptr;
-    size_t connect_host_count = 0;
+    size_t connect_host_count = 0;  ///< entries in connect_hosts
     /// Trusted CAs for https/wss: a PEM buffer (NUL-terminated, len includes
     /// the NUL) or a file path. The chain is parsed once per client, on first use.
     const char* ca_pem = nullptr;
-    size_t ca_pem_len = 0;
-    const char* ca_file = nullptr;
+    size_t ca_pem_len = 0;          ///< bytes of ca_pem, its NUL included
+    const char* ca_file = nullptr;  ///< or: the path of a PEM file
     /// TLS Maximum Fragment Length (RFC 6066) the client asks servers for:
     /// 4096 (default), 2048, 1024 or 512 bytes, or 0 to not ask; any other
     /// value is invalid_config. A server that accepts sends records of at most
@@ -303,6 +308,7 @@ struct ClientOptions {
     /// buffer (it must fit rx_buffer_bytes) and wiped once sent; 600 B of
     /// stack while it is written.
     const char* http_proxy = nullptr;
+    /// The proxy for https/wss URLs: see http_proxy.
     const char* https_proxy = nullptr;
     /// Hosts reached without the proxies, as curl's NO_PROXY: comma-separated
     /// names (each exempts itself and every name below it; a leading '.' is
@@ -311,7 +317,7 @@ struct ClientOptions {
     const char* no_proxy = nullptr;
     /// The log hook (consensus/log.h); nullptr (the default): no lines.
     LogHook log_hook = nullptr;
-    void* log_user = nullptr;
+    void* log_user = nullptr;  ///< passed to log_hook
     /// The most detailed level passed to the hook (lines above the level the
     /// library was compiled with never are).
     LogLevel log_level = LogLevel::info;
