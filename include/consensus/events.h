@@ -53,7 +53,7 @@ enum class ExpiryReason : uint8_t {
 
 ///@{
 /// Bounds of the strings copied out of session_start (longer values are cut
-/// at the bound and flagged truncated; they are informational only).
+/// at the bound; they are informational only).
 constexpr size_t kMaxSessionId = 64;
 constexpr size_t kMaxServedBy = 64;
 ///@}

@@ -62,8 +62,8 @@ CONSENSUS_API size_t write_policy_challenge(const PaymentChallenge& ch, char* ou
 /// each; 2 KiB is ample for the service's challenges). Errors: bad_response
 /// (not JSON, not a PaymentRequired with at least one well-formed
 /// requirement), message_too_large (scratch too small). No allocation.
-Error parse_payment_challenge(const char* json, size_t len, void* scratch, size_t scratch_len,
-                              PaymentChallenge* out);
+CONSENSUS_API Error parse_payment_challenge(const char* json, size_t len, void* scratch,
+                                            size_t scratch_len, PaymentChallenge* out);
 
 /// Identifies one pending payment; pass it back to Client::complete_payment.
 struct PaymentTicket {
