@@ -281,8 +281,8 @@ typedef void (*cws_log_hook)(void* user, cws_log_level level, int32_t session, c
 /* ---- options ------------------------------------------------------------------ */
 
 /** consensus::ClientOptions, field for field (client.h / config.h document
- * each). server_url is copied at init; ca_pem, ca_file, connect_hosts and
- * the defaults' strings must outlive the client. Get the defaults with
+ * each). server_url is copied at init; ca_pem, ca_file, connect_hosts, the
+ * proxies and the defaults' strings must outlive the client. Get the defaults with
  * cws_options_default(), then set at least payment_hook. */
 typedef struct cws_options {
     const char* server_url; /**< http:// or https:// ("https://consensus.canister.software") */
@@ -313,6 +313,10 @@ typedef struct cws_options {
     cws_log_hook log_hook;            /**< optional (NULL: no lines) */
     void* log_user;                   /**< passed to log_hook */
     cws_log_level log_level;          /**< most detailed level passed on (CWS_LOG_INFO) */
+    const char*
+        http_proxy; /**< HTTP CONNECT proxy for http/ws URLs, http://[user:pass@]host[:port] */
+    const char* https_proxy; /**< the same for https/wss URLs (TLS end to end in the tunnel) */
+    const char* no_proxy;    /**< hosts reached directly, as curl's NO_PROXY */
 } cws_options;
 
 /** Fills *o with consensus::ClientOptions' defaults (payment_hook NULL). */

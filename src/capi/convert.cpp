@@ -226,6 +226,9 @@ ClientOptions to_cpp(const cws_options& c) {
     o.log_hook = nullptr;  // a C hook has another signature: the caller sets its trampoline
     o.log_user = nullptr;
     o.log_level = static_cast<LogLevel>(c.log_level);
+    o.http_proxy = c.http_proxy;
+    o.https_proxy = c.https_proxy;
+    o.no_proxy = c.no_proxy;
     return o;
 }
 
@@ -258,6 +261,9 @@ void to_c(const ClientOptions& c, cws_options* o) {
     o->log_hook = nullptr;
     o->log_user = nullptr;
     o->log_level = static_cast<cws_log_level>(c.log_level);
+    o->http_proxy = c.http_proxy;
+    o->https_proxy = c.https_proxy;
+    o->no_proxy = c.no_proxy;
 }
 
 // The C strings are bounded like the C++ ones: a C caller's array without its

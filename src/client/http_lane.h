@@ -21,7 +21,8 @@ namespace consensus {
 
 struct HttpLane {
     HttpResponseReader reader;
-    TokenFetch fetch;  // bound to the slot that holds the lane (Link::attach's caller)
+    TokenFetch fetch;    // bound to the slot that holds the lane (Link::attach's caller)
+    ProxyTunnel tunnel;  // a proxy's CONNECT while the lane's connection sets it up
     SlotBuffers buffers{};
     HttpLane* next_free = nullptr;  // LanePool's free list
 };

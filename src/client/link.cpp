@@ -45,52 +45,66 @@ HttpLane* Link::detach() {
     return lane;
 }
 
+ProxyTunnel& Link::tunnel() {
+    return lane_->tunnel;
+}
+const ProxyUrl* Link::proxy() const {
+    return lane_ != nullptr ? lane_->tunnel.proxy : nullptr;
+}
+int Link::proxy_status() const {
+    return lane_ != nullptr ? lane_->tunnel.status : 0;
+}
+const char* Link::proxy_detail() const {
+    return lane_ != nullptr ? lane_->tunnel.detail : "";
+}
+
 Error Link::open(const cws_port& port, TlsShared* tls, const char* host, uint16_t port_number,
                  const ProxyUrl* proxy, const char* proxy_host, const HttpLimits& limits) {
-    proxy_ = proxy;
-    proxy_status_ = 0;
-    proxy_detail_ = "";
-    tunnel_ = Tunnel::none;
+    ProxyTunnel& t = tunnel();
+    t = ProxyTunnel{};
+    t.proxy = proxy;
     if (proxy == nullptr) return conn_.open(port, tls, host, port_number);
     const size_t n = write_connect_request(reinterpret_cast<char*>(rx()), rx_size(), view_of(host),
                                            port_number, *proxy);
     if (n == 0) {
         wipe(rx(), rx_size());
-        proxy_detail_ = "the proxy's CONNECT request does not fit the receive buffer";
+        t.detail = "the proxy's CONNECT request does not fit the receive buffer";
         return Error::message_too_large;
     }
-    connect_tx_ = TxBuffer{rx(), rx_size(), 0, n};
+    t.request = TxBuffer{rx(), rx_size(), 0, n};
     // The proxy's answer is bounded as every response is; no header is kept.
     lane_->reader.begin(limits, HeaderNames{nullptr, 0}, nullptr, 0,
                         HttpResponseReader::Expect::tunnel);
-    tunnel_ = Tunnel::connecting;
+    t.stage = ProxyTunnel::Stage::connecting;
     return conn_.open_via(port, tls, host, port_number, proxy_host, proxy->port);
 }
 
 Error Link::progress() {
-    if (tunnel_ == Tunnel::none) return conn_.progress();
+    if (lane_ == nullptr || tunnel().stage == ProxyTunnel::Stage::none) return conn_.progress();
     const Error e = tunnel_step();
     if (e != Error::ok) return e;
-    tunnel_ = Tunnel::none;
+    tunnel().stage = ProxyTunnel::Stage::none;
     return conn_.end_tunnel();
 }
 
 // TCP to the proxy, CONNECT out, its answer in: ok once the tunnel is open.
 Error Link::tunnel_step() {
-    switch (tunnel_) {
-        case Tunnel::none:
+    using Stage = ProxyTunnel::Stage;
+    ProxyTunnel& t = tunnel();
+    switch (t.stage) {
+        case Stage::none:
             return Error::ok;
-        case Tunnel::connecting: {
+        case Stage::connecting: {
             const Error e = conn_.progress();
             if (e != Error::ok) return e;  // TCP to the proxy: connect_failed, dns_failed
-            tunnel_ = Tunnel::asking;
+            t.stage = Stage::asking;
         }
             // fall through
-        case Tunnel::asking: {
+        case Stage::asking: {
             TxBuffer frames = tx_;
-            tx_ = connect_tx_;
+            tx_ = t.request;
             const Flush f = flush();
-            connect_tx_ = tx_;
+            t.request = tx_;
             tx_ = frames;
             if (f == Flush::would_block) {
                 conn_.set_interest(false, true);
@@ -99,10 +113,10 @@ Error Link::tunnel_step() {
             wipe(rx(), rx_size());  // it held the proxy's credentials
             if (f == Flush::failed) return proxy_failed("closed the connection");
             conn_.set_interest(true, false);
-            tunnel_ = Tunnel::reading;
+            t.stage = Stage::reading;
         }
             // fall through
-        case Tunnel::reading:
+        case Stage::reading:
             return read_tunnel_answer();
     }
     return Error::ok;
@@ -116,7 +130,7 @@ Error Link::read_tunnel_answer() {
             break;
         case Read::complete:  // a tunnel answer ends at its header block
         case Read::bad:
-            proxy_status_ = lane_->reader.status();
+            tunnel().status = lane_->reader.status();
             if (lane_->reader.error() == Error::message_too_large) {
                 return proxy_failed("sent an answer too long");
             }
@@ -128,16 +142,17 @@ Error Link::read_tunnel_answer() {
         case Read::lost:
             return proxy_failed("closed the connection before answering CONNECT");
     }
-    proxy_status_ = lane_->reader.status();
+    const int status = lane_->reader.status();
+    tunnel().status = status;
     const bool leftover = has_leftover();
     leftover_start_ = leftover_end_ = 0;
-    if (proxy_status_ < 200 || proxy_status_ > 299) return proxy_failed("refused the tunnel");
+    if (status < 200 || status > 299) return proxy_failed("refused the tunnel");
     if (leftover) return proxy_failed("sent bytes after its 200");
     return Error::ok;
 }
 
 Error Link::proxy_failed(const char* detail) {
-    proxy_detail_ = detail;
+    tunnel().detail = detail;
     conn_.close();
     return Error::proxy_failed;
 }
@@ -216,10 +231,13 @@ void Link::wipe_tx() {
 
 void Link::close() {
     // A CONNECT request not yet sent carries the proxy's credentials.
-    if (lane_ != nullptr && (tunnel_ == Tunnel::connecting || tunnel_ == Tunnel::asking)) {
-        wipe(rx(), rx_size());
+    if (lane_ != nullptr) {
+        const ProxyTunnel::Stage stage = tunnel().stage;
+        if (stage == ProxyTunnel::Stage::connecting || stage == ProxyTunnel::Stage::asking) {
+            wipe(rx(), rx_size());
+        }
+        tunnel().stage = ProxyTunnel::Stage::none;
     }
-    tunnel_ = Tunnel::none;
     conn_.close();
     tx_.clear();
     leftover_start_ = leftover_end_ = 0;

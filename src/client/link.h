@@ -21,6 +21,17 @@ namespace consensus {
 
 struct HttpLane;
 
+/// A proxy's tunnel while it is being set up. It lives in the HTTP lane, as
+/// all of the HTTP phases' state: an open session pays nothing for it.
+struct ProxyTunnel {
+    enum class Stage : uint8_t { none, connecting, asking, reading };
+    const ProxyUrl* proxy = nullptr;  // nullptr: the connection is direct
+    const char* detail = "";          // why it failed, said of the proxy
+    TxBuffer request{};               // the CONNECT request, in the lane's receive chunk
+    int status = 0;                   // the proxy's answer (0: none yet)
+    Stage stage = Stage::none;
+};
+
 class Link {
   public:
     enum class Flush : uint8_t { done, would_block, failed };
@@ -61,12 +72,13 @@ class Link {
     /// tunnel (proxy_status() says with what), broke HTTP, sent bytes after
     /// its 200, or closed the connection before answering (proxy_detail()).
     Error progress();
-    /// The connection goes through a proxy.
-    const ProxyUrl* proxy() const { return proxy_; }
-    /// The proxy's answer to CONNECT (0: none yet), and a static text about a
-    /// proxy_failed, said of the proxy ("refused the tunnel"; "" when none).
-    int proxy_status() const { return proxy_status_; }
-    const char* proxy_detail() const { return proxy_detail_; }
+    /// While a lane is attached: the proxy the connection goes through
+    /// (nullptr: direct), its answer to CONNECT (0: none yet), and a static
+    /// text about a proxy_failed, said of the proxy ("refused the tunnel";
+    /// "" when none).
+    const ProxyUrl* proxy() const;
+    int proxy_status() const;
+    const char* proxy_detail() const;
 
     Connection& conn() { return conn_; }
     const Connection& conn() const { return conn_; }
@@ -126,7 +138,7 @@ class Link {
 
   private:
     // The proxy's part of an open.
-    enum class Tunnel : uint8_t { none, connecting, asking, reading };
+    ProxyTunnel& tunnel();
     Error tunnel_step();
     Error read_tunnel_answer();
     Error proxy_failed(const char* detail);
@@ -139,11 +151,6 @@ class Link {
     size_t leftover_start_ = 0;  // bytes that arrived with the 101 (in rx)
     size_t leftover_end_ = 0;
     size_t pass_budget_ = kBytesPerPass;
-    const ProxyUrl* proxy_ = nullptr;
-    const char* proxy_detail_ = "";
-    TxBuffer connect_tx_{};  // the CONNECT request, in the lane's receive chunk
-    int proxy_status_ = 0;
-    Tunnel tunnel_ = Tunnel::none;
 };
 
 }  // namespace consensus

@@ -40,7 +40,6 @@ Connection::Connection()
       state_(State::idle),
       last_error_(Error::ok),
       tls_(false),
-      via_proxy_(false),
       want_read_(false),
       want_write_(false),
       read_needs_write_(false),
@@ -52,24 +51,30 @@ Connection::~Connection() {
 }
 
 bool Connection::is_active() const {
-    return state_ == State::connecting || state_ == State::tunnel || state_ == State::handshaking ||
-           state_ == State::open;
+    switch (state_) {
+        case State::connecting:
+        case State::connecting_to_proxy:
+        case State::tunnel:
+        case State::handshaking:
+        case State::open:
+            return true;
+        default:
+            return false;
+    }
 }
 
 Error Connection::open(const cws_port& port, TlsShared* tls, const char* host,
                        uint16_t port_number) {
-    via_proxy_ = false;
     const Error e = setup(port, tls, host, port_number);
-    return e != Error::ok ? e : open_stream(host, port_number);
+    return e != Error::ok ? e : open_stream(host, port_number, State::connecting);
 }
 
 Error Connection::open_via(const cws_port& port, TlsShared* tls, const char* host,
                            uint16_t port_number, const char* proxy_host, uint16_t proxy_port) {
-    via_proxy_ = true;
     const Error e = setup(port, tls, host, port_number);
     if (e != Error::ok) return e;
     if (proxy_host == nullptr) return fail(Error::invalid_params);
-    return open_stream(proxy_host, proxy_port);
+    return open_stream(proxy_host, proxy_port, State::connecting_to_proxy);
 }
 
 // Everything before the stream: state, and the TLS session for `host`.
@@ -93,7 +98,7 @@ Error Connection::setup(const cws_port& port, TlsShared* tls, const char* host,
     return Error::ok;
 }
 
-Error Connection::open_stream(const char* host, uint16_t port_number) {
+Error Connection::open_stream(const char* host, uint16_t port_number, State connecting) {
     cws_stream* s = nullptr;
     const cws_open_result r = port_.ops->open(port_.ctx, host, port_number, &s);
     if (r == CWS_OPEN_OK && s == nullptr) return fail(Error::connect_failed);
@@ -109,7 +114,7 @@ Error Connection::open_stream(const char* host, uint16_t port_number) {
             return fail(Error::connect_failed);
     }
     stream_ = s;
-    state_ = State::connecting;
+    state_ = connecting;
     last_error_ = Error::ok;
     port_interest(CWS_WANT_WRITE);  // a non-blocking connect completes as "writable"
     return Error::ok;
@@ -124,7 +129,8 @@ Error Connection::progress() {
             return last_error_;
         case State::open:
             return Error::ok;
-        case State::connecting: {
+        case State::connecting:
+        case State::connecting_to_proxy: {
             const int st = port_.ops->connect_status(port_.ctx, stream_);
             if (st == CWS_IO_WOULD_BLOCK) {
                 port_interest(CWS_WANT_WRITE);
@@ -132,7 +138,7 @@ Error Connection::progress() {
             }
             if (st == CWS_IO_DNS_FAILED) return fail(Error::dns_failed);  // async resolver
             if (st != 0) return fail(Error::connect_failed);
-            if (via_proxy_) {
+            if (state_ == State::connecting_to_proxy) {
                 state_ = State::tunnel;
                 apply_interest();
                 return Error::ok;
@@ -287,6 +293,7 @@ bool Connection::readable() const {
             return has_pending() ||
                    (port_ready() & (read_needs_write_ ? CWS_WANT_WRITE : CWS_WANT_READ)) != 0;
         case State::connecting:
+        case State::connecting_to_proxy:
         case State::handshaking:
             return (port_ready() & interest_) != 0;
         default:
@@ -300,6 +307,7 @@ bool Connection::writable() const {
         case State::open:
             return (port_ready() & (write_needs_read_ ? CWS_WANT_READ : CWS_WANT_WRITE)) != 0;
         case State::connecting:
+        case State::connecting_to_proxy:
         case State::handshaking:
             return (port_ready() & interest_) != 0;
         default:

@@ -128,15 +128,25 @@ class Connection {
     bool tls_no_common_version() const { return session_.no_common_version(); }
 
   private:
-    // tunnel: TCP is up to a proxy, plain bytes flow until end_tunnel().
-    enum class State : uint8_t { idle, connecting, tunnel, handshaking, open, failed, closed };
+    // connecting_to_proxy: TCP to a proxy, then tunnel: plain bytes flow to
+    // it until end_tunnel().
+    enum class State : uint8_t {
+        idle,
+        connecting,
+        connecting_to_proxy,
+        tunnel,
+        handshaking,
+        open,
+        failed,
+        closed
+    };
 
     // The TLS session's transport: the port stream.
     static long transport_send(void* ctx, const uint8_t* data, size_t len);
     static long transport_recv(void* ctx, uint8_t* buf, size_t len);
 
     Error setup(const cws_port& port, TlsShared* tls, const char* host, uint16_t port_number);
-    Error open_stream(const char* host, uint16_t port_number);
+    Error open_stream(const char* host, uint16_t port_number, State connecting);
     Error after_tcp();
     bool carries_plain() const {
         return state_ == State::tunnel || (state_ == State::open && !tls_);
@@ -157,8 +167,7 @@ class Connection {
     TlsSession session_;
     State state_;
     Error last_error_;
-    bool tls_;        // opened with TLS
-    bool via_proxy_;  // TCP goes to a proxy: tunnel state after the connect
+    bool tls_;  // opened with TLS
     bool want_read_;
     bool want_write_;
     bool read_needs_write_;  // the last TLS read wanted to write

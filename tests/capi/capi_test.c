@@ -263,6 +263,10 @@ static void test_defaults_equal_the_cpp_ones(void) {
     o.reconnect_jitter = 0.0f;
     o.tls_max_fragment_bytes = 512;
     CHECK_STR("tls_max_fragment_bytes", capi_options_mismatch(&o));
+    o.tls_max_fragment_bytes = 4096;
+    o.no_proxy = "example.com";
+    CHECK_STR("no_proxy", capi_options_mismatch(&o));
+    CHECK(o.http_proxy == NULL && o.https_proxy == NULL);
     /* The C++ defaults, spelled out. */
     CHECK(c.max_sessions == 1 && c.max_requests == 1 && c.tx_buffer_bytes == 4096);
     CHECK(o.max_reconnects == UINT32_MAX && o.ping_interval_ms == 20000);
@@ -363,6 +367,12 @@ static void test_init_errors(void) {
     CHECK_ERR(CWS_ERR_INVALID_CONFIG, fixture_init(&f, &why));
     CHECK(why != NULL && strstr(why, "server_url") != NULL);
     f.options.server_url = "http://127.0.0.1:8080";
+
+    /* A proxy URL it cannot use; the reason never quotes it (a password). */
+    f.options.https_proxy = "https://user:hunter2@proxy:443";
+    CHECK_ERR(CWS_ERR_INVALID_CONFIG, fixture_init(&f, &why));
+    CHECK(why != NULL && strstr(why, "proxy") != NULL && strstr(why, "hunter2") == NULL);
+    f.options.https_proxy = NULL;
 
     CHECK_ERR(CWS_ERR_INVALID_PARAMS,
               cws_client_init(f.block, need, NULL, &f.options, &port, &f.client, &why));
