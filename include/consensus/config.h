@@ -59,13 +59,13 @@ struct Config {
     /// Concurrent sessions, 0..32767 (kMaxSlots); max_sessions + max_requests
     /// >= 1. Each costs 1,872 B of state (x86_64) + 16 B per listener slot
     /// (11 event types x listeners_per_event) + its buffers: with its own
-    /// HTTP lane (max_handshakes 0) 848 B + tx_buffer_bytes + rx_buffer_bytes
+    /// HTTP lane (max_handshakes 0) 904 B + tx_buffer_bytes + rx_buffer_bytes
     /// + max(max_message_bytes, work_buffer_bytes); with shared lanes the
     /// session tx (session_tx_bytes) + max_message_bytes. And a frame parser
     /// when frame_parsers is 0 (see there). docs/MEMORY.md has the layout.
     uint16_t max_sessions = 1;
     /// Concurrent stand-alone token requests (request_token), 0..32767
-    /// (kMaxSlots). Each costs 1,944 B of state (x86_64) + tx_buffer_bytes
+    /// (kMaxSlots). Each costs 2,000 B of state (x86_64) + tx_buffer_bytes
     /// + rx_buffer_bytes + work_buffer_bytes.
     uint16_t max_requests = 1;
     /// Outgoing bytes staged per HTTP lane (HTTP requests) and per session
@@ -139,7 +139,7 @@ struct Config {
     /// says requesting_token or connecting; no timer runs while it waits) and
     /// gives its lane back once open. For gateways with many mostly idle
     /// sessions: each session then costs only its state + session_tx_bytes +
-    /// max_message_bytes + its listeners, and each lane 848 B (x86_64) +
+    /// max_message_bytes + its listeners, and each lane 904 B (x86_64) +
     /// tx_buffer_bytes + rx_buffer_bytes + work_buffer_bytes; the client adds
     /// rx_buffer_bytes (the scratch where the service's text messages are
     /// parsed) and 2 B per session (the queue). docs/MEMORY.md.
