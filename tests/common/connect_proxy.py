@@ -116,9 +116,8 @@ async def handle(reader, writer):
         writer.write(b"HTTP/1.1 502 Bad Gateway\r\n\r\n")
         writer.close()
         return
-    writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
-    if mode == "junk":
-        writer.write(b"junk")
+    # One write: the junk comes in the same segment as the 200.
+    writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n" + (b"junk" if mode == "junk" else b""))
     await writer.drain()
     await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
