@@ -128,6 +128,9 @@ class Link {
     bool has_pending() const { return has_leftover() || conn_.has_pending(); }
     /// Bytes that came with the 101 wait in the lane's chunk.
     bool has_leftover() const { return leftover_start_ < leftover_end_; }
+    /// Bytes at the start of the lane's chunk that hold nothing still to be
+    /// read: all of it, or what comes before the leftover.
+    size_t rx_free() const { return has_leftover() ? leftover_start_ : rx_size(); }
 
     /// The connection's own error (closed for a reset or EOF, tls_failed, ...),
     /// or connect_failed when it has none.
