@@ -30,15 +30,16 @@
  * answered (ARES_ETIMEOUT), the stream stays at CWS_IO_WOULD_BLOCK: a silent
  * resolver ends as the core's open timeout (Error::timeout), never as
  * dns_failed, whatever "options timeout:N attempts:N" resolv.conf sets.
- * All lookups share the port's one c-ares channel, created at the first
- * name lookup and destroyed by cws_posix_port_deinit() (or by
- * cws_posix_port_set_dns_servers(), see there). A lookup is known by its
+ * Lookups at the same time share the port's one c-ares channel, created by
+ * a name lookup and destroyed as soon as no stream waits for an answer (or
+ * by cws_posix_port_deinit(), or cws_posix_port_set_dns_servers(), see
+ * there): the next lookup makes a new one. A lookup is known by its
  * stream's slot and the slot's generation, which close() and every new
  * lookup in the slot advance: an answer for an older generation is freed
  * unseen. close() therefore does not stop the query itself: a closed stream's
  * lookup runs on inside c-ares, keeping a socket and under 1 KB until it
  * answers or times out, except that once no open stream waits for a lookup
- * the port cancels what is left (ares_cancel: sockets closed, memory freed).
+ * the channel goes, with what is left in it (sockets closed, memory freed).
  * wait() polls the channel's sockets with the streams, reads them itself and
  * wakes up for c-ares's retry timers (ares_timeout); foreign loops use
  * cws_posix_port_timeout_ms() for the same.
@@ -47,10 +48,13 @@
  * via ares_library_init_mem, tests/unit/posix ManyLookupsShareOneChannel):
  * the channel is about 74.4 KB (one block of about 73 KB, mostly its query
  * lookup tables, plus small ones for the servers and search domains), held
- * from the first name lookup until deinit; each lookup in flight adds about
- * 750 B (the A and AAAA queries, the answer list), freed when it ends. So
- * 32 lookups at once hold about 98 KB, 1,000 about 0.8 MB. Nothing more in
- * steady state; IP literals never create the channel.
+ * only while names are being looked up: from a lookup's start until no
+ * stream waits for one (a session resolves at its connect, then holds
+ * nothing of c-ares while open); each lookup in flight adds about 750 B (the
+ * A and AAAA queries, the answer list), freed when it ends. So 32 lookups at
+ * once hold about 98 KB, 1,000 about 0.8 MB. Nothing in steady state; IP
+ * literals never create the channel. The price: each burst of lookups
+ * reads resolv.conf again and allocates the channel anew.
  *
  * Each open() keeps up to CWS_POSIX_MAX_ADDRS resolved addresses; when a
  * connect attempt fails, connect_status() moves on to the next address (so
