@@ -7,9 +7,11 @@
 // The heap lines come from one real session against consensus-devserver
 // (--free: no payment) on loopback: token, WebSocket open, one echo, close.
 // They count what mbedTLS and wslay take from malloc (the library itself
-// allocates nothing); peak is the high-water mark from init to deinit,
-// live_open what is held while the session is open.
-// Usage: footprint_probe <port> <ws|wss> [ca.pem]
+// allocates nothing), and with wss-name the POSIX port's resolver (c-ares)
+// too; peak is the high-water mark from init to deinit, live_open what is
+// held while the session is open. ws and wss reach the server by address
+// (127.0.0.1), wss-name by name (localhost, looked up through c-ares).
+// Usage: footprint_probe <port> <ws|wss|wss-name> [ca.pem]
 #include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -119,7 +121,8 @@ void on_event(void* user, Session& s, const Event& e) {
 }
 
 // One session on `config`; returns false if it did not open and echo.
-bool measure(const char* name, const Config& config, const char* url, const char* ca) {
+bool measure(const char* name, const Config& config, const char* url, const char* scheme,
+             const char* ca) {
     alignas(16) static uint8_t port_mem[4096];
     cws_posix_port* pp = nullptr;
     if (cws_posix_port_bytes(4) > sizeof port_mem ||
@@ -148,8 +151,8 @@ bool measure(const char* name, const Config& config, const char* url, const char
     cws_posix_port_deinit(pp);
     free(mem);
     const bool done = ok && run.opened && run.echoed;
-    printf("heap %s %s peak=%lld live_open=%lld allocs=%llu%s\n", name,
-           strncmp(url, "https", 5) == 0 ? "wss" : "ws", static_cast<long long>(g_peak),
+    printf("heap %s %s peak=%lld live_open=%lld allocs=%llu%s\n", name, scheme,
+           static_cast<long long>(g_peak),
            static_cast<long long>(run.live_open), static_cast<unsigned long long>(g_allocs),
            done ? "" : " FAILED");
     return done;
@@ -166,12 +169,13 @@ int main(int argc, char** argv) {
         printf("arena %s %zu\n", names[i], Client::required_bytes(configs[i]));
     }
     if (argc < 3) return 0;
-    const bool tls = strcmp(argv[2], "wss") == 0;
+    const bool by_name = strcmp(argv[2], "wss-name") == 0;
+    const bool tls = by_name || strcmp(argv[2], "wss") == 0;
     char url[128];
-    snprintf(url, sizeof url, "%s://%s:%s", tls ? "https" : "http", tls ? "localhost" : "127.0.0.1",
-             argv[1]);
+    snprintf(url, sizeof url, "%s://%s:%s", tls ? "https" : "http",
+             by_name ? "localhost" : "127.0.0.1", argv[1]);
     const char* ca = argc > 3 ? argv[3] : nullptr;
     bool all = true;
-    for (int i = 0; i < 2; ++i) all = measure(names[i], configs[i], url, ca) && all;
+    for (int i = 0; i < 2; ++i) all = measure(names[i], configs[i], url, argv[2], ca) && all;
     return all ? 0 : 1;
 }
