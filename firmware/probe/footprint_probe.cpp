@@ -152,9 +152,8 @@ bool measure(const char* name, const Config& config, const char* url, const char
     free(mem);
     const bool done = ok && run.opened && run.echoed;
     printf("heap %s %s peak=%lld live_open=%lld allocs=%llu%s\n", name, scheme,
-           static_cast<long long>(g_peak),
-           static_cast<long long>(run.live_open), static_cast<unsigned long long>(g_allocs),
-           done ? "" : " FAILED");
+           static_cast<long long>(g_peak), static_cast<long long>(run.live_open),
+           static_cast<unsigned long long>(g_allocs), done ? "" : " FAILED");
     return done;
 }
 
