@@ -877,8 +877,7 @@ TEST(session_leftover, AParsedTextMessageLeavesTheUnreadFramesWhole) {
     array += "1]";
     const std::string tail(3000, 't');
     h.fp.stream(1).push(switching_protocols(h.fp.stream(1).sent()) + frame(0x1, kSessionStart) +
-                        frame(0x2, std::string(4500, 'b')) + frame(0x1, array) +
-                        frame(0x1, tail));
+                        frame(0x2, std::string(4500, 'b')) + frame(0x1, array) + frame(0x1, tail));
     h.spin(20);
     CHECK(s.state() == SessionState::open);
     LONGS_EQUAL(4, h.count(EventType::message));
