@@ -154,7 +154,7 @@ if "$ROOT/scripts/gen-dev-cert" "$TMP/cert" >/dev/null 2>&1; then
     run $t 0 connect --server "https://localhost:$PORT" --ca "$TMP/cert/cert.pem" \
         --proxy "http://user:$SECRET@127.0.0.1:$PPORT" --demo-payer --send hello --wait-ms 200 \
         --json && has $t out '"connect_url":"wss://' && has $t out "$ECHO" &&
-        has $t out '"tls":"TLSv1.2"' &&
+        has $t out '"tls":"TLSv1.' &&
         tunnels $t 2 ok && has $t proxy.log "CONNECT localhost:$PORT auth=ok" && ok $t
     t=env.HTTPS_PROXY
     rm -f "$TMP/proxy.log"
