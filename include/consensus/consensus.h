@@ -18,8 +18,8 @@
  *   - the token callbacks of cws_request_token: CWS_REQUEST_TABLE_BYTES(n)
  *     for max_requests = n;
  *   - the C++ client's own block (Client::required_bytes, docs/MEMORY.md).
- * x86_64: 112 B + 384 B per session at the default listeners_per_event (2;
- * 16 + 16 + 11 x 16 B per listener slot) + 16 B per request slot (+ 16 B),
+ * x86_64: 112 B + 416 B per session at the default listeners_per_event (2;
+ * 16 + 16 + 12 x 16 B per listener slot) + 16 B per request slot (+ 16 B),
  * on top of the C++ figures. The C layer keeps no
  * secret (only function and user pointers); the C++ part is wiped at deinit.
  * Stack: a callback's arguments are converted on the stack of the library
@@ -84,11 +84,13 @@ typedef enum cws_error {
     CWS_ERR_NO_RESOURCES = 22,      /* all session/request/listener slots are in use */
     CWS_ERR_INVALID_HANDLE = 23,    /* the session handle or ticket is stale or empty */
     CWS_ERR_PAID_ATTEMPTS_EXHAUSTED = 24, /* max_paid_attempts paid tokens gave no session */
-    CWS_ERR_PRICE_TOO_HIGH = 25           /* every requirement of the 402 asks too much */
+    CWS_ERR_PRICE_TOO_HIGH = 25,          /* every requirement of the 402 asks too much */
+    CWS_ERR_BUSY = 26,                    /* a streamed send is in progress on the session */
+    CWS_ERR_STREAM_ABORTED = 27           /* a streamed send's source failed (closed 1011) */
 } cws_error;
 
-/* Number of cws_error values (CWS_OK .. CWS_ERR_PRICE_TOO_HIGH). */
-#define CWS_ERROR_COUNT 26
+/* Number of cws_error values (CWS_OK .. CWS_ERR_STREAM_ABORTED). */
+#define CWS_ERROR_COUNT 28
 
 /* Stable lower-case name of an error, static storage, never null ("unknown"
  * for a value outside the enum). No allocation. */
@@ -104,7 +106,7 @@ CONSENSUS_API const char* cws_error_name(cws_error e);
 #define CWS_MAX_ACCEPTS 4       /* requirements kept from one 402 (kMaxAccepts) */
 #define CWS_MAX_MINUTES 1440    /* kMaxMinutes */
 #define CWS_MAX_MEGABYTES 10240 /* kMaxMegabytes */
-#define CWS_EVENT_TYPE_COUNT 11 /* kEventTypeCount */
+#define CWS_EVENT_TYPE_COUNT 12 /* kEventTypeCount */
 
 /* ---- memory of the C layer (see the top of this file) -------------------- */
 
@@ -330,7 +332,8 @@ typedef enum cws_event_type {
     CWS_EV_TOKEN = 7,           /* a token was obtained (token, connect_url, expires_in_s) */
     CWS_EV_PAYMENT = 8,         /* a 402 came (payment_paid false) / was paid (true) */
     CWS_EV_WRITABLE = 9,        /* the send buffer has room again after a would_block */
-    CWS_EV_ENDED = 10           /* the session's last event (error: why) */
+    CWS_EV_ENDED = 10,          /* the session's last event (error: why) */
+    CWS_EV_MESSAGE_PART = 11    /* a part of a streamed message (data, size, binary, offset, last) */
 } cws_event_type;
 
 /* consensus::Phase: where a failure happened. */

@@ -38,6 +38,8 @@ enum class Error : uint8_t {
     paid_attempts_exhausted,  // max_paid_attempts paid tokens in a row gave no working session
     price_too_high,  // every requirement of the 402 asks more than the quote, margin and budget
                      // allow
+    busy,            ///< a streamed send (Session::send_stream) is in progress on the session
+    stream_aborted,  ///< the source of a streamed send failed; the session closed with 1011
 };
 
 /// Stable lower-case name of an error ("invalid_params", ...). Never null.

@@ -24,8 +24,11 @@ enum class EventType : uint8_t {
     payment,          // payment required / paid (payment_paid)
     writable,         // the send buffer has room again after a would_block
     ended,            // the session is over for good: no more reconnects (error: why)
+    message_part,     ///< a part of a message larger than the message buffer, streamed
+                      ///< (SessionOptions::max_streamed_message_bytes): data, size, binary,
+                      ///< offset, last
 };
-constexpr size_t kEventTypeCount = 11;
+constexpr size_t kEventTypeCount = 12;
 
 /// Where a failure happened (decides the CLI's exit status 3 / 4 / 5).
 enum class Phase : uint8_t { token, open, session };
@@ -65,6 +68,12 @@ struct Event {
     const uint8_t* data;
     size_t size;
     bool binary;
+    /// message_part: bytes of the message before this part (0 for the first).
+    uint64_t offset;
+    /// message_part: the message ends with this part. A text part is valid
+    /// UTF-8 as far as it goes, but may end inside a character: the rest of
+    /// that character starts the next part.
+    bool last;
     // close
     uint16_t code;   // close code (1006 when none was received)
     StrView reason;  // close reason, or error text

@@ -45,7 +45,9 @@ static_assert(same(CWS_ERR_NO_RESOURCES, Error::no_resources), "error");
 static_assert(same(CWS_ERR_INVALID_HANDLE, Error::invalid_handle), "error");
 static_assert(same(CWS_ERR_PAID_ATTEMPTS_EXHAUSTED, Error::paid_attempts_exhausted), "error");
 static_assert(same(CWS_ERR_PRICE_TOO_HIGH, Error::price_too_high), "error");
-static_assert(CWS_ERROR_COUNT == static_cast<int>(Error::price_too_high) + 1,
+static_assert(same(CWS_ERR_BUSY, Error::busy), "error");
+static_assert(same(CWS_ERR_STREAM_ABORTED, Error::stream_aborted), "error");
+static_assert(CWS_ERROR_COUNT == static_cast<int>(Error::stream_aborted) + 1,
               "CWS_ERROR_COUNT counts every Error");
 
 static_assert(same(CWS_EV_OPEN, EventType::open), "event type");
@@ -59,6 +61,7 @@ static_assert(same(CWS_EV_TOKEN, EventType::token), "event type");
 static_assert(same(CWS_EV_PAYMENT, EventType::payment), "event type");
 static_assert(same(CWS_EV_WRITABLE, EventType::writable), "event type");
 static_assert(same(CWS_EV_ENDED, EventType::ended), "event type");
+static_assert(same(CWS_EV_MESSAGE_PART, EventType::message_part), "event type");
 static_assert(CWS_EVENT_TYPE_COUNT == kEventTypeCount, "event types");
 
 static_assert(same(CWS_PHASE_TOKEN, Phase::token), "phase");

@@ -349,6 +349,7 @@ void print_event(const Output& o, const Event& ev) {
             }
             return;
         case EventType::writable:
+        case EventType::message_part:  // --save-messages writes the parts; nothing is printed
             return;
     }
 }
