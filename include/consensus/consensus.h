@@ -23,7 +23,7 @@
  * on top of the C++ figures. The C layer keeps no
  * secret (only function and user pointers); the C++ part is wiped at deinit.
  * Stack: a callback's arguments are converted on the stack of the library
- * call that delivers them (x86_64): an event 136 B (+ 184 B with
+ * call that delivers them (x86_64): an event 152 B (+ 184 B with
  * session_start, + 40 B with session_expired), a payment challenge 536 B, a
  * token result 40 B + its auth 872 B; cws_connect copies the auth (~0.9 KB).
  *
@@ -333,7 +333,7 @@ typedef enum cws_event_type {
     CWS_EV_PAYMENT = 8,         /* a 402 came (payment_paid false) / was paid (true) */
     CWS_EV_WRITABLE = 9,        /* the send buffer has room again after a would_block */
     CWS_EV_ENDED = 10,          /* the session's last event (error: why) */
-    CWS_EV_MESSAGE_PART = 11    /* a part of a streamed message (data, size, binary, offset, last) */
+    CWS_EV_MESSAGE_PART = 11 /* a part of a streamed message (data, size, binary, offset, last) */
 } cws_event_type;
 
 /* consensus::Phase: where a failure happened. */
@@ -379,10 +379,12 @@ typedef struct cws_session_expired_info {
 typedef struct cws_event {
     cws_event_type type;
     uint16_t session_index; /* slot of the session in the client's pool */
-    /* message */
+    /* message, message_part */
     const uint8_t* data;
     size_t size;
     bool binary;
+    uint64_t offset; /* message_part: bytes of the message before this part */
+    bool last;       /* message_part: the message ends with this part */
     /* close */
     uint16_t code;  /* close code (1006 when none was received) */
     cws_str reason; /* close reason, or error text */
@@ -433,7 +435,18 @@ typedef struct cws_session_options {
     void* user;
     bool renew;               /* after session_expired, buy a new session and go on */
     bool await_session_start; /* open at session_start (true), or at the 101 (false) */
+    /* Streaming receive: 0 (off) or the largest message accepted; a message
+     * larger than the message buffer then comes as CWS_EV_MESSAGE_PART events
+     * (SessionOptions::max_streamed_message_bytes in client.h). */
+    uint64_t max_streamed_message_bytes;
 } cws_session_options;
+
+/* The source of a streamed send (Session::send_stream, client.h): writes the
+ * next piece into out (at most cap bytes), returns how many, sets *last on
+ * the message's last piece; 0 without *last pauses until
+ * cws_resume_stream; negative aborts (the session closes with 1011,
+ * CWS_ERR_STREAM_ABORTED in an error event). */
+typedef long (*cws_send_source)(void* user, uint8_t* out, size_t cap, bool* last);
 
 /* Fills *o with SessionOptions' defaults (no listener, renew false,
  * await_session_start true). */
@@ -580,6 +593,18 @@ CONSENSUS_API cws_error cws_connect(cws_client* client, const cws_token_auth* au
  * CWS_ERR_MESSAGE_TOO_LARGE (size + 14 > tx buffer), CWS_ERR_INVALID_HANDLE. */
 CONSENSUS_API cws_error cws_send_text(cws_session session, const char* data, size_t size);
 CONSENSUS_API cws_error cws_send_binary(cws_session session, const uint8_t* data, size_t size);
+
+/* Sends one message pulled from source piece by piece, fragmented on the
+ * wire, through the session's send buffer only (Session::send_stream in
+ * client.h: one piece per poll pass, CWS_EV_WRITABLE when all of it is out).
+ * Meanwhile cws_send_text/cws_send_binary/cws_send_stream are CWS_ERR_BUSY.
+ * Errors: CWS_ERR_INVALID_PARAMS (source NULL), CWS_ERR_NOT_OPEN,
+ * CWS_ERR_BUSY, CWS_ERR_INVALID_HANDLE. No allocation. */
+CONSENSUS_API cws_error cws_send_stream(cws_session session, bool binary, cws_send_source source,
+                                        void* user);
+/* Resumes a stream its source paused. CWS_OK also when none is paused;
+ * CWS_ERR_INVALID_HANDLE. */
+CONSENSUS_API cws_error cws_resume_stream(cws_session session);
 
 /* Starts the close handshake (code 1000 usual; reason NULL or at most 123
  * bytes) and cancels pending reconnects; on a session that is not open it

@@ -340,6 +340,8 @@ void to_c(const Event& e, cws_event* o, cws_session_start_info* start,
     o->data = e.data;
     o->size = e.size;
     o->binary = e.binary;
+    o->offset = e.offset;
+    o->last = e.last;
     o->code = e.code;
     o->reason = to_c(e.reason);
     o->initiator = static_cast<cws_initiator>(e.initiator);
