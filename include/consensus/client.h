@@ -87,6 +87,8 @@ struct SessionOptions {
     /// frame parser's input: no larger buffer, no allocation. A message that
     /// fits still comes whole as `message`. Text is UTF-8 checked across the
     /// parts (1007 at the first invalid byte; no invalid byte is delivered).
+    /// The service's own messages (session_start, ~230 B) must still fit the
+    /// message buffer: they are parsed whole, never from parts.
     /// Memory: 16 bytes in the session slot, nothing per message.
     uint64_t max_streamed_message_bytes = 0;
 };
@@ -107,8 +109,9 @@ using SendSource = long (*)(void* user, uint8_t* out, size_t cap, bool* last);
 // poll()/process() or from the call that caused them (request_token,
 // open_session, connect, complete_payment, refuse_payment, Session::close).
 // From inside one you may:
-//  - use any session, its own or another: send_text, send_binary, close, on,
-//    off, state, public_state, valid, index;
+//  - use any session, its own or another: send_text, send_binary,
+//    send_stream, resume_stream, close, on, off, state, public_state, valid,
+//    index;
 //  - on() and off() any listener, of any event, of any session. off() takes
 //    effect at once: a listener removed while an event is being delivered is
 //    not called for it, unless it already was. off() of the very listener
@@ -321,6 +324,8 @@ class CONSENSUS_API Client {
     ///                      Config::tx_buffer_bytes (it could never be sent)
     ///   would_block        every slot holds a message the loop has not sent
     ///                      yet: retry later (the loop frees slots as it sends)
+    /// A message for a session that runs a streamed send (send_stream) when
+    /// the loop gets to it is dropped too (posts_dropped counts it).
     /// The loop sends queued messages in the order their post() calls took
     /// their slots (one thread's posts stay in its order), each as
     /// send_text/send_binary would (a text message is not checked for UTF-8

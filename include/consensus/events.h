@@ -22,7 +22,8 @@ enum class EventType : uint8_t {
     reconnecting,     // a reconnect is scheduled (attempt, in_ms)
     token,            // a token was obtained for this session (token, connect_url)
     payment,          // payment required / paid (payment_paid)
-    writable,         // the send buffer has room again after a would_block
+    writable,         // the send buffer has room again after a would_block, or a streamed
+                      // send (Session::send_stream) is all out of it
     ended,            // the session is over for good: no more reconnects (error: why)
     message_part,     ///< a part of a message larger than the message buffer, streamed
                       ///< (SessionOptions::max_streamed_message_bytes): data, size, binary,

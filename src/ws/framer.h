@@ -198,8 +198,9 @@ class Framer {
 
     /// Pulls bytes through recv until it would block, delivering complete
     /// messages, pongs and a close to h, in stream order. Single-frame messages
-    /// that arrive whole are delivered straight from wslay's input buffer;
-    /// others are assembled in message_buf (the only copy).
+    /// that arrive whole (and fit max_message) are delivered straight from
+    /// wslay's input buffer; others are assembled in message_buf (the only
+    /// copy), or, streaming, delivered in parts (set_stream_limit).
     /// Pings are answered with a pong of the same payload written into tx; if
     /// tx lacks room ONE pong is owed (latest payload wins) and written by the
     /// next write_*() / flush_control(). No pong is sent after our close.
