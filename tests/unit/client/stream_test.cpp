@@ -208,6 +208,30 @@ TEST(stream, OtherSendsAreBusyWhileAStreamRuns) {
     CHECK_ERR(Error::invalid_params, s.send_stream(true, nullptr, nullptr));
 }
 
+TEST(stream, APostForAStreamingSessionIsDropped) {
+    h.config.post_slots = 4;
+    h.config.post_slot_bytes = 64;
+    open();
+    Source src;
+    src.data = pattern(100);
+    src.pause_at = 10;
+    CHECK_ERR(Error::ok, s.send_stream(true, Source::pull, &src));
+    CHECK_ERR(Error::ok, h.client.post_text(s, "posted", 6));
+    h.spin();
+    LONGS_EQUAL(1, h.client.posts_dropped());
+    CHECK_ERR(Error::ok, s.resume_stream());
+    h.spin();
+    CHECK_ERR(Error::ok, h.client.post_text(s, "posted", 6));
+    h.spin();
+    LONGS_EQUAL(1, h.client.posts_dropped());
+    std::vector<wstest::ClientFrame> f = client_frames(ws().sent());
+    CHECK(!f.empty());
+    LONGS_EQUAL(0x1, f.back().opcode);  // the second post, after the whole stream
+    CHECK(wstest::str_of(f.back().payload.data(), f.back().payload.size()) == "posted");
+    f.pop_back();
+    CHECK(one_message(f, 0x2) == src.data);
+}
+
 TEST(stream, APausedSourceIsNotCalledUntilResumed) {
     open();
     Source src;
