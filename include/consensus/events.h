@@ -71,7 +71,8 @@ struct Event {
     bool binary;
     /// message_part: bytes of the message before this part (0 for the first).
     uint64_t offset;
-    /// message_part: the message ends with this part. A text part is valid
+    /// message_part: the message ends with this part (message: always true,
+    /// offset 0, so both can be handled alike). A text part is valid
     /// UTF-8 as far as it goes, but may end inside a character: the rest of
     /// that character starts the next part.
     bool last;

@@ -244,6 +244,7 @@ void SessionSlot::on_message(bool binary, const uint8_t* data, size_t len) {
     ev.data = data;
     ev.size = len;
     ev.binary = binary;
+    ev.last = true;  // whole: offset 0 and last, as a message of one part would be
     emit(ev);
 }
 

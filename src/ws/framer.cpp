@@ -453,10 +453,9 @@ Framer::Step Framer::on_data(const wslay_frame_iocb& f, bool first, bool done, F
         h.on_message(!text, f.data, f.data_length);
         return Step::more;
     }
-    // Validate each piece as it comes so bad text fails fast (RFC 6455 8.1):
-    // no invalid byte is ever delivered, in a message or in a part.
-    if (text && !utf8_.feed(f.data, f.data_length)) return fail(kCloseInvalidPayload);
-    store(f.data, f.data_length, h);
+    // Each piece is validated as it is stored, so bad text fails fast (RFC
+    // 6455 8.1) and no invalid byte is ever delivered, in a message or a part.
+    if (store(f.data, f.data_length, h) != Step::more) return Step::violation;
     if (!done || !f.fin) return Step::more;
     if (text && !utf8_.complete()) return fail(kCloseInvalidPayload);
     const size_t n = msg_len_;
@@ -472,23 +471,27 @@ Framer::Step Framer::on_data(const wslay_frame_iocb& f, bool first, bool done, F
     return Step::more;
 }
 
-// Appends a piece of the current message to message_buf_. Without streaming
-// it always fits (check_frame_start bounds the message by max_message_).
-// Streaming: a full buffer that more bytes follow goes out as a part (never
-// the last: at least one byte follows), and when the buffer is empty and the
-// piece alone is more than a part, max_message_ bytes of it go out straight
-// from wslay's input. So a message of max_message_ bytes or less still
-// arrives whole, and every part but the last is max_message_ bytes.
-void Framer::store(const uint8_t* p, size_t n, FrameHandler& h) {
-    const bool binary = msg_ == Msg::binary;
+// Appends a piece of the current message to message_buf_, validating text
+// slice by slice just before each slice is copied or delivered. Without
+// streaming it always fits (check_frame_start bounds the message by
+// max_message_). Streaming: a full buffer goes out as a part as soon as a
+// further byte arrives (before that byte is validated: never the last part),
+// and when the buffer is empty and the piece alone is more than a part,
+// max_message_ bytes of it go out straight from wslay's input. So a message
+// of max_message_ bytes or less still arrives whole, every part but the last
+// is max_message_ bytes, and which parts are delivered before a violation
+// does not depend on how the bytes were chunked.
+Framer::Step Framer::store(const uint8_t* p, size_t n, FrameHandler& h) {
+    const bool text = msg_ == Msg::text;
     while (n > 0) {
         if (msg_len_ == max_message_) {
-            h.on_message_part(binary, message_buf_, msg_len_, msg_offset_, false);
+            h.on_message_part(!text, message_buf_, msg_len_, msg_offset_, false);
             msg_offset_ += msg_len_;
             msg_len_ = 0;
         }
         if (msg_len_ == 0 && n > max_message_) {
-            h.on_message_part(binary, p, max_message_, msg_offset_, false);
+            if (text && !utf8_.feed(p, max_message_)) return fail(kCloseInvalidPayload);
+            h.on_message_part(!text, p, max_message_, msg_offset_, false);
             msg_offset_ += max_message_;
             p += max_message_;
             n -= max_message_;
@@ -496,11 +499,13 @@ void Framer::store(const uint8_t* p, size_t n, FrameHandler& h) {
         }
         const size_t room = max_message_ - msg_len_;
         const size_t k = n < room ? n : room;
+        if (text && !utf8_.feed(p, k)) return fail(kCloseInvalidPayload);
         memcpy(message_buf_ + msg_len_, p, k);
         msg_len_ += k;
         p += k;
         n -= k;
     }
+    return Step::more;
 }
 
 Framer::Step Framer::on_control(const wslay_frame_iocb& f, bool first, bool done, TxBuffer& tx,

@@ -224,8 +224,8 @@ class Framer {
     /// parts (FrameHandler::on_message_part) of max_message bytes each (the
     /// last one: the rest), from message_buf or straight from wslay's input;
     /// one that fits still comes whole through on_message. The limit checks
-    /// (1009) use it instead of max_message. Takes effect at the next reset();
-    /// init() and reset() keep it.
+    /// (1009) use it instead of max_message. Takes effect at the next init()
+    /// or reset(), which keep it. Ignored while max_message is 0.
     void set_stream_limit(uint64_t max_streamed) { stream_limit_ = max_streamed; }
     /// Close code for the last violation; 0 when there was none.
     uint16_t violation_code() const { return violation_code_; }
@@ -288,8 +288,11 @@ class Framer {
     uint16_t check_frame_start(const wslay_frame_iocb& f);
     Step on_chunk(const wslay_frame_iocb& f, TxBuffer& tx, FrameHandler& h);
     Step on_data(const wslay_frame_iocb& f, bool first, bool done, FrameHandler& h);
-    void store(const uint8_t* p, size_t n, FrameHandler& h);
-    uint64_t limit() const { return stream_limit_ > 0 ? stream_limit_ : max_message_; }
+    Step store(const uint8_t* p, size_t n, FrameHandler& h);
+    // Streaming needs a message buffer to cut parts from: none (0), no streaming.
+    uint64_t limit() const {
+        return stream_limit_ > 0 && max_message_ > 0 ? stream_limit_ : max_message_;
+    }
     size_t put_header(uint8_t* out, uint8_t opcode, bool fin, size_t n);
     Step on_control(const wslay_frame_iocb& f, bool first, bool done, TxBuffer& tx,
                     FrameHandler& h);

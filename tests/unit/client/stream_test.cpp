@@ -143,6 +143,8 @@ TEST(stream, ALargerMessageComesInPartsASmallerOneWhole) {
     CHECK(h.find(EventType::message_part, 0)->binary);
     LONGS_EQUAL(2, h.count(EventType::message));  // session_start, then the 1024-byte one
     LONGS_EQUAL(1024, h.find(EventType::message, 1)->text.size());
+    CHECK(h.find(EventType::message, 1)->last);  // a whole message is its own last part
+    LONGS_EQUAL(0, h.find(EventType::message, 1)->offset);
     CHECK(s.state() == SessionState::open);
 }
 

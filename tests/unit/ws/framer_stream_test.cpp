@@ -215,6 +215,24 @@ TEST(framer_stream, InvalidContinuationInTheNextPartIs1007) {
     }
 }
 
+// Which parts are delivered before a 1007 must not depend on the chunking: a
+// full buffer goes out as soon as the next byte arrives, before that byte is
+// validated (found by fuzz_framer: a whole-chunk run delivered none).
+TEST(framer_stream, PartsBeforeInvalidTextDoNotDependOnTheChunking) {
+    Bytes payload = pattern(kMax);
+    append(payload, bytes_of("xy"));
+    payload.push_back(0xFF);  // never valid in UTF-8
+    append(payload, bytes_of("tail"));
+    for (size_t frame : {size_t{3}, size_t{64}}) {
+        for (size_t c : kChunks) {
+            CHECK(feed(fragmented(kText, payload, frame), c) == RS::violation);
+            LONGS_EQUAL(1007, fr.violation_code());
+            LONGS_EQUAL(1, rec.pieces.size());
+            CHECK(rec.pieces[0].data == str_of(payload.data(), kMax));
+        }
+    }
+}
+
 TEST(framer_stream, TextEndingInsideASequenceIs1007) {
     Bytes payload = pattern(kMax + 4);
     payload.push_back(0xE2);
