@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-// The client: buys session tokens (GET /ws, paid through x402) and runs a
-// fixed pool of WebSocket sessions, all from one poll loop on one thread.
+/// \file
+/// The client: buys session tokens (GET /ws, paid through x402) and runs a
+/// fixed pool of WebSocket sessions, all from one poll loop on one thread.
 #pragma once
 
 #include <stddef.h>
@@ -14,31 +15,36 @@
 #include "consensus/payment.h"
 #include "consensus/port.h"
 
+/// The C++ API of consensus-ws (the C API is consensus.h).
 namespace consensus {
 
 /// What GET /ws returned, plus what it was bought with (for reconnects).
 struct TokenAuth {
-    char token[kMaxToken + 1];
-    char connect_url[kMaxUrl + 1];
-    uint32_t expires_in_s;
-    uint64_t obtained_ms;  // port clock when the 200 arrived
-    bool has_params;       // false: a bare URL, it cannot be renewed
+    char token[kMaxToken + 1];      ///< the session token, NUL-terminated
+    char connect_url[kMaxUrl + 1];  ///< where it is presented (carries the token), NUL-terminated
+    uint32_t expires_in_s;          ///< its lifetime in seconds, from obtained_ms
+    uint64_t obtained_ms;           ///< port clock when the 200 arrived
+    bool has_params;                ///< false: a bare URL, it cannot be renewed
+    ///@{
+    /// What it was bought with (TokenParams, resolved; strings NUL-terminated).
     Model model;
     int32_t minutes;
     int32_t megabytes;
     char node_region[kMaxNodeHeader + 1];
     char node_domain[kMaxNodeHeader + 1];
     char node_exclude[kMaxNodeHeader + 1];
+    ///@}
 };
 
 /// Result of a token request, handed to its callback.
 struct TokenResult {
-    Error error;
-    int http_status;        // last HTTP status seen, 0 if none
-    StrView message;        // server's message/error text, or a detail
-    const TokenAuth* auth;  // set when error == ok
-    bool paid;              // a payment was made for it
+    Error error;            ///< ok, or why the request failed
+    int http_status;        ///< last HTTP status seen, 0 if none
+    StrView message;        ///< server's message/error text, or a detail
+    const TokenAuth* auth;  ///< set when error == ok
+    bool paid;              ///< a payment was made for it
 };
+/// Called once per request_token, with its result (valid only during the call).
 using TokenCallback = void (*)(void* user, const TokenResult& result);
 
 /// Where a session is now (Session::state()). Every value is entered:
@@ -50,17 +56,18 @@ using TokenCallback = void (*)(void* user, const TokenResult& result);
 /// a lost link, waiting_to_reconnect, then requesting_token again. A session on
 /// a caller's token (Client::connect) starts at connecting.
 enum class SessionState : uint8_t {
-    requesting_token,
-    paying,
-    connecting,
-    tls_handshake,
-    upgrading,
-    starting,
-    open,
-    closing,
-    waiting_to_reconnect,
-    closed,
+    requesting_token,      ///< buying the token: GET /ws
+    paying,                ///< the payment hook has the challenge
+    connecting,            ///< TCP (the name lookup included)
+    tls_handshake,         ///< wss only
+    upgrading,             ///< the upgrade request is out
+    starting,              ///< the 101 came; the service's session_start is awaited
+    open,                  ///< usable
+    closing,               ///< the caller closed; the server's close frame is awaited
+    waiting_to_reconnect,  ///< after a failure or a lost link
+    closed,                ///< over (also: a stale handle's state)
 };
+/// Stable lower-case name of a state ("requesting_token", ...); static text.
 CONSENSUS_API const char* session_state_name(SessionState s);
 
 /// The version of the mbedTLS the library is linked with, e.g. "2.28.3" or
@@ -68,12 +75,19 @@ CONSENSUS_API const char* session_state_name(SessionState s);
 CONSENSUS_API const char* tls_library_version();
 
 /// The JavaScript SDK's getState(): connected / reconnecting / closedByCaller, plus the rest.
-enum class PublicState : uint8_t { connecting, connected, reconnecting, closed_by_caller, closed };
+enum class PublicState : uint8_t {
+    connecting,        ///< not open yet, never was
+    connected,         ///< open
+    reconnecting,      ///< was open; waiting or on the way to open again
+    closed_by_caller,  ///< the caller closed it (closing, or closed)
+    closed             ///< over for another reason (also: a stale handle's state)
+};
 
+/// How a session is opened (Client::open_session, Client::connect).
 struct SessionOptions {
-    Listener listener = nullptr;  // registered for every event type
-    void* user = nullptr;
-    bool renew = false;  // after session_expired, buy a new session and continue
+    Listener listener = nullptr;  ///< registered for every event type
+    void* user = nullptr;         ///< passed to listener
+    bool renew = false;           ///< after session_expired, buy a new session and continue
     /// Open at the service's session_start message (default), or, false, at
     /// the 101 for a WebSocket server that sends none (not the Consensus
     /// service: it drops what arrives before session_start).
@@ -104,94 +118,100 @@ struct SessionOptions {
 /// send_text, send_binary and send_stream are `busy`.
 using SendSource = long (*)(void* user, uint8_t* out, size_t cap, bool* last);
 
-// Calling the library from inside a callback (a Listener, a TokenCallback, the
-// PaymentHook, the LimitReachedHook). Callbacks run on the loop's thread, from
-// poll()/process() or from the call that caused them (request_token,
-// open_session, connect, complete_payment, refuse_payment, Session::close).
-// From inside one you may:
-//  - use any session, its own or another: send_text, send_binary,
-//    send_stream, resume_stream, close, on, off, state, public_state, valid,
-//    index;
-//  - on() and off() any listener, of any event, of any session. off() takes
-//    effect at once: a listener removed while an event is being delivered is
-//    not called for it, unless it already was. off() of the very listener
-//    that is running: the listeners after it still receive the event. A
-//    listener on()-ed for the event being delivered may receive that event
-//    too (it takes a later slot);
-//  - send from `message`: the event's data is valid until the listener
-//    returns, so it can be echoed; frames sent during one read pass leave
-//    together after it;
-//  - close() from any event. From `message`, `open`, `session_start`,
-//    `session_expired` or `writable` of an open session it starts the close
-//    handshake; messages already read in the same pass are still delivered.
-//    On a session that is not open (from `error`, `token`, `payment`,
-//    `reconnecting`, ...), or whose link is already gone (from `close`, after
-//    a network loss or the server's close frame), it ends the session at
-//    once: `ended` fires before close() returns, nothing else is done for the
-//    session (no connect after `token`, no payment hook after `payment`, no
-//    reconnect after `close`). From `ended` it does nothing;
-//  - read the client: budget, stand_down, next_timeout_ms;
-//  - start work: request_token, open_session, connect. A TokenCallback's own
-//    request slot is still taken while it runs (request_token there is
-//    no_resources when that was the only slot); result.auth may be passed to
-//    connect(). A session slot is free again once its `ended` fired:
-//    open_session/connect from inside `ended`, or from any event after a
-//    close() there that ended the session, may take that very slot: its old
-//    handle goes stale at once, the listeners after the caller miss the event
-//    being delivered, and the new session runs from a clean start;
-//  - answer a payment: the PaymentHook may call complete_payment or
-//    refuse_payment on its ticket before it returns (its return value is then
-//    ignored);
-//  - deinit() the client (see below).
-//
-// The final event. `ended` is a session's last event: every session that
-// open_session/connect started gets exactly one (unless deinit() comes
-// first), and none of its events is delivered after it, not even to the
-// listeners after the one whose close() ended it (they miss that event).
-// `close` is not final: a managed session gets one per lost connection, and
-// after the caller's close() `close` (initiator caller) comes, then `ended`.
-//
-// deinit() from inside a callback is deferred. It returns at once; from then
-// on no callback of this client runs (no event, TokenCallback, PaymentHook or
-// LimitReachedHook; the listeners after the caller miss the event being
-// delivered; a PaymentHook's `paid` answer is dropped, nothing is sent), and
-// the client answers as an uninitialised one: request_token, open_session,
-// connect, complete_payment, refuse_payment, set_reconnect_policy are
-// invalid_config, every Session handle is invalid_handle (valid() false,
-// state() closed), budget() all zero, stand_down() false, next_timeout_ms()
-// -1, init() invalid_config. The callback's own arguments (the event's data,
-// result.auth, the challenge) stay valid until it returns. The teardown
-// (connections closed, TLS state released, the block wiped) happens when the
-// outermost library call on the stack returns: poll(), process(), or the
-// call that caused the callback. Only after that call returned may the memory
-// block be reused or freed, the Client object destroyed, or init() called
-// again.
-//
-// poll() and process() of the calling client are refused from inside a
-// callback: poll() returns -1 at once (no wait, nothing run), process() does
-// nothing. They would run again the state machine that is calling.
+/// \file
+/// \details
+/// Calling the library from inside a callback (a Listener, a TokenCallback, the
+/// PaymentHook, the LimitReachedHook). Callbacks run on the loop's thread, from
+/// poll()/process() or from the call that caused them (request_token,
+/// open_session, connect, complete_payment, refuse_payment, Session::close).
+/// From inside one you may:
+///  - use any session, its own or another: send_text, send_binary,
+///    send_stream, resume_stream, close, on, off, state, public_state, valid,
+///    index;
+///  - on() and off() any listener, of any event, of any session. off() takes
+///    effect at once: a listener removed while an event is being delivered is
+///    not called for it, unless it already was. off() of the very listener
+///    that is running: the listeners after it still receive the event. A
+///    listener on()-ed for the event being delivered may receive that event
+///    too (it takes a later slot);
+///  - send from `message`: the event's data is valid until the listener
+///    returns, so it can be echoed; frames sent during one read pass leave
+///    together after it;
+///  - close() from any event. From `message`, `open`, `session_start`,
+///    `session_expired` or `writable` of an open session it starts the close
+///    handshake; messages already read in the same pass are still delivered.
+///    On a session that is not open (from `error`, `token`, `payment`,
+///    `reconnecting`, ...), or whose link is already gone (from `close`, after
+///    a network loss or the server's close frame), it ends the session at
+///    once: `ended` fires before close() returns, nothing else is done for the
+///    session (no connect after `token`, no payment hook after `payment`, no
+///    reconnect after `close`). From `ended` it does nothing;
+///  - read the client: budget, stand_down, next_timeout_ms;
+///  - start work: request_token, open_session, connect. A TokenCallback's own
+///    request slot is still taken while it runs (request_token there is
+///    no_resources when that was the only slot); result.auth may be passed to
+///    connect(). A session slot is free again once its `ended` fired:
+///    open_session/connect from inside `ended`, or from any event after a
+///    close() there that ended the session, may take that very slot: its old
+///    handle goes stale at once, the listeners after the caller miss the event
+///    being delivered, and the new session runs from a clean start;
+///  - answer a payment: the PaymentHook may call complete_payment or
+///    refuse_payment on its ticket before it returns (its return value is then
+///    ignored);
+///  - deinit() the client (see below).
+///
+/// The final event. `ended` is a session's last event: every session that
+/// open_session/connect started gets exactly one (unless deinit() comes
+/// first), and none of its events is delivered after it, not even to the
+/// listeners after the one whose close() ended it (they miss that event).
+/// `close` is not final: a managed session gets one per lost connection, and
+/// after the caller's close() `close` (initiator caller) comes, then `ended`.
+///
+/// deinit() from inside a callback is deferred. It returns at once; from then
+/// on no callback of this client runs (no event, TokenCallback, PaymentHook or
+/// LimitReachedHook; the listeners after the caller miss the event being
+/// delivered; a PaymentHook's `paid` answer is dropped, nothing is sent), and
+/// the client answers as an uninitialised one: request_token, open_session,
+/// connect, complete_payment, refuse_payment, set_reconnect_policy are
+/// invalid_config, every Session handle is invalid_handle (valid() false,
+/// state() closed), budget() all zero, stand_down() false, next_timeout_ms()
+/// -1, init() invalid_config. The callback's own arguments (the event's data,
+/// result.auth, the challenge) stay valid until it returns. The teardown
+/// (connections closed, TLS state released, the block wiped) happens when the
+/// outermost library call on the stack returns: poll(), process(), or the
+/// call that caused the callback. Only after that call returned may the memory
+/// block be reused or freed, the Client object destroyed, or init() called
+/// again.
+///
+/// poll() and process() of the calling client are refused from inside a
+/// callback: poll() returns -1 at once (no wait, nothing run), process() does
+/// nothing. They would run again the state machine that is calling.
 
-// Threads. A client belongs to the thread that runs its loop (poll/process):
-// every call of Client and Session is for that thread only, and not
-// thread-safe, except two:
-//  - Client::wake()  any thread, also an interrupt or a signal handler when
-//                    the port's wake op is (the POSIX port's is);
-//  - Client::post()  any thread (lock-free, never blocks, never allocates);
-//                    not from a signal handler or an ISR.
-// Both may run from when init() returned until deinit() is called: start the
-// other threads after init, stop (join) them before deinit. A Session handle
-// may be copied to another thread for post(); its own methods stay on the
-// loop's thread.
+/// \file
+/// \details
+/// Threads. A client belongs to the thread that runs its loop (poll/process):
+/// every call of Client and Session is for that thread only, and not
+/// thread-safe, except two:
+///  - Client::wake()  any thread, also an interrupt or a signal handler when
+///                    the port's wake op is (the POSIX port's is);
+///  - Client::post()  any thread (lock-free, never blocks, never allocates);
+///                    not from a signal handler or an ISR.
+/// Both may run from when init() returned until deinit() is called: start the
+/// other threads after init, stop (join) them before deinit. A Session handle
+/// may be copied to another thread for post(); its own methods stay on the
+/// loop's thread.
 
 /// A handle to a session slot. Copyable; stale handles return invalid_handle.
 class CONSENSUS_API Session {
   public:
+    ///@{
     /// Sends one text / binary message. Errors: not_open (not open now, or
     /// not yet: before the `open` event, the service would drop it),
     /// would_block (frame does not fit the send buffer: wait for `writable`),
     /// message_too_large (payload + 14 > tx_buffer_bytes), invalid_handle.
     Error send_text(const char* data, size_t size);
     Error send_binary(const uint8_t* data, size_t size);
+    ///@}
     /// Sends one message pulled from `source` piece by piece (SendSource),
     /// fragmented on the wire: the first frame text (binary false: the caller
     /// vouches for UTF-8) or binary, then continuations, FIN on the last
@@ -216,12 +236,18 @@ class CONSENSUS_API Session {
     /// Starts the close handshake and cancels every pending reconnect.
     /// Errors: invalid_params (bad code or reason over 123 bytes), invalid_handle.
     Error close(uint16_t code = 1000, const char* reason = nullptr);
+    ///@{
     /// Registers / removes exactly one listener. no_resources when all slots are used.
     Error on(EventType type, Listener fn, void* user);
     bool off(EventType type, Listener fn, void* user);
+    ///@}
+    /// Where the session is now; closed for a stale handle.
     SessionState state() const;
+    /// state() as the JavaScript SDK's getState() reports it.
     PublicState public_state() const;
+    /// The session's slot in the client's pool (Event::session_index).
     uint16_t index() const { return index_; }
+    /// True while the handle names a session of a running client.
     bool valid() const;
 
   private:
@@ -231,6 +257,8 @@ class CONSENSUS_API Session {
     uint16_t index_ = 0;
 };
 
+/// The client: a fixed pool of sessions and token requests in one block of
+/// caller memory (required_bytes, init), run by one poll loop.
 class CONSENSUS_API Client {
   public:
     /// Bytes Client::init needs for this config (alignment 16): exact, a
@@ -246,6 +274,7 @@ class CONSENSUS_API Client {
     /// NUL-terminated English text naming the cause (never null; "" on ok).
     /// Print or log it; do not parse it (the wording may improve).
     /// Errors, checked in this order (the first fault is the one reported):
+    /// <pre>
     ///   invalid_config  this client is already initialised (deinit first)
     ///   invalid_config  options.payment_hook is null
     ///   invalid_config  port.ops or port.ops->random is null
@@ -271,6 +300,7 @@ class CONSENSUS_API Client {
     ///                   2048 or 4096
     ///   invalid_config  port.ops->random failed (the RNG cannot be seeded)
     ///   no_resources    the heap refused a session's frame parser (wslay)
+    /// </pre>
     /// On any error the client stays uninitialised (init may be retried) and
     /// the caller may reuse `memory`.
     Error init(const Config& config, const ClientOptions& options, const cws_port& port,
@@ -311,11 +341,13 @@ class CONSENSUS_API Client {
     /// poll then returns when its timeout ends) or before init.
     bool wake();
 
+    ///@{
     /// THREAD-SAFE (any thread; not from a signal handler or an ISR).
     /// Queues a copy of one message for `session`, to be sent by the loop's
     /// next process() (poll() calls it), and wakes the loop. Never blocks,
     /// never allocates: the message is copied into one of Config::post_slots
     /// fixed slots in the client's block. Errors (nothing queued):
+    /// <pre>
     ///   invalid_config     before init, or Config::post_slots is 0
     ///   invalid_params     data null with size > 0
     ///   invalid_handle     the handle names no session slot of this client
@@ -324,8 +356,9 @@ class CONSENSUS_API Client {
     ///                      Config::tx_buffer_bytes (it could never be sent)
     ///   would_block        every slot holds a message the loop has not sent
     ///                      yet: retry later (the loop frees slots as it sends)
+    /// </pre>
     /// A message for a session that runs a streamed send (send_stream) when
-    /// the loop gets to it is dropped too (posts_dropped counts it).
+    /// the loop gets to it is dropped (posts_dropped counts it).
     /// The loop sends queued messages in the order their post() calls took
     /// their slots (one thread's posts stay in its order), each as
     /// send_text/send_binary would (a text message is not checked for UTF-8
@@ -344,6 +377,7 @@ class CONSENSUS_API Client {
     Error post_binary(Session session, const uint8_t* data, size_t size) {
         return post(session, data, size, true);
     }
+    ///@}
     /// Loop thread only: posted messages dropped by the loop since init
     /// (their session was not open, or their handle had gone stale).
     uint32_t posts_dropped() const;
@@ -352,12 +386,14 @@ class CONSENSUS_API Client {
     /// still running). The purchase's outcome (the TokenCallback, or the
     /// session's events) may fire before these return.
     /// complete_payment sends the paid retry with `header` (copied). Errors:
+    /// <pre>
     ///   invalid_config     before init / after deinit
     ///   invalid_handle     the ticket names no slot of this client, or its
     ///                      purchase is no longer waiting for payment
     ///                      (answered, timed out, or its session closed)
     ///   message_too_large  size > Config::max_payment_header; the purchase
     ///                      fails with payment_refused and the ticket is spent
+    /// </pre>
     /// A null header or size 0 returns ok, and the purchase fails with
     /// payment_refused.
     Error complete_payment(PaymentTicket ticket, const char* header, size_t size);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-// Sizing and behaviour of a client. All library memory is computed from
-// Config by Client::required_bytes() and taken once, from the caller's buffer,
-// at Client::init(). Nothing is allocated afterwards by the library itself;
-// mbedTLS and wslay allocate internally (see each knob and README "Memory").
+/// \file
+/// Sizing and behaviour of a client. All library memory is computed from
+/// Config by Client::required_bytes() and taken once, from the caller's buffer,
+/// at Client::init(). Nothing is allocated afterwards by the library itself;
+/// mbedTLS and wslay allocate internally (see each knob and README "Memory").
 #pragma once
 
 #include <stddef.h>
@@ -14,9 +15,11 @@
 
 namespace consensus {
 
+///@{
 /// Longest token and connect_url kept (bytes). Longer is bad_response/message_too_large.
 constexpr size_t kMaxToken = 128;
 constexpr size_t kMaxUrl = 512;
+///@}
 
 /// Upper bounds of the Config knobs: Client::init refuses a knob above its
 /// bound (invalid_config, *why names the knob). They keep every size the
@@ -38,7 +41,7 @@ constexpr uint16_t kMaxHeaderCount = 1024;
 /// max_payment_header: HTTP servers refuse request headers far smaller
 /// (Node.js: 16 KiB for all of them).
 constexpr uint32_t kMaxPaymentHeader = 64u * 1024;
-/// listeners_per_event: 11 x 16 slots of 16 B (x86_64) per session.
+/// listeners_per_event: 12 x 16 slots of 16 B (x86_64) per session.
 constexpr uint8_t kMaxListenersPerEvent = 16;
 /// Most TLS sessions a client keeps for resumption (Config::tls_session_cache).
 constexpr uint8_t kMaxTlsSessionCache = 16;
@@ -56,13 +59,13 @@ struct Config {
     /// Concurrent sessions, 0..32767 (kMaxSlots); max_sessions + max_requests
     /// >= 1. Each costs 1,912 B of state (x86_64) + 16 B per listener slot
     /// (12 event types x listeners_per_event) + its buffers: with its own
-    /// HTTP lane (max_handshakes 0) 848 B + tx_buffer_bytes + rx_buffer_bytes
+    /// HTTP lane (max_handshakes 0) 904 B + tx_buffer_bytes + rx_buffer_bytes
     /// + max(max_message_bytes, work_buffer_bytes); with shared lanes the
     /// session tx (session_tx_bytes) + max_message_bytes. And a frame parser
     /// when frame_parsers is 0 (see there). docs/MEMORY.md has the layout.
     uint16_t max_sessions = 1;
     /// Concurrent stand-alone token requests (request_token), 0..32767
-    /// (kMaxSlots). Each costs 1,944 B of state (x86_64) + tx_buffer_bytes
+    /// (kMaxSlots). Each costs 2,000 B of state (x86_64) + tx_buffer_bytes
     /// + rx_buffer_bytes + work_buffer_bytes.
     uint16_t max_requests = 1;
     /// Outgoing bytes staged per HTTP lane (HTTP requests) and per session
@@ -136,7 +139,7 @@ struct Config {
     /// says requesting_token or connecting; no timer runs while it waits) and
     /// gives its lane back once open. For gateways with many mostly idle
     /// sessions: each session then costs only its state + session_tx_bytes +
-    /// max_message_bytes + its listeners, and each lane 848 B (x86_64) +
+    /// max_message_bytes + its listeners, and each lane 904 B (x86_64) +
     /// tx_buffer_bytes + rx_buffer_bytes + work_buffer_bytes; the client adds
     /// rx_buffer_bytes (the scratch where the service's text messages are
     /// parsed) and 2 B per session (the queue). docs/MEMORY.md.
@@ -169,12 +172,14 @@ struct Config {
 
 /// Budget snapshot of the spend guard, in micro-USD.
 struct Budget {
-    bool limited;
-    uint64_t limit_micro_usd;
-    uint64_t spent_micro_usd;
-    uint64_t remaining_micro_usd;
+    bool limited;                  ///< a limit is set (ClientOptions::limit_micro_usd not 0)
+    uint64_t limit_micro_usd;      ///< the limit (0: none)
+    uint64_t spent_micro_usd;      ///< charged by the spend guard since init or reset_budget()
+    uint64_t remaining_micro_usd;  ///< the limit minus what was spent (0 when not limited)
 };
 
+/// Called on the loop's thread when the spend guard refuses a purchase, once
+/// (until Client::reset_budget), with the budget at that moment.
 using LimitReachedHook = void (*)(void* user, const Budget& budget);
 
 /// Behaviour knobs; defaults follow the JavaScript SDK. server_url is copied at
@@ -184,7 +189,7 @@ struct ClientOptions {
     const char* server_url = "https://consensus.canister.software";
     /// Required: a client without a payment hook is invalid_config (as in the JavaScript SDK).
     PaymentHook payment_hook = nullptr;
-    void* payment_user = nullptr;
+    void* payment_user = nullptr;  ///< passed to payment_hook
     /// Merged under every request's params.
     TokenParams defaults;
     /// Bound on opening a WebSocket: DNS, TCP, TLS, upgrade.
@@ -239,8 +244,8 @@ struct ClientOptions {
     uint32_t price_margin_ppm = 0;
     /// Spend guard (0 = no limit).
     uint64_t limit_micro_usd = 0;
-    LimitReachedHook on_limit_reached = nullptr;
-    void* limit_user = nullptr;
+    LimitReachedHook on_limit_reached = nullptr;  ///< optional (nullptr: none)
+    void* limit_user = nullptr;                   ///< passed to on_limit_reached
     /// Where a bought token may be presented. By default its connect_url must
     /// name the token server's own host (any port), as the service's does; a
     /// token bought over https is presented only over wss. A connect_url that
@@ -250,12 +255,12 @@ struct ClientOptions {
     /// the client). Client::connect() with the caller's own TokenAuth is not
     /// checked: the caller chose it.
     const char* const* connect_hosts = nullptr;
-    size_t connect_host_count = 0;
+    size_t connect_host_count = 0;  ///< entries in connect_hosts
     /// Trusted CAs for https/wss: a PEM buffer (NUL-terminated, len includes
     /// the NUL) or a file path. The chain is parsed once per client, on first use.
     const char* ca_pem = nullptr;
-    size_t ca_pem_len = 0;
-    const char* ca_file = nullptr;
+    size_t ca_pem_len = 0;          ///< bytes of ca_pem, its NUL included
+    const char* ca_file = nullptr;  ///< or: the path of a PEM file
     /// TLS Maximum Fragment Length (RFC 6066) the client asks servers for:
     /// 4096 (default), 2048, 1024 or 512 bytes, or 0 to not ask; any other
     /// value is invalid_config. A server that accepts sends records of at most
@@ -284,9 +289,35 @@ struct ClientOptions {
     /// out at compile time): asking changes no memory there. Nothing in the
     /// caller's block.
     uint16_t tls_max_fragment_bytes = kTlsMaxFragmentDefault;
+    /// HTTP proxies (the POSIX CLI fills them from --proxy and curl's
+    /// environment variables): http://[user[:password]@]host[:port][/], no
+    /// scheme meaning http://, port 1080 when none (as curl). A connection to
+    /// an https/wss URL goes through https_proxy, one to an http/ws URL
+    /// through http_proxy (each only when set), both as a CONNECT tunnel:
+    /// the token request and the WebSocket alike, TLS end to end inside it,
+    /// so the certificate checked is the service's, never the proxy's. A
+    /// user:password (percent-encoded in the URL, at most 255 bytes decoded)
+    /// is sent as Basic authentication to the proxy only, and appears in no
+    /// log, event or error. A refusal (407, 403, any non-2xx) or a broken
+    /// answer fails the attempt with proxy_failed, the proxy's status in
+    /// http_status and the proxy's host in the text. The proxy's answer is
+    /// bounded as every response (max_header_line, max_headers). Only http://
+    /// proxies: an https:// or socks proxy URL is invalid_config. The strings
+    /// must outlive the client. Memory: 112 B of client state for both
+    /// (x86_64); the CONNECT request is written in the HTTP lane's receive
+    /// buffer (it must fit rx_buffer_bytes) and wiped once sent; 600 B of
+    /// stack while it is written.
+    const char* http_proxy = nullptr;
+    /// The proxy for https/wss URLs: see http_proxy.
+    const char* https_proxy = nullptr;
+    /// Hosts reached without the proxies, as curl's NO_PROXY: comma-separated
+    /// names (each exempts itself and every name below it; a leading '.' is
+    /// ignored), IP literals (exact), or "*" for all. The string must outlive
+    /// the client.
+    const char* no_proxy = nullptr;
     /// The log hook (consensus/log.h); nullptr (the default): no lines.
     LogHook log_hook = nullptr;
-    void* log_user = nullptr;
+    void* log_user = nullptr;  ///< passed to log_hook
     /// The most detailed level passed to the hook (lines above the level the
     /// library was compiled with never are).
     LogLevel log_level = LogLevel::info;

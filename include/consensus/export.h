@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* CONSENSUS_API marks what the libraries export: the public functions,
+/** \file
+ * CONSENSUS_API marks what the libraries export: the public functions,
  * classes and objects of include/consensus/. A shared build compiles
  * everything else with -fvisibility=hidden, so only these are in the dynamic
  * symbol table; a static build is unaffected. C and C++. */

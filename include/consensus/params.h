@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-// Token parameters: what a session is bought with, their validation and the
-// local price quote. Validation runs before any network traffic.
+/// \file
+/// Token parameters: what a session is bought with, their validation and the
+/// local price quote. Validation runs before any network traffic.
 #pragma once
 
 #include <stddef.h>
@@ -11,23 +12,31 @@
 
 namespace consensus {
 
-enum class Model : uint8_t { unset = 0, hybrid, time, data };
+/// How a session is billed (quote_micro_usd has the prices).
+enum class Model : uint8_t {
+    unset = 0,  ///< take the client's default (TokenParams)
+    hybrid,     ///< minutes and megabytes
+    time,       ///< minutes
+    data        ///< megabytes
+};
 
+///@{
 /// Server caps: values above are refused (they would be paid for, not delivered).
 constexpr int32_t kMaxMinutes = 1440;
 constexpr int32_t kMaxMegabytes = 10240;
+///@}
 /// Longest x-node-* header value accepted (bytes, printable ASCII).
 constexpr size_t kMaxNodeHeader = 64;
 
 /// Parameters of GET /ws. Unset fields (-1, Model::unset, nullptr) take the
 /// client defaults, then hybrid / 5 / 50. Strings are copied by the library.
 struct TokenParams {
-    Model model = Model::unset;
-    int32_t minutes = -1;
-    int32_t megabytes = -1;
-    const char* node_region = nullptr;   // sent as x-node-region when set
-    const char* node_domain = nullptr;   // sent as x-node-domain when set
-    const char* node_exclude = nullptr;  // sent as x-node-exclude when set
+    Model model = Model::unset;          ///< the billing model
+    int32_t minutes = -1;                ///< minutes bought, at most kMaxMinutes
+    int32_t megabytes = -1;              ///< megabytes bought, at most kMaxMegabytes
+    const char* node_region = nullptr;   ///< sent as x-node-region when set
+    const char* node_domain = nullptr;   ///< sent as x-node-domain when set
+    const char* node_exclude = nullptr;  ///< sent as x-node-exclude when set
 };
 
 /// `params` over `defaults`, then the built-in defaults hybrid / 5 / 50.

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The lwIP port: the cws_port contract of consensus/port.h on lwIP's raw TCP
+/** \file
+ * The lwIP port: the cws_port contract of consensus/port.h on lwIP's raw TCP
  * API (lwIP 2.1, NO_SYS=1, LWIP_CALLBACK_API=1), for a bare-metal main loop.
  *
  * Single-threaded: every op, and every lwIP callback the port registers, runs
@@ -20,11 +21,13 @@
  *
  * Port state (sizeof, measured with arm-none-eabi-gcc for Cortex-M4 and gcc
  * for x86_64):
+ * <pre>
  *   per stream (cws_lwip_slot)          16 B on Cortex-M4, 24 B on x86_64
  *   config copy (cws_lwip_config)       36 B on Cortex-M4, 72 B on x86_64
  *   cws_lwip_port = config + streams    36 + 16 x CWS_LWIP_MAX_STREAMS B on
  *                                       Cortex-M4: 100 B with the default 4
  *                                       (x86_64: 72 + 24 x n, 168 B)
+ * </pre>
  * plus, when LWIP_DNS is 1, one static lookup record in lwip_port.c (12 B of
  * .bss on Cortex-M4 with IPv4 only; see "Names"). Code: about 1.35 KB of
  * Thumb-2 at -Os (1.1 KB without DNS). No heap, no other static data.
@@ -74,6 +77,7 @@
  * tcp_abort() when tcp_close() fails. The slot is free at once.
  *
  * lwipopts.h: the port needs
+ * <pre>
  *   NO_SYS              1  (an RTOS build: see below)
  *   LWIP_TCP            1
  *   LWIP_CALLBACK_API   1  (the raw API's callbacks; the default)
@@ -89,10 +93,13 @@
  *   TCP_WND x streams   is what unread data can pin in the driver's pbufs:
  *                       size PBUF_POOL_SIZE (and the heap) for it, or a slow
  *                       reader starves the others' input.
+ * </pre>
  *
  * The application provides, as lwIP requires with NO_SYS=1:
+ * <pre>
  *   u32_t sys_now(void)   milliseconds for lwIP's timers. The port does NOT
  *                         define it; use the same clock as config.now_ms.
+ * </pre>
  * and calls lwip_init() and brings its netif up before opening streams.
  *
  * RTOS (NO_SYS=0): the port's ops then run in the client's task while lwIP's
@@ -117,83 +124,84 @@
 extern "C" {
 #endif
 
-/* Streams one port holds at once: Config::max_sessions + Config::max_requests.
+/** Streams one port holds at once: Config::max_sessions + Config::max_requests.
  * Define it (compiler flag, for the port and every user of this header alike)
  * to change it. */
 #ifndef CWS_LWIP_MAX_STREAMS
 #define CWS_LWIP_MAX_STREAMS 4
 #endif
 
-/* The DNS bound used when config.dns_timeout_ms is 0. */
+/** The DNS bound used when config.dns_timeout_ms is 0. */
 #define CWS_LWIP_DNS_TIMEOUT_MS 5000u
 
 struct tcp_pcb; /* lwIP's, from lwip/tcp.h */
 struct pbuf;    /* lwIP's, from lwip/pbuf.h */
 
-/* One entry of the static host table: an exact name and its IP literal. */
+/** One entry of the static host table: an exact name and its IP literal. */
 typedef struct cws_lwip_host {
-    const char* name;
-    const char* address; /* "192.0.2.10" (IPv6 literals with LWIP_IPV6) */
+    const char* name;    /**< matched exactly, case-sensitive */
+    const char* address; /**< "192.0.2.10" (IPv6 literals with LWIP_IPV6) */
 } cws_lwip_host;
 
+/** The port's settings and the board's callbacks (cws_lwip_port_init copies it). */
 typedef struct cws_lwip_config {
-    /* Looked up before anything else; may be NULL with host_count 0. The
+    /** Looked up before anything else; may be NULL with host_count 0. The
      * array and its strings must outlive the port (flash is fine). */
     const cws_lwip_host* hosts;
-    size_t host_count;
-    /* The DNS bound of open() in milliseconds; 0 = CWS_LWIP_DNS_TIMEOUT_MS.
+    size_t host_count; /**< entries in hosts */
+    /** The DNS bound of open() in milliseconds; 0 = CWS_LWIP_DNS_TIMEOUT_MS.
      * Unused when LWIP_DNS is 0. */
     uint32_t dns_timeout_ms;
-    /* Required: runs the board's network input once without blocking (poll
+    /** Required: runs the board's network input once without blocking (poll
      * the MAC, hand received frames to netif->input, and with a loopback
      * netif call netif_poll_all()). Called by wait() on every pass and by
      * open() while it waits for DNS. */
     void (*service)(void* user);
-    /* Optional: sleeps until something may have happened (e.g. __WFI(): the
+    /** Optional: sleeps until something may have happened (e.g. __WFI(): the
      * Ethernet interrupt or the SysTick wakes it). Called by wait() between
      * passes when nothing is ready and time remains, and by open() while it
      * waits for DNS. NULL: wait() spins. */
     void (*idle)(void* user);
-    /* Required: the port's now_ms op (monotonic, 64-bit, never wraps). */
+    /** Required: the port's now_ms op (monotonic, 64-bit, never wraps). */
     uint64_t (*now_ms)(void* user);
-    /* Required: the port's random op (a TRNG; 0 = success). */
+    /** Required: the port's random op (a TRNG; 0 = success). */
     int (*random)(void* user, uint8_t* buf, size_t len);
-    /* Optional: the port's wall_clock op (NULL: the device has none). */
+    /** Optional: the port's wall_clock op (NULL: the device has none). */
     int (*wall_clock)(void* user, uint64_t* unix_s);
-    /* Passed to every callback above. */
+    /** Passed to every callback above. */
     void* user;
 } cws_lwip_config;
 
-/* One stream. The fields are the port's: read them for diagnostics only. */
+/** One stream. The fields are the port's: read them for diagnostics only. */
 typedef struct cws_lwip_slot {
-    struct tcp_pcb* pcb; /* NULL when lwIP freed it (error) or when unused */
-    struct pbuf* rx;     /* received, not yet read: one pbuf chain */
-    uint8_t in_use;
-    uint8_t connected; /* the connected callback ran */
-    uint8_t eof;       /* the peer's FIN arrived (recv callback, NULL pbuf) */
-    uint8_t error;     /* the tcp_err callback ran: pcb is gone */
-    uint8_t interest;  /* CWS_WANT_* declared by the core */
-    uint8_t ready;     /* CWS_WANT_* found by the last wait() */
+    struct tcp_pcb* pcb; /**< NULL when lwIP freed it (error) or when unused */
+    struct pbuf* rx;     /**< received, not yet read: one pbuf chain */
+    uint8_t in_use;      /**< the slot holds a stream */
+    uint8_t connected;   /**< the connected callback ran */
+    uint8_t eof;         /**< the peer's FIN arrived (recv callback, NULL pbuf) */
+    uint8_t error;       /**< the tcp_err callback ran: pcb is gone */
+    uint8_t interest;    /**< CWS_WANT_* declared by the core */
+    uint8_t ready;       /**< CWS_WANT_* found by the last wait() */
 } cws_lwip_slot;
 
-/* The port's whole state: provide it (static storage is typical) and leave
+/** The port's whole state: provide it (static storage is typical) and leave
  * its fields to the port. sizeof(cws_lwip_port) is the port's memory. */
 typedef struct cws_lwip_port {
-    cws_lwip_config config;
-    cws_lwip_slot slots[CWS_LWIP_MAX_STREAMS];
+    cws_lwip_config config;                    /**< the copy made by cws_lwip_port_init */
+    cws_lwip_slot slots[CWS_LWIP_MAX_STREAMS]; /**< one per stream */
 } cws_lwip_port;
 
-/* Prepares p with a copy of *config (the config struct need not outlive the
+/** Prepares p with a copy of *config (the config struct need not outlive the
  * call; its host table must). Call after lwip_init() and once the netif is up.
  * Returns 0, or -1 when p or config is NULL or config lacks service, now_ms
  * or random (p is then untouched). Allocates nothing. */
 CONSENSUS_API int cws_lwip_port_init(cws_lwip_port* p, const cws_lwip_config* config);
 
-/* The port as the core consumes it (ops + ctx): hand it to Client::init().
+/** The port as the core consumes it (ops + ctx): hand it to Client::init().
  * Valid while p is. Costs nothing. */
 CONSENSUS_API cws_port cws_lwip_port_get(cws_lwip_port* p);
 
-/* Closes every stream still open (as the close op does: FIN or RST, queued
+/** Closes every stream still open (as the close op does: FIN or RST, queued
  * pbufs freed). p can then be reused or initialised again. Never blocks. */
 CONSENSUS_API void cws_lwip_port_deinit(cws_lwip_port* p);
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The POSIX port (Linux): non-blocking TCP sockets, poll(), CLOCK_MONOTONIC
+/** \file
+ * The POSIX port (Linux): non-blocking TCP sockets, poll(), CLOCK_MONOTONIC
  * and getrandom(), behind the cws_port contract of consensus/port.h.
  *
  * Memory: the port lives in caller-provided memory sized by
@@ -82,9 +83,10 @@ extern "C" {
 #endif
 
 struct pollfd;
+/** The POSIX port, in the caller's memory (cws_posix_port_init). */
 typedef struct cws_posix_port cws_posix_port;
 
-/* CWS_POSIX_MAX_ADDRS: resolved addresses remembered per stream for connect
+/** CWS_POSIX_MAX_ADDRS: resolved addresses remembered per stream for connect
  * fallback.
  * CWS_POSIX_DNS_FDS: sockets of the port's c-ares channel handed out as
  * pollfds (wait() and cws_posix_port_pollfds()); c-ares keeps one UDP and
@@ -97,30 +99,31 @@ typedef struct cws_posix_port cws_posix_port;
  * CWS_POSIX_DNS_SERVERS_MAX: longest server list (with its '\0') that
  * cws_posix_port_set_dns_servers() keeps. */
 enum { CWS_POSIX_MAX_ADDRS = 4, CWS_POSIX_DNS_FDS = 4, CWS_POSIX_DNS_SERVERS_MAX = 128 };
+/** The most pollfds a port ever has (described with CWS_POSIX_DNS_FDS). */
 #define CWS_POSIX_POLLFDS_MAX(max_streams) (1u + CWS_POSIX_DNS_FDS + (max_streams))
 
-/* Bytes of memory a port with max_streams streams needs (alignment slack
+/** Bytes of memory a port with max_streams streams needs (alignment slack
  * included, so any address works). 164 B per stream plus 259 B on x86_64
  * (the wake fd's pollfd and the DNS server list included).
  * Returns 0 when max_streams is 0 or the size would overflow. */
 CONSENSUS_API size_t cws_posix_port_bytes(uint32_t max_streams);
 
-/* Builds a port in mem (len >= cws_posix_port_bytes(max_streams)); the memory
+/** Builds a port in mem (len >= cws_posix_port_bytes(max_streams)); the memory
  * must stay valid until cws_posix_port_deinit(). Returns 0 and sets *out, or
  * -1 when an argument is null/zero, len is too small, or the wake eventfd
  * cannot be created (EMFILE, ...): nothing is touched, no fd is kept. */
 CONSENSUS_API int cws_posix_port_init(void* mem, size_t len, uint32_t max_streams,
                                       cws_posix_port** out);
 
-/* The port as the core consumes it (ops + ctx). Valid while the port is. */
+/** The port as the core consumes it (ops + ctx). Valid while the port is. */
 CONSENSUS_API cws_port cws_posix_port_get(cws_posix_port* p);
 
-/* Closes every stream still open (cancelling their lookups) and the wake
+/** Closes every stream still open (cancelling their lookups) and the wake
  * eventfd. The memory can then be reused. No thread may call the port's wake
  * op (Client::wake/post) any more: stop them first. */
 CONSENSUS_API void cws_posix_port_deinit(cws_posix_port* p);
 
-/* The DNS servers of the lookups that open() starts from now on, instead of
+/** The DNS servers of the lookups that open() starts from now on, instead of
  * /etc/resolv.conf's: c-ares's list syntax "host[:port][,host[:port]]...",
  * IPv6 as "[::1]:5353". The hosts file still comes first; search domains and
  * timeouts stay resolv.conf's. NULL or "" = the system's servers again.
@@ -130,11 +133,12 @@ CONSENSUS_API void cws_posix_port_deinit(cws_posix_port* p);
  * port's c-ares channel (the next lookup makes a new one, ~74 KB again):
  * lookups still in flight then end, their streams' connect_status() returning
  * CWS_IO_ERROR; so set the servers before opening names. Meant for tests (a
- * fake DNS server on 127.0.0.1:<port>) and for devices with a fixed
+ * fake DNS server on 127.0.0.1:\<port>) and for devices with a fixed
  * resolver. */
 CONSENSUS_API int cws_posix_port_set_dns_servers(cws_posix_port* p, const char* servers);
 
-/* Foreign event loops (epoll, libuv, a main loop with its own poll()):
+/**@{*/
+/** Foreign event loops (epoll, libuv, a main loop with its own poll()):
  * instead of the port's wait(), the program
  *   1. calls cws_posix_port_pollfds() to get the port's wake eventfd (always
  *      the first entry, POLLIN), up to CWS_POSIX_DNS_FDS sockets of the
@@ -161,6 +165,7 @@ CONSENSUS_API size_t cws_posix_port_pollfds(cws_posix_port* p, struct pollfd* ou
 CONSENSUS_API void cws_posix_port_set_revents(cws_posix_port* p, const struct pollfd* fds,
                                               size_t n);
 CONSENSUS_API int32_t cws_posix_port_timeout_ms(cws_posix_port* p, int32_t timeout_ms);
+/**@}*/
 
 #ifdef __cplusplus
 }

@@ -1,41 +1,44 @@
 /* SPDX-License-Identifier: MIT */
-// The built-in x402 payer: signs the service's "exact" EVM challenges on the
-// device (EIP-3009 TransferWithAuthorization over EIP-712, secp256k1 from
-// libsecp256k1), usable as ClientOptions::payment_hook. An optional module:
-// link consensus_evm (CMake option CONSENSUS_EVM, needs libsecp256k1).
-//
-// What it signs: the first requirement of the challenge that has scheme
-// "exact", a network on the allow-list, an asset on the allow-list,
-// extra.name and extra.version (the token's EIP-712 domain) and no
-// assetTransferMethod other than "eip3009". The authorization is
-//   from = the key's address, to = payTo, value = amount,
-//   validAfter = 0, validBefore = now + min(maxTimeoutSeconds, max_validity_s),
-//   nonce = 32 fresh bytes from the port's entropy,
-// signed RFC 6979 deterministic with low s, 65 bytes r||s||v (v = 27/28): the
-// same bytes as viem's signTypedData for the same authorization. The header is
-// the x402 v2 PaymentPayload {x402Version, payload:{authorization, signature},
-// accepted (the requirement verbatim), resource, extensions}, base64.
-//
-// Policy, checked before anything is signed (each refusal is an EvmRefusal,
-// also the text of the purchase's payment_refused error):
-//  - networks (default "eip155:84532", Base Sepolia) and assets (default: the
-//    USDC contract of each default network) bound what is paid with;
-//  - pay_to, when not empty, bounds who is paid: without it the payee is
-//    whoever the 402 names, and a server that answers the token request
-//    (or anyone on the path of a plain-HTTP one) is paid;
-//  - max_amount bounds one payment in the asset's atomic units (USDC: 6
-//    decimals, so 1,000,000 = 1 USD). The client's price policy and spend
-//    guard (ClientOptions) apply before the hook is called.
-// They do not protect against: a payee on the allow-list that charges the
-// full max_amount for nothing, or a server that takes the payment and never
-// serves (the client's paid-attempt accounting bounds how often).
-//
-// Time: validBefore needs Unix time. The port's wall_clock op is used when the
-// port has one and it answers; otherwise the Date header of the 402 response
-// (PaymentChallenge::server_time_s). Without either the signer refuses
-// (no_time): it never signs an authorization it cannot bound in time.
-//
-// Threads: one thread, the client's loop. No allocation anywhere.
+/// \file
+/// The built-in x402 payer: signs the service's "exact" EVM challenges on the
+/// device (EIP-3009 TransferWithAuthorization over EIP-712, secp256k1 from
+/// libsecp256k1), usable as ClientOptions::payment_hook. An optional module:
+/// link consensus_evm (CMake option CONSENSUS_EVM, needs libsecp256k1).
+///
+/// What it signs: the first requirement of the challenge that has scheme
+/// "exact", a network on the allow-list, an asset on the allow-list,
+/// extra.name and extra.version (the token's EIP-712 domain) and no
+/// assetTransferMethod other than "eip3009". The authorization is
+/// <pre>
+///   from = the key's address, to = payTo, value = amount,
+///   validAfter = 0, validBefore = now + min(maxTimeoutSeconds, max_validity_s),
+///   nonce = 32 fresh bytes from the port's entropy,
+/// </pre>
+/// signed RFC 6979 deterministic with low s, 65 bytes r||s||v (v = 27/28): the
+/// same bytes as viem's signTypedData for the same authorization. The header is
+/// the x402 v2 PaymentPayload {x402Version, payload:{authorization, signature},
+/// accepted (the requirement verbatim), resource, extensions}, base64.
+///
+/// Policy, checked before anything is signed (each refusal is an EvmRefusal,
+/// also the text of the purchase's payment_refused error):
+///  - networks (default "eip155:84532", Base Sepolia) and assets (default: the
+///    USDC contract of each default network) bound what is paid with;
+///  - pay_to, when not empty, bounds who is paid: without it the payee is
+///    whoever the 402 names, and a server that answers the token request
+///    (or anyone on the path of a plain-HTTP one) is paid;
+///  - max_amount bounds one payment in the asset's atomic units (USDC: 6
+///    decimals, so 1,000,000 = 1 USD). The client's price policy and spend
+///    guard (ClientOptions) apply before the hook is called.
+/// They do not protect against: a payee on the allow-list that charges the
+/// full max_amount for nothing, or a server that takes the payment and never
+/// serves (the client's paid-attempt accounting bounds how often).
+///
+/// Time: validBefore needs Unix time. The port's wall_clock op is used when the
+/// port has one and it answers; otherwise the Date header of the 402 response
+/// (PaymentChallenge::server_time_s). Without either the signer refuses
+/// (no_time): it never signs an authorization it cannot bound in time.
+///
+/// Threads: one thread, the client's loop. No allocation anywhere.
 #pragma once
 
 #include <stddef.h>
@@ -52,31 +55,32 @@ class Client;
 
 /// A 20-byte Ethereum address.
 struct EvmAddress {
-    uint8_t bytes[20];
+    uint8_t bytes[20];  ///< in the order of its hex text
 };
 
 /// Why the signer did not sign (EvmSigner::last_refusal). Names by evm_refusal_name.
 enum class EvmRefusal : uint8_t {
-    none = 0,
-    no_payable_requirement,  // no requirement with scheme exact and eip3009 on an allowed network
-    asset_not_allowed,       // an otherwise payable requirement names an asset not allowed
-    payee_not_allowed,       // ... a payTo not on the allow-list
-    amount_too_high,         // ... an amount over max_amount
-    malformed_requirement,   // payTo, asset, amount or extra unusable (not an address, > 2^256-1,
-                             // ...)
-    no_time,                 // neither a wall clock nor a Date header
-    no_entropy,              // the port's random failed (no nonce)
-    header_too_small,        // the PaymentPayload does not fit max_header / the header buffer
-    busy,                    // every pending slot holds a payment waiting for sign_digest
-    signer_failed,           // the key or sign_digest produced no valid signature
+    none = 0,                ///< nothing refused: the last call paid, or none was made
+    no_payable_requirement,  ///< no requirement with scheme exact and eip3009 on an allowed network
+    asset_not_allowed,       ///< an otherwise payable requirement names an asset not allowed
+    payee_not_allowed,       ///< ... a payTo not on the allow-list
+    amount_too_high,         ///< ... an amount over max_amount
+    malformed_requirement,   ///< payTo, asset, amount or extra unusable (not an address, > 2^256-1,
+                             ///< ...)
+    no_time,                 ///< neither a wall clock nor a Date header
+    no_entropy,              ///< the port's random failed (no nonce)
+    header_too_small,        ///< the PaymentPayload does not fit max_header / the header buffer
+    busy,                    ///< every pending slot holds a payment waiting for sign_digest
+    signer_failed,           ///< the key or sign_digest produced no valid signature
 };
+/// Stable lower-case name of a refusal ("no_time", ...); static text.
 CONSENSUS_API const char* evm_refusal_name(EvmRefusal r);
 
 /// Answer of a sign_digest callback.
 enum class EvmSignResult : uint8_t {
-    signed_now,  // sig holds r||s||v
-    pending,     // the answer comes later through EvmSigner::complete
-    refused,     // no signature: the purchase fails with payment_refused
+    signed_now,  ///< sig holds r||s||v
+    pending,     ///< the answer comes later through EvmSigner::complete
+    refused,     ///< no signature: the purchase fails with payment_refused
 };
 
 /// A signer that holds the key elsewhere (a secure element, a remote
@@ -89,15 +93,16 @@ using EvmSignDigest = EvmSignResult (*)(void* user, const uint8_t digest[32], ui
 /// Base Sepolia's USDC contract (0x036CbD53842c5426634e7929541eC2318f3dCF7e).
 extern CONSENSUS_API const EvmAddress kBaseSepoliaUsdc;
 
+/// The signer's key and policy (EvmSigner::init).
 struct EvmSignerOptions {
     /// The key, one of two ways:
     ///  - private_key: 32 bytes, copied into the signer's memory (wiped at
     ///    deinit; the caller wipes its own copy);
     ///  - sign_digest (+ sign_user) with `address`, the key's address.
     const uint8_t* private_key = nullptr;
-    EvmSignDigest sign_digest = nullptr;
-    void* sign_user = nullptr;
-    EvmAddress address{};
+    EvmSignDigest sign_digest = nullptr;  ///< or: a signer that holds the key elsewhere
+    void* sign_user = nullptr;            ///< passed to sign_digest
+    EvmAddress address{};                 ///< with sign_digest: the key's address
 
     /// Entropy for nonces (ops->random) and, when the port has one, the wall
     /// clock (ops->wall_clock). Required; must outlive the signer.
@@ -105,13 +110,13 @@ struct EvmSignerOptions {
 
     /// CAIP-2 networks it pays on ("eip155:<chain id>"). Empty = {"eip155:84532"}.
     const char* const* networks = nullptr;
-    size_t network_count = 0;
+    size_t network_count = 0;  ///< entries in networks
     /// Token contracts it pays with. Empty = {kBaseSepoliaUsdc}.
     const EvmAddress* assets = nullptr;
-    size_t asset_count = 0;
+    size_t asset_count = 0;  ///< entries in assets
     /// Payees it pays. Empty = any payee (see the header comment).
     const EvmAddress* pay_to = nullptr;
-    size_t pay_to_count = 0;
+    size_t pay_to_count = 0;  ///< entries in pay_to
     /// Largest amount of one payment, in atomic units. Default 1 USDC.
     uint64_t max_amount = 1000000;
     /// validBefore is at most this far ahead of now (a server may ask for
@@ -127,11 +132,13 @@ struct EvmSignerOptions {
 };
 
 /// The signer. Usage:
+/// \code
 ///   static uint8_t mem[...];            // EvmSigner::memory_needed(opts)
 ///   EvmSigner signer;
 ///   signer.init(opts, mem, sizeof mem);
 ///   client_options.payment_hook = EvmSigner::hook;
 ///   client_options.payment_user = &signer;
+/// \endcode
 class CONSENSUS_API EvmSigner {
   public:
     EvmSigner() = default;

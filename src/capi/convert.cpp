@@ -45,6 +45,7 @@ static_assert(same(CWS_ERR_NO_RESOURCES, Error::no_resources), "error");
 static_assert(same(CWS_ERR_INVALID_HANDLE, Error::invalid_handle), "error");
 static_assert(same(CWS_ERR_PAID_ATTEMPTS_EXHAUSTED, Error::paid_attempts_exhausted), "error");
 static_assert(same(CWS_ERR_PRICE_TOO_HIGH, Error::price_too_high), "error");
+static_assert(same(CWS_ERR_PROXY_FAILED, Error::proxy_failed), "error");
 static_assert(same(CWS_ERR_BUSY, Error::busy), "error");
 static_assert(same(CWS_ERR_STREAM_ABORTED, Error::stream_aborted), "error");
 static_assert(CWS_ERROR_COUNT == static_cast<int>(Error::stream_aborted) + 1,
@@ -228,6 +229,9 @@ ClientOptions to_cpp(const cws_options& c) {
     o.log_hook = nullptr;  // a C hook has another signature: the caller sets its trampoline
     o.log_user = nullptr;
     o.log_level = static_cast<LogLevel>(c.log_level);
+    o.http_proxy = c.http_proxy;
+    o.https_proxy = c.https_proxy;
+    o.no_proxy = c.no_proxy;
     return o;
 }
 
@@ -260,6 +264,9 @@ void to_c(const ClientOptions& c, cws_options* o) {
     o->log_hook = nullptr;
     o->log_user = nullptr;
     o->log_level = static_cast<cws_log_level>(c.log_level);
+    o->http_proxy = c.http_proxy;
+    o->https_proxy = c.https_proxy;
+    o->no_proxy = c.no_proxy;
 }
 
 // The C strings are bounded like the C++ ones: a C caller's array without its

@@ -248,13 +248,23 @@ TlsShared* ClientCore::tls_config() {
     return &tls;
 }
 
-Error ClientCore::open(Connection& conn, const Url& url, const char** why) {
-    char host[256];  // the port wants a C string; DNS names end at 253
-    if (url.host.size == 0 || url.host.size >= sizeof host) {
+const ProxyUrl* ClientCore::proxy_for(const Url& url) const {
+    const ProxyUrl& p = url.tls ? https_proxy : http_proxy;
+    if (p.host.size == 0 || no_proxy_matches(options.no_proxy, url.host)) return nullptr;
+    return &p;
+}
+
+Error ClientCore::open(Link& link, const Url& url, const char** why) {
+    char host[256];  // the port wants C strings; DNS names end at 253
+    char proxy_host[256];
+    const ProxyUrl* proxy = proxy_for(url);
+    if (url.host.size == 0 || url.host.size >= sizeof host ||
+        (proxy != nullptr && proxy->host.size >= sizeof proxy_host)) {
         *why = "host name too long";
         return Error::message_too_large;
     }
     copy_cut(host, sizeof host, url.host.data, url.host.size);
+    if (proxy != nullptr) copy_cut(proxy_host, proxy->host.data, proxy->host.size);
     TlsShared* shared = nullptr;
     if (url.tls) {
         shared = tls_config();
@@ -263,7 +273,9 @@ Error ClientCore::open(Connection& conn, const Url& url, const char** why) {
             return Error::invalid_config;
         }
     }
-    return conn.open(port, shared, host, url.port);
+    const Error e = link.open(port, shared, host, url.port, proxy, proxy_host, http_limits());
+    if (e == Error::message_too_large) *why = link.proxy_detail();
+    return e;
 }
 
 const char* ClientCore::connect_url_refusal(const Url& url) const {
@@ -417,6 +429,16 @@ const char* server_url_fault(const char* url) {
     return nullptr;
 }
 
+// A proxy URL that cannot be used. The reason never quotes the URL: it may
+// hold a password.
+const char* proxy_fault(const char* url) {
+    if (url == nullptr) return nullptr;
+    ProxyUrl p{};
+    const char* why = nullptr;
+    if (parse_proxy_url(url, strlen(url), &p, &why) == Error::ok) return nullptr;
+    return why;
+}
+
 // The first fault of init()'s arguments, or nullptr. Nothing is written yet.
 const char* arguments_fault(const Config& config, const ClientOptions& options,
                             const cws_port& port, const void* memory, size_t memory_size) {
@@ -429,6 +451,8 @@ const char* arguments_fault(const Config& config, const ClientOptions& options,
         fault = "options.tls_max_fragment_bytes must be 0, 512, 1024, 2048 or 4096";
     }
     if (fault == nullptr) fault = reconnect_jitter_fault(options.reconnect_jitter);
+    if (fault == nullptr) fault = proxy_fault(options.http_proxy);
+    if (fault == nullptr) fault = proxy_fault(options.https_proxy);
     return fault;
 }
 
@@ -472,6 +496,13 @@ const char* start_core(ClientCore* core) {
         return "options.server_url is not a valid http:// or https:// URL";
     }
     if (url.websocket) return "options.server_url must be http:// or https://, not ws:// or wss://";
+    const ClientOptions& o = core->options;  // checked by arguments_fault
+    if (o.http_proxy != nullptr) {
+        parse_proxy_url(o.http_proxy, strlen(o.http_proxy), &core->http_proxy, nullptr);
+    }
+    if (o.https_proxy != nullptr) {
+        parse_proxy_url(o.https_proxy, strlen(o.https_proxy), &core->https_proxy, nullptr);
+    }
     if (core->rng.init(core->port) != Error::ok) {
         return "port.ops->random failed: the RNG could not be seeded";
     }

@@ -37,6 +37,8 @@ struct ClientCore {
     ReconnectPolicy reconnect;  // options' reconnect_*, or set_reconnect_policy's
     char server_text[kMaxUrl + 1];
     Url server;
+    ProxyUrl http_proxy;   // options.http_proxy parsed; host empty: none
+    ProxyUrl https_proxy;  // options.https_proxy parsed; host empty: none
     SessionSlot* sessions;
     RequestSlot* requests;
     PostQueue* posts;                  // in the block; null when Config::post_slots is 0
@@ -73,10 +75,14 @@ struct ClientCore {
     /// bought over TLS is presented only over TLS. nullptr when allowed, else
     /// why not (static text).
     const char* connect_url_refusal(const Url& url) const;
-    /// Opens conn to the URL's host and port, with TLS when the URL says so.
-    /// On failure *why names a cause when there is one beyond the error
-    /// (a host name too long, the CA not loadable); else it is left as given.
-    Error open(Connection& conn, const Url& url, const char** why);
+    /// The proxy a connection to `url` goes through, or nullptr (none set for
+    /// its scheme, or its host is in options.no_proxy).
+    const ProxyUrl* proxy_for(const Url& url) const;
+    /// Opens the link's connection to the URL's host and port (through its
+    /// proxy, if any), with TLS when the URL says so. On failure *why names
+    /// a cause when there is one beyond the error (a host name too long, the
+    /// CA not loadable); else it is left as given.
+    Error open(Link& link, const Url& url, const char** why);
 
     // Access to Session handles (Session befriends ClientCore).
     static Session make_handle(SessionSlot* slot);

@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/link.h"
 #include "consensus/error.h"
 #include "core/url.h"
-#include "net/connection.h"
 
 namespace consensus {
 
@@ -19,8 +19,11 @@ namespace consensus {
 /// certificate's verification flags and whether a TLS handshake failed for
 /// want of a common protocol version ("TLS handshake with
 /// consensus.example:443 failed: the protocol versions did not match (no TLS
-/// version in common)"). Returns out. No allocation.
-const char* describe_connect_failure(Error e, const Connection& conn, const Url& url, char* out,
+/// version in common)"). Through a proxy, what the proxy did names the proxy
+/// (never its credentials): "proxy 10.0.0.1:3128 refused the tunnel (HTTP
+/// 407)", "cannot connect to proxy 10.0.0.1:3128". Returns
+/// out. No allocation.
+const char* describe_connect_failure(Error e, const Link& link, const Url& url, char* out,
                                      size_t cap);
 
 }  // namespace consensus

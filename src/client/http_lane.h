@@ -9,8 +9,8 @@
 // connections: at a thousand mostly idle sessions the HTTP memory is the
 // larger part of each one.
 //
-// Memory: sizeof(HttpLane) (848 B on x86_64: the reader 584, the purchase
-// 208) plus its three buffers.
+// Memory: sizeof(HttpLane) (904 B on x86_64: the reader 584, the purchase
+// 208, a proxy's CONNECT 56) plus its three buffers.
 #pragma once
 
 #include "client/slot_buffers.h"
@@ -21,7 +21,8 @@ namespace consensus {
 
 struct HttpLane {
     HttpResponseReader reader;
-    TokenFetch fetch;  // bound to the slot that holds the lane (Link::attach's caller)
+    TokenFetch fetch;    // bound to the slot that holds the lane (Link::attach's caller)
+    ProxyTunnel tunnel;  // a proxy's CONNECT while the lane's connection sets it up
     SlotBuffers buffers{};
     HttpLane* next_free = nullptr;  // LanePool's free list
 };

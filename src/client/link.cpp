@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "client/http_lane.h"
+#include "core/strview.h"
 #include "core/wipe.h"
+#include "http/request.h"
 
 namespace consensus {
 
@@ -41,6 +43,118 @@ HttpLane* Link::detach() {
     leftover_start_ = leftover_end_ = 0;
     if (tx_.data != own_tx_) use_own_tx();
     return lane;
+}
+
+ProxyTunnel& Link::tunnel() {
+    return lane_->tunnel;
+}
+const ProxyUrl* Link::proxy() const {
+    return lane_ != nullptr ? lane_->tunnel.proxy : nullptr;
+}
+int Link::proxy_status() const {
+    return lane_ != nullptr ? lane_->tunnel.status : 0;
+}
+const char* Link::proxy_detail() const {
+    return lane_ != nullptr ? lane_->tunnel.detail : "";
+}
+
+Error Link::open(const cws_port& port, TlsShared* tls, const char* host, uint16_t port_number,
+                 const ProxyUrl* proxy, const char* proxy_host, const HttpLimits& limits) {
+    ProxyTunnel& t = tunnel();
+    t = ProxyTunnel{};
+    t.proxy = proxy;
+    if (proxy == nullptr) return conn_.open(port, tls, host, port_number);
+    const size_t n = write_connect_request(reinterpret_cast<char*>(rx()), rx_size(), view_of(host),
+                                           port_number, *proxy);
+    if (n == 0) {
+        wipe(rx(), rx_size());
+        t.detail = "the proxy's CONNECT request does not fit the receive buffer";
+        return Error::message_too_large;
+    }
+    t.request = TxBuffer{rx(), rx_size(), 0, n};
+    // The proxy's answer is bounded as every response is; no header is kept.
+    lane_->reader.begin(limits, HeaderNames{nullptr, 0}, nullptr, 0,
+                        HttpResponseReader::Expect::tunnel);
+    t.stage = ProxyTunnel::Stage::connecting;
+    return conn_.open_via(port, tls, host, port_number, proxy_host, proxy->port);
+}
+
+Error Link::progress() {
+    if (lane_ == nullptr || tunnel().stage == ProxyTunnel::Stage::none) return conn_.progress();
+    const Error e = tunnel_step();
+    if (e != Error::ok) return e;
+    tunnel().stage = ProxyTunnel::Stage::none;
+    return conn_.end_tunnel();
+}
+
+// TCP to the proxy, CONNECT out, its answer in: ok once the tunnel is open.
+Error Link::tunnel_step() {
+    using Stage = ProxyTunnel::Stage;
+    ProxyTunnel& t = tunnel();
+    switch (t.stage) {
+        case Stage::none:
+            return Error::ok;
+        case Stage::connecting: {
+            const Error e = conn_.progress();
+            if (e != Error::ok) return e;  // TCP to the proxy: connect_failed, dns_failed
+            t.stage = Stage::asking;
+        }
+            // fall through
+        case Stage::asking: {
+            TxBuffer frames = tx_;
+            tx_ = t.request;
+            const Flush f = flush();
+            t.request = tx_;
+            tx_ = frames;
+            if (f == Flush::would_block) {
+                conn_.set_interest(false, true);
+                return Error::would_block;
+            }
+            wipe(rx(), rx_size());  // it held the proxy's credentials
+            if (f == Flush::failed) return proxy_failed("closed the connection");
+            conn_.set_interest(true, false);
+            t.stage = Stage::reading;
+        }
+            // fall through
+        case Stage::reading:
+            return read_tunnel_answer();
+    }
+    return Error::ok;
+}
+
+Error Link::read_tunnel_answer() {
+    switch (read_response()) {
+        case Read::would_block:
+            return Error::would_block;
+        case Read::upgrade:
+            break;
+        case Read::complete:  // a tunnel answer ends at its header block
+        case Read::bad:
+            tunnel().status = lane_->reader.status();
+            if (lane_->reader.error() == Error::message_too_large) {
+                return proxy_failed("sent an answer too long");
+            }
+            // The reader calls an EOF before the header block's end malformed.
+            if (conn_.last_error() != Error::closed) {
+                return proxy_failed("answered with something that is not HTTP");
+            }
+            return proxy_failed("closed the connection before answering CONNECT");
+        case Read::lost:
+            return proxy_failed("closed the connection before answering CONNECT");
+    }
+    const int status = lane_->reader.status();
+    tunnel().status = status;
+    const bool leftover = has_leftover();
+    leftover_start_ = leftover_end_ = 0;
+    if (status < 200 || status > 299) return proxy_failed("refused the tunnel");
+    if (leftover) return proxy_failed("sent bytes after its 200");
+    return Error::ok;
+}
+
+Error Link::proxy_failed(const char* detail) {
+    tunnel().detail = detail;
+    conn_.close();
+    return Error::proxy_failed;
 }
 
 Link::Flush Link::flush() {
@@ -116,6 +230,14 @@ void Link::wipe_tx() {
 }
 
 void Link::close() {
+    // A CONNECT request not yet sent carries the proxy's credentials.
+    if (lane_ != nullptr) {
+        const ProxyTunnel::Stage stage = tunnel().stage;
+        if (stage == ProxyTunnel::Stage::connecting || stage == ProxyTunnel::Stage::asking) {
+            wipe(rx(), rx_size());
+        }
+        tunnel().stage = ProxyTunnel::Stage::none;
+    }
     conn_.close();
     tx_.clear();
     leftover_start_ = leftover_end_ = 0;

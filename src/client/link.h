@@ -13,12 +13,24 @@
 
 #include "client/slot_buffers.h"
 #include "core/tx_buffer.h"
+#include "core/url.h"
 #include "http/response.h"
 #include "net/connection.h"
 
 namespace consensus {
 
 struct HttpLane;
+
+/// A proxy's tunnel while it is being set up. It lives in the HTTP lane, as
+/// all of the HTTP phases' state: an open session pays nothing for it.
+struct ProxyTunnel {
+    enum class Stage : uint8_t { none, connecting, asking, reading };
+    const ProxyUrl* proxy = nullptr;  // nullptr: the connection is direct
+    const char* detail = "";          // why it failed, said of the proxy
+    TxBuffer request{};               // the CONNECT request, in the lane's receive chunk
+    int status = 0;                   // the proxy's answer (0: none yet)
+    Stage stage = Stage::none;
+};
 
 class Link {
   public:
@@ -44,6 +56,29 @@ class Link {
     /// bytes, and the lane's unsent bytes if the own buffer was not in use.
     HttpLane* detach();
     HttpLane* lane() const { return lane_; }
+
+    /// Opens the connection to host:port_number (TLS when tls != nullptr), or
+    /// through `proxy` when not null: TCP to the proxy (proxy_host is its
+    /// host as a C string), then progress() has it tunnel with CONNECT. A
+    /// lane must be attached (the CONNECT exchange uses its receive chunk
+    /// and reader, never its send buffer or work area: a request written
+    /// before the connect waits there). Errors: as Connection::open, and
+    /// message_too_large (the CONNECT request does not fit the receive chunk).
+    Error open(const cws_port& port, TlsShared* tls, const char* host, uint16_t port_number,
+               const ProxyUrl* proxy, const char* proxy_host, const HttpLimits& limits);
+    /// Drives the open: TCP, the proxy's tunnel, TLS. ok once the connection
+    /// carries the server's bytes; would_block while in progress; else
+    /// Connection::progress's errors, or proxy_failed: the proxy refused the
+    /// tunnel (proxy_status() says with what), broke HTTP, sent bytes after
+    /// its 200, or closed the connection before answering (proxy_detail()).
+    Error progress();
+    /// While a lane is attached: the proxy the connection goes through
+    /// (nullptr: direct), its answer to CONNECT (0: none yet), and a static
+    /// text about a proxy_failed, said of the proxy ("refused the tunnel";
+    /// "" when none).
+    const ProxyUrl* proxy() const;
+    int proxy_status() const;
+    const char* proxy_detail() const;
 
     Connection& conn() { return conn_; }
     const Connection& conn() const { return conn_; }
@@ -93,6 +128,9 @@ class Link {
     bool has_pending() const { return has_leftover() || conn_.has_pending(); }
     /// Bytes that came with the 101 wait in the lane's chunk.
     bool has_leftover() const { return leftover_start_ < leftover_end_; }
+    /// Bytes at the start of the lane's chunk that hold nothing still to be
+    /// read: all of it, or what comes before the leftover.
+    size_t rx_free() const { return has_leftover() ? leftover_start_ : rx_size(); }
 
     /// The connection's own error (closed for a reset or EOF, tls_failed, ...),
     /// or connect_failed when it has none.
@@ -102,6 +140,12 @@ class Link {
     void close();
 
   private:
+    // The proxy's part of an open.
+    ProxyTunnel& tunnel();
+    Error tunnel_step();
+    Error read_tunnel_answer();
+    Error proxy_failed(const char* detail);
+
     Connection conn_;
     TxBuffer tx_{};
     HttpLane* lane_ = nullptr;

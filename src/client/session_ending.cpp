@@ -23,7 +23,7 @@ bool SessionSlot::token_reusable(uint64_t at) const {
 
 // The receive chunk is idle until the upgrade: it holds the event's text.
 const char* SessionSlot::connect_failure_text(Error e) {
-    return describe_connect_failure(e, link_.conn(), url_, reinterpret_cast<char*>(link_.rx()),
+    return describe_connect_failure(e, link_, url_, reinterpret_cast<char*>(link_.rx()),
                                     link_.rx_size());
 }
 

@@ -226,8 +226,12 @@ void SessionSlot::on_message(bool binary, const uint8_t* data, size_t len) {
     if (!binary) {
         SessionStartInfo start{};
         SessionExpiredInfo expired{};
+        // A lane of its own lends its read chunk as the scratch, where frames
+        // that came with the 101 may still wait: only the part before them.
+        const size_t scratch_size =
+            link_.lane() != nullptr && scratch_ == link_.rx() ? link_.rx_free() : scratch_size_;
         const ServerMessage kind = parse_server_message(reinterpret_cast<const char*>(data), len,
-                                                        scratch_, scratch_size_, &start, &expired);
+                                                        scratch_, scratch_size, &start, &expired);
         if (kind == ServerMessage::session_start) {
             if (stage_ == Stage::starting && !opened()) return;
             Event ev = blank_event(EventType::session_start);

@@ -113,7 +113,7 @@ void SessionSlot::begin_connect(uint64_t now) {
         return;
     }
     const char* why = nullptr;
-    const Error e = core_->open(link_.conn(), url_, &why);
+    const Error e = core_->open(link_, url_, &why);
     if (e != Error::ok) {
         attempt_failed(e, Phase::open, 0, why != nullptr ? why : connect_failure_text(e));
         return;
@@ -122,10 +122,10 @@ void SessionSlot::begin_connect(uint64_t now) {
 }
 
 void SessionSlot::step_connecting() {
-    const Error e = link_.conn().progress();
+    const Error e = link_.progress();
     if (e == Error::would_block) return;
     if (e != Error::ok) {
-        attempt_failed(e, Phase::open, 0, connect_failure_text(e));
+        attempt_failed(e, Phase::open, link_.proxy_status(), connect_failure_text(e));
         return;
     }
     send_upgrade();
@@ -147,7 +147,8 @@ void SessionSlot::send_upgrade() {
     }
     tx.commit(n);
     link_.reader().begin(core_->http_limits(), header_names(ws::kUpgradeHeaderNames),
-                         reinterpret_cast<char*>(link_.work()), link_.work_size(), true);
+                         reinterpret_cast<char*>(link_.work()), link_.work_size(),
+                         HttpResponseReader::Expect::upgrade);
     enter(Stage::upgrading);
     step_upgrading();
 }

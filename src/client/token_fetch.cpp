@@ -51,8 +51,10 @@ void TokenFetch::start(TokenAuth* auth, uint64_t quote, uint64_t now) {
 }
 
 bool TokenFetch::begin_attempt(const char* payment, size_t payment_size) {
-    // The request is written first: `payment` may live in the work area that
-    // the response reader is about to reuse.
+    // The request is written before the connect: `payment` may live in the
+    // work area (the caller wipes it when this returns), and a proxy's
+    // CONNECT exchange uses the lane's receive chunk and reader, not the send
+    // buffer. The reader begins on the token response once connected.
     TxBuffer& tx = link_->fresh_tx();
     ExtraHeader extra;
     if (payment != nullptr) extra = ExtraHeader{kPaymentSignatureHeader, {payment, payment_size}};
@@ -63,13 +65,11 @@ bool TokenFetch::begin_attempt(const char* payment, size_t payment_size) {
         return false;
     }
     tx.commit(n);
-    link_->reader().begin(core_->http_limits(), header_names(kPaymentHeaderNames),
-                          reinterpret_cast<char*>(link_->work()), decode_area_offset(), false);
     const char* why = nullptr;
-    const Error e = core_->open(link_->conn(), core_->server, &why);
+    const Error e = core_->open(*link_, core_->server, &why);
     if (e != Error::ok) {
         fail(e, why != nullptr ? why
-                               : describe_connect_failure(e, link_->conn(), core_->server, message_,
+                               : describe_connect_failure(e, *link_, core_->server, message_,
                                                           sizeof message_));
         return false;
     }
@@ -85,13 +85,17 @@ void TokenFetch::step(uint64_t now) {
     }
     switch (state_) {
         case State::connecting: {
-            const Error e = link_->conn().progress();
+            const Error e = link_->progress();
             if (e == Error::would_block) return;
             if (e != Error::ok) {
-                fail(e, describe_connect_failure(e, link_->conn(), core_->server, message_,
-                                                 sizeof message_));
+                http_status_ = link_->proxy_status();
+                fail(e,
+                     describe_connect_failure(e, *link_, core_->server, message_, sizeof message_));
                 return;
             }
+            link_->reader().begin(core_->http_limits(), header_names(kPaymentHeaderNames),
+                                  reinterpret_cast<char*>(link_->work()), decode_area_offset(),
+                                  HttpResponseReader::Expect::response);
             state_ = State::sending;
         }
             // fall through

@@ -2,6 +2,8 @@
 // URL parser: scheme://authority[/path][?query][#fragment], strict and allocation-free.
 #include "core/url.h"
 
+#include <string.h>
+
 #include "core/strview.h"
 
 namespace consensus {
@@ -10,6 +12,7 @@ namespace {
 
 constexpr uint16_t kHttpPort = 80;
 constexpr uint16_t kHttpsPort = 443;
+constexpr uint16_t kProxyPort = 1080;
 constexpr uint32_t kMaxPort = 65535;
 constexpr size_t kMaxPortDigits = 5;
 constexpr char kSlash[] = "/";
@@ -119,6 +122,146 @@ Error parse_url(const char* s, size_t n, Url* out) {
     }
     *out = u;
     return Error::ok;
+}
+
+namespace {
+
+bool hex_digit(char c) {
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+uint8_t hex_value(char c) {
+    if (is_digit(c)) return static_cast<uint8_t>(c - '0');
+    return static_cast<uint8_t>(ascii_lower(c) - 'a' + 10);
+}
+
+// RFC 3986 userinfo: unreserved, sub-delims, ':' and percent-escapes.
+bool userinfo_ok(StrView v) {
+    for (size_t i = 0; i < v.size; ++i) {
+        const char c = v.data[i];
+        if (c == '%') {
+            if (i + 2 >= v.size) return false;
+            if (!hex_digit(v.data[i + 1]) || !hex_digit(v.data[i + 2])) return false;
+            i += 2;
+            continue;
+        }
+        if (!host_char(c) && c != '~' && strchr("!$&'()*+,;=:", c) == nullptr) return false;
+    }
+    return true;
+}
+
+// The proxy's authority: [userinfo@]host[:port], the userinfo up to the last '@'.
+Error parse_proxy_authority(StrView a, ProxyUrl* out, const char** why) {
+    size_t at = a.size;
+    for (size_t i = 0; i < a.size; ++i) {
+        if (a.data[i] == '@') at = i;
+    }
+    if (at < a.size) {
+        const StrView info = make_view(a.data, at);
+        if (!userinfo_ok(info)) {
+            *why = "the proxy URL's user or password has a character that must be percent-encoded";
+            return Error::invalid_params;
+        }
+        size_t colon = 0;
+        while (colon < info.size && info.data[colon] != ':') ++colon;
+        out->user = make_view(info.data, colon);
+        out->password = colon < info.size ? make_view(info.data + colon + 1, info.size - colon - 1)
+                                          : make_view(info.data + colon, 0);
+        out->credentials = true;
+        a = make_view(a.data + at + 1, a.size - at - 1);
+    }
+    Url u{};
+    u.port = kProxyPort;
+    if (parse_authority(a, &u) != Error::ok) {
+        *why = "the proxy URL's host or port is not valid";
+        return Error::invalid_params;
+    }
+    out->host = u.host;
+    out->port = u.port;
+    return Error::ok;
+}
+
+}  // namespace
+
+Error parse_proxy_url(const char* s, size_t n, ProxyUrl* out, const char** why) {
+    static const char* unused = nullptr;
+    if (why == nullptr) why = &unused;
+    *why = "the proxy URL is not http://[user:password@]host[:port]";
+    if (s == nullptr || out == nullptr) return Error::invalid_params;
+    for (size_t i = 0; i < n; ++i) {
+        if (!wire_safe(s[i])) return Error::invalid_params;
+    }
+    size_t pos = 0;
+    for (size_t i = 0; i + 2 < n; ++i) {
+        if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/') {
+            if (!view_iequals(make_view(s, i), "http")) {
+                *why =
+                    "the proxy URL must be http:// (no https:// or socks proxies: TLS runs end to "
+                    "end inside the tunnel)";
+                return Error::invalid_params;
+            }
+            pos = i + 3;
+            break;
+        }
+    }
+    size_t end = pos;
+    while (end < n && s[end] != '/' && s[end] != '?' && s[end] != '#') ++end;
+    if (end < n && !(s[end] == '/' && end + 1 == n)) {
+        *why = "the proxy URL has a path, query or fragment";
+        return Error::invalid_params;
+    }
+    ProxyUrl p{};
+    const Error e = parse_proxy_authority(make_view(s + pos, end - pos), &p, why);
+    if (e != Error::ok) return e;
+    *out = p;
+    *why = nullptr;
+    return Error::ok;
+}
+
+bool percent_decode(StrView in, char* out, size_t cap, size_t* out_len) {
+    size_t n = 0;
+    for (size_t i = 0; i < in.size; ++i, ++n) {
+        if (n >= cap) return false;
+        if (in.data[i] == '%' && i + 2 < in.size && hex_digit(in.data[i + 1]) &&
+            hex_digit(in.data[i + 2])) {
+            out[n] = static_cast<char>(hex_value(in.data[i + 1]) * 16 + hex_value(in.data[i + 2]));
+            i += 2;
+        } else {
+            out[n] = in.data[i];
+        }
+    }
+    *out_len = n;
+    return true;
+}
+
+namespace {
+
+// One NO_PROXY entry against the host: exact, or the host ends in ".entry".
+bool no_proxy_entry_matches(StrView entry, StrView host) {
+    if (entry.size > 0 && entry.data[0] == '.') entry = make_view(entry.data + 1, entry.size - 1);
+    if (entry.size >= 2 && entry.data[0] == '[' && entry.data[entry.size - 1] == ']') {
+        entry = make_view(entry.data + 1, entry.size - 2);
+    }
+    if (entry.size == 0 || entry.size > host.size) return false;
+    const StrView tail = make_view(host.data + host.size - entry.size, entry.size);
+    if (!view_iequals(tail, entry)) return false;
+    return host.size == entry.size || host.data[host.size - entry.size - 1] == '.';
+}
+
+}  // namespace
+
+bool no_proxy_matches(const char* list, StrView host) {
+    if (list == nullptr) return false;
+    const StrView v = make_view(list, strlen(list));
+    size_t start = 0;
+    for (size_t i = 0; i <= v.size; ++i) {
+        if (i < v.size && v.data[i] != ',') continue;
+        const StrView entry = view_trim(make_view(v.data + start, i - start));
+        if (entry.size == 1 && entry.data[0] == '*') return true;
+        if (no_proxy_entry_matches(entry, host)) return true;
+        start = i + 1;
+    }
+    return false;
 }
 
 bool url_is_base(const Url& url) {

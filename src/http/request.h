@@ -30,4 +30,18 @@ struct ExtraHeader {
 size_t write_token_request(char* out, size_t cap, const Url& base, const TokenParams& params,
                            const ExtraHeader& extra = ExtraHeader{});
 
+/// Longest "user:password" (percent-decoded) a proxy's Basic authentication takes.
+constexpr size_t kMaxProxyCredentials = 255;
+
+/// Writes the tunnel request to a proxy (RFC 9110 section 9.3.6):
+///   CONNECT host:port HTTP/1.1, Host: host:port, User-Agent, and with the
+///   proxy's credentials Proxy-Authorization: Basic base64(user:password)
+///   (percent-decoded first); then the blank line. An IPv6 host goes in [].
+/// Returns the bytes written (no NUL), or 0 when they do not fit in `cap` or
+/// the credentials are longer than kMaxProxyCredentials. Memory: 600 B of
+/// stack (the decoded credentials and their base64), wiped before it returns;
+/// the caller wipes `out` once sent.
+size_t write_connect_request(char* out, size_t cap, StrView host, uint16_t port,
+                             const ProxyUrl& proxy);
+
 }  // namespace consensus

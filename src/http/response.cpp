@@ -41,7 +41,7 @@ size_t offset_in(const char* pos, const uint8_t* data, size_t len) {
 }  // namespace
 
 void HttpResponseReader::begin(const HttpLimits& limits, const HeaderNames& keep, char* work,
-                               size_t work_len, bool expect_upgrade) {
+                               size_t work_len, Expect expect) {
     llhttp_settings_init(&settings_);
     settings_.on_message_begin = on_message_begin;
     settings_.on_status = on_status;
@@ -61,7 +61,7 @@ void HttpResponseReader::begin(const HttpLimits& limits, const HeaderNames& keep
     if (keep_.count > kMaxKept) keep_.count = kMaxKept;
     work_ = work;
     work_len_ = work ? work_len : 0;
-    expect_upgrade_ = expect_upgrade;
+    expect_ = expect;
     state_ = Status::need_more;
     error_ = Error::ok;
     interim_seen_ = 0;
@@ -186,8 +186,12 @@ int HttpResponseReader::check_headers() {
         fail(Error::bad_response, "bad status code");
         return -1;
     }
-    if (status_code_ != kSwitchingProtocols) return 0;
-    if (!expect_upgrade_) {
+    if (status_code_ != kSwitchingProtocols) {
+        if (expect_ != Expect::tunnel || is_interim(status_code_)) return 0;
+        state_ = Status::upgrade;
+        return kHeadersUpgrade;
+    }
+    if (expect_ != Expect::upgrade) {
         fail(Error::bad_response, "unexpected 101");
         return -1;
     }

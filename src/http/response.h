@@ -45,14 +45,22 @@ class HttpResponseReader {
     /// (a server streaming "100 Continue" must not hold a request forever).
     static constexpr uint32_t kMaxInterim = 4;
 
+    /// What ends the response besides its body.
+    enum class Expect : uint8_t {
+        response,  // a 101 is bad_response
+        upgrade,   // an HTTP/1.1 101 ends at its header block with Status::upgrade
+                   // (the caller checks the protocol's own headers); an HTTP/1.0 101
+                   // is bad_response
+        tunnel,    // the answer to a CONNECT: any final status ends at its header
+                   // block with Status::upgrade, no body read (a 2xx opens the
+                   // tunnel; the caller refuses the others); a 101 is bad_response
+    };
+
     /// Starts reading one response. `work` holds kept header values and the body.
     /// keep: the headers to keep (the first kMaxKept names are used).
-    /// expect_upgrade: an HTTP/1.1 101 ends the header block with
-    /// Status::upgrade (the caller checks the protocol's own headers); an
-    /// HTTP/1.0 101, or any 101 when !expect_upgrade, is bad_response.
     /// Interim 1xx responses (100, 102, 103) are skipped, at most kMaxInterim.
     void begin(const HttpLimits& limits, const HeaderNames& keep, char* work, size_t work_len,
-               bool expect_upgrade);
+               Expect expect);
 
     /// Feeds bytes in any split. need_more: all consumed. complete: the response
     /// ended, *consumed = bytes used. upgrade: *consumed = offset of the first byte
@@ -110,7 +118,7 @@ class HttpResponseReader {
     char* work_ = nullptr;
     size_t work_len_ = 0;
     size_t used_ = 0;
-    bool expect_upgrade_ = false;
+    Expect expect_ = Expect::response;
     Status state_ = Status::error;
     Error error_ = Error::ok;
     const char* detail_ = "";

@@ -51,11 +51,35 @@ Connection::~Connection() {
 }
 
 bool Connection::is_active() const {
-    return state_ == State::connecting || state_ == State::handshaking || state_ == State::open;
+    switch (state_) {
+        case State::connecting:
+        case State::connecting_to_proxy:
+        case State::tunnel:
+        case State::handshaking:
+        case State::open:
+            return true;
+        default:
+            return false;
+    }
 }
 
 Error Connection::open(const cws_port& port, TlsShared* tls, const char* host,
                        uint16_t port_number) {
+    const Error e = setup(port, tls, host, port_number);
+    return e != Error::ok ? e : open_stream(host, port_number, State::connecting);
+}
+
+Error Connection::open_via(const cws_port& port, TlsShared* tls, const char* host,
+                           uint16_t port_number, const char* proxy_host, uint16_t proxy_port) {
+    const Error e = setup(port, tls, host, port_number);
+    if (e != Error::ok) return e;
+    if (proxy_host == nullptr) return fail(Error::invalid_params);
+    return open_stream(proxy_host, proxy_port, State::connecting_to_proxy);
+}
+
+// Everything before the stream: state, and the TLS session for `host`.
+Error Connection::setup(const cws_port& port, TlsShared* tls, const char* host,
+                        uint16_t port_number) {
     close();
     port_ = port;
     tls_ = tls != nullptr;
@@ -71,10 +95,10 @@ Error Connection::open(const cws_port& port, TlsShared* tls, const char* host,
         const TlsStatus st = session_.setup(tls, host, port_number, &kTransport, this);
         if (st != TlsStatus::ok) return fail(error_of(st));
     }
-    return open_stream(host, port_number);
+    return Error::ok;
 }
 
-Error Connection::open_stream(const char* host, uint16_t port_number) {
+Error Connection::open_stream(const char* host, uint16_t port_number, State connecting) {
     cws_stream* s = nullptr;
     const cws_open_result r = port_.ops->open(port_.ctx, host, port_number, &s);
     if (r == CWS_OPEN_OK && s == nullptr) return fail(Error::connect_failed);
@@ -90,7 +114,7 @@ Error Connection::open_stream(const char* host, uint16_t port_number) {
             return fail(Error::connect_failed);
     }
     stream_ = s;
-    state_ = State::connecting;
+    state_ = connecting;
     last_error_ = Error::ok;
     port_interest(CWS_WANT_WRITE);  // a non-blocking connect completes as "writable"
     return Error::ok;
@@ -105,7 +129,8 @@ Error Connection::progress() {
             return last_error_;
         case State::open:
             return Error::ok;
-        case State::connecting: {
+        case State::connecting:
+        case State::connecting_to_proxy: {
             const int st = port_.ops->connect_status(port_.ctx, stream_);
             if (st == CWS_IO_WOULD_BLOCK) {
                 port_interest(CWS_WANT_WRITE);
@@ -113,18 +138,35 @@ Error Connection::progress() {
             }
             if (st == CWS_IO_DNS_FAILED) return fail(Error::dns_failed);  // async resolver
             if (st != 0) return fail(Error::connect_failed);
-            if (!tls_) {
-                state_ = State::open;
+            if (state_ == State::connecting_to_proxy) {
+                state_ = State::tunnel;
                 apply_interest();
                 return Error::ok;
             }
-            state_ = State::handshaking;
-            return handshake_step();
+            return after_tcp();
         }
+        case State::tunnel:
+            return Error::ok;
         case State::handshaking:
             return handshake_step();
     }
     return Error::not_open;
+}
+
+Error Connection::end_tunnel() {
+    if (state_ != State::tunnel) return state_ == State::failed ? last_error_ : Error::not_open;
+    return after_tcp();
+}
+
+// TCP is up to the server (or through the tunnel): TLS, or open.
+Error Connection::after_tcp() {
+    if (!tls_) {
+        state_ = State::open;
+        apply_interest();
+        return Error::ok;
+    }
+    state_ = State::handshaking;
+    return handshake_step();
 }
 
 Error Connection::handshake_step() {
@@ -146,9 +188,9 @@ Error Connection::handshake_step() {
 }
 
 long Connection::send(const uint8_t* data, size_t len) {
-    if (state_ != State::open) return CWS_IO_ERROR;
+    if (state_ != State::open && state_ != State::tunnel) return CWS_IO_ERROR;
     if (len == 0) return 0;
-    if (tls_) return send_tls(data, len);
+    if (!carries_plain()) return send_tls(data, len);
     const long n = port_.ops->send(port_.ctx, stream_, data, len);
     if (n > 0 || n == CWS_IO_WOULD_BLOCK) return n;
     fail(Error::closed);
@@ -174,9 +216,9 @@ long Connection::send_tls(const uint8_t* data, size_t len) {
 }
 
 long Connection::recv(uint8_t* buf, size_t len) {
-    if (state_ != State::open) return CWS_IO_ERROR;
+    if (state_ != State::open && state_ != State::tunnel) return CWS_IO_ERROR;
     if (len == 0) return 0;
-    if (tls_) return recv_tls(buf, len);
+    if (!carries_plain()) return recv_tls(buf, len);
     const long n = port_.ops->recv(port_.ctx, stream_, buf, len);
     if (n > 0 || n == CWS_IO_WOULD_BLOCK) return n;
     fail(Error::closed);
@@ -210,7 +252,7 @@ bool Connection::has_pending() const {
 void Connection::set_interest(bool read, bool write) {
     want_read_ = read;
     want_write_ = write;
-    if (state_ == State::open) apply_interest();
+    if (state_ == State::open || state_ == State::tunnel) apply_interest();
 }
 
 void Connection::apply_interest() {
@@ -245,12 +287,13 @@ unsigned Connection::port_ready() const {
 
 bool Connection::readable() const {
     // Hot path (asked several times per message): plain TCP, open.
-    if (state_ == State::open && !tls_) return (port_ready() & CWS_WANT_READ) != 0;
+    if (carries_plain()) return (port_ready() & CWS_WANT_READ) != 0;
     switch (state_) {
         case State::open:
             return has_pending() ||
                    (port_ready() & (read_needs_write_ ? CWS_WANT_WRITE : CWS_WANT_READ)) != 0;
         case State::connecting:
+        case State::connecting_to_proxy:
         case State::handshaking:
             return (port_ready() & interest_) != 0;
         default:
@@ -259,10 +302,12 @@ bool Connection::readable() const {
 }
 
 bool Connection::writable() const {
+    if (carries_plain()) return (port_ready() & CWS_WANT_WRITE) != 0;
     switch (state_) {
         case State::open:
             return (port_ready() & (write_needs_read_ ? CWS_WANT_READ : CWS_WANT_WRITE)) != 0;
         case State::connecting:
+        case State::connecting_to_proxy:
         case State::handshaking:
             return (port_ready() & interest_) != 0;
         default:

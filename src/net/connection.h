@@ -44,6 +44,20 @@ class Connection {
     /// could not allocate its buffers), tls_failed (mbedTLS setup failed).
     Error open(const cws_port& port, TlsShared* tls, const char* host, uint16_t port_number);
 
+    /// As open(), but TCP goes to proxy_host:proxy_port (a proxy that will
+    /// tunnel to host:port_number): progress() stops once TCP is up, with
+    /// tunneling() true, and the stream carries plain bytes to the proxy
+    /// (send/recv) until end_tunnel(). TLS, when asked for, is for `host`:
+    /// the certificate checked is the service's, never the proxy's.
+    /// Errors: as open().
+    Error open_via(const cws_port& port, TlsShared* tls, const char* host, uint16_t port_number,
+                   const char* proxy_host, uint16_t proxy_port);
+
+    /// The proxy's tunnel is open: goes on to the TLS handshake (would_block,
+    /// or its error) or, without TLS, is open (ok). Errors: as progress();
+    /// not_open unless tunneling().
+    Error end_tunnel();
+
     /// Advances the TCP connect, then the TLS handshake. Returns ok once the
     /// connection carries data (and every later call), would_block while in
     /// progress (port interest already set to what it waits on), not_open
@@ -55,6 +69,7 @@ class Connection {
 
     bool is_open() const { return state_ == State::open; }             // handshake done, not closed
     bool handshaking() const { return state_ == State::handshaking; }  // TCP up, TLS not yet
+    bool tunneling() const { return state_ == State::tunnel; }         // TCP up to the proxy
     bool is_active() const;  // has a stream (opening or open)
     bool is_tls() const { return tls_; }
 
@@ -113,13 +128,29 @@ class Connection {
     bool tls_no_common_version() const { return session_.no_common_version(); }
 
   private:
-    enum class State : uint8_t { idle, connecting, handshaking, open, failed, closed };
+    // connecting_to_proxy: TCP to a proxy, then tunnel: plain bytes flow to
+    // it until end_tunnel().
+    enum class State : uint8_t {
+        idle,
+        connecting,
+        connecting_to_proxy,
+        tunnel,
+        handshaking,
+        open,
+        failed,
+        closed
+    };
 
     // The TLS session's transport: the port stream.
     static long transport_send(void* ctx, const uint8_t* data, size_t len);
     static long transport_recv(void* ctx, uint8_t* buf, size_t len);
 
-    Error open_stream(const char* host, uint16_t port_number);
+    Error setup(const cws_port& port, TlsShared* tls, const char* host, uint16_t port_number);
+    Error open_stream(const char* host, uint16_t port_number, State connecting);
+    Error after_tcp();
+    bool carries_plain() const {
+        return state_ == State::tunnel || (state_ == State::open && !tls_);
+    }
     Error handshake_step();
     Error fail(Error e);
     void release(bool notify);

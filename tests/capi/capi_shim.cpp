@@ -179,6 +179,9 @@ const char* capi_options_mismatch(const cws_options* c) {
     if (c->log_hook != nullptr) return "log_hook";
     CAPI_FIELD(log_user);
     if (static_cast<int>(c->log_level) != static_cast<int>(d.log_level)) return "log_level";
+    CAPI_FIELD(http_proxy);
+    CAPI_FIELD(https_proxy);
+    CAPI_FIELD(no_proxy);
     return nullptr;
 }
 

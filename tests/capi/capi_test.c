@@ -269,6 +269,10 @@ static void test_defaults_equal_the_cpp_ones(void) {
     o.reconnect_jitter = 0.0f;
     o.tls_max_fragment_bytes = 512;
     CHECK_STR("tls_max_fragment_bytes", capi_options_mismatch(&o));
+    o.tls_max_fragment_bytes = 4096;
+    o.no_proxy = "example.com";
+    CHECK_STR("no_proxy", capi_options_mismatch(&o));
+    CHECK(o.http_proxy == NULL && o.https_proxy == NULL);
     /* The C++ defaults, spelled out. */
     CHECK(c.max_sessions == 1 && c.max_requests == 1 && c.tx_buffer_bytes == 4096);
     CHECK(o.max_reconnects == UINT32_MAX && o.ping_interval_ms == 20000);
@@ -370,6 +374,12 @@ static void test_init_errors(void) {
     CHECK(why != NULL && strstr(why, "server_url") != NULL);
     f.options.server_url = "http://127.0.0.1:8080";
 
+    /* A proxy URL it cannot use; the reason never quotes it (a password). */
+    f.options.https_proxy = "https://user:hunter2@proxy:443";
+    CHECK_ERR(CWS_ERR_INVALID_CONFIG, fixture_init(&f, &why));
+    CHECK(why != NULL && strstr(why, "proxy") != NULL && strstr(why, "hunter2") == NULL);
+    f.options.https_proxy = NULL;
+
     CHECK_ERR(CWS_ERR_INVALID_PARAMS,
               cws_client_init(f.block, need, NULL, &f.options, &port, &f.client, &why));
     CHECK_ERR(CWS_ERR_INVALID_PARAMS,
@@ -394,6 +404,7 @@ static void test_error_names(void) {
     }
     CHECK_STR("ok", cws_error_name(CWS_OK));
     CHECK_STR("price_too_high", cws_error_name(CWS_ERR_PRICE_TOO_HIGH));
+    CHECK_STR("proxy_failed", cws_error_name(CWS_ERR_PROXY_FAILED));
     CHECK_STR("unknown", cws_error_name((cws_error)CWS_ERROR_COUNT));
     for (i = 0; i <= CWS_STATE_CLOSED; ++i) {
         CHECK_STR(capi_cpp_state_name(i), cws_session_state_name((cws_session_state)i));

@@ -6,6 +6,18 @@
 DEV_PID=
 HOSTILE_PIDS=()
 
+# ready_port FILE: the port of the "READY <port>" line a server writes to
+# FILE, waited for up to 5 s; fails when none comes.
+ready_port() {
+    local port
+    for _ in $(seq 1 100); do
+        port=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$1")
+        [ -n "$port" ] && { echo "$port"; return 0; }
+        sleep 0.05
+    done
+    return 1
+}
+
 # start_dev [devserver options...]: (re)starts the dev server with its log in
 # $TMP/dev.log; sets PORT and URL (http://127.0.0.1:PORT).
 start_dev() {
@@ -13,15 +25,7 @@ start_dev() {
     : >"$TMP/dev.log"
     "$DEV" --port 0 --log "$TMP/dev.log" "$@" >"$TMP/dev.out" 2>"$TMP/dev.err" &
     DEV_PID=$!
-    for _ in $(seq 1 100); do
-        grep -q '^READY ' "$TMP/dev.out" && break
-        sleep 0.05
-    done
-    PORT=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$TMP/dev.out")
-    if [ -z "$PORT" ]; then
-        echo "devserver did not start: $(cat "$TMP/dev.err")"
-        exit 1
-    fi
+    PORT=$(ready_port "$TMP/dev.out") || { echo "devserver did not start: $(cat "$TMP/dev.err")"; exit 1; }
     URL="http://127.0.0.1:$PORT"
 }
 
@@ -43,16 +47,17 @@ start_hostile() {
     python3 "$ROOT/tests/hostile/hostile_server.py" "$@" <"$fifo" >"$TMP/hostile.out" 2>/dev/null &
     HOSTILE_PIDS+=($!)
     exec {fd}>"$fifo"
-    HPORT=
-    for _ in $(seq 1 100); do
-        HPORT=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$TMP/hostile.out")
-        [ -n "$HPORT" ] && break
-        sleep 0.05
-    done
-    if [ -z "$HPORT" ]; then
-        echo "hostile server did not start"
-        exit 1
-    fi
+    HPORT=$(ready_port "$TMP/hostile.out") || { echo "hostile server did not start"; exit 1; }
+}
+
+# start_proxy [connect_proxy.py options...]: one more CONNECT proxy
+# (tests/common/connect_proxy.py); sets PPORT. servers_cleanup kills it.
+start_proxy() {
+    local out="$TMP/proxy.out.${#HOSTILE_PIDS[@]}"
+    : >"$out"
+    python3 "$ROOT/tests/common/connect_proxy.py" "$@" >"$out" 2>/dev/null &
+    HOSTILE_PIDS+=($!)
+    PPORT=$(ready_port "$out") || { echo "proxy did not start"; exit 1; }
 }
 
 servers_cleanup() {

@@ -15,8 +15,9 @@ RUN_FW="$ROOT/scripts/run-firmware"
 TMP=$(mktemp -d)
 # start_dev, stop_dev, start_hostile, servers_cleanup
 . "$ROOT/tests/common/servers.sh"
-PASS=0
-FAIL=0
+# ok, bad, has, lacks, e2e_summary
+. "$ROOT/tests/common/e2e.sh"
+E2E_SHOW=(fw.out fw.err linux.out)
 # One boot, from reset to exit; a case that needs longer has hung.
 BOOT_BOUND_S=60
 ECHO_MS=
@@ -27,15 +28,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
-bad() {
-    FAIL=$((FAIL + 1))
-    echo "FAIL $1: $2"
-    for f in fw.out fw.err linux.out; do
-        echo "  --- $f"
-        sed 's/^/  /' "$TMP/$f" 2>/dev/null
-    done
-}
 
 # Ids, tokens and the device's memory line vary; everything else must match.
 normalize() {
@@ -78,18 +70,6 @@ echo_within() {
     fi
     ECHO_MS="$ECHO_MS $1=${ms}ms"
     return 0
-}
-
-has() {
-    grep -qF -- "$3" "$TMP/$2" && return 0
-    bad "$1" "$2 lacks: $3"
-    return 1
-}
-
-lacks() {
-    ! grep -qF -- "$3" "$TMP/$2" && return 0
-    bad "$1" "$2 has: $3"
-    return 1
 }
 
 # refused NAME FILE TEXT args...: the firmware exits 2 before any traffic
@@ -205,5 +185,4 @@ hostile paid_expire_at_start 0 && has $t fw.out '"type":"session_expired"' &&
 
 echo "firmware-e2e: reset to first message (the device's clock):${ECHO_MS:- unmeasured}"
 echo "firmware-e2e: free.ws, QEMU start to exit (host clock): ${RUN_MS:-unmeasured} ms"
-echo "firmware-e2e: $PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+e2e_summary firmware-e2e

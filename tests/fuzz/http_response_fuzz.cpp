@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // HttpResponseReader over arbitrary bytes. Input: [flags][split seed][response...]
-//   flags bit 0: expect_upgrade; bit 1: tight limits; bit 2: small work area;
-//   bit 3: call finish() (the peer's EOF) when the bytes run out.
+//   flags bits 0 and 4: what ends the response (Expect: response, upgrade,
+//   tunnel); bit 1: tight limits; bit 2: small work area; bit 3: call
+//   finish() (the peer's EOF) when the bytes run out.
 // The work area is an exact-size heap block, so ASan sees any write past it.
 #include <stddef.h>
 #include <stdint.h>
@@ -22,7 +23,8 @@ using testhdr::HeaderId;
 
 namespace {
 
-void check_result(const HttpResponseReader& r, Status s, const char* work, size_t work_len) {
+void check_result(const HttpResponseReader& r, Status s, const char* work, size_t work_len,
+                  bool tunnel) {
     if (s == Status::error) {
         fuzz::require(r.error() == Error::bad_response || r.error() == Error::message_too_large,
                       "error status without a typed error");
@@ -32,7 +34,9 @@ void check_result(const HttpResponseReader& r, Status s, const char* work, size_
     }
     fuzz::require(r.error() == Error::ok, "error set on success");
     fuzz::require(r.status() >= 100 && r.status() <= 599, "status out of range");
-    fuzz::require(s != Status::upgrade || r.status() == 101, "upgrade without 101");
+    // A CONNECT's answer ends at its header block whatever its status (not 101).
+    fuzz::require(s != Status::upgrade || r.status() == 101 || tunnel, "upgrade without 101");
+    fuzz::require(!(tunnel && s == Status::upgrade && r.status() == 101), "101 opened a tunnel");
     for (size_t i = 0; i < static_cast<size_t>(testhdr::count); ++i) {
         fuzz::require(fuzz::view_inside(r.header(i), work, work_len),
                       "header view outside the work area");
@@ -115,20 +119,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const bool tight = (flags & 2) != 0;
     const HttpLimits limits = tight ? HttpLimits{96, 4, 64} : HttpLimits{4096, 64, 4096};
     const size_t work_len = (flags & 4) != 0 ? 160 : 8192;
-    const bool upgrade = (flags & 1) != 0;
+    // Bits 0 and 4: a plain response, an upgrade, or a CONNECT's answer.
+    const auto expect =
+        static_cast<HttpResponseReader::Expect>(((flags & 1) | ((flags >> 3) & 2)) % 3);
     const bool eof = (flags & 8) != 0;
     std::unique_ptr<char[]> work(new char[work_len]);
     std::unique_ptr<char[]> work_whole(new char[work_len]);
 
     HttpResponseReader whole;
-    whole.begin(limits, testhdr::kKeep, work_whole.get(), work_len, upgrade);
+    whole.begin(limits, testhdr::kKeep, work_whole.get(), work_len, expect);
     const Pass pw = run(whole, data, size, fuzz::Splitter(0, 1), eof);
 
     HttpResponseReader r;
-    r.begin(limits, testhdr::kKeep, work.get(), work_len, upgrade);
+    r.begin(limits, testhdr::kKeep, work.get(), work_len, expect);
     const Pass ps = run(r, data, size, fuzz::Splitter(seed, 97), eof);
     if (ps.status != Status::need_more) {
-        check_result(r, ps.status, work.get(), work_len);
+        check_result(r, ps.status, work.get(), work_len,
+                     expect == HttpResponseReader::Expect::tunnel);
         check_sticky(r, ps.status, data, size);
     }
     check_same(whole, pw, r, ps);

@@ -45,6 +45,7 @@ enum class Opt : uint8_t {
     sessions,
     price_margin,
     connect_host,
+    proxy,
     max_paid_attempts,
     wallet_key,
     pay_to,
@@ -73,6 +74,7 @@ constexpr OptionSpec kOptions[] = {
     {"--request-timeout-ms", Opt::request_timeout, true, Scope::common},
     {"--price-margin-ppm", Opt::price_margin, true, Scope::common},
     {"--connect-host", Opt::connect_host, true, Scope::common},
+    {"--proxy", Opt::proxy, true, Scope::common},
     {"--json", Opt::json, false, Scope::any},
     {"--verbose", Opt::verbose, false, Scope::any},
     {"--wallet-key", Opt::wallet_key, true, Scope::wallet},
@@ -318,6 +320,10 @@ struct Parser {
                 return number(o.name, value, 1, kMaxSessionsOption, &args->sessions);
             case Opt::price_margin:
                 return number(o.name, value, 0, kMaxPriceMarginPpm, &args->price_margin_ppm);
+            case Opt::proxy:  // checked by Client::init, whose reasons never quote it
+                if (*value == '\0') return fail(msg, cap, "--proxy: empty URL");
+                args->proxy = value;
+                return Error::ok;
             case Opt::connect_host:
                 if (*value == '\0') return fail(msg, cap, "--connect-host: empty host");
                 if (args->connect_host_count == kMaxConnectHosts) {
@@ -425,6 +431,14 @@ const char* command_name(Command c) {
     }
 }
 
+// An argument as an error message may quote it: not one that may hold a
+// proxy's password (a URL with a userinfo).
+const char* shown(const char* a) {
+    const char* scheme = strstr(a, "://");
+    const char* at = strchr(a, '@');
+    return at != nullptr && (scheme == nullptr || scheme < at) ? "(not shown: it has an '@')" : a;
+}
+
 bool is_flag(const char* a, const char* long_name, const char* short_name) {
     return strcmp(a, long_name) == 0 || (short_name != nullptr && strcmp(a, short_name) == 0);
 }
@@ -470,6 +484,24 @@ bool parse_usd(const char* s, uint64_t* micro_usd) {
     return true;
 }
 
+namespace {
+
+const char* first_set(GetEnv env, const char* lower, const char* upper) {
+    const char* v = env(lower);
+    if (v == nullptr || *v == '\0') v = env(upper);
+    return v != nullptr && *v != '\0' ? v : nullptr;
+}
+
+}  // namespace
+
+void resolve_proxies(Args* args, GetEnv env) {
+    args->http_proxy =
+        args->proxy != nullptr ? args->proxy : first_set(env, "http_proxy", "HTTP_PROXY");
+    args->https_proxy =
+        args->proxy != nullptr ? args->proxy : first_set(env, "https_proxy", "HTTPS_PROXY");
+    args->no_proxy = first_set(env, "no_proxy", "NO_PROXY");
+}
+
 Error parse_args(int argc, const char* const* argv, const char* env_server_url, Args* out,
                  char* msg, size_t msg_cap) {
     *out = Args{};
@@ -499,11 +531,11 @@ Error parse_args(int argc, const char* const* argv, const char* env_server_url, 
             continue;
         }
         if (out->command != Command::none) {
-            return fail(msg, msg_cap, "unexpected argument '%s'", a);
+            return fail(msg, msg_cap, "unexpected argument '%s'", shown(a));
         }
         if (!parse_command(a, &out->command)) {
             return fail(msg, msg_cap, "unknown command '%s' (token, connect, demo, address, pay)",
-                        a);
+                        shown(a));
         }
     }
     if (out->command == Command::none) {

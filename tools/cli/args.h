@@ -47,6 +47,11 @@ struct Args {
     uint32_t price_margin_ppm = 0;  // --price-margin-ppm: what a 402 may ask above the quote
     const char* connect_hosts[kMaxConnectHosts] = {};  // --connect-host: more hosts allowed
     size_t connect_host_count = 0;
+    const char* proxy = nullptr;  // --proxy URL: both proxies, over the environment's
+    // What the client gets (resolve_proxies(): --proxy, else curl's variables).
+    const char* http_proxy = nullptr;
+    const char* https_proxy = nullptr;
+    const char* no_proxy = nullptr;
     bool json = false;
     bool verbose = false;  // --verbose: the library's log lines on stderr
     // session (connect)
@@ -66,6 +71,15 @@ struct Args {
     uint32_t sessions = 1;
     uint32_t max_paid_attempts = 3;  // --max-paid-attempts (0: no bound)
 };
+
+/// Reads an environment variable (getenv, or a test's).
+using GetEnv = const char* (*)(const char* name);
+
+/// Fills http_proxy/https_proxy/no_proxy as curl does: --proxy for both, else
+/// https_proxy or HTTPS_PROXY for https/wss URLs and http_proxy or HTTP_PROXY
+/// for http/ws URLs (lower case first); no_proxy or NO_PROXY in any case.
+/// Empty variables count as unset.
+void resolve_proxies(Args* args, GetEnv env);
 
 /// Parses argv (argv[0] is the program) into *out. `env_server_url` is
 /// $CONSENSUS_SERVER_URL or nullptr. On error writes a one-line reason into

@@ -52,6 +52,9 @@ constexpr const char* kUsage =
     "  --limit-usd X             spend guard for this run, up to 6 decimals\n"
     "  --request-timeout-ms N    bound on one token request, payment included (30000)\n"
     "  --price-margin-ppm N      a 402 may ask the quote plus N parts per million (0)\n"
+    "  --proxy URL               HTTP proxy http://[user:password@]host[:port] for the\n"
+    "                            token and the session (CONNECT; default: https_proxy,\n"
+    "                            HTTPS_PROXY, http_proxy, HTTP_PROXY by scheme; no_proxy)\n"
     "  --connect-host HOST       a connect_url may also name HOST (repeatable; default:\n"
     "                            only the server's own host)\n"
     "  --json                    one JSON object per output line\n"
@@ -155,6 +158,7 @@ int main(int argc, char** argv) {
         default:
             break;
     }
+    resolve_proxies(&args, [](const char* name) -> const char* { return getenv(name); });
     out.json = args.json;
     out.tag_sessions = args.sessions > 1;
     if (ca_unreadable(args)) {

@@ -222,6 +222,9 @@ int setup(Runtime* rt, const Args& a, const Output& out, uint32_t sessions) {
     opt.connect_hosts = a.connect_hosts;
     opt.connect_host_count = a.connect_host_count;
     opt.max_paid_attempts = a.max_paid_attempts;
+    opt.http_proxy = a.http_proxy;
+    opt.https_proxy = a.https_proxy;
+    opt.no_proxy = a.no_proxy;
     if (a.verbose) opt.log_hook = cli_log;
 
     size_t need = (Client::required_bytes(cfg) + 15) / 16 * 16;

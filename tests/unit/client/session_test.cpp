@@ -850,3 +850,39 @@ TEST(session, OpenSessionFromInsideEndedMayTakeThatVerySlot) {
     LONGS_EQUAL(0, later);  // the slot's listeners were replaced mid-event
     STRCMP_CONTAINS("GET /ws-connect?token=t2 ", h.fp.stream(3).sent().c_str());
 }
+
+// A session with its own HTTP lane parses the service's text messages in the
+// lane's read chunk, which still holds the frames that came with the 101
+// beyond what the framer has read: the parse must not write over them.
+TEST_GROUP(session_leftover) {
+    Harness h;
+    void setup() override {
+        h.config.rx_buffer_bytes = 16384;
+        CHECK(h.init() == Error::ok);
+    }
+    void teardown() override {
+        h.client.deinit();
+    }
+};
+
+TEST(session_leftover, AParsedTextMessageLeavesTheUnreadFramesWhole) {
+    h.fp.stream(0).push(response(200, "OK", token_body("t")));
+    h.fp.stream(0).push_eof();
+    Session s;
+    CHECK(h.client.open_session(TokenParams(), h.session_options(), &s) == Error::ok);
+    h.spin();
+    // JSON with a token per byte or two: its parse fills as much scratch as it has.
+    std::string array = "[";
+    for (int i = 0; i < 1500; ++i) array += "1,";
+    array += "1]";
+    const std::string tail(3000, 't');
+    h.fp.stream(1).push(switching_protocols(h.fp.stream(1).sent()) + frame(0x1, kSessionStart) +
+                        frame(0x2, std::string(4500, 'b')) + frame(0x1, array) +
+                        frame(0x1, tail));
+    h.spin(20);
+    CHECK(s.state() == SessionState::open);
+    LONGS_EQUAL(4, h.count(EventType::message));
+    STRCMP_EQUAL(array.c_str(), h.find(EventType::message, 2)->text.c_str());
+    STRCMP_EQUAL(tail.c_str(), h.find(EventType::message, 3)->text.c_str());
+    CHECK(h.find(EventType::error) == nullptr);
+}

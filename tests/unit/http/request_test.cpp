@@ -5,6 +5,7 @@
 
 #include "CppUTest/TestHarness.h"
 #include "consensus/params.h"
+#include "core/strview.h"
 #include "core/url.h"
 #include "unit/http/vectors.h"
 
@@ -138,4 +139,51 @@ TEST(request, HeaderValueCheck) {
     CHECK_FALSE(header_value_ok("ab ", 3));
     CHECK_FALSE(header_value_ok("\xc3\xa9", 2));
     CHECK_FALSE(header_value_ok(nullptr, 1));
+}
+
+namespace {
+
+ProxyUrl proxy_of(const char* s) {
+    ProxyUrl p{};
+    CHECK(parse_proxy_url(s, strlen(s), &p, nullptr) == Error::ok);
+    return p;
+}
+
+std::string connect_request(const char* host, uint16_t port, const char* proxy, size_t cap = 1024) {
+    char out[1024];
+    const size_t n =
+        write_connect_request(out, cap, make_view(host, strlen(host)), port, proxy_of(proxy));
+    return std::string(out, n);
+}
+
+}  // namespace
+
+TEST(request, ConnectWithoutCredentials) {
+    const std::string r = connect_request("consensus.example", 443, "http://proxy:3128");
+    CHECK(r.rfind("CONNECT consensus.example:443 HTTP/1.1\r\nHost: consensus.example:443\r\n"
+                  "User-Agent: ",
+                  0) == 0);
+    CHECK(r.find("Proxy-Authorization") == std::string::npos);
+    CHECK(r.size() >= 4 && r.compare(r.size() - 4, 4, "\r\n\r\n") == 0);
+}
+
+TEST(request, ConnectToIpv6HasBrackets) {
+    const std::string r = connect_request("::1", 8080, "http://proxy:3128");
+    CHECK(r.rfind("CONNECT [::1]:8080 HTTP/1.1\r\nHost: [::1]:8080\r\n", 0) == 0);
+}
+
+TEST(request, ConnectBasicAuthenticationIsDecodedThenEncoded) {
+    // "Aladdin:open sesame", RFC 7617's example, with its space percent-encoded.
+    const std::string r = connect_request("h", 1, "http://Aladdin:open%20sesame@proxy:3128");
+    CHECK(r.find("Proxy-Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n") !=
+          std::string::npos);
+}
+
+TEST(request, ConnectRefusesWhatDoesNotFit) {
+    LONGS_EQUAL(0, connect_request("h", 1, "http://u:p@proxy:3128", 40).size());
+    const std::string user(kMaxProxyCredentials, 'u');
+    const std::string url = "http://" + user + ":p@proxy:3128";
+    LONGS_EQUAL(0, connect_request("h", 1, url.c_str()).size());  // credentials too long
+    const std::string fits = "http://" + user.substr(0, kMaxProxyCredentials - 2) + ":p@proxy:1";
+    CHECK(connect_request("h", 1, fits.c_str()).size() > 0);
 }

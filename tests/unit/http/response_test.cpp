@@ -63,7 +63,7 @@ void expect_refused_at_last_byte(HttpResponseReader* r, const HttpLimits& lim, c
                                  size_t work_len, const char* raw, const char* detail) {
     const size_t len = strlen(raw);
     for (size_t split = 1; split <= len; ++split) {
-        r->begin(lim, testhdr::kKeep, work, work_len, false);
+        r->begin(lim, testhdr::kKeep, work, work_len, HttpResponseReader::Expect::response);
         size_t c = 0;
         if (split < len) {
             CHECK_TEXT(r->feed(bytes(raw), split, &c) == Status::need_more, raw);
@@ -73,7 +73,7 @@ void expect_refused_at_last_byte(HttpResponseReader* r, const HttpLimits& lim, c
         CHECK_TEXT(r->error() == Error::message_too_large, raw);
         STRCMP_EQUAL(detail, r->error_detail());
     }
-    r->begin(lim, testhdr::kKeep, work, work_len, false);
+    r->begin(lim, testhdr::kKeep, work, work_len, HttpResponseReader::Expect::response);
     for (size_t i = 0; i + 1 < len; ++i) {
         CHECK_TEXT(r->feed(bytes(raw) + i, 1, nullptr) == Status::need_more, raw);
     }
@@ -88,7 +88,7 @@ void expect_complete(HttpResponseReader* r, const HttpLimits& lim, const char* r
                      const char* body) {
     const size_t len = strlen(raw);
     for (size_t split = 0; split < len; ++split) {
-        r->begin(lim, testhdr::kKeep, g_work, sizeof(g_work), false);
+        r->begin(lim, testhdr::kKeep, g_work, sizeof(g_work), HttpResponseReader::Expect::response);
         size_t used = 0;
         CHECK_TEXT(feed_split(r, raw, len, split, &used) == Status::complete, raw);
         LONGS_EQUAL(len, used);
@@ -101,7 +101,8 @@ void expect_complete(HttpResponseReader* r, const HttpLimits& lim, const char* r
 TEST_GROUP(response) {
     HttpResponseReader r;
     void setup() override {
-        r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work), false);
+        r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work),
+                HttpResponseReader::Expect::response);
     }
 };
 
@@ -119,7 +120,8 @@ TEST(response, Captured402AtEverySplit) {
         size_t body_at = vectors::body_offset(g_raw);
         CHECK(pr != nullptr || prs != nullptr);
         for (size_t split = 0; split < len; ++split) {
-            r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work), false);
+            r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work),
+                    HttpResponseReader::Expect::response);
             size_t used = 0;
             Status s = feed_split(&r, g_raw, len, split, &used);
             CHECK_TEXT(s == Status::complete, vectors::k402Files[f]);
@@ -142,7 +144,8 @@ TEST(response, Paid200AtEverySplit) {
     size_t len = vectors::read("paid-200.http", g_raw, sizeof(g_raw));
     CHECK(len > 0);
     for (size_t split = 0; split < len; ++split) {
-        r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work), false);
+        r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work),
+                HttpResponseReader::Expect::response);
         size_t used = 0;
         CHECK(feed_split(&r, g_raw, len, split, &used) == Status::complete);
         LONGS_EQUAL(len, used);
@@ -161,7 +164,8 @@ TEST(response, WebSocket101AtEverySplit) {
     memcpy(g_raw + len, frame, sizeof(frame) - 1);
     size_t total = len + sizeof(frame) - 1;
     for (size_t split = 0; split < total; ++split) {
-        r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work), true);
+        r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work),
+                HttpResponseReader::Expect::upgrade);
         size_t used = 0;
         CHECK(feed_split(&r, g_raw, total, split, &used) == Status::upgrade);
         LONGS_EQUAL(len, used);
@@ -178,7 +182,8 @@ TEST(response, WebSocket101AtEverySplit) {
 
 TEST(response, WebSocket401EndsAtEof) {
     size_t len = vectors::read("ws-401-unknown-token.http", g_raw, sizeof(g_raw));
-    r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work), true);
+    r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work),
+            HttpResponseReader::Expect::upgrade);
     size_t used = 0;
     CHECK(feed_split(&r, g_raw, len, 0, &used) == Status::need_more);
     CHECK(r.finish() == Status::complete);
@@ -187,7 +192,8 @@ TEST(response, WebSocket401EndsAtEof) {
 }
 
 TEST(response, UpgradeConnectionTokenList) {
-    r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work), true);
+    r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work),
+            HttpResponseReader::Expect::upgrade);
     CHECK(feed_all(&r,
                    "HTTP/1.1 101 S\r\nupgrade:  WebSocket \r\nCONNECTION: keep-alive, "
                    "Upgrade\r\n\r\n") == Status::upgrade);
@@ -196,7 +202,8 @@ TEST(response, UpgradeConnectionTokenList) {
 // The WebSocket headers of a 101 are checked by ws/handshake
 // (handshake.Invalid101Headers); HTTP/1.0 has no 101 at all.
 TEST(response, Http10With101IsBadResponse) {
-    r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work), true);
+    r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work),
+            HttpResponseReader::Expect::upgrade);
     CHECK(feed_all(&r, "HTTP/1.0 101 S\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n") ==
           Status::error);
     CHECK(r.error() == Error::bad_response);
@@ -211,7 +218,8 @@ TEST(response, Unexpected101IsBadResponse) {
 }
 
 TEST(response, ExpectUpgradeStillReadsOtherAnswers) {
-    r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work), true);
+    r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work),
+            HttpResponseReader::Expect::upgrade);
     CHECK(feed_all(&r, "HTTP/1.1 403 Forbidden\r\nContent-Length: 4\r\n\r\nnope") ==
           Status::complete);
     LONGS_EQUAL(403, r.status());
@@ -224,7 +232,8 @@ TEST(response, ChunkedBodyAtEverySplit) {
         "4\r\n{\"a\"\r\n3;ext=1\r\n:1}\r\n0\r\nPayment-Required: trailer\r\n\r\nEXTRA";
     size_t len = strlen(raw);
     for (size_t split = 0; split < len; ++split) {
-        r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work), false);
+        r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work),
+                HttpResponseReader::Expect::response);
         size_t used = 0;
         CHECK(feed_split(&r, raw, len, split, &used) == Status::complete);
         LONGS_EQUAL(len - 5, used);  // stops before the bytes after the response
@@ -238,7 +247,8 @@ TEST(response, BodyUntilEofAtEverySplit) {
     const char* raw = "HTTP/1.1 500 Oops\r\nContent-Type: text/plain\r\n\r\nhello world";
     size_t len = strlen(raw);
     for (size_t split = 0; split < len; ++split) {
-        r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work), false);
+        r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work),
+                HttpResponseReader::Expect::response);
         size_t used = 0;
         CHECK(feed_split(&r, raw, len, split, &used) == Status::need_more);
         CHECK(r.finish() == Status::complete);
@@ -253,9 +263,11 @@ TEST(response, EarlyEofIsAnError) {
     CHECK(r.error() == Error::bad_response);
     STRCMP_EQUAL("connection closed early", r.error_detail());
 
-    r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work), false);
+    r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work),
+            HttpResponseReader::Expect::response);
     CHECK(r.finish() == Status::error);  // nothing at all
-    r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work), false);
+    r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work),
+            HttpResponseReader::Expect::response);
     CHECK(feed_all(&r, "HTTP/1.1 200 OK\r\nContent-Le") == Status::need_more);
     CHECK(r.finish() == Status::error);
 }
@@ -274,7 +286,8 @@ TEST(response, AtMostFourInterimResponses) {
     for (int i = 0; i < 4; ++i) four += "HTTP/1.1 100 Continue\r\n\r\n";
     CHECK(feed_all(&r, (four + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").c_str()) ==
           Status::complete);
-    r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work), false);
+    r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work),
+            HttpResponseReader::Expect::response);
     CHECK(
         feed_all(&r, (four + "HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 200 OK\r\n\r\n").c_str()) ==
         Status::error);
@@ -320,7 +333,8 @@ TEST(response, MalformedResponses) {
         "HTTP/1.1 abc OK\r\n\r\n",
     };
     for (const char* c : cases) {
-        r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work), false);
+        r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work),
+                HttpResponseReader::Expect::response);
         CHECK_TEXT(feed_all(&r, c) == Status::error, c);
         CHECK_TEXT(r.error() == Error::bad_response, c);
         CHECK(strlen(r.error_detail()) > 0);
@@ -340,21 +354,21 @@ TEST(response, Http10IsAccepted) {
 TEST(response, HeaderLineLimit) {
     HttpLimits lim = {32, 64, 4096};
     // "Location" (8) + value (24) = 32: exactly at the limit.
-    r.begin(lim, testhdr::kKeep, g_work, sizeof(g_work), false);
+    r.begin(lim, testhdr::kKeep, g_work, sizeof(g_work), HttpResponseReader::Expect::response);
     CHECK(feed_all(&r,
                    "HTTP/1.1 200 OK\r\nLocation: 123456789012345678901234\r\n"
                    "Content-Length: 0\r\n\r\n") == Status::complete);
-    r.begin(lim, testhdr::kKeep, g_work, sizeof(g_work), false);
+    r.begin(lim, testhdr::kKeep, g_work, sizeof(g_work), HttpResponseReader::Expect::response);
     CHECK(feed_all(&r, "HTTP/1.1 200 OK\r\nLocation: 1234567890123456789012345\r\n\r\n") ==
           Status::error);
     CHECK(r.error() == Error::message_too_large);
     STRCMP_EQUAL("header line too long", r.error_detail());
-    r.begin(lim, testhdr::kKeep, g_work, sizeof(g_work), false);
+    r.begin(lim, testhdr::kKeep, g_work, sizeof(g_work), HttpResponseReader::Expect::response);
     CHECK(feed_all(&r, "HTTP/1.1 200 A-very-long-reason-phrase-indeed-yes\r\n\r\n") ==
           Status::error);
     STRCMP_EQUAL("status line too long", r.error_detail());
     r.begin(lim, testhdr::kKeep, g_work, sizeof(g_work),
-            false);  // a long ignored header counts too
+            HttpResponseReader::Expect::response);  // a long ignored header counts too
     CHECK(feed_all(&r, "HTTP/1.1 200 OK\r\nX-Ignored-Header-With-A-Long-Name: v\r\n\r\n") ==
           Status::error);
     CHECK(r.error() == Error::message_too_large);
@@ -362,10 +376,10 @@ TEST(response, HeaderLineLimit) {
 
 TEST(response, HeaderCountLimit) {
     HttpLimits lim = {4096, 3, 4096};
-    r.begin(lim, testhdr::kKeep, g_work, sizeof(g_work), false);
+    r.begin(lim, testhdr::kKeep, g_work, sizeof(g_work), HttpResponseReader::Expect::response);
     CHECK(feed_all(&r, "HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nContent-Length: 0\r\n\r\n") ==
           Status::complete);
-    r.begin(lim, testhdr::kKeep, g_work, sizeof(g_work), false);
+    r.begin(lim, testhdr::kKeep, g_work, sizeof(g_work), HttpResponseReader::Expect::response);
     CHECK(feed_all(&r, "HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nContent-Length: 0\r\n\r\n") ==
           Status::error);
     CHECK(r.error() == Error::message_too_large);
@@ -374,14 +388,14 @@ TEST(response, HeaderCountLimit) {
 
 TEST(response, BodyLimit) {
     HttpLimits lim = {4096, 64, 4};
-    r.begin(lim, testhdr::kKeep, g_work, sizeof(g_work), false);
+    r.begin(lim, testhdr::kKeep, g_work, sizeof(g_work), HttpResponseReader::Expect::response);
     CHECK(feed_all(&r, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nabcd") == Status::complete);
-    r.begin(lim, testhdr::kKeep, g_work, sizeof(g_work), false);
+    r.begin(lim, testhdr::kKeep, g_work, sizeof(g_work), HttpResponseReader::Expect::response);
     CHECK(feed_all(&r, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nabcde") == Status::error);
     CHECK(r.error() == Error::message_too_large);
     STRCMP_EQUAL("body too long", r.error_detail());
     r.begin(lim, testhdr::kKeep, g_work, sizeof(g_work),
-            false);  // chunked: counted after de-chunking
+            HttpResponseReader::Expect::response);  // chunked: counted after de-chunking
     CHECK(feed_all(&r,
                    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"
                    "2\r\nde\r\n0\r\n\r\n") == Status::error);
@@ -411,11 +425,12 @@ TEST(response, DeclaredBodyOverLimitRefusedAtHeaderBlock) {
     const std::string body(100, 'b');
     expect_complete(&r, lim, ("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + body).c_str(),
                     body.c_str());
-    r.begin(kDefaultLimits, testhdr::kKeep, small, sizeof(small), false);
+    r.begin(kDefaultLimits, testhdr::kKeep, small, sizeof(small),
+            HttpResponseReader::Expect::response);
     CHECK(feed_all(&r, "HTTP/1.1 200 OK\r\nLocation: /12\r\nContent-Length: 5\r\n\r\n12345") ==
           Status::complete);
     // No body follows a 101: its Content-Length declares nothing to read.
-    r.begin(lim, testhdr::kKeep, g_work, sizeof(g_work), true);
+    r.begin(lim, testhdr::kKeep, g_work, sizeof(g_work), HttpResponseReader::Expect::upgrade);
     CHECK(feed_all(&r,
                    "HTTP/1.1 101 S\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                    "Content-Length: 100000000\r\n\r\n") == Status::upgrade);
@@ -442,19 +457,22 @@ TEST(response, DeclaredChunkOverLimitRefusedAtChunkHeader) {
 
 TEST(response, WorkAreaLimit) {
     char small[8];
-    r.begin(kDefaultLimits, testhdr::kKeep, small, sizeof(small), false);
+    r.begin(kDefaultLimits, testhdr::kKeep, small, sizeof(small),
+            HttpResponseReader::Expect::response);
     CHECK(feed_all(&r, "HTTP/1.1 200 OK\r\nLocation: /1234567\r\nContent-Length: 0\r\n\r\n") ==
           Status::complete);  // 8 bytes kept: fits exactly
-    r.begin(kDefaultLimits, testhdr::kKeep, small, sizeof(small), false);
+    r.begin(kDefaultLimits, testhdr::kKeep, small, sizeof(small),
+            HttpResponseReader::Expect::response);
     CHECK(feed_all(&r, "HTTP/1.1 200 OK\r\nLocation: /12345678\r\n\r\n") == Status::error);
     CHECK(r.error() == Error::message_too_large);
     STRCMP_EQUAL("work area full", r.error_detail());
     r.begin(kDefaultLimits, testhdr::kKeep, small, sizeof(small),
-            false);  // header + body share the area
+            HttpResponseReader::Expect::response);  // header + body share the area
     CHECK(feed_all(&r, "HTTP/1.1 200 OK\r\nLocation: /12\r\nContent-Length: 6\r\n\r\n123456") ==
           Status::error);
     STRCMP_EQUAL("work area full", r.error_detail());
-    r.begin(kDefaultLimits, testhdr::kKeep, nullptr, 100, false);  // no area: bodies cannot be kept
+    r.begin(kDefaultLimits, testhdr::kKeep, nullptr, 100,
+            HttpResponseReader::Expect::response);  // no area: bodies cannot be kept
     CHECK(feed_all(&r, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx") == Status::error);
     CHECK(r.error() == Error::message_too_large);
 }
@@ -462,7 +480,8 @@ TEST(response, WorkAreaLimit) {
 TEST(response, TenThousandHeaders) {
     size_t n = 0;
     n += static_cast<size_t>(snprintf(g_raw, sizeof(g_raw), "HTTP/1.1 200 OK\r\n"));
-    r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work), false);
+    r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work),
+            HttpResponseReader::Expect::response);
     Status s = r.feed(bytes(g_raw), n, nullptr);
     for (int i = 0; i < 10000 && s == Status::need_more; ++i) {
         s = r.feed(bytes("X-H: v\r\n"), 8, nullptr);
@@ -473,7 +492,8 @@ TEST(response, TenThousandHeaders) {
 }
 
 TEST(response, OneMegabyteHeaderLine) {
-    r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work), false);
+    r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work),
+            HttpResponseReader::Expect::response);
     const char* head = "HTTP/1.1 200 OK\r\nX-Big: ";
     Status s = r.feed(bytes(head), strlen(head), nullptr);
     static char chunk[4096];
@@ -487,4 +507,38 @@ TEST(response, OneMegabyteHeaderLine) {
     CHECK(fed <= 2 * sizeof(chunk));  // refused as soon as the limit was passed
     CHECK(r.error() == Error::message_too_large);
     STRCMP_EQUAL("header line too long", r.error_detail());
+}
+
+TEST(response, TunnelEndsAtTheHeaderBlockWhateverTheStatus) {
+    const char* answers[] = {"HTTP/1.1 200 Connection established\r\n\r\n",
+                             "HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\n",
+                             "HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: "
+                             "5\r\n\r\n",
+                             "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n"};
+    const int status[] = {200, 200, 407, 204};
+    for (size_t i = 0; i < 4; ++i) {
+        r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work),
+                HttpResponseReader::Expect::tunnel);
+        const std::string text = std::string(answers[i]) + "after";
+        size_t used = 0;
+        CHECK(r.feed(bytes(text.c_str()), text.size(), &used) == Status::upgrade);
+        LONGS_EQUAL(text.size() - 5, used);  // the bytes after it are the tunnel's
+        LONGS_EQUAL(status[i], r.status());
+    }
+}
+
+TEST(response, TunnelRefusesA101) {
+    r.begin(kDefaultLimits, testhdr::kKeep, g_work, sizeof(g_work),
+            HttpResponseReader::Expect::tunnel);
+    CHECK(feed_all(&r, "HTTP/1.1 101 Switching Protocols\r\n\r\n") == Status::error);
+    CHECK(r.error() == Error::bad_response);
+}
+
+TEST(response, TunnelAnswersAreBoundedAsAnyResponse) {
+    r.begin(HttpLimits{64, 4, 64}, testhdr::kKeep, g_work, sizeof(g_work),
+            HttpResponseReader::Expect::tunnel);
+    const std::string text = "HTTP/1.1 200 OK\r\nX: " + std::string(100, 'a') + "\r\n\r\n";
+    size_t used = 0;
+    CHECK(r.feed(bytes(text.c_str()), text.size(), &used) == Status::error);
+    CHECK(r.error() == Error::message_too_large);
 }

@@ -45,7 +45,8 @@ TEST(http_robustness, MutatedResponses) {
                 g_buf[next(&seed) % len] = kBytes[next(&seed) % (sizeof(kBytes) - 1)];
             }
             HttpResponseReader r;
-            r.begin(lim, testhdr::kKeep, g_work, sizeof(g_work), (round & 1) != 0);
+            r.begin(lim, testhdr::kKeep, g_work, sizeof(g_work),
+                    static_cast<HttpResponseReader::Expect>(round % 3));
             size_t pos = 0;
             Status s = Status::need_more;
             while (pos < len && s == Status::need_more) {

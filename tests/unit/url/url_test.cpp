@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "CppUTest/TestHarness.h"
+#include "core/strview.h"
 
 using namespace consensus;
 
@@ -145,4 +146,87 @@ TEST(url, BaseUrlCheck) {
     CHECK_FALSE(url_is_base(u));
     CHECK(parse("wss://h/", &u) == Error::ok);
     CHECK_FALSE(url_is_base(u));
+}
+
+namespace {
+
+Error parse_proxy(const char* s, ProxyUrl* p, const char** why = nullptr) {
+    return parse_proxy_url(s, strlen(s), p, why);
+}
+
+}  // namespace
+
+TEST(url, ProxyWithCredentialsAndPort) {
+    ProxyUrl p{};
+    CHECK(parse_proxy("http://user:p%40ss@proxy.corp:3128/", &p) == Error::ok);
+    check_view("proxy.corp", p.host);
+    LONGS_EQUAL(3128, p.port);
+    CHECK(p.credentials);
+    check_view("user", p.user);
+    check_view("p%40ss", p.password);  // decoded only when sent
+}
+
+TEST(url, ProxyWithoutSchemeOrPortIsHttpOn1080) {
+    ProxyUrl p{};
+    CHECK(parse_proxy("10.0.0.1", &p) == Error::ok);
+    check_view("10.0.0.1", p.host);
+    LONGS_EQUAL(1080, p.port);
+    CHECK_FALSE(p.credentials);
+    CHECK(parse_proxy("HTTP://[::1]:8080", &p) == Error::ok);
+    check_view("::1", p.host);
+    LONGS_EQUAL(8080, p.port);
+}
+
+TEST(url, ProxyUserWithoutPasswordAndTheLastAtSplits) {
+    ProxyUrl p{};
+    CHECK(parse_proxy("http://alice@h:1", &p) == Error::ok);
+    CHECK(p.credentials);
+    check_view("alice", p.user);
+    LONGS_EQUAL(0, p.password.size);
+}
+
+TEST(url, ProxyUrlsRefusedWithoutQuotingThem) {
+    const char* bad[] = {"https://u:secret@h:1",
+                         "socks5://u:secret@h:1",
+                         "http://u:secret@h:0",
+                         "http://u:secret@h:1/path",
+                         "http://u:secret@h:1?q",
+                         "http://u:secret@",
+                         "http://u:se cret@h:1",
+                         "http://u:secret%zz@h:1",
+                         "http://u:secret%4@h:1",
+                         "http://u:secret@@h:1/x",
+                         ""};
+    for (const char* s : bad) {
+        ProxyUrl p{};
+        const char* why = nullptr;
+        CHECK_TEXT(parse_proxy(s, &p, &why) == Error::invalid_params, s);
+        CHECK(why != nullptr);
+        CHECK(strstr(why, "secret") == nullptr);
+    }
+}
+
+TEST(url, PercentDecodeAndItsBound) {
+    char out[8];
+    size_t n = 0;
+    CHECK(percent_decode(make_view("a%3Ab%25", 8), out, sizeof out, &n));
+    LONGS_EQUAL(4, n);
+    CHECK(memcmp("a:b%", out, 4) == 0);
+    CHECK_FALSE(percent_decode(make_view("123456789", 9), out, sizeof out, &n));
+}
+
+TEST(url, NoProxyAsCurlReadsIt) {
+    const StrView api = make_view("api.example.com", 15);
+    CHECK(no_proxy_matches("example.com", api));
+    CHECK(no_proxy_matches(" .example.com ,other", api));
+    CHECK(no_proxy_matches("other, API.EXAMPLE.COM", api));
+    CHECK(no_proxy_matches("*", api));
+    CHECK_FALSE(no_proxy_matches("ample.com", api));  // not a label boundary
+    CHECK_FALSE(no_proxy_matches("xapi.example.com", api));
+    CHECK_FALSE(no_proxy_matches("", api));
+    CHECK_FALSE(no_proxy_matches(nullptr, api));
+    CHECK_FALSE(no_proxy_matches("*.example.com", api));  // no wildcards but "*" alone
+    CHECK(no_proxy_matches("127.0.0.1", make_view("127.0.0.1", 9)));
+    CHECK_FALSE(no_proxy_matches("127.0.0.1", make_view("127.0.0.10", 10)));
+    CHECK(no_proxy_matches("[::1]", make_view("::1", 3)));
 }

@@ -33,7 +33,7 @@ const char* check_101(const char* response, const char* key = kRfcKey) {
     static char work[1024];
     static HttpResponseReader r;
     r.begin(consensus::HttpLimits{1024, 16, 1024},
-            consensus::header_names(consensus::ws::kUpgradeHeaderNames), work, sizeof work, true);
+            consensus::header_names(consensus::ws::kUpgradeHeaderNames), work, sizeof work, HttpResponseReader::Expect::upgrade);
     size_t used = 0;
     const auto st = r.feed(reinterpret_cast<const uint8_t*>(response), strlen(response), &used);
     CHECK(st == HttpResponseReader::Status::upgrade);

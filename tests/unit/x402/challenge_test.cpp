@@ -74,7 +74,7 @@ bool view_is(StrView v, const char* s) {
 StrView challenge_header(HttpResponseReader* r, const char* file) {
     size_t len = vectors::read(file, g_raw, sizeof(g_raw));
     CHECK_TEXT(len > 0, file);
-    r->begin(kLimits, testhdr::kKeep, g_work, sizeof(g_work), false);
+    r->begin(kLimits, testhdr::kKeep, g_work, sizeof(g_work), HttpResponseReader::Expect::response);
     size_t used = 0;
     CHECK(r->feed(reinterpret_cast<const uint8_t*>(g_raw), len, &used) ==
           HttpResponseReader::Status::complete);

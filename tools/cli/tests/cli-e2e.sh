@@ -11,22 +11,14 @@ ROOT=$(cd "$HERE/../../.." && pwd)
 TMP=$(mktemp -d)
 # start_dev, stop_dev, start_hostile, servers_cleanup
 . "$ROOT/tests/common/servers.sh"
-PASS=0
-FAIL=0
+# ok, bad, has, lacks, lines, e2e_summary
+. "$ROOT/tests/common/e2e.sh"
 
 cleanup() {
     servers_cleanup
     rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
-bad() {
-    FAIL=$((FAIL + 1))
-    echo "FAIL $1: $2"
-    echo "  --- stdout"; sed 's/^/  /' "$TMP/out"
-    echo "  --- stderr"; sed 's/^/  /' "$TMP/err"
-}
 
 # run NAME EXPECTED_STATUS args...: runs consensus-ws (bounded), checks the status.
 run() {
@@ -39,28 +31,6 @@ run() {
         return 1
     fi
     return 0
-}
-
-# has NAME FILE PATTERN: the file holds a line matching the (fixed) string.
-has() {
-    if grep -qF -- "$3" "$TMP/$2"; then return 0; fi
-    bad "$1" "$2 lacks: $3"
-    return 1
-}
-
-lacks() {
-    if ! grep -qF -- "$3" "$TMP/$2"; then return 0; fi
-    bad "$1" "$2 has: $3"
-    return 1
-}
-
-# lines NAME FILE N: the file has exactly N lines.
-lines() {
-    local n
-    n=$(wc -l <"$TMP/$2")
-    if [ "$n" -eq "$3" ]; then return 0; fi
-    bad "$1" "$2 has $n lines, expected $3"
-    return 1
 }
 
 # ---- usage (2): nothing on the network ----------------------------------------
@@ -565,5 +535,4 @@ run $t 0 demo && has $t out 'hello' && has $t err 'demo: done' && ok $t
 t=demo.json
 run $t 0 demo --json && has $t out '{"type":"message","binary":false,"data":"hello"}' && ok $t
 
-echo "cli-e2e: $PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+e2e_summary cli-e2e
