@@ -92,7 +92,31 @@ struct SessionOptions {
     /// the 101 for a WebSocket server that sends none (not the Consensus
     /// service: it drops what arrives before session_start).
     bool await_session_start = true;
+    /// Streaming receive. 0 (default): a message must fit
+    /// Config::max_message_bytes, or the session closes with 1009. > 0: the
+    /// largest message accepted (a larger one closes with 1009,
+    /// message_too_large); one that does not fit the message buffer comes as
+    /// `message_part` events, each of at most max_message_bytes (every one but
+    /// the last exactly that), from the message buffer or straight from the
+    /// frame parser's input: no larger buffer, no allocation. A message that
+    /// fits still comes whole as `message`. Text is UTF-8 checked across the
+    /// parts (1007 at the first invalid byte; no invalid byte is delivered).
+    /// The service's own messages (session_start, ~230 B) must still fit the
+    /// message buffer: they are parsed whole, never from parts.
+    /// Memory: 16 bytes in the session slot, nothing per message.
+    uint64_t max_streamed_message_bytes = 0;
 };
+
+/// The source of a streamed send (Session::send_stream): writes the next
+/// piece of the message into out (at most cap bytes, cap > 0) and returns how
+/// many it wrote; sets *last when the message ends with this piece (it may
+/// be empty). 0 without *last: nothing now, the stream pauses until
+/// Session::resume_stream. Negative (or more than cap): the message cannot be
+/// finished: the session closes with 1011 and reports an `error` event
+/// (stream_aborted). Called from poll() when the send buffer has room. From
+/// inside it the session's close() may be called (the stream is dropped);
+/// send_text, send_binary and send_stream are `busy`.
+using SendSource = long (*)(void* user, uint8_t* out, size_t cap, bool* last);
 
 /// \file
 /// \details
@@ -101,8 +125,9 @@ struct SessionOptions {
 /// poll()/process() or from the call that caused them (request_token,
 /// open_session, connect, complete_payment, refuse_payment, Session::close).
 /// From inside one you may:
-///  - use any session, its own or another: send_text, send_binary, close, on,
-///    off, state, public_state, valid, index;
+///  - use any session, its own or another: send_text, send_binary,
+///    send_stream, resume_stream, close, on, off, state, public_state, valid,
+///    index;
 ///  - on() and off() any listener, of any event, of any session. off() takes
 ///    effect at once: a listener removed while an event is being delivered is
 ///    not called for it, unless it already was. off() of the very listener
@@ -187,6 +212,27 @@ class CONSENSUS_API Session {
     Error send_text(const char* data, size_t size);
     Error send_binary(const uint8_t* data, size_t size);
     ///@}
+    /// Sends one message pulled from `source` piece by piece (SendSource),
+    /// fragmented on the wire: the first frame text (binary false: the caller
+    /// vouches for UTF-8) or binary, then continuations, FIN on the last
+    /// piece. Each poll() pass, when at least half of the send buffer is free,
+    /// the source is asked once to fill the free room (less a 14-byte header)
+    /// directly: nothing is copied beyond the send buffer, and every other
+    /// session keeps running between the pieces. Pings, pongs and the close
+    /// go out between fragments. While the stream runs, send_text,
+    /// send_binary and send_stream return busy, and posted messages for the
+    /// session are dropped (posts_dropped counts them). `writable` fires once
+    /// the last piece has left the send buffer. close() drops the stream (the
+    /// source is not called again; the message stays unfinished, the close
+    /// follows), as does a lost connection. Returns at once: the first piece
+    /// is pulled by the next poll(). Errors: invalid_params (null source),
+    /// not_open, busy (a stream already runs), invalid_handle.
+    /// Memory: 24 bytes in the session slot; no stack beyond the source's call.
+    Error send_stream(bool binary, SendSource source, void* user);
+    /// Resumes a stream its source paused (returned 0 without *last): the
+    /// next poll() asks it again. ok when no stream is paused (nothing to do).
+    /// Errors: invalid_handle.
+    Error resume_stream();
     /// Starts the close handshake and cancels every pending reconnect.
     /// Errors: invalid_params (bad code or reason over 123 bytes), invalid_handle.
     Error close(uint16_t code = 1000, const char* reason = nullptr);
@@ -311,6 +357,8 @@ class CONSENSUS_API Client {
     ///   would_block        every slot holds a message the loop has not sent
     ///                      yet: retry later (the loop frees slots as it sends)
     /// </pre>
+    /// A message for a session that runs a streamed send (send_stream) when
+    /// the loop gets to it is dropped (posts_dropped counts it).
     /// The loop sends queued messages in the order their post() calls took
     /// their slots (one thread's posts stay in its order), each as
     /// send_text/send_binary would (a text message is not checked for UTF-8

@@ -41,7 +41,7 @@ constexpr uint16_t kMaxHeaderCount = 1024;
 /// max_payment_header: HTTP servers refuse request headers far smaller
 /// (Node.js: 16 KiB for all of them).
 constexpr uint32_t kMaxPaymentHeader = 64u * 1024;
-/// listeners_per_event: 11 x 16 slots of 16 B (x86_64) per session.
+/// listeners_per_event: 12 x 16 slots of 16 B (x86_64) per session.
 constexpr uint8_t kMaxListenersPerEvent = 16;
 /// Most TLS sessions a client keeps for resumption (Config::tls_session_cache).
 constexpr uint8_t kMaxTlsSessionCache = 16;
@@ -57,8 +57,8 @@ constexpr uint16_t kTlsMaxFragmentDefault = 4096;
 /// may still not fit size_t on a 32-bit target: init refuses that too.
 struct Config {
     /// Concurrent sessions, 0..32767 (kMaxSlots); max_sessions + max_requests
-    /// >= 1. Each costs 1,872 B of state (x86_64) + 16 B per listener slot
-    /// (11 event types x listeners_per_event) + its buffers: with its own
+    /// >= 1. Each costs 1,912 B of state (x86_64) + 16 B per listener slot
+    /// (12 event types x listeners_per_event) + its buffers: with its own
     /// HTTP lane (max_handshakes 0) 904 B + tx_buffer_bytes + rx_buffer_bytes
     /// + max(max_message_bytes, work_buffer_bytes); with shared lanes the
     /// session tx (session_tx_bytes) + max_message_bytes. And a frame parser
@@ -105,7 +105,7 @@ struct Config {
     /// 64 .. 64 KiB (kMaxPaymentHeader).
     uint32_t max_payment_header = 2048;
     /// Listener slots per session and event type. 1 .. 16
-    /// (kMaxListenersPerEvent); costs 176 B (11 x 16 B, x86_64) each, per
+    /// (kMaxListenersPerEvent); costs 192 B (12 x 16 B, x86_64) each, per
     /// session, rounded up to 16 B.
     uint8_t listeners_per_event = 2;
     /// TLS sessions kept for resumption, one per server host:port (the token

@@ -19,12 +19,12 @@
  *   - the token callbacks of cws_request_token: CWS_REQUEST_TABLE_BYTES(n)
  *     for max_requests = n;
  *   - the C++ client's own block (Client::required_bytes, docs/MEMORY.md).
- * x86_64: 112 B + 384 B per session at the default listeners_per_event (2;
- * 16 + 16 + 11 x 16 B per listener slot) + 16 B per request slot (+ 16 B),
+ * x86_64: 112 B + 416 B per session at the default listeners_per_event (2;
+ * 16 + 16 + 12 x 16 B per listener slot) + 16 B per request slot (+ 16 B),
  * on top of the C++ figures. The C layer keeps no
  * secret (only function and user pointers); the C++ part is wiped at deinit.
  * Stack: a callback's arguments are converted on the stack of the library
- * call that delivers them (x86_64): an event 136 B (+ 184 B with
+ * call that delivers them (x86_64): an event 152 B (+ 184 B with
  * session_start, + 40 B with session_expired), a payment challenge 536 B, a
  * token result 40 B + its auth 872 B; cws_connect copies the auth (~0.9 KB).
  *
@@ -86,11 +86,13 @@ typedef enum cws_error {
     CWS_ERR_INVALID_HANDLE = 23,    /**< the session handle or ticket is stale or empty */
     CWS_ERR_PAID_ATTEMPTS_EXHAUSTED = 24, /**< max_paid_attempts paid tokens gave no session */
     CWS_ERR_PRICE_TOO_HIGH = 25,          /**< every requirement of the 402 asks too much */
-    CWS_ERR_PROXY_FAILED = 26             /**< the HTTP proxy refused the tunnel or broke HTTP */
+    CWS_ERR_PROXY_FAILED = 26,            /**< the HTTP proxy refused the tunnel or broke HTTP */
+    CWS_ERR_BUSY = 27,                    /**< a streamed send is in progress on the session */
+    CWS_ERR_STREAM_ABORTED = 28           /**< a streamed send's source failed (closed 1011) */
 } cws_error;
 
-/** Number of cws_error values (CWS_OK .. CWS_ERR_PROXY_FAILED). */
-#define CWS_ERROR_COUNT 27
+/** Number of cws_error values (CWS_OK .. CWS_ERR_STREAM_ABORTED). */
+#define CWS_ERROR_COUNT 29
 
 /** Stable lower-case name of an error, static storage, never null ("unknown"
  * for a value outside the enum). No allocation. */
@@ -106,7 +108,7 @@ CONSENSUS_API const char* cws_error_name(cws_error e);
 #define CWS_MAX_ACCEPTS 4       /**< requirements kept from one 402 (kMaxAccepts) */
 #define CWS_MAX_MINUTES 1440    /**< kMaxMinutes */
 #define CWS_MAX_MEGABYTES 10240 /**< kMaxMegabytes */
-#define CWS_EVENT_TYPE_COUNT 11 /**< kEventTypeCount */
+#define CWS_EVENT_TYPE_COUNT 12 /**< kEventTypeCount */
 
 /* ---- memory of the C layer (see the top of this file) -------------------- */
 
@@ -336,7 +338,9 @@ typedef enum cws_event_type {
     CWS_EV_TOKEN = 7,           /**< a token was obtained (token, connect_url, expires_in_s) */
     CWS_EV_PAYMENT = 8,         /**< a 402 came (payment_paid false) / was paid (true) */
     CWS_EV_WRITABLE = 9,        /**< the send buffer has room again after a would_block */
-    CWS_EV_ENDED = 10           /**< the session's last event (error: why) */
+    CWS_EV_ENDED = 10,          /**< the session's last event (error: why) */
+    /** a part of a streamed message (data, size, binary, offset, last) */
+    CWS_EV_MESSAGE_PART = 11
 } cws_event_type;
 
 /** consensus::Phase: where a failure happened. */
@@ -383,9 +387,11 @@ typedef struct cws_event {
     cws_event_type type;    /**< what happened */
     uint16_t session_index; /**< slot of the session in the client's pool */
     /* message */
-    const uint8_t* data; /**< message: the payload */
-    size_t size;         /**< message: bytes at data */
-    bool binary;         /**< message: a binary (not a text) message */
+    const uint8_t* data; /**< message, message_part: the payload */
+    size_t size;         /**< message, message_part: bytes at data */
+    bool binary;         /**< message, message_part: a binary (not a text) message */
+    uint64_t offset;     /**< message_part: bytes of the message before this part */
+    bool last;           /**< message_part: the message ends with it (message: true) */
     /* close */
     uint16_t code;           /**< close code (1006 when none was received) */
     cws_str reason;          /**< close reason, or error text */
@@ -436,7 +442,18 @@ typedef struct cws_session_options {
     void* user;               /**< passed to listener */
     bool renew;               /**< after session_expired, buy a new session and go on */
     bool await_session_start; /**< open at session_start (true), or at the 101 (false) */
+    /** Streaming receive: 0 (off) or the largest message accepted; a message
+     * larger than the message buffer then comes as CWS_EV_MESSAGE_PART events
+     * (SessionOptions::max_streamed_message_bytes in client.h). */
+    uint64_t max_streamed_message_bytes;
 } cws_session_options;
+
+/** The source of a streamed send (Session::send_stream, client.h): writes the
+ * next piece into out (at most cap bytes), returns how many, sets *last on
+ * the message's last piece; 0 without *last pauses until cws_resume_stream;
+ * negative aborts (the session closes with 1011, CWS_ERR_STREAM_ABORTED in an
+ * error event). */
+typedef long (*cws_send_source)(void* user, uint8_t* out, size_t cap, bool* last);
 
 /** Fills *o with SessionOptions' defaults (no listener, renew false,
  * await_session_start true). */
@@ -591,6 +608,18 @@ CONSENSUS_API cws_error cws_connect(cws_client* client, const cws_token_auth* au
 CONSENSUS_API cws_error cws_send_text(cws_session session, const char* data, size_t size);
 CONSENSUS_API cws_error cws_send_binary(cws_session session, const uint8_t* data, size_t size);
 /**@}*/
+
+/** Sends one message pulled from source piece by piece, fragmented on the
+ * wire, through the session's send buffer only (Session::send_stream in
+ * client.h: one piece per poll pass, CWS_EV_WRITABLE when all of it is out).
+ * Meanwhile cws_send_text/cws_send_binary/cws_send_stream are CWS_ERR_BUSY.
+ * Errors: CWS_ERR_INVALID_PARAMS (source NULL), CWS_ERR_NOT_OPEN,
+ * CWS_ERR_BUSY, CWS_ERR_INVALID_HANDLE. No allocation. */
+CONSENSUS_API cws_error cws_send_stream(cws_session session, bool binary, cws_send_source source,
+                                        void* user);
+/** Resumes a stream its source paused. CWS_OK also when none is paused;
+ * CWS_ERR_INVALID_HANDLE. */
+CONSENSUS_API cws_error cws_resume_stream(cws_session session);
 
 /** Starts the close handshake (code 1000 usual; reason NULL or at most 123
  * bytes) and cancels pending reconnects; on a session that is not open it

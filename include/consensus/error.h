@@ -42,6 +42,8 @@ enum class Error : uint8_t {
                      ///< allow
     proxy_failed,    ///< the HTTP proxy refused the tunnel (http_status: its status, e.g. 407),
                      ///< broke HTTP, or closed before answering CONNECT
+    busy,            ///< a streamed send (Session::send_stream) is in progress on the session
+    stream_aborted,  ///< the source of a streamed send failed; the session closed with 1011
 };
 
 /// Stable lower-case name of an error ("invalid_params", ...). Never null.

@@ -24,11 +24,15 @@ enum class EventType : uint8_t {
     reconnecting,     ///< a reconnect is scheduled (attempt, in_ms)
     token,            ///< a token was obtained for this session (token, connect_url)
     payment,          ///< payment required / paid (payment_paid)
-    writable,         ///< the send buffer has room again after a would_block
+    writable,         ///< the send buffer has room again after a would_block, or a streamed
+                      ///< send (Session::send_stream) is all out of it
     ended,            ///< the session is over for good: no more reconnects (error: why)
+    message_part,     ///< a part of a message larger than the message buffer, streamed
+                      ///< (SessionOptions::max_streamed_message_bytes): data, size, binary,
+                      ///< offset, last
 };
 /// Number of EventType values.
-constexpr size_t kEventTypeCount = 11;
+constexpr size_t kEventTypeCount = 12;
 
 /// Where a failure happened (decides the CLI's exit status 3 / 4 / 5).
 enum class Phase : uint8_t {
@@ -85,9 +89,17 @@ struct Event {
     EventType type;          ///< what happened
     uint16_t session_index;  ///< slot of the session in the client's pool
     // message
-    const uint8_t* data;  ///< message: the payload
-    size_t size;          ///< message: bytes at data
-    bool binary;          ///< message: a binary (not a text) message
+    const uint8_t* data;  ///< message, message_part: the payload
+    size_t size;          ///< message, message_part: bytes at data
+    bool binary;          ///< message, message_part: a binary (not a text) message
+    /// message_part: bytes of the message before this part (0 for the first;
+    /// message: 0).
+    uint64_t offset;
+    /// message_part: the message ends with this part (message: always true,
+    /// so both can be handled alike). A text part is valid UTF-8 as far as it
+    /// goes, but may end inside a character: the rest of that character
+    /// starts the next part.
+    bool last;
     // close
     uint16_t code;        ///< close code (1006 when none was received)
     StrView reason;       ///< close reason, or error text

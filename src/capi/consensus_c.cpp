@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <new>
+#include <type_traits>
 
 #include "capi/convert.h"
 #include "consensus/client.h"
@@ -226,6 +227,7 @@ consensus::SessionOptions session_options(cws_client* c, const cws_session_optio
         so.user = c;
         so.renew = o->renew;
         so.await_session_start = o->await_session_start;
+        so.max_streamed_message_bytes = o->max_streamed_message_bytes;
     }
     return so;
 }
@@ -281,6 +283,7 @@ void cws_session_options_default(cws_session_options* o) {
     o->user = d.user;
     o->renew = d.renew;
     o->await_session_start = d.await_session_start;
+    o->max_streamed_message_bytes = d.max_streamed_message_bytes;
 }
 
 const char* cws_session_state_name(cws_session_state s) {
@@ -425,6 +428,16 @@ cws_error cws_send_text(cws_session session, const char* data, size_t size) {
 
 cws_error cws_send_binary(cws_session session, const uint8_t* data, size_t size) {
     return to_c(to_cpp(session).send_binary(data, size));
+}
+
+cws_error cws_send_stream(cws_session session, bool binary, cws_send_source source, void* user) {
+    static_assert(std::is_same<cws_send_source, consensus::SendSource>::value,
+                  "cws_send_source is consensus::SendSource");
+    return to_c(to_cpp(session).send_stream(binary, source, user));
+}
+
+cws_error cws_resume_stream(cws_session session) {
+    return to_c(to_cpp(session).resume_stream());
 }
 
 cws_error cws_close(cws_session session, uint16_t code, const char* reason) {

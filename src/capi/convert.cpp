@@ -46,7 +46,9 @@ static_assert(same(CWS_ERR_INVALID_HANDLE, Error::invalid_handle), "error");
 static_assert(same(CWS_ERR_PAID_ATTEMPTS_EXHAUSTED, Error::paid_attempts_exhausted), "error");
 static_assert(same(CWS_ERR_PRICE_TOO_HIGH, Error::price_too_high), "error");
 static_assert(same(CWS_ERR_PROXY_FAILED, Error::proxy_failed), "error");
-static_assert(CWS_ERROR_COUNT == static_cast<int>(Error::proxy_failed) + 1,
+static_assert(same(CWS_ERR_BUSY, Error::busy), "error");
+static_assert(same(CWS_ERR_STREAM_ABORTED, Error::stream_aborted), "error");
+static_assert(CWS_ERROR_COUNT == static_cast<int>(Error::stream_aborted) + 1,
               "CWS_ERROR_COUNT counts every Error");
 
 static_assert(same(CWS_EV_OPEN, EventType::open), "event type");
@@ -60,6 +62,7 @@ static_assert(same(CWS_EV_TOKEN, EventType::token), "event type");
 static_assert(same(CWS_EV_PAYMENT, EventType::payment), "event type");
 static_assert(same(CWS_EV_WRITABLE, EventType::writable), "event type");
 static_assert(same(CWS_EV_ENDED, EventType::ended), "event type");
+static_assert(same(CWS_EV_MESSAGE_PART, EventType::message_part), "event type");
 static_assert(CWS_EVENT_TYPE_COUNT == kEventTypeCount, "event types");
 
 static_assert(same(CWS_PHASE_TOKEN, Phase::token), "phase");
@@ -344,6 +347,8 @@ void to_c(const Event& e, cws_event* o, cws_session_start_info* start,
     o->data = e.data;
     o->size = e.size;
     o->binary = e.binary;
+    o->offset = e.offset;
+    o->last = e.last;
     o->code = e.code;
     o->reason = to_c(e.reason);
     o->initiator = static_cast<cws_initiator>(e.initiator);

@@ -879,6 +879,18 @@ Error Session::send_binary(const uint8_t* data, size_t size) {
     return s->send(true, data, size);
 }
 
+Error Session::send_stream(bool binary, SendSource source, void* user) {
+    SessionSlot* s = ClientCore::slot_of(*this);
+    if (s == nullptr) return Error::invalid_handle;
+    return s->send_stream(binary, source, user);
+}
+
+Error Session::resume_stream() {
+    SessionSlot* s = ClientCore::slot_of(*this);
+    if (s == nullptr) return Error::invalid_handle;
+    return s->resume_stream();
+}
+
 Error Session::close(uint16_t code, const char* reason) {
     SessionSlot* s = ClientCore::slot_of(*this);
     if (s == nullptr) return Error::invalid_handle;

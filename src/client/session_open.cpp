@@ -125,6 +125,8 @@ void SessionSlot::step_open(uint64_t now) {
     if (!live()) return;
     framer_.flush_control(link_.tx());
     if (stage_ == Stage::closing_unsent && write_owed_close()) enter(Stage::closing);
+    if (stage_ == Stage::open && stream_.state == Stream::running) pump_stream();
+    if (!live()) return;
     flush();
     if (!link_.conn().is_open()) {
         link_lost();
@@ -138,8 +140,55 @@ void SessionSlot::step_open(uint64_t now) {
         Event ev = blank_event(EventType::writable);
         if (!emit(ev)) return;
     }
-    link_.conn().set_interest(!framer_.waiting_for_parser(), tx_pending);
+    // A running stream wants write readiness even with nothing pending: the
+    // writable socket brings the next pass, which pulls the next piece.
+    const bool want_write =
+        tx_pending || (stage_ == Stage::open && stream_.state == Stream::running);
+    link_.conn().set_interest(!framer_.waiting_for_parser(), want_write);
     if (link_.lane() != nullptr && !link_.has_leftover()) drop_lane();
+}
+
+// One piece of the streamed send per pass, when at least half of the send
+// buffer is free: the source writes into that room directly (the framer lends
+// it), the framer puts the header in front. Pongs and the close echo the
+// framer owes go first (begin_fragment writes them).
+void SessionSlot::pump_stream() {
+    TxBuffer& tx = link_.tx();
+    uint8_t* out = nullptr;
+    size_t cap = 0;
+    const size_t half = tx.capacity / 2;
+    const size_t min_payload = half > ws::Framer::kMaxHeader ? half - ws::Framer::kMaxHeader : 1;
+    if (framer_.begin_fragment(tx, min_payload, &out, &cap) != Error::ok) return;
+    bool last = false;
+    stream_.in_source = true;
+    const long n = stream_.source(stream_.user, out, cap, &last);
+    stream_.in_source = false;
+    if (stage_ == Stage::closing_unsent) {  // close() from inside the source
+        if (write_owed_close()) enter(Stage::closing);
+        return;
+    }
+    if (stream_.state != Stream::running || stage_ != Stage::open) return;
+    if (n < 0 || static_cast<unsigned long>(n) > cap) {
+        abort_stream();
+        return;
+    }
+    if (n == 0 && !last) {
+        stream_.state = Stream::paused;  // until resume_stream()
+        return;
+    }
+    framer_.end_fragment(tx, !stream_.started, stream_.binary, last, static_cast<size_t>(n));
+    stream_.started = true;
+    if (!last) return;
+    stream_ = OutStream{};
+    want_writable_ = true;  // `writable` once the message has left the send buffer
+}
+
+// The source cannot finish the message: close with 1011 (internal error),
+// then say why.
+void SessionSlot::abort_stream() {
+    static constexpr char kReason[] = "send source failed";
+    start_closing(1011, kReason, sizeof kReason - 1);
+    emit_error(Error::stream_aborted, Phase::session, 0, "the source of a streamed send failed");
 }
 
 bool SessionSlot::write_owed_close() {
@@ -199,6 +248,20 @@ void SessionSlot::on_message(bool binary, const uint8_t* data, size_t len) {
     ev.data = data;
     ev.size = len;
     ev.binary = binary;
+    ev.last = true;  // whole: offset 0 and last, as a message of one part would be
+    emit(ev);
+}
+
+// A streamed message's parts are the application's data, never a service
+// message: no parsing.
+void SessionSlot::on_message_part(bool binary, const uint8_t* data, size_t len, uint64_t offset,
+                                  bool last) {
+    Event ev = blank_event(EventType::message_part);
+    ev.data = data;
+    ev.size = len;
+    ev.binary = binary;
+    ev.offset = offset;
+    ev.last = last;
     emit(ev);
 }
 

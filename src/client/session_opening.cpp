@@ -207,6 +207,7 @@ void SessionSlot::on_upgraded() {
         return;
     }
     (void)framer_.reset();  // fails only on a framer never initialised
+    stream_ = OutStream{};  // a stream of the last connection stays unfinished
     link_.use_own_tx();
     expired_ = false;
     keepalive_.start(now_, core_->options.ping_interval_ms);

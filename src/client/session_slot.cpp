@@ -113,6 +113,8 @@ void SessionSlot::begin(const SessionOptions& options) {
     }
     renew_ = options.renew;
     await_start_ = options.await_session_start;
+    framer_.set_stream_limit(options.max_streamed_message_bytes);
+    stream_ = OutStream{};
     presented_ = false;
     token_paid_ = false;
     paid_failures_ = 0;
@@ -165,6 +167,7 @@ Error SessionSlot::start_with_auth(const TokenAuth& auth, const SessionOptions& 
 Error SessionSlot::send(bool binary, const uint8_t* data, size_t size) {
     if (stage_ != Stage::open) return Error::not_open;
     if (data == nullptr && size > 0) return Error::invalid_params;
+    if (streaming()) return Error::busy;  // its frames would land inside the streamed message
     TxBuffer& tx = link_.tx();
     Error e = framer_.write_message(tx, binary, data, size);
     if (e == Error::would_block) {
@@ -186,26 +189,58 @@ Error SessionSlot::send(bool binary, const uint8_t* data, size_t size) {
     return Error::ok;
 }
 
+Error SessionSlot::send_stream(bool binary, SendSource source, void* user) {
+    if (stage_ != Stage::open) return Error::not_open;
+    if (source == nullptr) return Error::invalid_params;
+    if (streaming()) return Error::busy;
+    stream_ = OutStream{source, user, Stream::running, binary, false, false};
+    link_.conn().set_interest(true, true);  // the next poll() pulls the first piece
+    return Error::ok;
+}
+
+Error SessionSlot::resume_stream() {
+    if (stream_.state != Stream::paused) return Error::ok;
+    stream_.state = Stream::running;
+    if (stage_ == Stage::open) link_.conn().set_interest(true, true);
+    return Error::ok;
+}
+
 Error SessionSlot::close(uint16_t code, const char* reason) {
     const size_t reason_len = reason != nullptr ? strlen(reason) : 0;
     if (!valid_close_code_to_send(code) || reason_len > ws::Framer::kMaxCloseReason) {
         return Error::invalid_params;
     }
     if (is_free() || closing()) return Error::ok;
-    our_close_code_ = code;
-    copy_cut(our_close_reason_, reason != nullptr ? reason : "", reason_len);
     if ((stage_ != Stage::open && stage_ != Stage::starting) || !link_.conn().is_open()) {
         // Nothing open (a purchase, a connect, a reconnect wait, or a link
         // already gone, as inside a close listener): end here.
+        our_close_code_ = code;
+        copy_cut(our_close_reason_, reason != nullptr ? reason : "", reason_len);
         end(Error::ok, Stage::closed_by_caller);
         return Error::ok;
     }
+    start_closing(code, reason != nullptr ? reason : "", reason_len);
+    return Error::ok;
+}
+
+// The close handshake of an open (or starting) session; a streamed send is
+// dropped, unfinished. From inside the stream's source the send buffer's
+// free room is lent out: the frame waits for step_open (closing_unsent).
+void SessionSlot::start_closing(uint16_t code, const char* reason, size_t reason_len) {
+    our_close_code_ = code;
+    copy_cut(our_close_reason_, reason, reason_len);
+    const bool in_source = stream_.in_source;
+    stream_ = OutStream{};
+    stream_.in_source = in_source;
     deadline_ = core_->now() + core_->options.close_timeout_ms;
+    if (in_source) {
+        enter(Stage::closing_unsent);
+        return;
+    }
     // A full send buffer: the frame is written once it drains (step_open).
     enter(write_owed_close() ? Stage::closing : Stage::closing_unsent);
     flush();
     link_.conn().set_interest(true, link_.tx().pending() > 0);
-    return Error::ok;
 }
 
 // ---- the loop ---------------------------------------------------------------

@@ -72,6 +72,8 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     bool has_pending_input() const { return link_.has_pending() && !framer_.waiting_for_parser(); }
 
     Error send(bool binary, const uint8_t* data, size_t size);
+    Error send_stream(bool binary, SendSource source, void* user);
+    Error resume_stream();
     Error close(uint16_t code, const char* reason);
     Error on(EventType type, Listener fn, void* user) { return listeners_.add(type, fn, user); }
     bool off(EventType type, Listener fn, void* user) { return listeners_.remove(type, fn, user); }
@@ -91,6 +93,8 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     void on_fetch_done() override;
     // ws::FrameHandler
     void on_message(bool binary, const uint8_t* data, size_t len) override;
+    void on_message_part(bool binary, const uint8_t* data, size_t len, uint64_t offset,
+                         bool last) override;
     void on_pong(const uint8_t* data, size_t len) override;
     void on_close(uint16_t code, const char* reason, size_t reason_len) override;
     void on_parser_ready() override;
@@ -111,6 +115,18 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     };
 
     enum class Pending : uint8_t { purchase, connect };  // what a queued session waits to do
+
+    // A streamed send (send_stream): none -> running <-> paused -> none (the
+    // last piece written, close(), a lost connection, or the source failed).
+    enum class Stream : uint8_t { none, running, paused };
+    struct OutStream {
+        SendSource source = nullptr;
+        void* user = nullptr;
+        Stream state = Stream::none;
+        bool binary = false;
+        bool started = false;    // its first fragment is out: the rest are continuations
+        bool in_source = false;  // the source runs: it holds the send buffer's free room
+    };
 
     static const char* stage_name(Stage s);
     void enter(Stage next);  // stage_ = next, and the log line
@@ -140,6 +156,10 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     void step_open(uint64_t now);
     void step_closing(uint64_t now);
     bool write_owed_close();
+    void start_closing(uint16_t code, const char* reason, size_t reason_len);
+    void pump_stream();
+    void abort_stream();
+    bool streaming() const { return stream_.state != Stream::none; }
     void receive_frames();
     void park_reading();
     void release_parser();
@@ -179,6 +199,7 @@ class SessionSlot final : public TokenFetchOwner, public ws::FrameHandler {
     Link link_;          // this session's connection and buffers
     ws::Framer framer_;  // its message buffer: SessionBuffers::message
     Keepalive keepalive_;
+    OutStream stream_;  // the streamed send, if any
     Url url_{};
     TokenAuth auth_{};
 

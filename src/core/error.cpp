@@ -32,6 +32,8 @@ const char* error_name(Error e) {
         case Error::paid_attempts_exhausted: return "paid_attempts_exhausted";
         case Error::price_too_high: return "price_too_high";
         case Error::proxy_failed: return "proxy_failed";
+        case Error::busy: return "busy";
+        case Error::stream_aborted: return "stream_aborted";
     }
     return "unknown";
 }

@@ -37,7 +37,7 @@ struct FrameHead {
 // The RFC 6455 checks on a frame header: 0, or the close code to fail with.
 // in_msg: a fragmented data message is in progress, holding `assembled`
 // payload bytes (0 when none is).
-uint16_t head_code(const FrameHead& h, bool in_msg, uint64_t assembled, size_t max_message) {
+uint16_t head_code(const FrameHead& h, bool in_msg, uint64_t assembled, uint64_t limit) {
     if (h.mask != 0 || h.rsv != 0) return kCloseProtocolError;  // no extensions negotiated
     switch (h.opcode) {
         case kOpCont:
@@ -56,7 +56,7 @@ uint16_t head_code(const FrameHead& h, bool in_msg, uint64_t assembled, size_t m
         default:
             return kCloseProtocolError;  // reserved opcodes 3-7, B-F
     }
-    if (h.length > max_message - assembled) return kCloseMessageTooBig;
+    if (h.length > limit - assembled) return kCloseMessageTooBig;
     return 0;
 }
 
@@ -140,9 +140,9 @@ bool close_code_valid(uint16_t code) {
 
 namespace detail {
 
-void HeadScan::reset(size_t max_message) {
+void HeadScan::reset(uint64_t limit) {
     *this = HeadScan{};
-    max_message_ = max_message;
+    limit_ = limit;
 }
 
 size_t HeadScan::scan(const uint8_t* p, size_t n) {
@@ -161,7 +161,7 @@ size_t HeadScan::scan(const uint8_t* p, size_t n) {
             // with nothing assembled) and accept() only sets skip_ (the
             // message ends with the frame, msg_total_ stays 0); b0_, b1_ and
             // len_ matter only until then. Whole frames go in one step each.
-            const size_t limit = max_message_ < 125 ? max_message_ : 125;
+            const size_t limit = limit_ < 125 ? static_cast<size_t>(limit_) : 125;
             while (n - i >= 2) {
                 const uint8_t c0 = p[i];
                 const size_t len = p[i + 1];  // <= limit: no mask bit, no 126/127
@@ -214,7 +214,7 @@ uint16_t HeadScan::judge() const {
     if (len7 == 126 && len_ < 126) return kCloseProtocolError;
     const FrameHead h{static_cast<uint8_t>(b0_ >> 7), static_cast<uint8_t>((b0_ >> 4) & 7),
                       static_cast<uint8_t>(b0_ & 0x0F), static_cast<uint8_t>(b1_ >> 7), len_};
-    return head_code(h, in_msg_, msg_total_, max_message_);
+    return head_code(h, in_msg_, msg_total_, limit_);
 }
 
 // A header that passed: the next header follows its payload. (A masked frame
@@ -243,10 +243,11 @@ void Framer::clear_state() {
     slot_.fn = nullptr;
     slot_.io = nullptr;
     slot_.status = detail::IoStatus::none;
-    slot_.scan.reset(max_message_);
+    slot_.scan.reset(limit());
     frames_started_ = 0;
     frame_got_ = 0;
     msg_len_ = 0;
+    msg_offset_ = 0;
     utf8_.reset();
     state_ = State::open;
     msg_ = Msg::none;
@@ -417,11 +418,12 @@ uint16_t Framer::check_frame_start(const wslay_frame_iocb& f) {
     frame_got_ = 0;
     // msg_len_ is 0 unless a fragmented message is in progress.
     const FrameHead h{f.fin, f.rsv, f.opcode, f.mask, f.payload_length};
-    const uint16_t code = head_code(h, msg_ != Msg::none, msg_len_, max_message_);
+    const uint16_t code = head_code(h, msg_ != Msg::none, msg_offset_ + msg_len_, limit());
     if (code != 0 || is_control(f.opcode)) return code;
     if (f.opcode != kOpCont) {
         msg_ = f.opcode == kOpText ? Msg::text : Msg::binary;
         msg_len_ = 0;
+        msg_offset_ = 0;
         utf8_.reset();
     }
     return 0;
@@ -443,7 +445,7 @@ Framer::Step Framer::on_chunk(const wslay_frame_iocb& f, TxBuffer& tx, FrameHand
 
 Framer::Step Framer::on_data(const wslay_frame_iocb& f, bool first, bool done, FrameHandler& h) {
     const bool text = msg_ == Msg::text;
-    if (first && done && f.fin && f.opcode != kOpCont) {
+    if (first && done && f.fin && f.opcode != kOpCont && f.data_length <= max_message_) {
         // The whole single-frame message sits in wslay's input buffer and stays
         // there until the next wslay_frame_recv: deliver it in place, no copy.
         if (text && !utf8_valid(f.data, f.data_length)) return fail(kCloseInvalidPayload);
@@ -451,16 +453,58 @@ Framer::Step Framer::on_data(const wslay_frame_iocb& f, bool first, bool done, F
         h.on_message(!text, f.data, f.data_length);
         return Step::more;
     }
-    // Validate each piece as it comes so bad text fails fast (RFC 6455 8.1).
-    if (text && !utf8_.feed(f.data, f.data_length)) return fail(kCloseInvalidPayload);
-    memcpy(message_buf_ + msg_len_, f.data, f.data_length);  // bounded by check_frame_start
-    msg_len_ += f.data_length;
+    // Each piece is validated as it is stored, so bad text fails fast (RFC
+    // 6455 8.1) and no invalid byte is ever delivered, in a message or a part.
+    if (store(f.data, f.data_length, h) != Step::more) return Step::violation;
     if (!done || !f.fin) return Step::more;
     if (text && !utf8_.complete()) return fail(kCloseInvalidPayload);
     const size_t n = msg_len_;
+    const uint64_t offset = msg_offset_;
     msg_ = Msg::none;
     msg_len_ = 0;
-    h.on_message(!text, message_buf_, n);
+    msg_offset_ = 0;
+    if (offset == 0) {
+        h.on_message(!text, message_buf_, n);  // it fit: whole, as without streaming
+    } else {
+        h.on_message_part(!text, message_buf_, n, offset, true);
+    }
+    return Step::more;
+}
+
+// Appends a piece of the current message to message_buf_, validating text
+// slice by slice just before each slice is copied or delivered. Without
+// streaming it always fits (check_frame_start bounds the message by
+// max_message_). Streaming: a full buffer goes out as a part as soon as a
+// further byte arrives (before that byte is validated: never the last part),
+// and when the buffer is empty and the piece alone is more than a part,
+// max_message_ bytes of it go out straight from wslay's input. So a message
+// of max_message_ bytes or less still arrives whole, every part but the last
+// is max_message_ bytes, and which parts are delivered before a violation
+// does not depend on how the bytes were chunked.
+Framer::Step Framer::store(const uint8_t* p, size_t n, FrameHandler& h) {
+    const bool text = msg_ == Msg::text;
+    while (n > 0) {
+        if (msg_len_ == max_message_) {
+            h.on_message_part(!text, message_buf_, msg_len_, msg_offset_, false);
+            msg_offset_ += msg_len_;
+            msg_len_ = 0;
+        }
+        if (msg_len_ == 0 && n > max_message_) {
+            if (text && !utf8_.feed(p, max_message_)) return fail(kCloseInvalidPayload);
+            h.on_message_part(!text, p, max_message_, msg_offset_, false);
+            msg_offset_ += max_message_;
+            p += max_message_;
+            n -= max_message_;
+            continue;
+        }
+        const size_t room = max_message_ - msg_len_;
+        const size_t k = n < room ? n : room;
+        if (text && !utf8_.feed(p, k)) return fail(kCloseInvalidPayload);
+        memcpy(message_buf_ + msg_len_, p, k);
+        msg_len_ += k;
+        p += k;
+        n -= k;
+    }
     return Step::more;
 }
 
@@ -554,24 +598,8 @@ Error Framer::put_frame(TxBuffer& tx, uint8_t opcode, const uint8_t* a, size_t a
     const size_t total = frame_size(n);
     if (!tx.reserve(total)) return Error::would_block;
     uint8_t* out = tx.tail();
-    size_t h = 0;
-    out[h++] = static_cast<uint8_t>(kFin | opcode);
-    if (n < 126) {
-        out[h++] = static_cast<uint8_t>(kMaskBit | n);
-    } else if (n <= 0xFFFF) {
-        out[h++] = kMaskBit | 126;
-        out[h++] = static_cast<uint8_t>(n >> 8);
-        out[h++] = static_cast<uint8_t>(n & 0xFF);
-    } else {
-        out[h++] = kMaskBit | 127;
-        const uint64_t n64 = n;
-        for (int shift = 56; shift >= 0; shift -= 8) {
-            out[h++] = static_cast<uint8_t>((n64 >> shift) & 0xFF);
-        }
-    }
-    uint8_t* key = out + h;
-    keys_->next(key);  // a fresh key per frame (RFC 6455 5.3)
-    h += kMaskLen;
+    const size_t h = put_header(out, opcode, true, n);
+    const uint8_t* key = out + h - kMaskLen;
     if (alen > 0) mask_copy(out + h, a, alen, key, 0);
     if (blen > 0) mask_copy(out + h + alen, b, blen, key, alen % kMaskLen);
     tx.commit(total);
@@ -613,6 +641,52 @@ Error Framer::write_close(TxBuffer& tx, uint16_t code, const char* reason, size_
         pong_owed_ = false;
     }
     return e;
+}
+
+Error Framer::begin_fragment(TxBuffer& tx, size_t min_payload, uint8_t** payload, size_t* cap) {
+    *payload = nullptr;
+    *cap = 0;
+    flush_owed(tx);
+    if (close_sent_) return Error::closed;
+    if (control_owed() || tx.free_total() < kMaxHeader + min_payload) return Error::would_block;
+    (void)tx.reserve(tx.free_total());  // compacts: all free room at the tail
+    *payload = tx.tail() + kMaxHeader;
+    *cap = tx.free_tail() - kMaxHeader;
+    return Error::ok;
+}
+
+// The payload sits kMaxHeader bytes past the tail; the header (its size
+// depends on n) goes at the tail and the payload is masked down to follow it
+// in the same pass (forward, dst <= src: every block is read before the
+// bytes it overlaps are written).
+void Framer::end_fragment(TxBuffer& tx, bool first, bool binary, bool fin, size_t n) {
+    uint8_t* out = tx.tail();
+    const uint8_t opcode = first ? (binary ? kOpBinary : kOpText) : kOpCont;
+    const size_t h = put_header(out, opcode, fin, n);
+    mask_copy(out + h, out + kMaxHeader, n, out + h - kMaskLen, 0);
+    tx.commit(h + n);
+}
+
+// Writes the header of a masked client frame with an n-byte payload (a fresh
+// mask key last) at out; returns its size.
+size_t Framer::put_header(uint8_t* out, uint8_t opcode, bool fin, size_t n) {
+    size_t h = 0;
+    out[h++] = static_cast<uint8_t>((fin ? kFin : 0) | opcode);
+    if (n < 126) {
+        out[h++] = static_cast<uint8_t>(kMaskBit | n);
+    } else if (n <= 0xFFFF) {
+        out[h++] = kMaskBit | 126;
+        out[h++] = static_cast<uint8_t>(n >> 8);
+        out[h++] = static_cast<uint8_t>(n & 0xFF);
+    } else {
+        out[h++] = kMaskBit | 127;
+        const uint64_t n64 = n;
+        for (int shift = 56; shift >= 0; shift -= 8) {
+            out[h++] = static_cast<uint8_t>((n64 >> shift) & 0xFF);
+        }
+    }
+    keys_->next(out + h);  // a fresh key per frame (RFC 6455 5.3)
+    return h + kMaskLen;
 }
 
 Error Framer::flush_control(TxBuffer& tx) {

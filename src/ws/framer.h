@@ -17,9 +17,9 @@
 // Sending: frames are encoded straight into the caller's TxBuffer (see the
 // comment at put_frame in framer.cpp for why not through wslay_frame_send).
 //
-// Memory: sizeof(Framer) is 424 bytes on x86_64 (two 125-byte control
-// buffers, the 40-byte header scan, the pool links) plus the caller's message
-// buffer;
+// Memory: sizeof(Framer) is 312 bytes on x86_64 (the owed pong's 125-byte
+// buffer, the 40-byte header scan, the pool links, 16 bytes of streaming
+// state) plus the caller's message buffer;
 // the wslay contexts (4,256 B requested each) and the mask keys are the
 // client's (frame_context_pool.h, mask_keys.h). init(), receive() and
 // write_*() never allocate; receive() and reset() free and malloc one context
@@ -51,6 +51,18 @@ class FrameHandler {
   public:
     /// A complete data message (text is valid UTF-8).
     virtual void on_message(bool binary, const uint8_t* data, size_t len) = 0;
+    /// Streaming (Framer::set_stream_limit): a part of a message larger than
+    /// the message buffer; offset: the message's bytes before it; last: the
+    /// message ends with it. Text parts are valid UTF-8 so far, but a part
+    /// may end inside a character (the rest starts the next part).
+    virtual void on_message_part(bool binary, const uint8_t* data, size_t len, uint64_t offset,
+                                 bool last) {
+        (void)binary;
+        (void)data;
+        (void)len;
+        (void)offset;
+        (void)last;
+    }
     virtual void on_pong(const uint8_t* data, size_t len) = 0;
     /// The peer's close; code 1005 when its frame had no payload. reason is
     /// valid UTF-8, <= 123 bytes, not NUL-terminated.
@@ -81,7 +93,7 @@ enum class IoStatus : uint8_t { none, data, would_block, closed, error, refused 
 class HeadScan {
   public:
     /// Between frames, no message in progress, nothing refused.
-    void reset(size_t max_message);
+    void reset(uint64_t limit);
     /// Scans the next n bytes of the stream. Returns how many of them go on
     /// to wslay: all of them, or, when a header among them is refused, the
     /// bytes before that header's last length byte (code() then says why;
@@ -103,8 +115,8 @@ class HeadScan {
     uint64_t skip_ = 0;       // payload bytes of the current frame still to pass
     uint64_t len_ = 0;        // the length field read so far
     uint64_t msg_total_ = 0;  // declared payload of the fragmented message so far
-    size_t max_message_ = 0;
-    uint32_t headers_ = 0;  // headers passed so far (wrapping)
+    uint64_t limit_ = 0;      // the largest message accepted
+    uint32_t headers_ = 0;    // headers passed so far (wrapping)
     uint16_t code_ = 0;
     Stage stage_ = Stage::between;
     uint8_t b0_ = 0;        // FIN, RSV, opcode
@@ -186,8 +198,9 @@ class Framer {
 
     /// Pulls bytes through recv until it would block, delivering complete
     /// messages, pongs and a close to h, in stream order. Single-frame messages
-    /// that arrive whole are delivered straight from wslay's input buffer;
-    /// others are assembled in message_buf (the only copy).
+    /// that arrive whole (and fit max_message) are delivered straight from
+    /// wslay's input buffer; others are assembled in message_buf (the only
+    /// copy), or, streaming, delivered in parts (set_stream_limit).
     /// Pings are answered with a pong of the same payload written into tx; if
     /// tx lacks room ONE pong is owed (latest payload wins) and written by the
     /// next write_*() / flush_control(). No pong is sent after our close.
@@ -206,6 +219,14 @@ class Framer {
     /// shows (RSV bits, a mask, a bad opcode or control frame). Messages and
     /// control frames before that header are delivered first.
     RecvStatus receive(RecvFn recv, void* io, TxBuffer& tx, FrameHandler& h);
+    /// Streaming receive: 0 (off, the default) or the largest message accepted
+    /// (> 0). A message larger than the message buffer is then delivered in
+    /// parts (FrameHandler::on_message_part) of max_message bytes each (the
+    /// last one: the rest), from message_buf or straight from wslay's input;
+    /// one that fits still comes whole through on_message. The limit checks
+    /// (1009) use it instead of max_message. Takes effect at the next init()
+    /// or reset(), which keep it. Ignored while max_message is 0.
+    void set_stream_limit(uint64_t max_streamed) { stream_limit_ = max_streamed; }
     /// Close code for the last violation; 0 when there was none.
     uint16_t violation_code() const { return violation_code_; }
 
@@ -224,6 +245,17 @@ class Framer {
     /// Errors: invalid_params (code, reason length or UTF-8), would_block,
     /// closed (a close was already sent or is owed).
     Error write_close(TxBuffer& tx, uint16_t code, const char* reason, size_t reason_len);
+    /// Streaming send, one fragment: begin_fragment writes an owed pong/close
+    /// echo first, then lends the free room of tx: *payload (kMaxHeader bytes
+    /// past the tail) takes up to *cap bytes of the fragment's payload;
+    /// end_fragment(n) puts the header in front and masks the payload into
+    /// place (one pass, no other copy). first: the message's first fragment
+    /// (text/binary opcode; later ones are continuations); fin: its last.
+    /// Errors (nothing lent): closed (we sent or owe a close), would_block (a
+    /// control frame is still owed, or less than kMaxHeader + min_payload free).
+    /// Between the two calls nothing else may write to tx.
+    Error begin_fragment(TxBuffer& tx, size_t min_payload, uint8_t** payload, size_t* cap);
+    void end_fragment(TxBuffer& tx, bool first, bool binary, bool fin, size_t n);
     /// Writes an owed pong and/or close echo. ok when nothing is owed any more,
     /// would_block when tx still lacks room.
     Error flush_control(TxBuffer& tx);
@@ -256,6 +288,12 @@ class Framer {
     uint16_t check_frame_start(const wslay_frame_iocb& f);
     Step on_chunk(const wslay_frame_iocb& f, TxBuffer& tx, FrameHandler& h);
     Step on_data(const wslay_frame_iocb& f, bool first, bool done, FrameHandler& h);
+    Step store(const uint8_t* p, size_t n, FrameHandler& h);
+    // Streaming needs a message buffer to cut parts from: none (0), no streaming.
+    uint64_t limit() const {
+        return stream_limit_ > 0 && max_message_ > 0 ? stream_limit_ : max_message_;
+    }
+    size_t put_header(uint8_t* out, uint8_t opcode, bool fin, size_t n);
     Step on_control(const wslay_frame_iocb& f, bool first, bool done, TxBuffer& tx,
                     FrameHandler& h);
     Step on_close_frame(const uint8_t* p, size_t n, TxBuffer& tx, FrameHandler& h);
@@ -275,9 +313,11 @@ class Framer {
     detail::RecvSlot slot_{nullptr, nullptr, detail::IoStatus::none, {}};
     uint32_t frames_started_ = 0;  // frames wslay began to return (wrapping)
 
-    uint64_t frame_got_ = 0;  // payload bytes of the current frame seen so far
-    size_t msg_len_ = 0;      // bytes assembled in message_buf_
-    Utf8Validator utf8_;      // across the fragments of a text message
+    uint64_t frame_got_ = 0;     // payload bytes of the current frame seen so far
+    size_t msg_len_ = 0;         // bytes assembled in message_buf_
+    uint64_t msg_offset_ = 0;    // bytes of the message already delivered as parts
+    uint64_t stream_limit_ = 0;  // 0, or the largest message accepted when streaming
+    Utf8Validator utf8_;         // across the fragments of a text message
     State state_ = State::open;
     Msg msg_ = Msg::none;
     bool in_frame_ = false;  // between a frame's first and last payload piece

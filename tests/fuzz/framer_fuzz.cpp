@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: MIT
 // Framer::receive on an arbitrary server byte stream, delivered by a scripted
 // recv one chunk per receive() call. Input: [split seed][config][stream...]
+//   split seed bits 0-6: the chunking (0: one piece); bit 7: streaming
+//   receive (a limit of 16 x the message limit + 100; larger messages come
+//   in parts);
 //   config bits 0-1: TxBuffer capacity (16, 64, 300, 4096 bytes);
 //   bits 2-3: message limit (0, 64, 1000, 65536 bytes);
 //   bit 4: echo every message from inside the callback (write_message);
 //   bit 5: leave tx undrained (pongs and close echoes become owed);
 //   bit 6: the stream ends with EOF (else it would block forever);
 //   bit 7: send our close before the first byte arrives.
-// Checks: every delivered message fits the limit, text and close reasons are
+// Checks: every delivered message fits the limit (every part too, every part
+// but the last exactly the limit, at consecutive offsets, non-empty; the
+// joined text UTF-8), text and close reasons are
 // UTF-8 (by an independent validator), close codes are legal, everything the
 // framer writes parses back as whole masked client frames, and terminal
 // statuses stay sticky.
@@ -74,7 +79,30 @@ struct Checker final : FrameHandler {
         if (n > 0) log.append(static_cast<const char*>(d), n);
     }
 
+    uint64_t part_at = 0;  // bytes of the streamed message delivered so far
+    std::string parts;     // the streamed text so far (for the UTF-8 check)
+
+    void on_message_part(bool binary, const uint8_t* d, size_t n, uint64_t offset,
+                         bool last) override {
+        fuzz::require(!closed, "part after close");
+        fuzz::require(n > 0 && d != nullptr, "empty part");
+        fuzz::require(n <= max_message, "part over the message limit");
+        fuzz::require(last || n == max_message, "a part but the last is short");
+        fuzz::require(offset == part_at, "part offsets not consecutive");
+        fuzz::require(offset > 0 || !last, "a whole message came as one part");
+        part_at = last ? 0 : part_at + n;
+        if (!binary) parts.append(reinterpret_cast<const char*>(d), n);
+        if (last && !binary) {
+            fuzz::require(
+                fuzz::utf8_ok(reinterpret_cast<const uint8_t*>(parts.data()), parts.size()),
+                "invalid UTF-8 streamed text");
+        }
+        if (last) parts.clear();
+        note(binary ? 'B' : 'T', 0, d, n);
+    }
+
     void on_message(bool binary, const uint8_t* d, size_t n) override {
+        fuzz::require(part_at == 0, "a message inside a streamed one");
         fuzz::require(!closed, "message after close");
         fuzz::require(n <= max_message, "message over the limit");
         fuzz::require(n == 0 || d != nullptr, "null message data");
@@ -145,7 +173,7 @@ struct Outcome {
     std::string log;
 };
 
-Outcome run_pass(const uint8_t* data, size_t size, uint8_t cfg, uint8_t split_seed) {
+Outcome run_pass(const uint8_t* data, size_t size, uint8_t cfg, uint8_t split_seed, bool stream) {
     static constexpr size_t kTx[] = {16, 64, 300, 4096};
     static constexpr size_t kMsg[] = {0, 64, 1000, 65536};
     const size_t tx_cap = kTx[cfg & 3];
@@ -162,6 +190,7 @@ Outcome run_pass(const uint8_t* data, size_t size, uint8_t cfg, uint8_t split_se
     consensus::ws::FrameContextPool pool;  // one context, as a client with frame_parsers = 1
     fuzz::require(pool.init(&entry, 1, Framer::wslay_callbacks()) == Error::ok, "pool init failed");
     Framer fr;
+    if (stream) fr.set_stream_limit(16 * uint64_t{max_msg} + 100);
     fuzz::require(fr.init(msgbuf.get(), max_msg, &pool, &keys) == Error::ok, "init failed");
     Checker h;
     h.fr = &fr;
@@ -210,9 +239,11 @@ Outcome run_pass(const uint8_t* data, size_t size, uint8_t cfg, uint8_t split_se
 // status and the violation code equal those of a one-piece delivery.
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size < 2) return 0;
-    const Outcome split = run_pass(data + 2, size - 2, data[1], data[0]);
-    if (data[0] == 0) return 0;  // seed 0 is the one-piece delivery itself
-    const Outcome whole = run_pass(data + 2, size - 2, data[1], 0);
+    const uint8_t seed = data[0] & 0x7F;
+    const bool stream = (data[0] & 0x80) != 0;
+    const Outcome split = run_pass(data + 2, size - 2, data[1], seed, stream);
+    if (seed == 0) return 0;  // seed 0 is the one-piece delivery itself
+    const Outcome whole = run_pass(data + 2, size - 2, data[1], 0, stream);
     fuzz::require(split.status == whole.status, "chunking changed the final status");
     fuzz::require(split.violation == whole.violation, "chunking changed the violation code");
     fuzz::require(split.log == whole.log, "chunking changed the delivered events");

@@ -2,6 +2,10 @@
 // A whole managed session on the fake port: the client buys a token (GET /ws,
 // maybe paying a 402), upgrades and runs the WebSocket, with the fuzz input as
 // the server's bytes. Input: [ctl][n lo][n hi][token answer: n bytes][ws bytes...]
+//   (n hi bit 7: streaming both ways: larger messages received in parts, and
+//   at each open a streamed send of 3 x the send buffer that pauses once,
+//   is resumed by the next message or poll loop turn 8, and aborts instead of
+//   ending when n is odd)
 //   ctl bit 0: answer the first GET /ws with the n input bytes (else a canned 200);
 //   bit 1: put a valid 101 (its accept computed from the request) before the ws
 //          bytes (else the ws bytes are the whole upgrade answer);
@@ -9,8 +13,9 @@
 //   bit 5: echo every message; bit 6: renew after expiry; bit 7: small buffers.
 // Later token requests get the canned 200, later upgrades an EOF, so the run
 // ends; the poll loop is bounded anyway. Checks: delivered messages fit the
-// limit and text is UTF-8, no stream is touched after its close, and deinit
-// closes every stream.
+// limit and text is UTF-8 (parts: within the limit, at consecutive offsets,
+// the text UTF-8 joined), the send source runs only while the session is open,
+// no stream is touched after its close, and deinit closes every stream.
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -104,11 +109,73 @@ bool trace() {
 struct Observer {
     size_t max_message = 0;
     bool echo = false;
+    bool stream = false;
+    bool abort = false;       // the source fails instead of ending
+    size_t stream_bytes = 0;  // the source's message size
+    consensus::Session self;
+    size_t sent = 0;  // bytes the source gave for the current stream
+    bool paused = false;
+    uint64_t part_at = 0;
+    std::string parts;  // streamed text so far
+
+    static long source(void* user, uint8_t* out, size_t cap, bool* last) {
+        auto* o = static_cast<Observer*>(user);
+        fuzz::require(o->self.state() == consensus::SessionState::open,
+                      "send source called on a session that is not open");
+        fuzz::require(cap > 0, "send source given no room");
+        if (!o->paused && o->sent >= o->stream_bytes / 2) {
+            o->paused = true;
+            return 0;
+        }
+        size_t n = o->stream_bytes - o->sent;
+        if (n > cap) n = cap;
+        for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(o->sent + i);
+        o->sent += n;
+        if (o->sent == o->stream_bytes) {
+            if (o->abort) return -1;
+            *last = true;
+        }
+        return static_cast<long>(n);
+    }
+
+    void on_part(const consensus::Event& ev) {
+        fuzz::require(ev.size > 0 && ev.size <= max_message, "part size out of bounds");
+        fuzz::require(ev.last || ev.size == max_message, "a part but the last is short");
+        fuzz::require(ev.offset == part_at, "part offsets not consecutive");
+        part_at = ev.last ? 0 : part_at + ev.size;
+        if (!ev.binary) parts.append(reinterpret_cast<const char*>(ev.data), ev.size);
+        if (ev.last && !ev.binary) {
+            fuzz::require(
+                fuzz::utf8_ok(reinterpret_cast<const uint8_t*>(parts.data()), parts.size()),
+                "invalid UTF-8 streamed text");
+        }
+        if (ev.last) parts.clear();
+    }
 
     static void listener(void* user, consensus::Session& session, const consensus::Event& ev) {
         auto* o = static_cast<Observer*>(user);
-        if (trace()) fprintf(stderr, "event %d size %zu\n", static_cast<int>(ev.type), ev.size);
+        if (trace()) {
+            fprintf(stderr, "event %d size %zu code %u error %s\n", static_cast<int>(ev.type),
+                    ev.size, unsigned{ev.code}, consensus::error_name(ev.error));
+        }
+        if (o->stream && ev.type == consensus::EventType::open) {
+            o->sent = 0;
+            o->paused = false;
+            o->part_at = 0;  // a message cut by a lost link is not continued
+            o->parts.clear();
+            fuzz::require(session.send_stream(true, source, o) == consensus::Error::ok,
+                          "send_stream refused on open");
+            fuzz::require(session.send_text("x", 1) == consensus::Error::busy,
+                          "send_text not busy during a stream");
+        }
+        if (ev.type == consensus::EventType::message_part) {
+            fuzz::require(o->stream, "a part without streaming");
+            o->on_part(ev);
+            (void)session.resume_stream();
+            return;
+        }
         if (ev.type != consensus::EventType::message) return;
+        if (o->stream) (void)session.resume_stream();
         fuzz::require(ev.size <= o->max_message, "message over max_message_bytes");
         fuzz::require(ev.binary || fuzz::utf8_ok(ev.data, ev.size), "invalid UTF-8 text event");
         if (!o->echo) return;
@@ -157,7 +224,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size < 3) return 0;
     Server server;
     server.ctl = data[0];
-    size_t n = data[1] | (size_t{data[2]} << 8);
+    size_t n = data[1] | (size_t{data[2] & 0x7Fu} << 8);
+    const bool stream = (data[2] & 0x80) != 0;
     if (n > size - 3) n = size - 3;
     server.token_answer.assign(reinterpret_cast<const char*>(data + 3), n);
     server.ws_bytes.assign(reinterpret_cast<const char*>(data + 3 + n), size - 3 - n);
@@ -176,8 +244,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     consensus::Client client;
     fuzz::require(client.init(config, options, fp.port(), mem, bytes) == consensus::Error::ok,
                   "client init failed");
-    Observer obs{config.max_message_bytes, (server.ctl & 32) != 0};
+    Observer obs;
+    obs.max_message = config.max_message_bytes;
+    obs.echo = (server.ctl & 32) != 0;
+    obs.stream = stream;
+    obs.abort = (n & 1) != 0;
+    obs.stream_bytes = 3 * size_t{config.tx_buffer_bytes};
     consensus::SessionOptions so;
+    if (stream) so.max_streamed_message_bytes = 4 * uint64_t{config.max_message_bytes} + 100;
     so.listener = Observer::listener;
     so.user = &obs;
     so.renew = (server.ctl & 64) != 0;
@@ -185,7 +259,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::require(
         client.open_session(consensus::TokenParams(), so, &session) == consensus::Error::ok,
         "open_session refused");
+    obs.self = session;
     for (int i = 0; i < kMaxPolls && client.poll(100) > 0; ++i) {
+        if (stream && i % 8 == 7) (void)session.resume_stream();  // the application, later
     }
     client.deinit();
     for (size_t i = 0; i < fp.opened(); ++i) {

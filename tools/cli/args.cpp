@@ -31,6 +31,8 @@ enum class Opt : uint8_t {
     request_timeout,
     json,
     send,
+    send_file,
+    save_messages,
     binary,
     wait,
     open_timeout,
@@ -78,6 +80,8 @@ constexpr OptionSpec kOptions[] = {
     {"--wallet-key", Opt::wallet_key, true, Scope::wallet},
     {"--pay-to", Opt::pay_to, true, Scope::payee},
     {"--send", Opt::send, true, Scope::session},
+    {"--send-file", Opt::send_file, true, Scope::session},
+    {"--save-messages", Opt::save_messages, true, Scope::session},
     {"--binary", Opt::binary, false, Scope::session},
     {"--wait-ms", Opt::wait, true, Scope::session},
     {"--open-timeout-ms", Opt::open_timeout, true, Scope::session},
@@ -276,11 +280,20 @@ struct Parser {
                 args->verbose = true;
                 return Error::ok;
             case Opt::send:
+            case Opt::send_file:
                 if (args->send_count == kMaxSends) {
-                    return fail(msg, cap, "--send: more than %lu messages",
+                    return fail(msg, cap, "%s: more than %lu messages", o.name,
                                 static_cast<unsigned long>(kMaxSends));
                 }
+                if (o.id == Opt::send_file && *value == '\0') {
+                    return fail(msg, cap, "--send-file: empty file name");
+                }
+                args->send_is_file[args->send_count] = o.id == Opt::send_file;
                 args->sends[args->send_count++] = value;
+                return Error::ok;
+            case Opt::save_messages:
+                if (*value == '\0') return fail(msg, cap, "--save-messages: empty directory name");
+                args->save_dir = value;
                 return Error::ok;
             case Opt::binary:
                 args->binary = true;

@@ -56,7 +56,9 @@ struct Args {
     bool verbose = false;  // --verbose: the library's log lines on stderr
     // session (connect)
     const char* sends[kMaxSends] = {};
-    size_t send_count = 0;  // 0: messages come from stdin
+    bool send_is_file[kMaxSends] = {};  ///< sends[i] names a file (--send-file), sent binary
+    size_t send_count = 0;              // 0: messages come from stdin
+    const char* save_dir = nullptr;     ///< --save-messages DIR: each message to DIR/<n>.bin
     bool binary = false;
     uint32_t wait_ms = 2000;
     uint32_t open_timeout_ms = 12000;

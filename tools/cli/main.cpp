@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 // consensus-ws: the command-line client (docs/CLI.md). Parses, validates (exit 2
 // before any network traffic), then runs token / connect / demo.
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -62,6 +64,11 @@ constexpr const char* kUsage =
     "\n"
     "session options (connect):\n"
     "  --send TEXT               send TEXT after open (repeatable); otherwise stdin lines\n"
+    "  --send-file FILE          send FILE as one binary message, streamed piece by piece\n"
+    "                            (repeatable, in order with --send)\n"
+    "  --save-messages DIR       write each received message to DIR/<n>.bin (n from 1 in\n"
+    "                            arrival order, the server's session_start included), as\n"
+    "                            its parts arrive; messages up to 1 GiB are accepted\n"
     "  --binary                  send binary frames\n"
     "  --wait-ms N               keep the session N ms after the last message (2000)\n"
     "  --open-timeout-ms N       bound on DNS, TCP, TLS and upgrade (12000)\n"
@@ -96,6 +103,29 @@ bool wants_json(int argc, char** argv) {
 // An explicit --ca must be readable: found now, not after a payment.
 bool ca_unreadable(const Args& a) {
     return a.ca_file != kDefaultCaFile && access(a.ca_file, R_OK) != 0;
+}
+
+// --send-file and --save-messages are checked before anything is bought:
+// a regular readable file, a writable directory. Writes the reason to msg.
+bool files_unusable(const Args& a, char* msg, size_t cap) {
+    struct stat st;
+    for (size_t i = 0; i < a.send_count; ++i) {
+        if (!a.send_is_file[i]) continue;
+        if (stat(a.sends[i], &st) != 0 || !S_ISREG(st.st_mode) || access(a.sends[i], R_OK) != 0) {
+            snprintf(msg, cap, "--send-file: cannot read '%s': %s", a.sends[i],
+                     errno != 0 ? strerror(errno) : "not a regular file");
+            return true;
+        }
+    }
+    if (a.save_dir == nullptr) return false;
+    errno = 0;
+    if (stat(a.save_dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+        access(a.save_dir, W_OK | X_OK) != 0) {
+        snprintf(msg, cap, "--save-messages: '%s' is not a writable directory%s%s", a.save_dir,
+                 errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
+        return true;
+    }
+    return false;
 }
 
 }  // namespace
@@ -134,6 +164,11 @@ int main(int argc, char** argv) {
     if (ca_unreadable(args)) {
         snprintf(msg, sizeof msg, "--ca: cannot read '%s'", args.ca_file);
         print_error(out, kNoSession, Error::invalid_config, msg, strlen(msg), 0);
+        return kExitUsage;
+    }
+    errno = 0;
+    if (files_unusable(args, msg, sizeof msg)) {
+        print_error(out, kNoSession, Error::invalid_params, msg, strlen(msg), 0);
         return kExitUsage;
     }
     install_signal_handlers();

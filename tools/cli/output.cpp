@@ -348,6 +348,16 @@ void print_event(const Output& o, const Event& ev) {
                 end_human(o);
             }
             return;
+        case EventType::message_part:
+            // The parts go to --save-messages files only; human mode notes the
+            // message once, at its end (no JSON line: the contract has none).
+            if (!o.json && ev.last) {
+                fprintf(begin_human(o, s), "streamed %s message of %llu bytes received",
+                        ev.binary ? "binary" : "text",
+                        static_cast<unsigned long long>(ev.offset + ev.size));
+                end_human(o);
+            }
+            return;
         case EventType::writable:
             return;
     }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +39,12 @@ constexpr uint64_t kStopGraceMs = 500;
 constexpr int32_t kReapPollMs = 5;
 // Room for the WebSocket frame header and slack in the send buffer.
 constexpr size_t kFrameOverhead = 64;
+// --send-file: the send buffer, so a streamed file goes out in pieces of up
+// to half of it per loop pass.
+constexpr uint32_t kStreamTxBytes = 64 * 1024;
+// --save-messages: the largest message accepted (streamed in parts of
+// Config::max_message_bytes to the file).
+constexpr uint64_t kMaxSavedMessage = uint64_t{1} << 30;
 
 struct Runtime;
 
@@ -49,7 +56,9 @@ struct SessionRun {
     bool close_asked = false;
     bool waiting = false;  // all messages sent: counting down --wait-ms
     uint64_t wait_deadline = 0;
-    size_t sent = 0;  // messages sent on this session (never resent)
+    size_t sent = 0;          // messages sent on this session (never resent)
+    FILE* send_fp = nullptr;  // --send-file: the file being streamed now
+    FILE* save_fp = nullptr;  // --save-messages: the streamed message being written now
     SessionSummary summary;
     RepeatFilter repeats;  // session_start / session_expired are printed once
 };
@@ -89,6 +98,7 @@ struct Runtime {
     bool token_done = false;
     int token_status = kExitOk;
     uint64_t stop_at = 0;  // when a stop signal was first seen (0: none)
+    uint64_t saved = 0;    // --save-messages: messages received so far (the file names)
 
     uint64_t now() const { return port_ops.ops->now_ms(port_ops.ctx); }
 };
@@ -133,17 +143,33 @@ void on_payer_done(void* user, PaymentTicket ticket, bool paid, const char* head
 
 // ---- setup / teardown -------------------------------------------------------
 
+bool any_file(const Args& a) {
+    for (size_t i = 0; i < a.send_count; ++i) {
+        if (a.send_is_file[i]) return true;
+    }
+    return false;
+}
+
 size_t longest_message(const Args& a) {
     if (a.send_count == 0) return kMaxStdinLine;
     size_t n = 0;
     for (size_t i = 0; i < a.send_count; ++i) {
+        if (a.send_is_file[i]) continue;  // streamed: any size
         size_t l = strlen(a.sends[i]);
         if (l > n) n = l;
     }
     return n;
 }
 
+void close_files(SessionRun& run) {
+    if (run.send_fp != nullptr) fclose(run.send_fp);
+    if (run.save_fp != nullptr) fclose(run.save_fp);
+    run.send_fp = nullptr;
+    run.save_fp = nullptr;
+}
+
 void teardown(Runtime* rt) {
+    for (size_t i = 0; rt->runs != nullptr && i < rt->run_count; ++i) close_files(rt->runs[i]);
     if (rt->jobs != nullptr) rt->payers.kill_all();
     if (rt->client_ready) rt->client.deinit();
     delete rt->wallet;  // wipes the key
@@ -176,6 +202,7 @@ int setup(Runtime* rt, const Args& a, const Output& out, uint32_t sessions) {
     cfg.max_requests = 1;
     size_t tx = longest_message(a) + kFrameOverhead;
     if (tx > cfg.tx_buffer_bytes) cfg.tx_buffer_bytes = static_cast<uint32_t>(tx);
+    if (any_file(a) && cfg.tx_buffer_bytes < kStreamTxBytes) cfg.tx_buffer_bytes = kStreamTxBytes;
 
     ClientOptions opt;
     opt.server_url = a.server_url;
@@ -287,9 +314,76 @@ void on_token(void* user, const TokenResult& result) {
 
 // ---- sessions ---------------------------------------------------------------
 
+// --save-messages: DIR/<n>.bin, n counting every message received (all
+// sessions) from 1. A whole message is written at once; a streamed one part
+// by part (opened with its first part, closed with its last). A failure is
+// reported once per message, and the rest of that message is skipped.
+void save_failed(Runtime* rt, SessionRun* run, const char* path) {
+    char line[512];
+    snprintf(line, sizeof line, "cannot write '%s': %s", path, strerror(errno));
+    print_error(rt->out, run->index, Error::no_resources, line, strlen(line), 0);
+}
+
+FILE* open_saved(Runtime* rt, SessionRun* run, char* path, size_t cap) {
+    snprintf(path, cap, "%s/%llu.bin", rt->args->save_dir,
+             static_cast<unsigned long long>(++rt->saved));
+    FILE* f = fopen(path, "wb");
+    if (f == nullptr) save_failed(rt, run, path);
+    return f;
+}
+
+void save_message(Runtime* rt, SessionRun* run, const Event& ev) {
+    char path[4096];
+    if (ev.type == EventType::message) {
+        FILE* f = open_saved(rt, run, path, sizeof path);
+        if (f == nullptr) return;
+        if (fwrite(ev.data, 1, ev.size, f) != ev.size) save_failed(rt, run, path);
+        if (fclose(f) != 0) save_failed(rt, run, path);
+        return;
+    }
+    if (ev.offset == 0) {
+        if (run->save_fp != nullptr) fclose(run->save_fp);  // a message cut by a lost link
+        run->save_fp = open_saved(rt, run, path, sizeof path);
+    }
+    if (run->save_fp == nullptr) return;
+    bool ok = fwrite(ev.data, 1, ev.size, run->save_fp) == ev.size;
+    if (ev.last) ok = fclose(run->save_fp) == 0 && ok;
+    if (!ok) {
+        snprintf(path, sizeof path, "%s/%llu.bin", rt->args->save_dir,
+                 static_cast<unsigned long long>(rt->saved));
+        save_failed(rt, run, path);
+        if (!ev.last) fclose(run->save_fp);
+    }
+    if (ev.last || !ok) run->save_fp = nullptr;
+}
+
+// --send-file: the stream's source; reads the file piece by piece into the
+// send buffer. The file is closed at its end (or on a read error: -1 aborts
+// the message).
+long file_source(void* user, uint8_t* out, size_t cap, bool* last) {
+    SessionRun* run = static_cast<SessionRun*>(user);
+    if (run->send_fp == nullptr) return -1;
+    const size_t n = fread(out, 1, cap, run->send_fp);
+    if (n == cap) return static_cast<long>(n);
+    const bool failed = ferror(run->send_fp) != 0;
+    fclose(run->send_fp);
+    run->send_fp = nullptr;
+    if (failed) return -1;
+    *last = true;
+    return static_cast<long>(n);
+}
+
 void on_session_event(void* user, Session& /*session*/, const Event& ev) {
     SessionRun* run = static_cast<SessionRun*>(user);
     Runtime* rt = run->rt;
+    if (rt->args->save_dir != nullptr &&
+        (ev.type == EventType::message || ev.type == EventType::message_part)) {
+        save_message(rt, run, ev);
+    }
+    // A streamed message still arriving keeps the session past --wait-ms.
+    if (ev.type == EventType::message_part && run->waiting) {
+        run->wait_deadline = rt->now() + rt->args->wait_ms;
+    }
     Event copy = ev;
     copy.session_index = static_cast<uint16_t>(run->index);  // our index, not the slot's
     if (should_print(&run->repeats, copy)) print_event(rt->out, copy);
@@ -320,7 +414,7 @@ bool message_at(const Runtime& rt, size_t index, const char** data, size_t* size
 
 bool all_messages_sent(const Runtime& rt, const SessionRun& run) {
     const Args& a = *rt.args;
-    if (a.send_count > 0) return run.sent >= a.send_count;
+    if (a.send_count > 0) return run.sent >= a.send_count && run.send_fp == nullptr;
     const StdinLines& in = *rt.in;
     return in.eof && in.len == 0 && !in.have_cur && run.sent >= in.taken;
 }
@@ -331,10 +425,44 @@ void close_session(SessionRun& run) {
     (void)run.handle.close(1000, nullptr);
 }
 
+// Starts streaming the file of --send-file: ok, or the error that kept it
+// from starting (busy / would_block / not_open: retried later).
+Error start_file(Runtime* rt, SessionRun& run, const char* path) {
+    if (run.send_fp != nullptr) return Error::busy;  // the last file still streams
+    run.send_fp = fopen(path, "rb");
+    if (run.send_fp == nullptr) {
+        char line[512];
+        snprintf(line, sizeof line, "--send-file: cannot read '%s': %s", path, strerror(errno));
+        print_error(rt->out, run.index, Error::invalid_params, line, strlen(line), 0);
+        return Error::invalid_params;
+    }
+    const Error e = run.handle.send_stream(true, file_source, &run);
+    if (e != Error::ok) {
+        fclose(run.send_fp);
+        run.send_fp = nullptr;
+    }
+    return e;
+}
+
 void send_pending(Runtime* rt, SessionRun& run) {
     const char* data = nullptr;
     size_t size = 0;
+    // A stream dropped by a close or a lost connection: its file is done with.
+    if (run.send_fp != nullptr && run.handle.state() != SessionState::open) {
+        fclose(run.send_fp);
+        run.send_fp = nullptr;
+    }
     while (run.handle.state() == SessionState::open && message_at(*rt, run.sent, &data, &size)) {
+        if (rt->args->send_count > 0 && rt->args->send_is_file[run.sent]) {
+            const Error e = start_file(rt, run, data);
+            if (e == Error::busy || e == Error::would_block || e == Error::not_open) return;
+            if (e != Error::ok && e != Error::invalid_params) {
+                const char* why = "file not sent";
+                print_error(rt->out, run.index, e, why, strlen(why), 0);
+            }
+            ++run.sent;
+            continue;
+        }
         Error e = rt->args->binary
                       ? run.handle.send_binary(reinterpret_cast<const uint8_t*>(data), size)
                       : run.handle.send_text(data, size);
@@ -342,7 +470,9 @@ void send_pending(Runtime* rt, SessionRun& run) {
             ++run.sent;
             continue;
         }
-        if (e == Error::would_block || e == Error::not_open) return;  // retried later
+        if (e == Error::would_block || e == Error::not_open || e == Error::busy) {
+            return;  // retried later (busy: a file is still streaming)
+        }
         // Too large (or otherwise unsendable): reported and skipped, never cut.
         const char* why = "message not sent";
         print_error(rt->out, run.index, e, why, strlen(why), 0);
@@ -512,6 +642,7 @@ int run_connect(const Args& args, const Output& out) {
         so.listener = on_session_event;
         so.user = &run;
         so.renew = args.renew;
+        if (args.save_dir != nullptr) so.max_streamed_message_bytes = kMaxSavedMessage;
         Error e = rt.client.open_session(args.params, so, &run.handle);
         if (e != Error::ok) {
             const char* why = "the session was not started";

@@ -178,7 +178,7 @@ const char* usage_text() {
            "  --log FILE          one JSON line per request, upgrade, message and close\n"
            "  --log-times         each --log line ends with \"t_ms\": ms since start (monotonic)\n"
            "                      (it holds live tokens: the file is made mode 0600)\n"
-           "  --max-message-bytes N  largest accepted WebSocket message   default 16777216\n"
+           "  --max-message-bytes N  largest accepted WebSocket message   default 67108864\n"
            "\n"
            "For tests (count-based, applied to the FIRST session only):\n"
            "  --drop-after N      drop its TCP connection (no close frame) after N echoes\n"

@@ -39,7 +39,7 @@ struct Options {
     double time_scale = 1;
     std::string log_file;
     bool log_times = false;  // --log-times: "t_ms" on every log line
-    size_t max_message_bytes = 16 * 1024 * 1024;
+    size_t max_message_bytes = 64 * 1024 * 1024;
     TestControl control;
     ServiceModes modes;
     bool help = false;

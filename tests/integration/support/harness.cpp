@@ -77,6 +77,9 @@ std::string describe(const RecordedEvent& ev) {
             return "writable";
         case EventType::ended:
             return std::string("ended(") + consensus::error_name(ev.error) + ")";
+        case EventType::message_part:
+            return std::string("message_part(") + (ev.binary ? "binary," : "text,") +
+                   std::to_string(ev.text.size()) + ")";
     }
     return "?";
 }

@@ -179,6 +179,21 @@ TEST(cli_args, SendValueMayLookLikeAnything) {
     STRCMP_EQUAL("", p.args.sends[0]);
 }
 
+TEST(cli_args, SendFilesKeepTheirPlaceAmongSends) {
+    Parsed p;
+    CHECK(parse(&p, nullptr,
+                {"connect", "--send", "a", "--send-file", "f.bin", "--send", "z", "--save-messages",
+                 "out"}) == Error::ok);
+    LONGS_EQUAL(3, p.args.send_count);
+    STRCMP_EQUAL("f.bin", p.args.sends[1]);
+    CHECK(!p.args.send_is_file[0] && p.args.send_is_file[1] && !p.args.send_is_file[2]);
+    STRCMP_EQUAL("out", p.args.save_dir);
+    expect_invalid({"connect", "--send-file", ""}, "--send-file: empty file name");
+    expect_invalid({"connect", "--save-messages", ""}, "--save-messages: empty directory name");
+    expect_invalid({"token", "--send-file", "f"}, "--send-file is only valid with 'connect'");
+    expect_invalid({"token", "--save-messages", "d"}, "only valid with 'connect'");
+}
+
 TEST(cli_args, HelpAndVersionWin) {
     Parsed p;
     CHECK(parse(&p, nullptr, {"--help"}) == Error::ok);

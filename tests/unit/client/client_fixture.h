@@ -33,7 +33,9 @@ struct Recorded {
     uint32_t in_ms;
     bool binary;
     bool paid;
-    std::string text;  // message data, close reason, token, error detail or TLS version (open)
+    std::string text;     // message data, close reason, token, error detail or TLS version (open)
+    uint64_t offset = 0;  // message_part
+    bool last = false;    // message_part
 };
 
 inline std::string response(int status, const std::string& reason, const std::string& body,
@@ -176,8 +178,11 @@ struct Harness {
         Harness* h = static_cast<Harness*>(user);
         Recorded r{ev.type,    ev.error, ev.phase,  ev.http_status,  ev.code,      ev.initiator,
                    ev.attempt, ev.in_ms, ev.binary, ev.payment_paid, std::string()};
-        if (ev.type == consensus::EventType::message) {
+        if (ev.type == consensus::EventType::message ||
+            ev.type == consensus::EventType::message_part) {
             r.text.assign(reinterpret_cast<const char*>(ev.data), ev.size);
+            r.offset = ev.offset;
+            r.last = ev.last;
         } else if (ev.type == consensus::EventType::token) {
             r.text.assign(ev.token.data, ev.token.size);
         } else if (ev.type == consensus::EventType::open) {

@@ -18,7 +18,9 @@ TEST(error, NamesAreStableAndUnique) {
     STRCMP_EQUAL("paid_attempts_exhausted", error_name(Error::paid_attempts_exhausted));
     STRCMP_EQUAL("price_too_high", error_name(Error::price_too_high));
     STRCMP_EQUAL("proxy_failed", error_name(Error::proxy_failed));
-    constexpr int kLast = static_cast<int>(Error::proxy_failed);
+    STRCMP_EQUAL("busy", error_name(Error::busy));
+    STRCMP_EQUAL("stream_aborted", error_name(Error::stream_aborted));
+    constexpr int kLast = static_cast<int>(Error::stream_aborted);
     for (int a = 0; a <= kLast; ++a) {
         const char* na = error_name(static_cast<Error>(a));
         STRCMP_NOCASE_CONTAINS("", na);

@@ -123,6 +123,72 @@ TEST(alloc, ReceiveAndWriteAllocateNothing) {
     fr.deinit();
 }
 
+// A handler that counts parts and allocates nothing.
+struct PartCounter final : consensus::ws::FrameHandler {
+    size_t parts = 0;
+    uint64_t bytes = 0;
+    void on_message(bool, const uint8_t*, size_t n) override { bytes += n; }
+    void on_message_part(bool, const uint8_t*, size_t n, uint64_t, bool) override {
+        ++parts;
+        bytes += n;
+    }
+    void on_pong(const uint8_t*, size_t) override {}
+    void on_close(uint16_t, const char*, size_t) override {}
+    virtual ~PartCounter() = default;
+};
+
+// Streaming both ways: a 1 MiB message received in parts of a 1 KiB buffer
+// (fragments, a ping between them), and one sent in fragments through the
+// send buffer's lent room, with malloc counted.
+TEST(alloc, StreamingAllocatesNothing) {
+    if (!alloc_count::available()) return;
+    std::vector<uint8_t> msg(1024);
+    std::vector<uint8_t> txmem(8192);
+    TxBuffer tx{txmem.data(), txmem.size(), 0, 0};
+    Rng rng;
+    FramerEnv env{&rng};
+    Framer fr;
+    CHECK(fr.init(msg.data(), msg.size(), &env.pool, &env.keys) == Error::ok);
+    fr.set_stream_limit(uint64_t{1} << 30);
+    CHECK(fr.reset() == Error::ok);
+    Bytes stream;
+    const Bytes piece(64 * 1024, 'q');
+    for (int i = 0; i < 16; ++i) {
+        append(stream, server_frame(i == 15, i == 0 ? 0x2 : 0x0, piece));
+        if (i == 7) append(stream, server_frame(true, 0x9, bytes_of("mid")));
+    }
+    ScriptIo io;
+    io.data = stream;
+    io.chunk = 1500;
+    PartCounter h;
+    size_t fragments = 0;
+
+    alloc_count::start();
+    RS st = RS::would_block;
+    while (io.pos < io.data.size() && st == RS::would_block) {
+        st = fr.receive(ScriptIo::recv, &io, tx, h);
+        tx.clear();
+    }
+    for (int i = 0; i < 100; ++i) {
+        uint8_t* out = nullptr;
+        size_t cap = 0;
+        if (fr.begin_fragment(tx, 1, &out, &cap) != Error::ok) break;
+        memset(out, 'z', cap);
+        fr.end_fragment(tx, i == 0, true, i == 99, cap);
+        ++fragments;
+        tx.clear();
+    }
+    alloc_count::stop();
+
+    CHECK(st == RS::would_block);
+    CHECK_EQUAL(uint64_t{16} * 64 * 1024, h.bytes);
+    CHECK_EQUAL(1024u, h.parts);
+    CHECK_EQUAL(100u, fragments);
+    CHECK_EQUAL(0u, alloc_count::allocations());
+    CHECK_EQUAL(0u, alloc_count::frees());
+    fr.deinit();
+}
+
 TEST(alloc, CounterSeesAllocations) {
     // Guards the proof above: the window really counts wslay's mallocs.
     if (!alloc_count::available()) return;

@@ -505,6 +505,31 @@ else
 fi
 stop_dev
 
+# ---- streaming (issue 15): --send-file out, --save-messages back ---------------
+start_dev --free
+head -c $((3 * 1024 * 1024 + 17)) /dev/urandom >"$TMP/big.bin"
+mkdir -p "$TMP/saved"
+t=stream.file_echo_byte_exact
+# session_start is 1.bin, "a" 2.bin, the file's echo 3.bin (streamed in
+# parts), "z" 4.bin: in order with --send.
+run $t 0 connect --server "$URL" --megabytes 100 --send a --send-file "$TMP/big.bin" --send z \
+    --save-messages "$TMP/saved" --wait-ms 500 &&
+    has $t err 'streamed binary message of 3145745 bytes received' &&
+    if cmp -s "$TMP/big.bin" "$TMP/saved/3.bin" && [ "$(cat "$TMP/saved/2.bin")" = a ] &&
+        [ "$(cat "$TMP/saved/4.bin")" = z ] && grep -q session_start "$TMP/saved/1.bin"; then
+        ok $t
+    else
+        bad $t "saved messages differ: $(ls -l "$TMP/saved")"
+    fi
+t=stream.send_file_missing
+run $t 2 connect --server "$URL" --send-file "$TMP/no-such.bin" --json &&
+    has $t out '"code":"invalid_params"' && has $t out "--send-file: cannot read '$TMP/no-such.bin'" &&
+    ok $t
+t=stream.save_dir_not_a_directory
+run $t 2 connect --server "$URL" --send x --save-messages "$TMP/big.bin" &&
+    has $t err "--save-messages: '$TMP/big.bin' is not a writable directory" && ok $t
+stop_dev
+
 t=demo
 run $t 0 demo && has $t out 'hello' && has $t err 'demo: done' && ok $t
 t=demo.json
