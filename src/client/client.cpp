@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
-// Client: memory layout, the public API and the poll loop.
+// Client: init and deinit, the public API and the poll loop. The block's
+// layout is client/layout.cpp; what the slots share, client_core.cpp; the
+// Session handle, session_handle.cpp.
 #include <string.h>
 
 #include <new>
 
 #include "client/client_core.h"
+#include "client/layout.h"
 #include "client/post_queue.h"
 #include "client/request_slot.h"
 #include "client/session_slot.h"
-#include "core/checked_size.h"
 #include "core/strview.h"
 #include "core/wipe.h"
 #include "ws/framer.h"
@@ -17,336 +19,28 @@ namespace consensus {
 
 namespace {
 
-constexpr size_t kAlign = 16;
-
-constexpr size_t align_up(size_t n) {
-    return (n + kAlign - 1) & ~(kAlign - 1);
-}
-
-// The layout's sizes, checked (a Config whose layout does not fit size_t
-// gives a CheckedSize that does not fit: the last rule of kConfigRules).
-CheckedSize aligned(size_t n) {
-    return CheckedSize(n).align_up(kAlign);
-}
-
-size_t work_bytes(const Config& c) {
-    return c.work_buffer_bytes > c.max_message_bytes ? c.work_buffer_bytes : c.max_message_bytes;
-}
-
-// Shared lanes: sessions take an HTTP lane from a pool (client/http_lane.h).
-bool shared_lanes(const Config& c) {
-    return c.max_handshakes > 0;
-}
-
-size_t session_tx_bytes(const Config& c) {
-    return c.session_tx_bytes != 0 ? c.session_tx_bytes : c.tx_buffer_bytes;
-}
-
-CheckedSize listener_size(const Config& c) {
-    return CheckedSize(sizeof(ListenerEntry))
-        .times(kEventTypeCount)
-        .times(c.listeners_per_event)
-        .align_up(kAlign);
-}
-
-// A session with its own lane: [slot][lane][tx][rx][work = message][listeners]
-// (the lane's buffers are the session's: HTTP phases and frames never
-// overlap). With shared lanes: [slot][tx][message][listeners].
-CheckedSize session_size(const Config& c) {
-    if (shared_lanes(c)) {
-        return aligned(sizeof(SessionSlot))
-            .add(aligned(session_tx_bytes(c)))
-            .add(aligned(c.max_message_bytes))
-            .add(listener_size(c));
-    }
-    return aligned(sizeof(SessionSlot))
-        .add(aligned(sizeof(HttpLane)))
-        .add(aligned(c.tx_buffer_bytes))
-        .add(aligned(c.rx_buffer_bytes))
-        .add(aligned(work_bytes(c)))
-        .add(listener_size(c));
-}
-
-// Shared lanes: [queue ring][scratch][lane][tx][rx][work] x max_handshakes.
-CheckedSize lanes_size(const Config& c) {
-    if (!shared_lanes(c)) return CheckedSize(0);
-    CheckedSize lane = aligned(sizeof(HttpLane))
-                           .add(aligned(c.tx_buffer_bytes))
-                           .add(aligned(c.rx_buffer_bytes))
-                           .add(aligned(c.work_buffer_bytes));
-    return CheckedSize(sizeof(uint16_t))
-        .times(c.max_sessions)
-        .align_up(kAlign)
-        .add(aligned(c.rx_buffer_bytes))
-        .add(lane.times(c.max_handshakes));
-}
-
-// Config::frame_parsers, 0 meaning one per session.
-size_t frame_parsers(const Config& c) {
-    return c.frame_parsers != 0 ? c.frame_parsers : c.max_sessions;
-}
-
-CheckedSize parser_size(const Config& c) {
-    return CheckedSize(sizeof(ws::FrameContext)).times(frame_parsers(c)).align_up(kAlign);
-}
-
 void fill_random(void* rng, uint8_t* out, size_t len) {
     static_cast<Rng*>(rng)->fill(out, len);
 }
 
-CheckedSize tls_cache_size(const Config& c) {
-    return CheckedSize(sizeof(TlsCacheEntry)).times(c.tls_session_cache).align_up(kAlign);
-}
-
-CheckedSize request_size(const Config& c) {
-    return aligned(sizeof(RequestSlot))
-        .add(aligned(c.tx_buffer_bytes))
-        .add(aligned(c.rx_buffer_bytes))
-        .add(aligned(c.work_buffer_bytes));
-}
-
-// Bump allocation inside the caller's block; sizes were checked up front.
-struct Carver {
-    uint8_t* p;
-    uint8_t* take(size_t n) {
-        uint8_t* r = p;
-        p += align_up(n);
-        return r;
-    }
-};
-
-// One rule of Config: a predicate and the text init() reports when it fails.
-struct ConfigRule {
-    bool (*holds)(const Config& c);
-    const char* why;
-};
-
-// A ticket names its slot in 15 bits (client_core.h).
-static_assert(kMaxSlots < kTicketRequestBit, "a slot index must fit a ticket");
-
-// Checked in order; init() reports the first rule broken. Sums are taken in
-// 64 bits so that a huge max_payment_header cannot wrap past a rule. Each
-// knob's minimum comes before its maximum (config.h documents both); the
-// reasons spell out the constants of config.h.
-constexpr ConfigRule kConfigRules[] = {
-    {[](const Config& c) { return c.max_sessions + c.max_requests > 0; },
-     "max_sessions + max_requests must be >= 1"},
-    {[](const Config& c) { return c.max_sessions <= kMaxSlots; }, "max_sessions must be <= 32767"},
-    {[](const Config& c) { return c.max_requests <= kMaxSlots; }, "max_requests must be <= 32767"},
-    // The token request carries the payment header and must fit the send buffer.
-    {[](const Config& c) { return c.tx_buffer_bytes >= uint64_t{c.max_payment_header} + 1024; },
-     "tx_buffer_bytes must be >= max_payment_header + 1024"},
-    {[](const Config& c) { return c.tx_buffer_bytes <= kMaxBufferBytes; },
-     "tx_buffer_bytes must be <= 16 MiB (16777216)"},
-    {[](const Config& c) { return c.rx_buffer_bytes >= 256; }, "rx_buffer_bytes must be >= 256"},
-    {[](const Config& c) { return c.rx_buffer_bytes <= kMaxBufferBytes; },
-     "rx_buffer_bytes must be <= 16 MiB (16777216)"},
-    {[](const Config& c) { return c.work_buffer_bytes >= 2048; },
-     "work_buffer_bytes must be >= 2048"},
-    // The work area's second half holds the decoded x402 challenge, its first
-    // half the hook's header.
-    {[](const Config& c) { return c.work_buffer_bytes >= 2 * uint64_t{c.max_payment_header}; },
-     "work_buffer_bytes must be >= 2 x max_payment_header"},
-    {[](const Config& c) { return c.work_buffer_bytes <= kMaxBufferBytes; },
-     "work_buffer_bytes must be <= 16 MiB (16777216)"},
-    {[](const Config& c) { return c.max_message_bytes >= 125; },
-     "max_message_bytes must be >= 125"},
-    {[](const Config& c) { return c.max_message_bytes <= kMaxBufferBytes; },
-     "max_message_bytes must be <= 16 MiB (16777216)"},
-    {[](const Config& c) { return c.listeners_per_event >= 1; },
-     "listeners_per_event must be >= 1"},
-    {[](const Config& c) { return c.listeners_per_event <= kMaxListenersPerEvent; },
-     "listeners_per_event must be <= 16"},
-    {[](const Config& c) { return c.max_header_line >= 256; }, "max_header_line must be >= 256"},
-    {[](const Config& c) { return c.max_header_line <= kMaxHttpLimitBytes; },
-     "max_header_line must be <= 8 MiB (8388608)"},
-    {[](const Config& c) { return c.max_headers >= 8; }, "max_headers must be >= 8"},
-    {[](const Config& c) { return c.max_headers <= kMaxHeaderCount; },
-     "max_headers must be <= 1024"},
-    {[](const Config& c) { return c.max_body_bytes <= kMaxHttpLimitBytes; },
-     "max_body_bytes must be <= 8 MiB (8388608)"},
-    {[](const Config& c) { return c.max_payment_header >= 64; },
-     "max_payment_header must be >= 64"},
-    {[](const Config& c) { return c.max_payment_header <= kMaxPaymentHeader; },
-     "max_payment_header must be <= 64 KiB (65536)"},
-    {[](const Config& c) { return c.max_handshakes <= c.max_sessions; },
-     "max_handshakes must be <= max_sessions"},
-    {[](const Config& c) { return c.session_tx_bytes == 0 || c.max_handshakes > 0; },
-     "session_tx_bytes needs max_handshakes > 0 (with a lane of its own a session sends "
-     "through tx_buffer_bytes)"},
-    {[](const Config& c) { return c.session_tx_bytes == 0 || c.session_tx_bytes >= 256; },
-     "session_tx_bytes must be 0 or >= 256"},
-    {[](const Config& c) { return c.session_tx_bytes <= kMaxBufferBytes; },
-     "session_tx_bytes must be <= 16 MiB (16777216)"},
-    {[](const Config& c) { return c.tls_session_cache <= kMaxTlsSessionCache; },
-     "tls_session_cache must be <= 16"},
-    // The ring indexes cells with a mask; a one-cell ring cannot tell full from empty.
-    {[](const Config& c) {
-         return c.post_slots == 0 ||
-                (c.post_slots >= 2 && (c.post_slots & (c.post_slots - 1)) == 0);
-     },
-     "post_slots must be 0 or a power of two >= 2"},
-    {[](const Config& c) { return c.post_slots <= kMaxPostSlots; }, "post_slots must be <= 4096"},
-    {[](const Config& c) { return c.post_slots == 0 || c.post_slot_bytes >= 1; },
-     "post_slot_bytes must be >= 1"},
-    {[](const Config& c) { return c.post_slots == 0 || c.post_slot_bytes <= kMaxPostSlotBytes; },
-     "post_slot_bytes must be <= 64 KiB (65536)"},
-    {[](const Config& c) { return c.frame_parsers <= c.max_sessions; },
-     "frame_parsers must be 0 or <= max_sessions"},
-    // Every knob within bounds, the slots times their size may still exceed
-    // the address space of a 32-bit target (32767 sessions of 48 MiB).
-    {[](const Config& c) { return Client::required_bytes(c) != SIZE_MAX; },
-     "the memory layout does not fit size_t (Client::required_bytes is SIZE_MAX): fewer slots "
-     "or smaller buffers"},
-};
-
-// The first Config rule broken, or nullptr.
-const char* config_fault(const Config& c) {
-    for (const ConfigRule& rule : kConfigRules) {
-        if (!rule.holds(c)) return rule.why;
-    }
-    return nullptr;
-}
-
 }  // namespace
 
-// ---- helpers shared by the slots ---------------------------------------------
-
-TokenParams params_of(const TokenAuth& a) {
-    TokenParams p;
-    p.model = a.model;
-    p.minutes = a.minutes;
-    p.megabytes = a.megabytes;
-    p.node_region = a.node_region[0] != '\0' ? a.node_region : nullptr;
-    p.node_domain = a.node_domain[0] != '\0' ? a.node_domain : nullptr;
-    p.node_exclude = a.node_exclude[0] != '\0' ? a.node_exclude : nullptr;
-    return p;
-}
-
-// Validated values: at most kMaxNodeHeader bytes, so nothing is cut.
-static void copy_header_value(char (&out)[kMaxNodeHeader + 1], const char* value) {
-    copy_cut(out, sizeof out, value, value != nullptr ? strlen(value) : 0);
-}
-
-void store_params(const TokenParams& p, TokenAuth* a) {
-    a->model = p.model;
-    a->minutes = p.minutes;
-    a->megabytes = p.megabytes;
-    copy_header_value(a->node_region, p.node_region);
-    copy_header_value(a->node_domain, p.node_domain);
-    copy_header_value(a->node_exclude, p.node_exclude);
-}
-
-TlsShared* ClientCore::tls_config() {
-    if (!tls_ready) {
-        if (tls_shared_init(&tls, &rng, options.ca_pem, options.ca_pem_len, options.ca_file,
-                            options.tls_max_fragment_bytes) != Error::ok) {
-            return nullptr;
-        }
-        tls_ready = true;
-    }
-    return &tls;
-}
-
-const ProxyUrl* ClientCore::proxy_for(const Url& url) const {
-    const ProxyUrl& p = url.tls ? https_proxy : http_proxy;
-    if (p.host.size == 0 || no_proxy_matches(options.no_proxy, url.host)) return nullptr;
-    return &p;
-}
-
-Error ClientCore::open(Link& link, const Url& url, const char** why) {
-    char host[256];  // the port wants C strings; DNS names end at 253
-    char proxy_host[256];
-    const ProxyUrl* proxy = proxy_for(url);
-    if (url.host.size == 0 || url.host.size >= sizeof host ||
-        (proxy != nullptr && proxy->host.size >= sizeof proxy_host)) {
-        *why = "host name too long";
-        return Error::message_too_large;
-    }
-    copy_cut(host, sizeof host, url.host.data, url.host.size);
-    if (proxy != nullptr) copy_cut(proxy_host, proxy->host.data, proxy->host.size);
-    TlsShared* shared = nullptr;
-    if (url.tls) {
-        shared = tls_config();
-        if (shared == nullptr) {
-            *why = "trusted CA certificates could not be loaded";
-            return Error::invalid_config;
-        }
-    }
-    const Error e = link.open(port, shared, host, url.port, proxy, proxy_host, http_limits());
-    if (e == Error::message_too_large) *why = link.proxy_detail();
-    return e;
-}
-
-const char* ClientCore::connect_url_refusal(const Url& url) const {
-    if (server.tls && !url.tls) return "a token bought over TLS is only presented over TLS";
-    if (view_iequals(url.host, server.host)) return nullptr;
-    for (size_t i = 0; i < options.connect_host_count; ++i) {
-        const char* allowed = options.connect_hosts[i];
-        if (allowed != nullptr && view_iequals(url.host, allowed)) return nullptr;
-    }
-    return "not the token server's host, nor one in ClientOptions::connect_hosts";
-}
-
-Session ClientCore::make_handle(SessionSlot* slot) {
-    Session s;
-    s.slot_ = slot;
-    s.generation_ = slot->generation();
-    s.index_ = slot->index();
-    return s;
-}
-
-// A handle goes stale when its session's slot starts another session, and
-// all handles at once when deinit() is called (from a callback: at once too).
-SessionSlot* ClientCore::slot_of(const Session& s) {
-    SessionSlot* slot = static_cast<SessionSlot*>(s.slot_);
-    if (slot == nullptr || slot->generation() != s.generation_) return nullptr;
-    if (slot->core()->teardown_pending) return nullptr;
-    return slot;
-}
-
-namespace {
-
-// Slots are not contiguous (each is followed by its buffers): step by the
-// stride init computed (it accepted the layout: every sum fits).
-SessionSlot* session_at(ClientCore* core, size_t i) {
-    return reinterpret_cast<SessionSlot*>(reinterpret_cast<uint8_t*>(core->sessions) +
-                                          i * core->session_stride);
-}
-
-RequestSlot* request_at(ClientCore* core, size_t i) {
-    return reinterpret_cast<RequestSlot*>(reinterpret_cast<uint8_t*>(core->requests) +
-                                          i * core->request_stride);
-}
-
-}  // namespace
-
-void ClientCore::return_lane(HttpLane* lane) {
-    const SlotBuffers& b = lane->buffers;
-    wipe(b.tx, b.tx_size);  // a request may have carried a payment or a token
-    wipe(b.rx, b.rx_size);
-    wipe(b.work, b.work_size);
-    uint16_t next = 0;
-    if (lanes.give_back(lane, &next)) session_at(this, next)->lane_granted(lane);
-}
-
-// ---- Client -------------------------------------------------------------------
-
+// The core as the public header names it (an empty subclass: the layout is
+// ClientCore's).
 struct Client::Impl : ClientCore {};
-
-namespace {
+static_assert(sizeof(Client::Impl) == sizeof(ClientCore), "the layout sizes a ClientCore");
 
 // What deinit() releases. Runs with no library call on the stack (depth 0):
 // nothing touches the core or the block after it.
 void teardown(ClientCore* core) {
     for (size_t i = 0; core->sessions != nullptr && i < core->config.max_sessions; ++i) {
-        SessionSlot* s = session_at(core, i);
+        SessionSlot* s = core->session(i);
         s->unbind();
         s->~SessionSlot();
     }
     core->parsers.deinit();  // every framer gave its context back
     for (size_t i = 0; core->requests != nullptr && i < core->config.max_requests; ++i) {
-        RequestSlot* r = request_at(core, i);
+        RequestSlot* r = core->request(i);
         r->shutdown();
         r->~RequestSlot();
     }
@@ -360,21 +54,7 @@ void teardown(ClientCore* core) {
     wipe(block, block_size);  // tokens, payment headers, message bytes: nothing stays
 }
 
-// One library call that may run callbacks (poll, process, and every call
-// that can fire an event or a hook). The outermost one carries out a
-// deinit() that a callback asked for, as it returns.
-class CallScope {
-  public:
-    explicit CallScope(ClientCore* core) : core_(core) { ++core_->depth; }
-    ~CallScope() {
-        if (--core_->depth == 0 && core_->teardown_pending) teardown(core_);
-    }
-    CallScope(const CallScope&) = delete;
-    CallScope& operator=(const CallScope&) = delete;
-
-  private:
-    ClientCore* core_;
-};
+namespace {
 
 // The client while it runs: null before init, after deinit, and from the
 // moment a callback called deinit() (the teardown itself waits).
@@ -384,17 +64,9 @@ Client::Impl* running(Client::Impl* impl) {
 
 }  // namespace
 
-// SIZE_MAX when the layout does not fit size_t: no real layout is that big,
-// since every real one is a multiple of 16 (SIZE_MAX is odd).
+// SIZE_MAX when the layout does not fit size_t (client/layout.h).
 size_t Client::required_bytes(const Config& c) {
-    return aligned(sizeof(Impl))
-        .add(tls_cache_size(c))
-        .add(PostQueue::bytes(c))
-        .add(lanes_size(c))
-        .add(parser_size(c))
-        .add(session_size(c).times(c.max_sessions))
-        .add(request_size(c).times(c.max_requests))
-        .value();
+    return client_block_bytes(c);
 }
 
 namespace {
@@ -414,7 +86,8 @@ const char* port_fault(const cws_port& port) {
 
 const char* memory_fault(const Config& c, const void* memory, size_t size) {
     if (memory == nullptr) return "memory is null";
-    if (reinterpret_cast<uintptr_t>(memory) % kAlign != 0) return "memory is not 16-byte aligned";
+    if (reinterpret_cast<uintptr_t>(memory) % kLayoutAlign != 0)
+        return "memory is not 16-byte aligned";
     if (size < Client::required_bytes(c)) {
         return "memory_size is smaller than Client::required_bytes(config)";
     }
@@ -456,39 +129,6 @@ const char* arguments_fault(const Config& config, const ClientOptions& options,
     return fault;
 }
 
-Client::Impl* place_core(Carver* carve, const Config& config, const ClientOptions& options,
-                         const cws_port& port) {
-    Client::Impl* core = new (carve->take(sizeof(Client::Impl))) Client::Impl();
-    core->config = config;
-    core->options = options;
-    core->port = port;
-    core->tls_ready = false;
-    core->ticket_seq = 0;
-    strcpy(core->server_text, options.server_url);
-    core->options.server_url = core->server_text;
-    core->sessions = nullptr;
-    core->requests = nullptr;
-    core->posts = nullptr;
-    core->block = nullptr;
-    core->block_size = 0;
-    core->owner = nullptr;
-    core->depth = 0;
-    core->teardown_pending = false;
-    core->session_stride = session_size(config).value();
-    core->request_stride = request_size(config).value();
-    core->tls_cache.bind(reinterpret_cast<TlsCacheEntry*>(
-                             carve->take(sizeof(TlsCacheEntry) * config.tls_session_cache)),
-                         config.tls_session_cache);
-    core->tls.cache = &core->tls_cache;
-    if (config.post_slots > 0) {  // [queue][cells], after the TLS cache
-        core->posts = new (carve->take(sizeof(PostQueue))) PostQueue();
-        core->posts->bind(carve->take(PostQueue::cell_stride(config) * config.post_slots), config);
-    }
-    core->parser_entries = reinterpret_cast<ws::FrameContext*>(
-        carve->take(sizeof(ws::FrameContext) * frame_parsers(config)));
-    return core;
-}
-
 // Parses the copied server URL and seeds the RNG: the fault, or nullptr.
 const char* start_core(ClientCore* core) {
     Url& url = core->server;
@@ -509,67 +149,6 @@ const char* start_core(ClientCore* core) {
     return nullptr;
 }
 
-HttpLane* place_lane(Carver* carve, const Config& config, size_t work_size) {
-    HttpLane* lane = new (carve->take(sizeof(HttpLane))) HttpLane();
-    lane->buffers = SlotBuffers{carve->take(config.tx_buffer_bytes),
-                                config.tx_buffer_bytes,
-                                carve->take(config.rx_buffer_bytes),
-                                config.rx_buffer_bytes,
-                                carve->take(work_size),
-                                work_size};
-    return lane;
-}
-
-// Shared lanes (layout at lanes_size); the scratch goes to every session.
-SessionBuffers place_shared_lanes(ClientCore* core, Carver* carve) {
-    const Config& config = core->config;
-    core->lanes.bind(
-        reinterpret_cast<uint16_t*>(carve->take(sizeof(uint16_t) * config.max_sessions)),
-        config.max_sessions);
-    SessionBuffers shared{};
-    shared.scratch = carve->take(config.rx_buffer_bytes);
-    shared.scratch_size = config.rx_buffer_bytes;
-    for (uint16_t i = 0; i < config.max_handshakes; ++i) {
-        core->lanes.add(place_lane(carve, config, config.work_buffer_bytes));
-    }
-    return shared;
-}
-
-// Each slot is followed by its buffers (layout at session_size).
-void place_sessions(ClientCore* core, Carver* carve, SessionBuffers shared) {
-    const Config& config = core->config;
-    for (uint16_t i = 0; i < config.max_sessions; ++i) {
-        SessionSlot* slot = new (carve->take(sizeof(SessionSlot))) SessionSlot();
-        if (i == 0) core->sessions = slot;
-        SessionBuffers b = shared;
-        HttpLane* own = nullptr;
-        if (shared_lanes(config)) {
-            b.tx_size = session_tx_bytes(config);
-            b.tx = carve->take(b.tx_size);
-            b.message = carve->take(config.max_message_bytes);
-        } else {
-            own = place_lane(carve, config, work_bytes(config));
-            b = SessionBuffers{own->buffers.tx, own->buffers.tx_size, own->buffers.work,
-                               own->buffers.rx, own->buffers.rx_size};
-        }
-        ListenerEntry* listeners = reinterpret_cast<ListenerEntry*>(
-            carve->take(sizeof(ListenerEntry) * kEventTypeCount * config.listeners_per_event));
-        slot->bind(core, i, b, own, listeners);
-    }
-}
-
-void place_requests(ClientCore* core, Carver* carve) {
-    const Config& config = core->config;
-    for (uint16_t i = 0; i < config.max_requests; ++i) {
-        RequestSlot* slot = new (carve->take(sizeof(RequestSlot))) RequestSlot();
-        if (i == 0) core->requests = slot;
-        SlotBuffers b{carve->take(config.tx_buffer_bytes),   config.tx_buffer_bytes,
-                      carve->take(config.rx_buffer_bytes),   config.rx_buffer_bytes,
-                      carve->take(config.work_buffer_bytes), config.work_buffer_bytes};
-        slot->bind(core, i, b);
-    }
-}
-
 // The parsers' allocations (one wslay frame context each) happen here, at init.
 bool init_framers(ClientCore* core) {
     const size_t n = frame_parsers(core->config);
@@ -579,7 +158,7 @@ bool init_framers(ClientCore* core) {
         return false;
     }
     for (uint16_t i = 0; i < core->config.max_sessions; ++i) {
-        if (session_at(core, i)->init_framer() != Error::ok) return false;
+        if (core->session(i)->init_framer() != Error::ok) return false;
     }
     return true;
 }
@@ -599,7 +178,8 @@ Error Client::init(const Config& config, const ClientOptions& options, const cws
     const char* fault = arguments_fault(config, options, port, memory, memory_size);
     if (fault != nullptr) return answer(why, Error::invalid_config, fault);
     Carver carve{static_cast<uint8_t*>(memory)};
-    Impl* core = place_core(&carve, config, options, port);
+    Impl* core = new (carve.take(sizeof(Impl))) Impl();
+    place_core_parts(core, &carve, config, options, port);
     fault = start_core(core);
     if (fault != nullptr) {
         core->~Impl();
@@ -612,10 +192,7 @@ Error Client::init(const Config& config, const ClientOptions& options, const cws
     core->block_size = required_bytes(config);
     core->owner = &impl_;
     impl_ = core;
-    const SessionBuffers shared =
-        shared_lanes(config) ? place_shared_lanes(core, &carve) : SessionBuffers{};
-    place_sessions(core, &carve, shared);
-    place_requests(core, &carve);
+    place_slots(core, &carve);
     if (!init_framers(core)) {
         deinit();
         return answer(why, Error::no_resources, "no heap for the frame parsers (wslay)");
@@ -648,7 +225,7 @@ Error Client::request_token(const TokenParams& params, TokenCallback cb, void* u
     const Error e = resolve(*impl_, params, &p);
     if (e != Error::ok) return e;
     for (size_t i = 0; i < impl_->config.max_requests; ++i) {
-        RequestSlot* r = request_at(impl_, i);
+        RequestSlot* r = impl_->request(i);
         if (!r->is_free()) continue;
         const uint64_t quote = quote_micro_usd(p);
         if (!impl_->guard.reserve(quote)) return Error::budget_exhausted;
@@ -660,7 +237,7 @@ Error Client::request_token(const TokenParams& params, TokenCallback cb, void* u
 
 static SessionSlot* free_session(ClientCore* core) {
     for (size_t i = 0; i < core->config.max_sessions; ++i) {
-        SessionSlot* s = session_at(core, i);
+        SessionSlot* s = core->session(i);
         if (s->is_free()) return s;
     }
     return nullptr;
@@ -696,13 +273,13 @@ int32_t Client::next_timeout_ms() const {
     uint64_t next = UINT64_MAX;
     bool pending = false;
     for (size_t i = 0; i < impl_->config.max_sessions; ++i) {
-        const SessionSlot* s = session_at(impl_, i);
+        const SessionSlot* s = impl_->session(i);
         const uint64_t d = s->next_deadline();
         if (d < next) next = d;
         pending = pending || s->has_pending_input();
     }
     for (size_t i = 0; i < impl_->config.max_requests; ++i) {
-        const RequestSlot* r = request_at(impl_, i);
+        const RequestSlot* r = impl_->request(i);
         const uint64_t d = r->next_deadline();
         if (d < next) next = d;
         pending = pending || r->has_pending_input();
@@ -751,10 +328,10 @@ void drain_posts(ClientCore* core) {
 static void step_all(ClientCore* core) {
     const uint64_t now = core->now();
     for (size_t i = 0; i < core->config.max_requests && !core->teardown_pending; ++i) {
-        request_at(core, i)->step(now);
+        core->request(i)->step(now);
     }
     for (size_t i = 0; i < core->config.max_sessions && !core->teardown_pending; ++i) {
-        session_at(core, i)->step(now);
+        core->session(i)->step(now);
     }
     if (!core->teardown_pending) drain_posts(core);
 }
@@ -782,7 +359,7 @@ Error Client::post(Session session, const uint8_t* data, size_t size, bool binar
     if (data == nullptr && size > 0) return Error::invalid_params;
     const uint16_t index = session.index();
     if (index >= core->config.max_sessions ||
-        ClientCore::slot_address(session) != session_at(core, index)) {
+        ClientCore::slot_address(session) != core->session(index)) {
         return Error::invalid_handle;
     }
     if (size > core->config.post_slot_bytes || size + 14 > core->config.tx_buffer_bytes) {
@@ -812,10 +389,10 @@ int Client::poll(int32_t max_wait_ms) {
     if (core->teardown_pending) return 0;  // torn down as `scope` ends
     int active = 0;
     for (size_t i = 0; i < core->config.max_sessions; ++i) {
-        active += session_at(core, i)->is_free() ? 0 : 1;
+        active += core->session(i)->is_free() ? 0 : 1;
     }
     for (size_t i = 0; i < core->config.max_requests; ++i) {
-        active += request_at(core, i)->is_free() ? 0 : 1;
+        active += core->request(i)->is_free() ? 0 : 1;
     }
     return active;
 }
@@ -825,9 +402,9 @@ static TokenFetch* fetch_for_ticket(ClientCore* core, PaymentTicket ticket) {
     const uint16_t slot = ticket_slot(ticket.id);
     const size_t index = slot & ~kTicketRequestBit;
     if ((slot & kTicketRequestBit) != 0) {
-        return index < core->config.max_requests ? request_at(core, index)->fetch() : nullptr;
+        return index < core->config.max_requests ? core->request(index)->fetch() : nullptr;
     }
-    return index < core->config.max_sessions ? session_at(core, index)->fetch() : nullptr;
+    return index < core->config.max_sessions ? core->session(index)->fetch() : nullptr;
 }
 
 Error Client::complete_payment(PaymentTicket ticket, const char* header, size_t size) {
@@ -863,90 +440,6 @@ Error Client::set_reconnect_policy(uint32_t interval_ms, uint32_t max_ms, float 
         return Error::invalid_config;
     impl_->reconnect = make_reconnect_policy(interval_ms, max_ms, jitter);
     return Error::ok;
-}
-
-// ---- Session handle -------------------------------------------------------------
-
-Error Session::send_text(const char* data, size_t size) {
-    SessionSlot* s = ClientCore::slot_of(*this);
-    if (s == nullptr) return Error::invalid_handle;
-    return s->send(false, reinterpret_cast<const uint8_t*>(data), size);
-}
-
-Error Session::send_binary(const uint8_t* data, size_t size) {
-    SessionSlot* s = ClientCore::slot_of(*this);
-    if (s == nullptr) return Error::invalid_handle;
-    return s->send(true, data, size);
-}
-
-Error Session::send_stream(bool binary, SendSource source, void* user) {
-    SessionSlot* s = ClientCore::slot_of(*this);
-    if (s == nullptr) return Error::invalid_handle;
-    return s->send_stream(binary, source, user);
-}
-
-Error Session::resume_stream() {
-    SessionSlot* s = ClientCore::slot_of(*this);
-    if (s == nullptr) return Error::invalid_handle;
-    return s->resume_stream();
-}
-
-Error Session::close(uint16_t code, const char* reason) {
-    SessionSlot* s = ClientCore::slot_of(*this);
-    if (s == nullptr) return Error::invalid_handle;
-    CallScope scope(s->core());  // `ended` may fire before close() returns
-    return s->close(code, reason);
-}
-
-Error Session::on(EventType type, Listener fn, void* user) {
-    SessionSlot* s = ClientCore::slot_of(*this);
-    if (s == nullptr) return Error::invalid_handle;
-    return s->on(type, fn, user);
-}
-
-bool Session::off(EventType type, Listener fn, void* user) {
-    SessionSlot* s = ClientCore::slot_of(*this);
-    return s != nullptr && s->off(type, fn, user);
-}
-
-SessionState Session::state() const {
-    const SessionSlot* s = ClientCore::slot_of(*this);
-    return s != nullptr ? s->state() : SessionState::closed;
-}
-
-PublicState Session::public_state() const {
-    const SessionSlot* s = ClientCore::slot_of(*this);
-    return s != nullptr ? s->public_state() : PublicState::closed;
-}
-
-bool Session::valid() const {
-    return ClientCore::slot_of(*this) != nullptr;
-}
-
-const char* session_state_name(SessionState s) {
-    switch (s) {
-        case SessionState::requesting_token:
-            return "requesting_token";
-        case SessionState::paying:
-            return "paying";
-        case SessionState::connecting:
-            return "connecting";
-        case SessionState::tls_handshake:
-            return "tls_handshake";
-        case SessionState::upgrading:
-            return "upgrading";
-        case SessionState::starting:
-            return "starting";
-        case SessionState::open:
-            return "open";
-        case SessionState::closing:
-            return "closing";
-        case SessionState::waiting_to_reconnect:
-            return "waiting_to_reconnect";
-        case SessionState::closed:
-            return "closed";
-    }
-    return "unknown";
 }
 
 }  // namespace consensus

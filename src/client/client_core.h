@@ -60,6 +60,17 @@ struct ClientCore {
     bool teardown_pending;  // deinit() was called inside one: no more callbacks
 
     uint64_t now() const { return port.ops->now_ms(port.ctx); }
+    /// The i-th session or request slot. Slots are not contiguous (each is
+    /// followed by its buffers): they are stepped through by the strides init
+    /// computed (it accepted the layout: every sum fits).
+    SessionSlot* session(size_t i) const {
+        return reinterpret_cast<SessionSlot*>(reinterpret_cast<uint8_t*>(sessions) +
+                                              i * session_stride);
+    }
+    RequestSlot* request(size_t i) const {
+        return reinterpret_cast<RequestSlot*>(reinterpret_cast<uint8_t*>(requests) +
+                                              i * request_stride);
+    }
     /// Where log lines go: the options' hook (core/log.h).
     LogSink log() const { return LogSink{options.log_hook, options.log_user, options.log_level}; }
     /// A shared lane comes back, wiped: to the session waiting longest, or free.
@@ -103,6 +114,26 @@ inline uint16_t ticket_slot(uint32_t id) {
 }  // namespace consensus
 
 namespace consensus {
+
+/// Releases everything deinit() releases (client.cpp). Runs with no library
+/// call on the stack: nothing touches the core or the block after it.
+void teardown(ClientCore* core);
+
+// One library call that may run callbacks (poll, process, and every call
+// that can fire an event or a hook). The outermost one carries out a
+// deinit() that a callback asked for, as it returns.
+class CallScope {
+  public:
+    explicit CallScope(ClientCore* core) : core_(core) { ++core_->depth; }
+    ~CallScope() {
+        if (--core_->depth == 0 && core_->teardown_pending) teardown(core_);
+    }
+    CallScope(const CallScope&) = delete;
+    CallScope& operator=(const CallScope&) = delete;
+
+  private:
+    ClientCore* core_;
+};
 
 /// The purchase parameters kept in an auth (strings point into it).
 TokenParams params_of(const TokenAuth& auth);
