@@ -11,27 +11,10 @@ ROOT=$(cd "$HERE/../../.." && pwd)
 TMP=$(mktemp -d)
 # start_dev, stop_dev, start_hostile, servers_cleanup
 . "$ROOT/tests/common/servers.sh"
-# ok, bad, has, lacks, lines, e2e_summary
+# ok, bad, run, has, lacks, lines, e2e_summary, e2e_cleanup
 . "$ROOT/tests/common/e2e.sh"
 
-cleanup() {
-    servers_cleanup
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-# run NAME EXPECTED_STATUS args...: runs consensus-ws (bounded), checks the status.
-run() {
-    local name=$1 want=$2
-    shift 2
-    timeout 30 "$WS" "$@" </dev/null >"$TMP/out" 2>"$TMP/err"
-    local got=$?
-    if [ "$got" -ne "$want" ]; then
-        bad "$name" "exit $got, expected $want"
-        return 1
-    fi
-    return 0
-}
+trap e2e_cleanup EXIT
 
 # ---- usage (2): nothing on the network ----------------------------------------
 start_dev --free

@@ -13,35 +13,14 @@ ROOT=$(cd "$HERE/../../.." && pwd)
 TMP=$(mktemp -d)
 # start_dev, stop_dev, start_proxy, servers_cleanup
 . "$ROOT/tests/common/servers.sh"
-# ok, bad, has, e2e_summary
+# ok, bad, run, has, e2e_summary, e2e_cleanup
 . "$ROOT/tests/common/e2e.sh"
 E2E_SHOW=(out err proxy.log)
 SECRET=s3cr3t-Pa55
 WRONG=wr0ng-Pa55
+E2E_SECRETS=("$SECRET" "$WRONG")  # run checks no output holds a password
 
-cleanup() {
-    servers_cleanup
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-# run NAME EXPECTED_STATUS args...: consensus-ws, bounded; the status checked,
-# and neither password in stdout or stderr.
-run() {
-    local name=$1 want=$2
-    shift 2
-    timeout 30 "$WS" "$@" </dev/null >"$TMP/out" 2>"$TMP/err"
-    local got=$?
-    if [ "$got" -ne "$want" ]; then
-        bad "$name" "exit $got, expected $want"
-        return 1
-    fi
-    if grep -qF -e "$SECRET" -e "$WRONG" "$TMP/out" "$TMP/err"; then
-        bad "$name" "a password appears in the output"
-        return 1
-    fi
-    return 0
-}
+trap e2e_cleanup EXIT
 
 # tunnels NAME N [auth]: the proxy saw exactly N CONNECTs (with that auth state).
 tunnels() {
