@@ -24,6 +24,7 @@ set(CONSENSUS_PUBLIC_HEADERS
   "${CONSENSUS_WS_DIR}/include/consensus/client.h"
   "${CONSENSUS_WS_DIR}/include/consensus/config.h"
   "${CONSENSUS_WS_DIR}/include/consensus/consensus.h"
+  "${CONSENSUS_WS_DIR}/include/consensus/consensus_evm.h"
   "${CONSENSUS_WS_DIR}/include/consensus/error.h"
   "${CONSENSUS_WS_DIR}/include/consensus/events.h"
   "${CONSENSUS_WS_DIR}/include/consensus/export.h"
@@ -87,8 +88,10 @@ set(CONSENSUS_CORE_SOURCES
   "${CONSENSUS_WS_DIR}/src/ws/mask_keys.cpp"
   "${CONSENSUS_WS_DIR}/src/x402/challenge.cpp")
 
-# The optional x402 EVM payer (libconsensus_evm, include/consensus/x402_evm.h).
+# The optional x402 EVM payer (libconsensus_evm, include/consensus/x402_evm.h
+# and, for C, consensus_evm.h).
 set(CONSENSUS_EVM_SOURCES
+  "${CONSENSUS_WS_DIR}/src/capi/evm_c.cpp"
   "${CONSENSUS_WS_DIR}/src/evm/ecdsa.cpp"
   "${CONSENSUS_WS_DIR}/src/evm/eip712.cpp"
   "${CONSENSUS_WS_DIR}/src/evm/evm_signer.cpp"

@@ -252,6 +252,10 @@ cws_error start_session(cws_client* c, const cws_session_options* o, cws_session
 
 }  // namespace
 
+consensus::Client& consensus::capi::client_of(cws_client* c) {
+    return c->client;
+}
+
 extern "C" {
 
 const char* cws_error_name(cws_error e) {

@@ -336,6 +336,30 @@ void to_c(const PaymentChallenge& ch, cws_payment_challenge* o) {
     o->accepts_json = to_c(ch.accepts_json);
 }
 
+void to_cpp(const cws_payment_challenge& c, PaymentChallenge* o) {
+    o->json = to_cpp(c.json);
+    o->x402_version = c.x402_version;
+    o->error = to_cpp(c.error);
+    o->resource_url = to_cpp(c.resource_url);
+    o->resource_json = to_cpp(c.resource_json);
+    o->extensions_json = to_cpp(c.extensions_json);
+    o->server_time_s = c.server_time_s;
+    for (size_t i = 0; i < kMaxAccepts; ++i) {
+        const cws_payment_requirement& r = c.accepts[i];
+        PaymentRequirement& p = o->accepts[i];
+        p.scheme = to_cpp(r.scheme);
+        p.network = to_cpp(r.network);
+        p.amount = to_cpp(r.amount);
+        p.asset = to_cpp(r.asset);
+        p.pay_to = to_cpp(r.pay_to);
+        p.max_timeout_s = r.max_timeout_s;
+        p.raw = to_cpp(r.raw);
+    }
+    // A count over the array is cut to it: the C++ side never reads past it.
+    o->accepts_count = c.accepts_count < kMaxAccepts ? c.accepts_count : kMaxAccepts;
+    o->accepts_json = to_cpp(c.accepts_json);
+}
+
 cws_budget to_c(const Budget& b) {
     return cws_budget{b.limited, b.limit_micro_usd, b.spent_micro_usd, b.remaining_micro_usd};
 }
