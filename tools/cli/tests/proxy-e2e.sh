@@ -140,6 +140,18 @@ if "$ROOT/scripts/gen-dev-cert" "$TMP/cert" >/dev/null 2>&1; then
     HTTPS_PROXY="http://user:$SECRET@127.0.0.1:$PPORT" run $t 0 connect \
         --server "https://localhost:$PORT" --ca "$TMP/cert/cert.pem" --demo-payer --send hello \
         --wait-ms 200 --json && has $t out "$ECHO" && tunnels $t 2 ok && ok $t
+    # The proxy refuses the WebSocket's tunnel (after the token's): exit 4,
+    # and a 407 in the token phase over TLS: exit 3.
+    proxy --answer 403 --after 1
+    t=proxy.wss_upgrade_refused
+    run $t 4 connect --server "https://localhost:$PORT" --ca "$TMP/cert/cert.pem" \
+        --proxy "http://127.0.0.1:$PPORT" --demo-payer --send hello --max-reconnects 0 --json &&
+        has $t out '"code":"proxy_failed"' && tunnels $t 2 && ok $t
+    proxy --auth "user:$SECRET"
+    t=proxy.wss_wrong_password
+    run $t 3 token --server "https://localhost:$PORT" --ca "$TMP/cert/cert.pem" \
+        --proxy "http://user:$WRONG@127.0.0.1:$PPORT" --demo-payer --json &&
+        has $t out '"code":"proxy_failed"' && has $t out '407' && ok $t
     t=proxy.wss_untrusted
     # Through the tunnel the certificate is still the service's, and checked.
     run $t 3 token --server "https://localhost:$PORT" \
