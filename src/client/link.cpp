@@ -136,7 +136,7 @@ Error Link::read_tunnel_answer() {
             }
             // The reader calls an EOF before the header block's end malformed.
             if (conn_.last_error() != Error::closed) {
-                return proxy_failed("answered with something that is not HTTP");
+                return proxy_failed("sent a malformed answer");  // not HTTP, a 101, ...
             }
             return proxy_failed("closed the connection before answering CONNECT");
         case Read::lost:
