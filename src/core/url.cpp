@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "core/ip_literal.h"
 #include "core/strview.h"
 
 namespace consensus {
@@ -236,12 +237,19 @@ bool percent_decode(StrView in, char* out, size_t cap, size_t* out_len) {
 
 namespace {
 
-// One NO_PROXY entry against the host: exact, or the host ends in ".entry".
+// One NO_PROXY entry against the host: an address only the same address
+// (in any of its spellings), a name itself or any name below it.
 bool no_proxy_entry_matches(StrView entry, StrView host) {
-    if (entry.size > 0 && entry.data[0] == '.') entry = make_view(entry.data + 1, entry.size - 1);
     if (entry.size >= 2 && entry.data[0] == '[' && entry.data[entry.size - 1] == ']') {
         entry = make_view(entry.data + 1, entry.size - 2);
     }
+    IpAddress host_ip{};
+    if (parse_ip_literal(host, &host_ip)) {
+        IpAddress entry_ip{};
+        return parse_ip_literal(entry, &entry_ip) && entry_ip.len == host_ip.len &&
+               memcmp(entry_ip.bytes, host_ip.bytes, host_ip.len) == 0;
+    }
+    if (entry.size > 0 && entry.data[0] == '.') entry = make_view(entry.data + 1, entry.size - 1);
     if (entry.size == 0 || entry.size > host.size) return false;
     const StrView tail = make_view(host.data + host.size - entry.size, entry.size);
     if (!view_iequals(tail, entry)) return false;

@@ -60,8 +60,9 @@ bool percent_decode(StrView in, char* out, size_t cap, size_t* out_len);
 /// case-insensitive; "*" alone exempts every host; an entry (a leading '.'
 /// ignored) exempts the host itself and every name below it
 /// ("example.com" exempts "example.com" and "api.example.com", not
-/// "badexample.com"); IP literals match exactly (no CIDR ranges; IPv6 with or
-/// without brackets). A null or empty list exempts nothing. Memory: none.
+/// "badexample.com"); an address host only the same address, however it is
+/// spelt (no suffixes, no CIDR ranges; IPv6 with or without brackets). A
+/// null or empty list exempts nothing. Memory: none.
 bool no_proxy_matches(const char* list, StrView host);
 
 }  // namespace consensus

@@ -154,7 +154,7 @@ TEST(proxy, A101IsNoTunnel) {
 }
 
 TEST(proxy, NoProxyHostsAndOtherSchemesGoDirect) {
-    h.options.no_proxy = "example.com, .0.0.1";
+    h.options.no_proxy = "example.com, 127.0.0.1";
     h.fp.stream(0).push(response(200, "OK", token_body("t")));
     request();
     CHECK_ERR(Error::ok, h.token_result.error);

@@ -228,5 +228,9 @@ TEST(url, NoProxyAsCurlReadsIt) {
     CHECK_FALSE(no_proxy_matches("*.example.com", api));  // no wildcards but "*" alone
     CHECK(no_proxy_matches("127.0.0.1", make_view("127.0.0.1", 9)));
     CHECK_FALSE(no_proxy_matches("127.0.0.1", make_view("127.0.0.10", 10)));
+    CHECK_FALSE(no_proxy_matches("0.0.1", make_view("127.0.0.1", 9)));  // no suffix for addresses
+    CHECK_FALSE(no_proxy_matches(".0.0.1", make_view("127.0.0.1", 9)));
     CHECK(no_proxy_matches("[::1]", make_view("::1", 3)));
+    CHECK(no_proxy_matches("0:0::1", make_view("::1", 3)));  // the same address, spelt otherwise
+    CHECK(no_proxy_matches("*", make_view("::1", 3)));
 }
