@@ -296,3 +296,34 @@ TEST(Connection, DestructorClosesTheStream) {
     }
     CHECK_TRUE(fp.stream(0).closed);
 }
+
+// Through a proxy: TCP goes to the proxy, the stream carries plain bytes for
+// its CONNECT exchange (tunneling), and end_tunnel() goes on as a direct
+// connection would (plain here: open at once).
+TEST(Connection, OpenViaAProxyTunnelsThenOpens) {
+    CHECK_ERR(Error::ok, conn.open_via(fp.port(), nullptr, "example.com", 8080, "proxy.lan", 3128));
+    STRCMP_EQUAL("proxy.lan", fp.stream(0).host.c_str());
+    CHECK_EQUAL(3128, fp.stream(0).port);
+    CHECK_FALSE(conn.tunneling());
+    CHECK_ERR(Error::ok, conn.progress());  // TCP to the proxy is up
+    CHECK_TRUE(conn.tunneling());
+    CHECK_FALSE(conn.is_open());
+    CHECK_TRUE(conn.is_active());
+    CHECK_EQUAL(7L, conn.send(bytes("CONNECT"), 7));
+    fp.stream(0).push("HTTP/1.1 200 OK\r\n\r\n");
+    uint8_t buf[64];
+    CHECK_EQUAL(19L, conn.recv(buf, sizeof buf));
+    CHECK_ERR(Error::ok, conn.end_tunnel());
+    CHECK_FALSE(conn.tunneling());
+    CHECK_TRUE(conn.is_open());
+    CHECK_ERR(Error::not_open, conn.end_tunnel());  // no tunnel any more
+    STRCMP_EQUAL("CONNECT", fp.stream(0).sent().c_str());
+}
+
+TEST(Connection, EndTunnelBeforeTheTunnelIsNotOpen) {
+    CHECK_ERR(Error::not_open, conn.end_tunnel());
+    CHECK_ERR(Error::ok, conn.open_via(fp.port(), nullptr, "example.com", 8080, "proxy.lan", 3128));
+    CHECK_ERR(Error::not_open, conn.end_tunnel());  // still connecting to the proxy
+    CHECK_ERR(Error::invalid_params,
+              conn.open_via(fp.port(), nullptr, "example.com", 8080, nullptr, 3128));
+}
