@@ -19,11 +19,11 @@
  *   - the token callbacks of cws_request_token: CWS_REQUEST_TABLE_BYTES(n)
  *     for max_requests = n;
  *   - the C++ client's own block (Client::required_bytes, docs/MEMORY.md).
- * x86_64: 112 B + 416 B per session at the default listeners_per_event (2:
- * the handle 16 B, the options' listener 16 B, 12 event types x 2 x 16 B)
- * + 16 B per request slot (+ 16 B),
- * on top of the C++ figures. The C layer keeps no
- * secret (only function and user pointers); the C++ part is wiped at deinit.
+ * x86_64: 112 B, plus 416 B per session at the default listeners_per_event
+ * (2: the handle 16 B, the options' listener 16 B, 12 event types x 2 x
+ * 16 B), plus 16 B per request slot and 16 B more, on top of the C++
+ * figures. The C layer keeps no secret (only function and user pointers);
+ * the C++ part is wiped at deinit.
  * Stack: a callback's arguments are converted on the stack of the library
  * call that delivers them (x86_64): an event 152 B (+ 184 B with
  * session_start, + 40 B with session_expired), a payment challenge 536 B, a
