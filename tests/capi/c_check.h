@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The checks of the C test programs (tests/capi), in C99: CHECK, CHECK_ERR,
  * CHECK_STR count into g_checks and print and count each failure into
- * g_failures; main() reports them. Included by one translation unit per
- * program (the definitions are static). */
+ * g_failures; run_tests() runs a program's tests and reports them. Included by one translation unit
+ * per program (the definitions are static). */
 #ifndef CONSENSUS_TESTS_CAPI_C_CHECK_H
 #define CONSENSUS_TESTS_CAPI_C_CHECK_H
 
@@ -43,6 +43,30 @@ static void check_str(const char* want, const char* got, const char* what, const
         fprintf(stderr, "%s:%d: %s: expected \"%s\", got \"%s\"\n", file, line, what, want,
                 got != NULL ? got : "(null)");
     }
+}
+
+/* One test of a program: its name (the command line's filter) and body. */
+typedef struct named_test {
+    const char* name;
+    void (*fn)(void);
+} named_test;
+
+/* Runs every test, or only the one argv[1] names; prints one line per test
+ * and the totals. Returns main()'s status: 0 when something ran and every
+ * check held. */
+static int run_tests(const named_test* tests, size_t count, int argc, char** argv) {
+    size_t i;
+    int ran = 0;
+    setvbuf(stdout, NULL, _IONBF, 0); /* interleaved with the failures on stderr */
+    for (i = 0; i < count; ++i) {
+        const int before = g_failures;
+        if (argc > 1 && strcmp(argv[1], tests[i].name) != 0) continue;
+        tests[i].fn();
+        ++ran;
+        printf("%s %s\n", g_failures == before ? "ok  " : "FAIL", tests[i].name);
+    }
+    printf("%d tests, %d checks, %d failed\n", ran, g_checks, g_failures);
+    return g_failures == 0 && ran > 0 ? 0 : 1;
 }
 
 #endif

@@ -445,10 +445,7 @@ static void test_hook_without_a_signer(void) {
     CHECK(cws_evm_signer_last_refusal(NULL) == CWS_EVM_REFUSAL_NONE);
 }
 
-static const struct {
-    const char* name;
-    void (*fn)(void);
-} kTests[] = {
+static const named_test kTests[] = {
     {"options_and_sizes_equal_the_cpp_ones", test_options_and_sizes_equal_the_cpp_ones},
     {"init_errors", test_init_errors},
     {"key_and_address_helpers", test_key_and_address_helpers},
@@ -461,16 +458,5 @@ static const struct {
 };
 
 int main(int argc, char** argv) {
-    size_t i;
-    int ran = 0;
-    setvbuf(stdout, NULL, _IONBF, 0); /* interleaved with the failures on stderr */
-    for (i = 0; i < sizeof kTests / sizeof kTests[0]; ++i) {
-        const int before = g_failures;
-        if (argc > 1 && strcmp(argv[1], kTests[i].name) != 0) continue;
-        kTests[i].fn();
-        ++ran;
-        printf("%s %s\n", g_failures == before ? "ok  " : "FAIL", kTests[i].name);
-    }
-    printf("%d tests, %d checks, %d failed\n", ran, g_checks, g_failures);
-    return g_failures == 0 && ran > 0 ? 0 : 1;
+    return run_tests(kTests, sizeof kTests / sizeof kTests[0], argc, argv);
 }
