@@ -102,16 +102,6 @@ const char* server_url_fault(const char* url) {
     return nullptr;
 }
 
-// A proxy URL that cannot be used. The reason never quotes the URL: it may
-// hold a password.
-const char* proxy_fault(const char* url) {
-    if (url == nullptr) return nullptr;
-    ProxyUrl p{};
-    const char* why = nullptr;
-    if (parse_proxy_url(url, strlen(url), &p, &why) == Error::ok) return nullptr;
-    return why;
-}
-
 // The first fault of init()'s arguments, or nullptr. Nothing is written yet.
 const char* arguments_fault(const Config& config, const ClientOptions& options,
                             const cws_port& port, const void* memory, size_t memory_size) {
@@ -124,25 +114,29 @@ const char* arguments_fault(const Config& config, const ClientOptions& options,
         fault = "options.tls_max_fragment_bytes must be 0, 512, 1024, 2048 or 4096";
     }
     if (fault == nullptr) fault = reconnect_jitter_fault(options.reconnect_jitter);
-    if (fault == nullptr) fault = proxy_fault(options.http_proxy);
-    if (fault == nullptr) fault = proxy_fault(options.https_proxy);
     return fault;
 }
 
-// Parses the copied server URL and seeds the RNG: the fault, or nullptr.
+// Parses one proxy URL (none: nothing to do): the fault, or nullptr.
+const char* start_proxy(const char* url, ProxyUrl* out) {
+    const char* why = nullptr;
+    if (url == nullptr || parse_proxy_url(url, strlen(url), out, &why) == Error::ok) return nullptr;
+    return why;
+}
+
+// Parses the copied server URL and the proxies, seeds the RNG: the fault, or
+// nullptr.
 const char* start_core(ClientCore* core) {
     Url& url = core->server;
     if (parse_url(core->server_text, strlen(core->server_text), &url) != Error::ok) {
         return "options.server_url is not a valid http:// or https:// URL";
     }
     if (url.websocket) return "options.server_url must be http:// or https://, not ws:// or wss://";
-    const ClientOptions& o = core->options;  // checked by arguments_fault
-    if (o.http_proxy != nullptr) {
-        parse_proxy_url(o.http_proxy, strlen(o.http_proxy), &core->http_proxy, nullptr);
-    }
-    if (o.https_proxy != nullptr) {
-        parse_proxy_url(o.https_proxy, strlen(o.https_proxy), &core->https_proxy, nullptr);
-    }
+    // The proxies' views point into the caller's strings (they outlive the
+    // client); a reason never quotes a URL, which may hold a password.
+    const char* why = start_proxy(core->options.http_proxy, &core->http_proxy);
+    if (why == nullptr) why = start_proxy(core->options.https_proxy, &core->https_proxy);
+    if (why != nullptr) return why;
     if (core->rng.init(core->port) != Error::ok) {
         return "port.ops->random failed: the RNG could not be seeded";
     }

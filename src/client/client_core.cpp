@@ -72,7 +72,7 @@ Error ClientCore::open(Link& link, const Url& url, const char** why) {
         }
     }
     const Error e = link.open(port, shared, host, url.port, proxy, proxy_host, http_limits());
-    if (e == Error::message_too_large) *why = link.proxy_detail();
+    if (proxy != nullptr && e == Error::message_too_large) *why = link.proxy_detail();
     return e;
 }
 
